@@ -1,0 +1,141 @@
+/**
+ * What a handler receives: an iterator over one bulk of messages. The consumer
+ * watches how far the handler got, which decides what is consumed and what fails.
+ */
+export interface Bulk<M> extends IterableIterator<M> {
+  /** Number of messages in the bulk. */
+  readonly size: number;
+  /** Number of messages taken from the iterator so far. */
+  readonly taken: number;
+  /**
+   * Marks a message the handler already took as failed, without throwing: it
+   * goes back to the source (`release`) while the others are cleaned up.
+   * Throws a `RangeError` for a message that is not part of this bulk or not taken yet.
+   */
+  fail(message: M, reason?: unknown): void;
+}
+
+/** How one handler run ended, in a form that crosses thread boundaries. */
+export interface BulkReport<E = unknown> {
+  /** Messages taken from the iterator. */
+  readonly taken: number;
+  /** Present when the handler threw (or rejected). */
+  readonly thrown?: { readonly error: E };
+  /** Messages marked with `bulk.fail()`: index in the bulk and reason. */
+  readonly marked: ReadonlyArray<readonly [index: number, reason: E]>;
+}
+
+/** The iterator a handler walks. One instance per handler run. */
+export class BulkCursor<M> implements Bulk<M> {
+  readonly #messages: readonly M[];
+  #taken = 0;
+  #marked: Array<readonly [number, unknown]> | undefined;
+
+  constructor(messages: readonly M[]) {
+    this.#messages = messages;
+  }
+
+  get size(): number {
+    return this.#messages.length;
+  }
+
+  get taken(): number {
+    return this.#taken;
+  }
+
+  next(): IteratorResult<M, undefined> {
+    if (this.#taken >= this.#messages.length) return { done: true, value: undefined };
+    return { done: false, value: this.#messages[this.#taken++] as M };
+  }
+
+  // A handler that breaks out of its loop keeps what it took; nothing to undo here.
+  return(): IteratorResult<M, undefined> {
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  fail(message: M, reason?: unknown): void {
+    // Search the taken part from the end: the message just taken is the usual case.
+    for (let index = this.#taken - 1; index >= 0; index--) {
+      if (this.#messages[index] === message) {
+        (this.#marked ??= []).push([index, reason ?? new Error('Marked failed by the handler')]);
+        return;
+      }
+    }
+    throw new RangeError('bulk.fail() was given a message that is not in this bulk or was not taken from the iterator yet');
+  }
+
+  /** The report of a run that returned normally. */
+  returned(): BulkReport {
+    return { taken: this.#taken, marked: this.#marked ?? [] };
+  }
+
+  /** The report of a run that threw `error`. */
+  threw(error: unknown): BulkReport {
+    return { taken: this.#taken, thrown: { error }, marked: this.#marked ?? [] };
+  }
+}
+
+/** Runs `handler` over `messages` and reports how far it got; never throws. */
+export async function runHandler<M>(handler: (bulk: Bulk<M>) => unknown, messages: readonly M[]): Promise<BulkReport> {
+  const cursor = new BulkCursor(messages);
+  try {
+    const result = handler(cursor);
+    // Only await real promises: a synchronous handler costs no extra tick.
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      await result;
+    }
+    return cursor.returned();
+  } catch (error) {
+    return cursor.threw(error);
+  }
+}
+
+/** One group of failed messages sharing a reason. */
+export interface FailedGroup<M> {
+  readonly messages: M[];
+  readonly error: unknown;
+}
+
+/** What a report means for a bulk: which messages are consumed, which failed and why. */
+export interface Settlement<M> {
+  readonly consumed: M[];
+  readonly failed: FailedGroup<M>[];
+}
+
+/**
+ * Applies the iterator rule to a report. If the handler threw, the message it
+ * held (the last taken) and those never taken fail with the thrown error; if it
+ * returned, those never taken fail with `notTaken()`. Marked messages fail with their reason.
+ */
+export function settle<M>(messages: readonly M[], report: BulkReport, notTaken: () => unknown): Settlement<M> {
+  const taken = Math.min(Math.max(report.taken, 0), messages.length);
+  const firstFailed = report.thrown === undefined ? taken : Math.max(taken - 1, 0);
+  const marked = new Map<number, unknown>();
+  for (const [index, reason] of report.marked) {
+    if (index < firstFailed && !marked.has(index)) marked.set(index, reason);
+  }
+  const consumed: M[] = [];
+  const byReason = new Map<unknown, M[]>();
+  for (let index = 0; index < firstFailed; index++) {
+    const message = messages[index] as M;
+    if (marked.has(index)) pushTo(byReason, marked.get(index), message);
+    else consumed.push(message);
+  }
+  if (firstFailed < messages.length) {
+    const reason = report.thrown !== undefined ? report.thrown.error : notTaken();
+    for (let index = firstFailed; index < messages.length; index++) pushTo(byReason, reason, messages[index] as M);
+  }
+  const failed: FailedGroup<M>[] = [];
+  for (const [error, group] of byReason) failed.push({ messages: group, error });
+  return { consumed, failed };
+}
+
+function pushTo<M>(groups: Map<unknown, M[]>, key: unknown, message: M): void {
+  const group = groups.get(key);
+  if (group === undefined) groups.set(key, [message]);
+  else group.push(message);
+}

@@ -1,0 +1,110 @@
+import { Piscina } from 'piscina';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { BulkReport } from '../bulk.js';
+import { HandlerModuleError, PoolThreadError } from '../errors.js';
+import type { Executor } from './executor.js';
+import type { PoolProbeResult, PoolTask, PoolWorkerData } from './pool-protocol.js';
+import type { WireError } from './wire-error.js';
+import { fromWireError } from './wire-error.js';
+
+export interface PoolExecutorOptions {
+  readonly handlerModule: URL;
+  readonly handlerExport: string;
+  readonly initializer: URL | undefined;
+  readonly threads: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly transfer: 'json' | 'clone';
+  readonly onThreadDied: (error: unknown) => void;
+  readonly onThreadCreated: (threadId: number) => void;
+  readonly onPoolError: (error: unknown) => void;
+}
+
+/** Runs handlers on a Piscina pool of worker threads, one parcel of bulks per task. */
+export class PoolExecutor<M> implements Executor<M> {
+  readonly #pool: Piscina<PoolTask, unknown>;
+  readonly #options: PoolExecutorOptions;
+  #started = false;
+
+  constructor(options: PoolExecutorOptions) {
+    this.#options = options;
+    const workerData: PoolWorkerData = {
+      handlerModule: options.handlerModule.href,
+      handlerExport: options.handlerExport,
+      initializer: options.initializer?.href,
+    };
+    this.#pool = new Piscina<PoolTask, unknown>({
+      filename: new URL('./pool-worker.js', import.meta.url).href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      recordTiming: false,
+      workerData,
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+    });
+    this.#pool.on('error', (error: unknown) => options.onPoolError(error));
+    this.#pool.on('workerCreate', (worker: { threadId?: number }) => {
+      // Threads created after start() replace threads that died.
+      if (this.#started) options.onThreadCreated(worker.threadId ?? -1);
+    });
+  }
+
+  /** Number of live pool threads. */
+  get threads(): number {
+    return this.#pool.threads.length;
+  }
+
+  async start(): Promise<void> {
+    const probe = (await this.#pool.run({ kind: 'probe' })) as PoolProbeResult;
+    if (probe.error !== undefined) {
+      throw new HandlerModuleError(probe.error.message, { cause: fromWireError(probe.error) });
+    }
+    this.#started = true;
+  }
+
+  async run(parcel: readonly (readonly M[])[]): Promise<BulkReport[]> {
+    let result: unknown;
+    try {
+      result = await this.#pool.run(this.#encode(parcel));
+    } catch (error) {
+      // The worker catches every handler error, so a rejection means the thread itself failed.
+      this.#options.onThreadDied(error);
+      throw new PoolThreadError(error);
+    }
+    return fromWireReports(result as BulkReport<WireError>[]);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  async destroy(): Promise<void> {
+    await this.#pool.destroy();
+  }
+
+  #encode(parcel: readonly (readonly M[])[]): PoolTask {
+    if (this.#options.transfer === 'json') {
+      try {
+        return { kind: 'json', payload: JSON.stringify(parcel) };
+      } catch {
+        // BigInt, cycles: structured cloning can carry what JSON cannot.
+      }
+    }
+    return { kind: 'clone', bulks: parcel };
+  }
+}
+
+function fromWireReports(wireReports: BulkReport<WireError>[]): BulkReport[] {
+  const errors = new Map<WireError, Error>();
+  const convert = (wire: WireError): Error => {
+    let error = errors.get(wire);
+    if (error === undefined) errors.set(wire, (error = fromWireError(wire)));
+    return error;
+  };
+  return wireReports.map((report) => {
+    const marked = report.marked.map(([index, wire]) => [index, convert(wire)] as const);
+    return report.thrown === undefined
+      ? { taken: report.taken, marked }
+      : { taken: report.taken, thrown: { error: convert(report.thrown.error) }, marked };
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * Counts messages received and not yet settled; pollers wait here while the
+ * count is at `limit` (backpressure), and shutdown waits here for zero.
+ */
+export class FlightGate {
+  readonly limit: number;
+  #count = 0;
+  #roomWaiters: Array<() => void> = [];
+  #emptyWaiters: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** How many more messages fit before the limit (never below 0). */
+  get room(): number {
+    return Math.max(0, this.limit - this.#count);
+  }
+
+  add(messages: number): void {
+    this.#count += messages;
+  }
+
+  remove(messages: number): void {
+    this.#count -= messages;
+    if (this.#count < this.limit && this.#roomWaiters.length > 0) wakeAll(this.#roomWaiters);
+    if (this.#count === 0 && this.#emptyWaiters.length > 0) wakeAll(this.#emptyWaiters);
+  }
+
+  /** Resolves when there is room, or when `signal` aborts. */
+  waitForRoom(signal: AbortSignal): Promise<void> {
+    if (this.#count < this.limit || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#roomWaiters.push(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Resolves when nothing is in flight. */
+  waitForEmpty(): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
+  }
+}
+
+function wakeAll(waiters: Array<() => void>): void {
+  const woken = waiters.splice(0);
+  for (const wake of woken) wake();
+}

@@ -1,0 +1,230 @@
+import { InvalidOptionError } from './errors.js';
+import { nonNegativeNumber, positiveInteger } from './options.js';
+import type { GetHint, Source } from './source.js';
+
+/** A message as the memory source delivers it. */
+export interface MemoryMessage<T> {
+  /** Stable id of the message across deliveries. */
+  readonly id: number;
+  readonly body: T;
+  /** How many times this message was delivered, this delivery included. */
+  readonly receiveCount: number;
+  /** Identifies this delivery: cleanup or release of an older delivery is ignored. */
+  readonly receipt: number;
+}
+
+/** Options of `new MemorySource()`. */
+export interface MemorySourceOptions {
+  /** Most messages one `get()` returns. @default 1024 */
+  maxMessagesPerGet?: number;
+  /** Milliseconds a `get()` waits for messages when empty (long polling). @default 100 */
+  waitTime?: number;
+  /**
+   * Milliseconds a delivered message stays invisible; if it is neither cleaned
+   * up nor released by then (its consumer died), it is delivered again. @default 30000
+   */
+  visibilityTimeout?: number;
+  /** Deliveries after which a released message goes to `deadLetters` instead of back. @default Infinity */
+  maxReceiveCount?: number;
+}
+
+interface Stored<T> {
+  readonly id: number;
+  readonly body: T;
+  receiveCount: number;
+}
+
+interface Lease<T> {
+  readonly stored: Stored<T>;
+  readonly receipt: number;
+  readonly deadline: number;
+}
+
+/**
+ * An in-process queue with the semantics of a real broker: delivered messages
+ * are invisible until cleaned up, released, or their visibility times out.
+ * The embedded default source, and the reference the conformance suite checks.
+ */
+export class MemorySource<T> implements Source<MemoryMessage<T>> {
+  readonly #maxMessagesPerGet: number;
+  readonly #waitTime: number;
+  readonly #visibilityTimeout: number;
+  readonly #maxReceiveCount: number;
+  #ready: Stored<T>[] = [];
+  #readyHead = 0;
+  /** Released messages, served before the ready ones. */
+  #retry: Stored<T>[] = [];
+  readonly #leases = new Map<number, Lease<T>>();
+  /** Leases in deadline order (the timeout is constant), for cheap expiry. */
+  #leaseOrder: Lease<T>[] = [];
+  #leaseOrderHead = 0;
+  #waiters = new Set<() => void>();
+  #drainWaiters: Array<() => void> = [];
+  #nextId = 1;
+  #nextReceipt = 1;
+  #consumed = 0;
+  #closed = false;
+  /** Messages released `maxReceiveCount` times, with the last error. */
+  readonly deadLetters: Array<{ message: MemoryMessage<T>; error: unknown }> = [];
+
+  constructor(options: MemorySourceOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+    this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', options.maxMessagesPerGet, 1024);
+    this.#waitTime = nonNegativeNumber('waitTime', options.waitTime, 100);
+    this.#visibilityTimeout = nonNegativeNumber('visibilityTimeout', options.visibilityTimeout, 30_000);
+    const maxReceiveCount = options.maxReceiveCount ?? Number.POSITIVE_INFINITY;
+    if (maxReceiveCount !== Number.POSITIVE_INFINITY) positiveInteger('maxReceiveCount', maxReceiveCount, 1);
+    this.#maxReceiveCount = maxReceiveCount;
+  }
+
+  /** Messages waiting to be delivered. */
+  get size(): number {
+    return this.#ready.length - this.#readyHead + this.#retry.length;
+  }
+
+  /** Messages delivered and not yet cleaned up or released. */
+  get inFlight(): number {
+    return this.#leases.size;
+  }
+
+  /** Messages cleaned up so far. */
+  get consumedCount(): number {
+    return this.#consumed;
+  }
+
+  /** Adds messages at the tail; returns their ids. */
+  send(...bodies: T[]): number[] {
+    return this.sendMany(bodies);
+  }
+
+  sendMany(bodies: Iterable<T>): number[] {
+    if (this.#closed) throw new Error('MemorySource is closed');
+    const ids: number[] = [];
+    for (const body of bodies) {
+      const id = this.#nextId++;
+      this.#ready.push({ id, body, receiveCount: 0 });
+      ids.push(id);
+    }
+    if (ids.length > 0) this.#wake();
+    return ids;
+  }
+
+  async get(signal: AbortSignal, hint?: GetHint): Promise<MemoryMessage<T>[]> {
+    const max = Math.min(this.#maxMessagesPerGet, hint?.maxMessages ?? this.#maxMessagesPerGet);
+    let batch = this.#take(max);
+    if (batch.length > 0 || this.#waitTime === 0 || signal.aborted) return batch;
+    await this.#waitForMessages(signal);
+    batch = this.#take(max);
+    return batch;
+  }
+
+  cleanup(consumed: MemoryMessage<T>[]): void {
+    for (const message of consumed) {
+      const lease = this.#leases.get(message.id);
+      if (lease === undefined || lease.receipt !== message.receipt) continue;
+      this.#leases.delete(message.id);
+      this.#consumed++;
+    }
+    this.#checkDrained();
+  }
+
+  release(failed: MemoryMessage<T>[], error: unknown): void {
+    for (const message of failed) {
+      const lease = this.#leases.get(message.id);
+      if (lease === undefined || lease.receipt !== message.receipt) continue;
+      this.#leases.delete(message.id);
+      if (lease.stored.receiveCount >= this.#maxReceiveCount) {
+        this.deadLetters.push({ message, error });
+      } else {
+        this.#retry.push(lease.stored);
+      }
+    }
+    if (this.#retry.length > 0) this.#wake();
+    this.#checkDrained();
+  }
+
+  /** Resolves when every message sent was cleaned up or dead-lettered. */
+  drained(): Promise<void> {
+    if (this.size === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  #take(max: number): MemoryMessage<T>[] {
+    this.#expireLeases();
+    const batch: MemoryMessage<T>[] = [];
+    const deadline = Date.now() + this.#visibilityTimeout;
+    while (batch.length < max && this.#retry.length > 0) batch.push(this.#deliver(this.#retry.shift() as Stored<T>, deadline));
+    while (batch.length < max && this.#readyHead < this.#ready.length) {
+      const stored = this.#ready[this.#readyHead] as Stored<T>;
+      this.#ready[this.#readyHead++] = undefined as unknown as Stored<T>;
+      batch.push(this.#deliver(stored, deadline));
+    }
+    if (this.#readyHead === this.#ready.length) {
+      this.#ready = [];
+      this.#readyHead = 0;
+    } else if (this.#readyHead > 4096 && this.#readyHead * 2 > this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#readyHead);
+      this.#readyHead = 0;
+    }
+    return batch;
+  }
+
+  #deliver(stored: Stored<T>, deadline: number): MemoryMessage<T> {
+    stored.receiveCount++;
+    const lease: Lease<T> = { stored, receipt: this.#nextReceipt++, deadline };
+    this.#leases.set(stored.id, lease);
+    this.#leaseOrder.push(lease);
+    return { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, receipt: lease.receipt };
+  }
+
+  /** Messages whose consumer vanished come back once their visibility timed out. */
+  #expireLeases(): void {
+    const now = Date.now();
+    while (this.#leaseOrderHead < this.#leaseOrder.length) {
+      const lease = this.#leaseOrder[this.#leaseOrderHead] as Lease<T>;
+      const current = this.#leases.get(lease.stored.id);
+      if (current !== lease) {
+        this.#leaseOrderHead++; // settled or redelivered meanwhile
+        continue;
+      }
+      if (lease.deadline > now) break;
+      this.#leaseOrderHead++;
+      this.#leases.delete(lease.stored.id);
+      this.#retry.push(lease.stored);
+    }
+    if (this.#leaseOrderHead > 4096 && this.#leaseOrderHead * 2 > this.#leaseOrder.length) {
+      this.#leaseOrder = this.#leaseOrder.slice(this.#leaseOrderHead);
+      this.#leaseOrderHead = 0;
+    }
+  }
+
+  #waitForMessages(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      // Wake at the earliest lease expiry too, so timed-out messages are not late.
+      const timer = setTimeout(done, this.#waitTime);
+      this.#waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #checkDrained(): void {
+    if (this.#drainWaiters.length > 0 && this.size === 0 && this.inFlight === 0) {
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    }
+  }
+}

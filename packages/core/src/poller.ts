@@ -1,0 +1,48 @@
+import { InvalidSourceError } from './errors.js';
+import type { FlightGate } from './flight-gate.js';
+import type { Source } from './source.js';
+import { backoffDelay, sleep } from './timing.js';
+
+export interface PollerContext<M> {
+  readonly source: Source<M>;
+  readonly gate: FlightGate;
+  readonly pollInterval: number;
+  readonly maxPollBackoff: number;
+  /** Called with every non-empty bulk `get()` returned. */
+  readonly onReceived: (poller: number, messages: readonly M[]) => void;
+}
+
+const emptyBackoffBaseMs = 10;
+
+/**
+ * One polling loop: waits for room under `maxInFlight`, calls `get()`, hands the
+ * result on. Resolves when `signal` aborts; rejects (the poller dies) when `get()`
+ * throws, so the supervisor can report it and revive the poller with backoff.
+ */
+export async function runPoller<M>(context: PollerContext<M>, poller: number, signal: AbortSignal, onHealthy: () => void): Promise<void> {
+  let emptyPolls = 0;
+  while (!signal.aborted) {
+    await context.gate.waitForRoom(signal);
+    if (signal.aborted) return;
+    let messages: readonly M[];
+    try {
+      messages = await context.source.get(signal, { maxMessages: Math.max(1, context.gate.room) });
+    } catch (error) {
+      // A get() interrupted by shutdown is not a death.
+      if (signal.aborted) return;
+      throw error;
+    }
+    if (!Array.isArray(messages)) {
+      throw new InvalidSourceError(`source.get() must resolve to an array of messages (empty when there are none), got ${typeof messages}`);
+    }
+    onHealthy();
+    if (messages.length === 0) {
+      emptyPolls++;
+      await sleep(Math.max(context.pollInterval, backoffDelay(emptyPolls, emptyBackoffBaseMs, context.maxPollBackoff)), signal);
+      continue;
+    }
+    emptyPolls = 0;
+    context.onReceived(poller, messages);
+    if (context.pollInterval > 0) await sleep(context.pollInterval, signal);
+  }
+}

@@ -1,0 +1,60 @@
+import { MemorySource, silentLogger } from '@conveyor/core';
+import type { MemoryMessage, MemorySourceOptions } from '@conveyor/core';
+
+export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
+
+export interface Body {
+  n: number;
+  throw?: boolean | 'first';
+  mark?: boolean | 'first';
+  exitOnFirst?: boolean;
+  uncaughtOnFirst?: boolean;
+  oomOnFirst?: boolean;
+  sleep?: number;
+}
+
+/**
+ * A MemorySource that records every cleanup and release, so tests can check
+ * that each message ends in exactly one cleanup and nothing is cleaned twice.
+ */
+export class RecordingSource<T = Body> extends MemorySource<T> {
+  readonly cleaned: number[] = [];
+  readonly released: Array<{ ids: number[]; error: unknown }> = [];
+
+  constructor(options: MemorySourceOptions = {}) {
+    super({ waitTime: 10, ...options });
+  }
+
+  override cleanup(consumed: MemoryMessage<T>[]): void {
+    for (const message of consumed) this.cleaned.push(message.id);
+    super.cleanup(consumed);
+  }
+
+  override release(failed: MemoryMessage<T>[], error: unknown): void {
+    this.released.push({ ids: failed.map((message) => message.id), error });
+    super.release(failed, error);
+  }
+
+  get releasedIds(): number[] {
+    return this.released.flatMap((entry) => entry.ids);
+  }
+}
+
+export const quiet = { logger: silentLogger } as const;
+
+export function bodies(count: number, script: (n: number) => Partial<Body> = () => ({})): Body[] {
+  return Array.from({ length: count }, (_, n) => ({ n, ...script(n) }));
+}
+
+/** Resolves when `predicate` holds, polling; fails the test after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function sorted(values: number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}

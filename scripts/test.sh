@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace against the real services they need.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+install_dependencies
+ensure_redis
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+exec pnpm test "$@"
