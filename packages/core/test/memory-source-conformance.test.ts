@@ -1,0 +1,17 @@
+import { MemorySource } from '@conveyor/core';
+import type { MemoryMessage } from '@conveyor/core';
+import { runSourceConformance } from '@conveyor/conformance';
+
+runSourceConformance<MemoryMessage<string>>(
+  'MemorySource',
+  async () => {
+    const source = new MemorySource<string>({ visibilityTimeout: 300, waitTime: 50 });
+    return {
+      source,
+      send: async (bodies) => void source.sendMany(bodies),
+      bodyOf: (message) => message.body,
+      dispose: async () => {},
+    };
+  },
+  { redeliveryAfterMs: 300, ordered: true },
+);
