@@ -91,7 +91,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   get stats(): ConsumerStats {
     return {
       state: this.#state,
-      inFlight: this.#gate.count,
+      inFlight: this.#gate.inFlight,
       pendingBulks: this.#dispatcher?.pendingBulks ?? 0,
       pollersAlive: this.#supervisor?.alive ?? 0,
       pollerRestarts: this.#supervisor?.restarts ?? 0,
@@ -285,7 +285,6 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   #onReceived(poller: number, messages: readonly M[]): void {
     const dispatcher = this.#dispatcher as Dispatcher<M>;
     this.#received += messages.length;
-    this.#gate.add(messages.length);
     if (this.listens('received')) this.emit('received', { poller, count: messages.length });
     const { bulkSize } = this.#options;
     if (messages.length <= bulkSize) {

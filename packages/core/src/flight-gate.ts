@@ -5,6 +5,7 @@
 export class FlightGate {
   readonly limit: number;
   #count = 0;
+  #reserved = 0;
   #roomWaiters: Array<() => void> = [];
   #emptyWaiters: Array<() => void> = [];
 
@@ -23,6 +24,28 @@ export class FlightGate {
 
   add(messages: number): void {
     this.#count += messages;
+  }
+
+  /**
+   * Claims all the room left for one `get()` call, so concurrent pollers can
+   * never together overshoot the limit; `remove()` the part the call did not use.
+   */
+  reserve(): number {
+    const room = this.room;
+    this.#count += room;
+    this.#reserved += room;
+    return room;
+  }
+
+  /** Ends a reservation: `received` messages keep their share, the rest is given back. */
+  commit(reserved: number, received: number): void {
+    this.#reserved -= reserved;
+    this.remove(reserved - received);
+  }
+
+  /** Messages received and not yet settled (reservations of pending get() calls excluded). */
+  get inFlight(): number {
+    return this.#count - this.#reserved;
   }
 
   remove(messages: number): void {

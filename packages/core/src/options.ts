@@ -191,7 +191,8 @@ export function moduleUrl(name: string, value: unknown): URL {
   let url: URL;
   if (value instanceof URL) url = value;
   else if (typeof value === 'string' && value !== '') {
-    url = value.startsWith('file:') ? new URL(value) : pathToFileURL(isAbsolute(value) ? value : resolve(value));
+    // A scheme of two letters or more is a URL; a bare path (or a Windows drive letter) is a path.
+    url = /^[a-z][a-z0-9+.-]+:/i.test(value) ? new URL(value) : pathToFileURL(isAbsolute(value) ? value : resolve(value));
   } else {
     throw new InvalidOptionError(name, 'a module path or file URL', value);
   }

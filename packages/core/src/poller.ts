@@ -1,3 +1,4 @@
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { InvalidSourceError } from './errors.js';
 import type { FlightGate } from './flight-gate.js';
 import type { Source } from './source.js';
@@ -8,7 +9,7 @@ export interface PollerContext<M> {
   readonly gate: FlightGate;
   readonly pollInterval: number;
   readonly maxPollBackoff: number;
-  /** Called with every non-empty bulk `get()` returned. */
+  /** Called with every non-empty bulk `get()` returned; the gate already counts its messages. */
   readonly onReceived: (poller: number, messages: readonly M[]) => void;
 }
 
@@ -24,17 +25,24 @@ export async function runPoller<M>(context: PollerContext<M>, poller: number, si
   while (!signal.aborted) {
     await context.gate.waitForRoom(signal);
     if (signal.aborted) return;
+    const reserved = context.gate.reserve();
+    if (reserved === 0) continue;
     let messages: readonly M[];
     try {
-      messages = await context.source.get(signal, { maxMessages: Math.max(1, context.gate.room) });
+      messages = await context.source.get(signal, { maxMessages: reserved });
     } catch (error) {
+      context.gate.commit(reserved, 0);
       // A get() interrupted by shutdown is not a death.
       if (signal.aborted) return;
       throw error;
     }
     if (!Array.isArray(messages)) {
+      context.gate.commit(reserved, 0);
       throw new InvalidSourceError(`source.get() must resolve to an array of messages (empty when there are none), got ${typeof messages}`);
     }
+    // The reservation becomes the received messages' share; a source that returned
+    // more than asked still counts in full (its messages are in flight all the same).
+    context.gate.commit(reserved, messages.length);
     onHealthy();
     if (messages.length === 0) {
       emptyPolls++;
@@ -44,5 +52,8 @@ export async function runPoller<M>(context: PollerContext<M>, poller: number, si
     emptyPolls = 0;
     context.onReceived(poller, messages);
     if (context.pollInterval > 0) await sleep(context.pollInterval, signal);
+    // A source that answers from memory resolves at once; without a macrotask turn here,
+    // get → handle → release → get could spin on microtasks and starve timers and I/O.
+    else await setImmediatePromise();
   }
 }
