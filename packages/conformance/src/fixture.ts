@@ -5,11 +5,11 @@ export interface ConformanceFixture<M> {
   /** A fresh source on a fresh queue (unique queue name, key prefix or folder). */
   readonly source: Source<M>;
   /** Puts messages with these bodies into the queue, in this order. */
-  send(bodies: readonly string[]): Promise<void>;
+  readonly send: (bodies: readonly string[]) => Promise<void>;
   /** The body a delivered message was sent with. */
-  bodyOf(message: M): string;
+  readonly bodyOf: (message: M) => string;
   /** Removes the queue and everything the fixture made. Called after `source.close()`. */
-  dispose(): Promise<void>;
+  readonly dispose: () => Promise<void>;
 }
 
 /** What the suite may expect of a source. */

@@ -86,7 +86,7 @@ export async function runHandler<M>(handler: (bulk: Bulk<M>) => unknown, message
     const result = handler(cursor);
     // Only await real promises: a synchronous handler costs no extra tick.
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      await result;
+      await (result as PromiseLike<unknown>);
     }
     return cursor.returned();
   } catch (error) {

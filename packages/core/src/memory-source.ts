@@ -9,8 +9,16 @@ export interface MemoryMessage<T> {
   readonly body: T;
   /** How many times this message was delivered, this delivery included. */
   readonly receiveCount: number;
-  /** Identifies this delivery: cleanup or release of an older delivery is ignored. */
-  readonly receipt: number;
+}
+
+/**
+ * Where a delivery sits in its lease. Symbol-keyed, so neither JSON nor
+ * structured cloning carries it to pool threads: it costs the hop nothing.
+ */
+const leaseSlot = Symbol('conveyor.memory.leaseSlot');
+
+interface Delivery<T> extends MemoryMessage<T> {
+  readonly [leaseSlot]: { readonly lease: Lease<T>; readonly slot: number };
 }
 
 /** Options of `new MemorySource()`. */
@@ -34,9 +42,12 @@ interface Stored<T> {
   receiveCount: number;
 }
 
+/** One get() call's messages: invisible together until settled or expired. */
 interface Lease<T> {
-  readonly stored: Stored<T>;
-  readonly receipt: number;
+  readonly records: Stored<T>[];
+  /** 1 once the message at that slot was cleaned up, released or expired. */
+  readonly settled: Uint8Array;
+  outstanding: number;
   readonly deadline: number;
 }
 
@@ -54,14 +65,13 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   #readyHead = 0;
   /** Released messages, served before the ready ones. */
   #retry: Stored<T>[] = [];
-  readonly #leases = new Map<number, Lease<T>>();
-  /** Leases in deadline order (the timeout is constant), for cheap expiry. */
-  #leaseOrder: Lease<T>[] = [];
-  #leaseOrderHead = 0;
+  /** Open leases in deadline order (the timeout is constant), for cheap expiry. */
+  #leases: Lease<T>[] = [];
+  #leasesHead = 0;
+  #inFlight = 0;
   #waiters = new Set<() => void>();
   #drainWaiters: Array<() => void> = [];
   #nextId = 1;
-  #nextReceipt = 1;
   #consumed = 0;
   #closed = false;
   /** Messages released `maxReceiveCount` times, with the last error. */
@@ -84,7 +94,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
 
   /** Messages delivered and not yet cleaned up or released. */
   get inFlight(): number {
-    return this.#leases.size;
+    return this.#inFlight;
   }
 
   /** Messages cleaned up so far. */
@@ -120,24 +130,17 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
 
   cleanup(consumed: MemoryMessage<T>[]): void {
     for (const message of consumed) {
-      const lease = this.#leases.get(message.id);
-      if (lease === undefined || lease.receipt !== message.receipt) continue;
-      this.#leases.delete(message.id);
-      this.#consumed++;
+      if (this.#settle(message) !== undefined) this.#consumed++;
     }
     this.#checkDrained();
   }
 
   release(failed: MemoryMessage<T>[], error: unknown): void {
     for (const message of failed) {
-      const lease = this.#leases.get(message.id);
-      if (lease === undefined || lease.receipt !== message.receipt) continue;
-      this.#leases.delete(message.id);
-      if (lease.stored.receiveCount >= this.#maxReceiveCount) {
-        this.deadLetters.push({ message, error });
-      } else {
-        this.#retry.push(lease.stored);
-      }
+      const stored = this.#settle(message);
+      if (stored === undefined) continue;
+      if (stored.receiveCount >= this.#maxReceiveCount) this.deadLetters.push({ message, error });
+      else this.#retry.push(stored);
     }
     if (this.#retry.length > 0) this.#wake();
     this.#checkDrained();
@@ -156,13 +159,11 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
 
   #take(max: number): MemoryMessage<T>[] {
     this.#expireLeases();
-    const batch: MemoryMessage<T>[] = [];
-    const deadline = Date.now() + this.#visibilityTimeout;
-    while (batch.length < max && this.#retry.length > 0) batch.push(this.#deliver(this.#retry.shift() as Stored<T>, deadline));
-    while (batch.length < max && this.#readyHead < this.#ready.length) {
-      const stored = this.#ready[this.#readyHead] as Stored<T>;
+    const records: Stored<T>[] = [];
+    while (records.length < max && this.#retry.length > 0) records.push(this.#retry.shift() as Stored<T>);
+    while (records.length < max && this.#readyHead < this.#ready.length) {
+      records.push(this.#ready[this.#readyHead] as Stored<T>);
       this.#ready[this.#readyHead++] = undefined as unknown as Stored<T>;
-      batch.push(this.#deliver(stored, deadline));
     }
     if (this.#readyHead === this.#ready.length) {
       this.#ready = [];
@@ -171,35 +172,48 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
       this.#ready = this.#ready.slice(this.#readyHead);
       this.#readyHead = 0;
     }
+    if (records.length === 0) return [];
+    const lease: Lease<T> = { records, settled: new Uint8Array(records.length), outstanding: records.length, deadline: Date.now() + this.#visibilityTimeout };
+    this.#leases.push(lease);
+    this.#inFlight += records.length;
+    const batch = new Array<MemoryMessage<T>>(records.length);
+    for (let slot = 0; slot < records.length; slot++) {
+      const stored = records[slot] as Stored<T>;
+      stored.receiveCount++;
+      batch[slot] = { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, [leaseSlot]: { lease, slot } } as Delivery<T>;
+    }
     return batch;
   }
 
-  #deliver(stored: Stored<T>, deadline: number): MemoryMessage<T> {
-    stored.receiveCount++;
-    const lease: Lease<T> = { stored, receipt: this.#nextReceipt++, deadline };
-    this.#leases.set(stored.id, lease);
-    this.#leaseOrder.push(lease);
-    return { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, receipt: lease.receipt };
+  /** Marks a delivery settled; undefined when it was settled before or its lease expired (a stale delivery). */
+  #settle(message: MemoryMessage<T>): Stored<T> | undefined {
+    const place = (message as Delivery<T>)[leaseSlot] as Delivery<T>[typeof leaseSlot] | undefined;
+    if (place === undefined || place.lease.settled[place.slot] === 1) return undefined;
+    place.lease.settled[place.slot] = 1;
+    place.lease.outstanding--;
+    this.#inFlight--;
+    return place.lease.records[place.slot];
   }
 
   /** Messages whose consumer vanished come back once their visibility timed out. */
   #expireLeases(): void {
     const now = Date.now();
-    while (this.#leaseOrderHead < this.#leaseOrder.length) {
-      const lease = this.#leaseOrder[this.#leaseOrderHead] as Lease<T>;
-      const current = this.#leases.get(lease.stored.id);
-      if (current !== lease) {
-        this.#leaseOrderHead++; // settled or redelivered meanwhile
-        continue;
+    while (this.#leasesHead < this.#leases.length) {
+      const lease = this.#leases[this.#leasesHead] as Lease<T>;
+      if (lease.outstanding > 0 && lease.deadline > now) break;
+      this.#leasesHead++;
+      if (lease.outstanding === 0) continue;
+      for (let slot = 0; slot < lease.records.length; slot++) {
+        if (lease.settled[slot] === 1) continue;
+        lease.settled[slot] = 1; // a late cleanup or release of this delivery is now stale
+        this.#retry.push(lease.records[slot] as Stored<T>);
       }
-      if (lease.deadline > now) break;
-      this.#leaseOrderHead++;
-      this.#leases.delete(lease.stored.id);
-      this.#retry.push(lease.stored);
+      this.#inFlight -= lease.outstanding;
+      lease.outstanding = 0;
     }
-    if (this.#leaseOrderHead > 4096 && this.#leaseOrderHead * 2 > this.#leaseOrder.length) {
-      this.#leaseOrder = this.#leaseOrder.slice(this.#leaseOrderHead);
-      this.#leaseOrderHead = 0;
+    if (this.#leasesHead > 1024 && this.#leasesHead * 2 > this.#leases.length) {
+      this.#leases = this.#leases.slice(this.#leasesHead);
+      this.#leasesHead = 0;
     }
   }
 

@@ -58,12 +58,20 @@ export interface ConsumerOptions<M> {
 }
 
 /** The defaults of every option that has one. */
-export const consumerDefaults = Object.freeze({
+export const consumerDefaults: Readonly<{
+  handlerExport: string;
+  bulkSize: number;
+  pollInterval: number;
+  maxPollBackoff: number;
+  transfer: BulkTransfer;
+  shutdownTimeout: number;
+  settleAttempts: number;
+}> = Object.freeze({
   handlerExport: 'default',
   bulkSize: 1,
   pollInterval: 0,
   maxPollBackoff: 1000,
-  transfer: 'json' as BulkTransfer,
+  transfer: 'json',
   shutdownTimeout: 30_000,
   settleAttempts: 5,
 });

@@ -28,8 +28,9 @@ export class InlineExecutor<M> implements Executor<M> {
     await this.#queue.onIdle();
   }
 
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     // Inline handlers cannot be interrupted; shutdown stops waiting for them instead.
     this.#queue.clear();
+    return Promise.resolve();
   }
 }

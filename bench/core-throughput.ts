@@ -1,0 +1,74 @@
+// Pushes small messages through the Consumer (MemorySource → Piscina pool, trivial handler)
+// at several bulk sizes, and through a bare piscina.run() loop doing the same batches in the
+// same process run; prints messages/s and the ratio. Run: pnpm bench (or node bench/core-throughput.ts).
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { Consumer, MemorySource, silentLogger } from '@conveyor/core';
+
+const totalMessages = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
+const bulkSizes = (process.env.BENCH_BULK_SIZES ?? '1,16,128,512').split(',').map(Number);
+const threads = availableParallelism();
+const body = 'x'.repeat(32);
+
+interface Envelope {
+  id: number;
+  body: string;
+  receiveCount: number;
+  receipt: number;
+}
+
+/** Bulk size 1 costs a thread hop per message in the bare loop: measure it on fewer messages. */
+const messagesFor = (bulkSize: number): number => (bulkSize === 1 ? Math.min(totalMessages, 200_000) : totalMessages);
+
+async function bareLoop(bulkSize: number, encoding: 'clone' | 'json'): Promise<number> {
+  const count = messagesFor(bulkSize);
+  const pool = new Piscina({ filename: new URL('./workers/bare-batch.js', import.meta.url).href, minThreads: threads, maxThreads: threads, idleTimeout: Number.POSITIVE_INFINITY });
+  await Promise.all(Array.from({ length: threads }, () => pool.run([])));
+  const started = performance.now();
+  let next = 0;
+  // Keep two tasks per thread queued, as a careful hand-written loop would.
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const batch: Envelope[] = [];
+      for (let index = 0; index < bulkSize && next < count; index++, next++) batch.push({ id: next, body, receiveCount: 1, receipt: next });
+      await pool.run(encoding === 'json' ? JSON.stringify(batch) : batch);
+    }
+  };
+  await Promise.all(Array.from({ length: threads * 2 }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.destroy();
+  return count / seconds;
+}
+
+async function consumerRun(bulkSize: number): Promise<number> {
+  const count = messagesFor(bulkSize);
+  const source = new MemorySource<string>({ waitTime: 5 });
+  source.sendMany(Array.from({ length: count }, () => body));
+  const consumer = new Consumer(source, {
+    handlerModule: new URL('./workers/trivial-handler.js', import.meta.url),
+    maxHandlers: threads,
+    maxPollers: 1,
+    bulkSize,
+    logger: silentLogger,
+  });
+  await consumer.start();
+  const started = performance.now();
+  await source.drained();
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.shutdown();
+  if (source.consumedCount !== count) throw new Error(`lost messages: ${source.consumedCount} of ${count}`);
+  return count / seconds;
+}
+
+const format = (perSecond: number): string => `${(perSecond / 1e6).toFixed(3)} M msg/s`;
+
+console.log(`core throughput: ${totalMessages} messages (200k at bulk size 1), ${threads} pool threads, Node ${process.version}`);
+console.log('bulkSize | Consumer        | bare piscina (clone) | ratio | bare piscina (json string) | ratio');
+for (const bulkSize of bulkSizes) {
+  const ours = await consumerRun(bulkSize);
+  const bareClone = await bareLoop(bulkSize, 'clone');
+  const bareJson = await bareLoop(bulkSize, 'json');
+  console.log(
+    `${String(bulkSize).padStart(8)} | ${format(ours).padEnd(15)} | ${format(bareClone).padEnd(20)} | ${(ours / bareClone).toFixed(2)}x | ${format(bareJson).padEnd(26)} | ${(ours / bareJson).toFixed(2)}x`,
+  );
+}
