@@ -10,7 +10,10 @@ import type { ConsumerOptions, ResolvedConsumerOptions } from './options.js';
 import { resolveConsumerOptions } from './options.js';
 import { runPoller } from './poller.js';
 import { Settler } from './settler.js';
-import type { Source } from './source.js';
+import type { Source, SourceModule } from './source.js';
+import { isSourceModule, loadSourceModule } from './source-module.js';
+import { moduleUrl } from './options.js';
+import { PollerThreadGroup } from './poller-threads/poller-thread-group.js';
 import { Supervisor } from './supervisor.js';
 import { TypedEmitter } from './typed-emitter.js';
 
@@ -36,6 +39,11 @@ export interface ConsumerStats {
 }
 
 const defaultSuperviseInterval = 1000;
+
+/** Stands in for a module source until start() builds it. */
+const unloadedSource: Source<unknown> = {
+  get: () => Promise.reject(new InvalidSourceError('The source module is loaded by start()')),
+};
 // A pool task carries at most this many messages: big enough to amortise the
 // thread hop, small enough that two threads share a get() result.
 const maxParcelMessages = 2048;
@@ -52,7 +60,9 @@ const maxParcelMessages = 2048;
  * ```
  */
 export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
-  readonly #source: Source<M>;
+  #source: Source<M>;
+  readonly #sourceModule: { readonly module: string; readonly export: string; readonly options: unknown } | undefined;
+  #pollerThreads: PollerThreadGroup | undefined;
   readonly #options: ResolvedConsumerOptions<M>;
   readonly #gate: FlightGate;
   readonly #pollersAbort = new AbortController();
@@ -67,8 +77,18 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   #consumed = 0;
   #failed = 0;
 
-  constructor(source: Source<M>, options?: ConsumerOptions<M>) {
+  constructor(source: Source<M> | SourceModule, options?: ConsumerOptions<M>) {
     super((error, event) => this.#listenerFailed(error, event));
+    if (isSourceModule(source)) {
+      const exportName = source.export ?? 'default';
+      if (typeof exportName !== 'string' || exportName === '') throw new InvalidSourceError('A source module\'s `export` must be a non-empty string');
+      this.#sourceModule = { module: moduleUrl('source.module', source.module).href, export: exportName, options: source.options };
+      this.#source = unloadedSource as Source<M>;
+      this.#options = resolveConsumerOptions(options, undefined, true);
+      this.#gate = new FlightGate(this.#options.maxInFlight);
+      return;
+    }
+    this.#sourceModule = undefined;
     if (source === null || typeof source !== 'object' || typeof source.get !== 'function') {
       throw new InvalidSourceError(`A source must be an object with a get(signal) method returning a bulk of messages; got ${source === null ? 'null' : typeof source}`);
     }
@@ -116,13 +136,16 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     }
     this.#state = 'starting';
     const options = this.#options;
-    const executor = this.#createExecutor();
-    this.#executor = executor;
+    let executor: Executor<M> | undefined;
     try {
+      await this.#prepareSource();
+      executor = this.#createExecutor();
+      this.#executor = executor;
       await executor.start();
     } catch (error) {
       this.#state = 'stopped';
-      await executor.destroy().catch(() => {});
+      await executor?.destroy().catch(() => {});
+      await this.#pollerThreads?.close().catch(() => {});
       this.#resolveStopped();
       throw error;
     }
@@ -245,6 +268,20 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#resolveStopped();
   }
 
+  /** A source given as a module is built now: in each poller thread, or once here. */
+  async #prepareSource(): Promise<void> {
+    const spec = this.#sourceModule;
+    if (spec === undefined) return;
+    if (this.#options.pollerThreads) {
+      const group = new PollerThreadGroup({ ...spec, pollers: this.#options.maxPollers, bulkSize: this.#options.bulkSize });
+      this.#pollerThreads = group;
+      this.#source = group as unknown as Source<M>;
+      await group.start();
+      return;
+    }
+    this.#source = await loadSourceModule<M>(spec);
+  }
+
   #createExecutor(): Executor<M> {
     const options = this.#options;
     if (options.executor === 'inline') {
@@ -263,6 +300,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       },
       onThreadCreated: (threadId) => this.emit('threadRevived', { threadId }),
       onPoolError: (error) => options.logger.error({ err: error }, 'pool error'),
+      payloadOf: this.#pollerThreads === undefined ? undefined : (bulk) => this.#pollerThreads?.takePayload(bulk as unknown as number[]),
     });
   }
 
@@ -270,7 +308,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.emit('pollerStarted', { poller: index });
     return runPoller(
       {
-        source: this.#source,
+        sourceFor: (poller) => (this.#pollerThreads?.threads[poller] as Source<M> | undefined) ?? this.#source,
         gate: this.#gate,
         pollInterval: this.#options.pollInterval,
         maxPollBackoff: this.#options.maxPollBackoff,

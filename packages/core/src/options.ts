@@ -7,6 +7,7 @@ import { InvalidOptionError } from './errors.js';
 import type { Handler } from './handler.js';
 import type { Logger } from './logger.js';
 import { consoleLogger } from './logger.js';
+import { maxRefBulkSize, maxRefPollers } from './poller-threads/message-refs.js';
 
 /** How bulks cross into pool threads. */
 export type BulkTransfer = 'json' | 'clone';
@@ -51,6 +52,15 @@ export interface ConsumerOptions<M> {
   shutdownTimeout?: number;
   /** Attempts of a failing `cleanup()` or `release()` call before it is given up (and reported). @default 5 */
   settleAttempts?: number;
+  /**
+   * Run each poller on its own worker thread, with its own source built from
+   * the source module, so the source's synchronous work (parsing, decompression)
+   * never blocks the main thread. Needs a source given as a `SourceModule` and a
+   * `handlerModule`; bulks go to the pool as bytes, transferred without a copy.
+   * The `consumed`/`failed` events then carry message refs (numbers), not messages.
+   * @default false
+   */
+  pollerThreads?: boolean;
   /** Aborting this signal shuts the consumer down. */
   signal?: AbortSignal;
   /** Where the consumer logs faults. @default warnings and errors to stderr */
@@ -93,6 +103,7 @@ export interface ResolvedConsumerOptions<M> {
   readonly maxInFlight: number;
   readonly shutdownTimeout: number;
   readonly settleAttempts: number;
+  readonly pollerThreads: boolean;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
 }
@@ -100,13 +111,14 @@ export interface ResolvedConsumerOptions<M> {
 const knownOptions = new Set([
   'handler', 'handlerModule', 'handlerExport', 'executor', 'maxPollers', 'maxHandlers', 'bulkSize',
   'pollInterval', 'maxPollBackoff', 'poolInitializer', 'poolResourceLimits', 'transfer', 'maxInFlight',
-  'shutdownTimeout', 'settleAttempts', 'signal', 'logger',
+  'shutdownTimeout', 'settleAttempts', 'pollerThreads', 'signal', 'logger',
 ]);
 
 /** Validates options and returns a frozen, fully-typed copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveConsumerOptions<M>(
   options: ConsumerOptions<M> | undefined,
   sourceHandler: Handler<M> | undefined,
+  sourceIsModule = false,
 ): ResolvedConsumerOptions<M> {
   if (options === undefined) options = {};
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
@@ -148,6 +160,15 @@ export function resolveConsumerOptions<M>(
   const shutdownTimeout = nonNegativeNumber('shutdownTimeout', options.shutdownTimeout, consumerDefaults.shutdownTimeout);
   const settleAttempts = positiveInteger('settleAttempts', options.settleAttempts, consumerDefaults.settleAttempts);
 
+  const pollerThreads = options.pollerThreads ?? false;
+  if (typeof pollerThreads !== 'boolean') throw new InvalidOptionError('pollerThreads', 'a boolean', pollerThreads);
+  if (pollerThreads) {
+    if (!sourceIsModule) throw new InvalidOptionError('pollerThreads', 'used with a source given as a module ({ module, export, options }), so each thread can build its own', pollerThreads);
+    if (executor !== 'threads') throw new InvalidOptionError('executor', "'threads' with `pollerThreads` (messages stay off the main thread)", executor);
+    if (maxPollers > maxRefPollers) throw new InvalidOptionError('maxPollers', `at most ${maxRefPollers} with \`pollerThreads\``, maxPollers);
+    if (bulkSize > maxRefBulkSize) throw new InvalidOptionError('bulkSize', `at most ${maxRefBulkSize} with \`pollerThreads\``, bulkSize);
+  }
+
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'an AbortSignal', signal);
   const logger = options.logger ?? consoleLogger;
@@ -173,6 +194,7 @@ export function resolveConsumerOptions<M>(
     maxInFlight,
     shutdownTimeout,
     settleAttempts,
+    pollerThreads,
     signal,
     logger,
   });

@@ -5,7 +5,8 @@ import type { Source } from './source.js';
 import { backoffDelay, sleep } from './timing.js';
 
 export interface PollerContext<M> {
-  readonly source: Source<M>;
+  /** The source poller `i` polls (each poller thread is a source of its own). */
+  readonly sourceFor: (poller: number) => Source<M>;
   readonly gate: FlightGate;
   readonly pollInterval: number;
   readonly maxPollBackoff: number;
@@ -29,7 +30,7 @@ export async function runPoller<M>(context: PollerContext<M>, poller: number, si
     if (reserved === 0) continue;
     let messages: readonly M[];
     try {
-      messages = await context.source.get(signal, { maxMessages: reserved });
+      messages = await context.sourceFor(poller).get(signal, { maxMessages: reserved });
     } catch (error) {
       context.gate.commit(reserved, 0);
       // A get() interrupted by shutdown is not a death.

@@ -7,7 +7,7 @@ import type { PoolProbeResult, PoolTask, PoolWorkerData } from './pool-protocol.
 import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
 
-export interface PoolExecutorOptions {
+export interface PoolExecutorOptions<M> {
   readonly handlerModule: URL;
   readonly handlerExport: string;
   readonly initializer: URL | undefined;
@@ -17,15 +17,17 @@ export interface PoolExecutorOptions {
   readonly onThreadDied: (error: unknown) => void;
   readonly onThreadCreated: (threadId: number) => void;
   readonly onPoolError: (error: unknown) => void;
+  /** Bytes a poller thread already encoded for a bulk; such bulks cross without re-encoding. */
+  readonly payloadOf?: ((bulk: readonly M[]) => Uint8Array | undefined) | undefined;
 }
 
 /** Runs handlers on a Piscina pool of worker threads, one parcel of bulks per task. */
 export class PoolExecutor<M> implements Executor<M> {
   readonly #pool: Piscina<PoolTask, unknown>;
-  readonly #options: PoolExecutorOptions;
+  readonly #options: PoolExecutorOptions<M>;
   #started = false;
 
-  constructor(options: PoolExecutorOptions) {
+  constructor(options: PoolExecutorOptions<M>) {
     this.#options = options;
     const workerData: PoolWorkerData = {
       handlerModule: options.handlerModule.href,
@@ -65,7 +67,10 @@ export class PoolExecutor<M> implements Executor<M> {
   async run(parcel: readonly (readonly M[])[]): Promise<BulkReport[]> {
     let result: unknown;
     try {
-      result = await this.#pool.run(this.#encode(parcel));
+      const task = this.#encode(parcel);
+      result = await (task.kind === 'bytes'
+        ? this.#pool.run(task, { transferList: task.payloads.map((payload) => payload.buffer as ArrayBuffer) })
+        : this.#pool.run(task));
     } catch (error) {
       // The worker catches every handler error, so a rejection means the thread itself failed.
       this.#options.onThreadDied(error);
@@ -83,6 +88,15 @@ export class PoolExecutor<M> implements Executor<M> {
   }
 
   #encode(parcel: readonly (readonly M[])[]): PoolTask {
+    const payloadOf = this.#options.payloadOf;
+    if (payloadOf !== undefined) {
+      const payloads: Uint8Array[] = [];
+      for (const bulk of parcel) {
+        const payload = payloadOf(bulk);
+        if (payload !== undefined) payloads.push(payload);
+      }
+      if (payloads.length === parcel.length) return { kind: 'bytes', payloads };
+    }
     if (this.#options.transfer === 'json') {
       try {
         return { kind: 'json', payload: JSON.stringify(parcel) };

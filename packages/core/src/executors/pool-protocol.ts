@@ -12,6 +12,8 @@ export interface PoolWorkerData {
 export type PoolTask =
   | { readonly kind: 'json'; readonly payload: string }
   | { readonly kind: 'clone'; readonly bulks: readonly (readonly unknown[])[] }
+  /** Bulks a poller thread encoded: one JSON array per bulk, as UTF-8 bytes (transferred). */
+  | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[] }
   | { readonly kind: 'probe' };
 
 /** A probe's answer: `error` when the handler module cannot be used. */

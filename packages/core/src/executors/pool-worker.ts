@@ -8,6 +8,7 @@ import { toWireError } from './wire-error.js';
 import type { WireError } from './wire-error.js';
 
 const data = workerData as PoolWorkerData;
+const decoder = new TextDecoder();
 let handlerLoading: Promise<Handler<unknown>> | undefined;
 
 async function loadHandler(): Promise<Handler<unknown>> {
@@ -43,7 +44,12 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     }
   }
   const handler = await (handlerLoading ??= loadHandler());
-  const bulks = task.kind === 'json' ? (JSON.parse(task.payload) as unknown[][]) : task.bulks;
+  const bulks =
+    task.kind === 'json'
+      ? (JSON.parse(task.payload) as unknown[][])
+      : task.kind === 'bytes'
+        ? task.payloads.map((payload) => JSON.parse(decoder.decode(payload)) as unknown[])
+        : task.bulks;
   const reports: BulkReport<WireError>[] = [];
   for (const bulk of bulks) {
     const report = await runHandler(handler, bulk);

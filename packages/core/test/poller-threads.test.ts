@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { Consumer, InvalidOptionError, InvalidSourceError, MemorySource } from '@conveyor/core';
+import { fixture, quiet, until } from './helpers.js';
+
+function sharedCells(total: number): { shared: SharedArrayBuffer; cells: Int32Array } {
+  const shared = new SharedArrayBuffer(4 * (2 + total * 2));
+  const cells = new Int32Array(shared);
+  return { shared, cells };
+}
+
+const cleanedCount = (cells: Int32Array, total: number): number => {
+  let count = 0;
+  for (let id = 0; id < total; id++) count += Atomics.load(cells, 2 + id * 2);
+  return count;
+};
+
+describe('poller threads', () => {
+  it('polls on worker threads, hands bulks to the pool as bytes, and settles in the thread that holds them', async () => {
+    const total = 3000;
+    const { shared, cells } = sharedCells(total);
+    const consumer = new Consumer(
+      { module: fixture('shared-counter-source.js'), options: { shared, total, failEvery: 7 } },
+      { ...quiet, pollerThreads: true, maxPollers: 2, handlerModule: fixture('fail-flagged-handler.js'), maxHandlers: 2, bulkSize: 16 },
+    );
+    await consumer.start();
+    await until(() => cleanedCount(cells, total) >= total, 20_000, 'every message cleaned up');
+    await consumer.shutdown();
+    for (let id = 0; id < total; id++) {
+      expect(Atomics.load(cells, 2 + id * 2), `cleanups of message ${id}`).toBe(1);
+    }
+    // Every 7th message failed once (its whole bulk remainder with it), was released, and came back.
+    let released = 0;
+    for (let id = 0; id < total; id += 7) released += Atomics.load(cells, 3 + id * 2);
+    expect(released).toBe(Math.ceil(total / 7));
+    expect(consumer.stats.failed).toBeGreaterThanOrEqual(Math.ceil(total / 7));
+  });
+
+  it('a poller thread that dies is revived by the supervisor, and consumption goes on', async () => {
+    const total = 2000;
+    const { shared, cells } = sharedCells(total);
+    Atomics.store(cells, 1, 1); // one exit allowed
+    const consumer = new Consumer(
+      { module: fixture('shared-counter-source.js'), options: { shared, total, exitAfterGets: 3 } },
+      { ...quiet, pollerThreads: true, maxPollers: 2, handlerModule: fixture('fail-flagged-handler.js'), maxHandlers: 1, bulkSize: 8, maxInFlight: 64 },
+    );
+    const died: unknown[] = [];
+    const revived: number[] = [];
+    consumer.on('pollerDied', ({ error }) => died.push(error));
+    consumer.on('pollerRevived', ({ poller }) => revived.push(poller));
+    await consumer.start();
+    await consumer.supervise({ pollInterval: 20 });
+    // Messages drawn by the dead thread and not yet cleaned up are lost with this fixture's
+    // thread-local storage (a real broker redelivers them); all the others must be cleaned up.
+    await until(() => Atomics.load(cells, 0) >= total && died.length === 1 && revived.length === 1, 20_000, 'the run to finish after a revival');
+    await until(() => cleanedCount(cells, total) >= total - 64, 20_000, 'the messages not held by the dead thread');
+    await consumer.shutdown();
+    expect((died[0] as Error).message).toMatch(/Poller thread \d died/);
+    for (let id = 0; id < total; id++) expect(Atomics.load(cells, 2 + id * 2)).toBeLessThanOrEqual(1);
+  });
+
+  it('start() rejects when the source module has no usable export', async () => {
+    const consumer = new Consumer({ module: fixture('broken-source-module.js') }, { ...quiet, pollerThreads: true, handlerModule: fixture('fail-flagged-handler.js') });
+    await expect(consumer.start()).rejects.toThrow(/no export `default` that is a class or a factory \(it exports: somethingElse\)/);
+  });
+
+  it('a source module also works without poller threads (built once on the main thread)', async () => {
+    const total = 500;
+    const { shared, cells } = sharedCells(total);
+    const consumer = new Consumer({ module: fixture('shared-counter-source.js'), options: { shared, total } }, { ...quiet, handlerModule: fixture('fail-flagged-handler.js'), bulkSize: 10 });
+    await consumer.start();
+    await until(() => cleanedCount(cells, total) >= total, 20_000, 'every message cleaned up');
+    await consumer.shutdown();
+    expect(cleanedCount(cells, total)).toBe(total);
+  });
+
+  it('rejects pollerThreads with a source object or an inline handler', () => {
+    expect(() => new Consumer(new MemorySource<number>(), { pollerThreads: true, handlerModule: fixture('fail-flagged-handler.js') })).toThrow(InvalidOptionError);
+    expect(() => new Consumer({ module: fixture('shared-counter-source.js') }, { pollerThreads: true, handler: () => {} })).toThrow(/`executor` to be 'threads' with `pollerThreads`/);
+    expect(() => new Consumer({ module: './missing-source.js' }, { handlerModule: fixture('fail-flagged-handler.js') })).toThrow(/`source.module`/);
+    expect(() => new Consumer({ module: fixture('shared-counter-source.js'), export: '' }, { handlerModule: fixture('fail-flagged-handler.js') })).toThrow(InvalidSourceError);
+  });
+});
