@@ -26,3 +26,5 @@ export {
 } from './errors.js';
 export type { ConveyorErrorCode } from './errors.js';
 export { sleep } from './timing.js';
+export { TypedEmitter } from './typed-emitter.js';
+export type { EventMap } from './typed-emitter.js';

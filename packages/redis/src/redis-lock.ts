@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+import type { Lock } from '@conveyor/sharded';
+import { resolveLockSettings } from '@conveyor/sharded';
+import { checkClient } from './check-client.js';
+import { LuaScript } from './lua-script.js';
+
+/** Options of `new RedisLock(redis, options)`. */
+export interface RedisLockOptions {
+  /** Prefix of lock keys. @default env `QUEUE_LOCK_PREFIX`, else 'lock_' */
+  prefix?: string;
+  /** Milliseconds a lock lives unless extended. @default env `QUEUE_LOCK_TIMEOUT` (s), else 10000 */
+  timeout?: number;
+}
+
+/**
+ * Thread locks on Redis: `SET NX PX` with an owner token; extension and
+ * release are Lua scripts that act only for the owner.
+ */
+export class RedisLock implements Lock {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly timeout: number;
+  readonly #extend = LuaScript.load('lock-extend-1.lua');
+  readonly #release = LuaScript.load('lock-release-1.lua');
+
+  constructor(redis: Redis, options: RedisLockOptions = {}) {
+    checkClient(redis);
+    const settings = resolveLockSettings({
+      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    });
+    this.redis = redis;
+    this.prefix = settings.prefix;
+    this.timeout = settings.timeout;
+  }
+
+  async acquire(key: string, token: string, ttl = this.timeout): Promise<boolean> {
+    return (await this.redis.set(this.prefix + key, token, 'PX', Math.ceil(ttl), 'NX')) === 'OK';
+  }
+
+  async extend(key: string, token: string, ttl = this.timeout): Promise<boolean> {
+    return (await this.#extend.run(this.redis, [this.prefix + key], [token, Math.ceil(ttl)])) === 1;
+  }
+
+  async release(key: string, token: string): Promise<boolean> {
+    return (await this.#release.run(this.redis, [this.prefix + key], [token])) === 1;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.redis.exists(this.prefix + key)) === 1;
+  }
+}

@@ -1,0 +1,36 @@
+import { afterAll } from 'vitest';
+import { runSourceConformance } from '@conveyor/conformance';
+import { silentLogger } from '@conveyor/core';
+import { RedisLock, RedisStorage, deleteByPrefix } from '@conveyor/redis';
+import { Handler, Queue, ShardedSource } from '@conveyor/sharded';
+import type { ShardedMessage } from '@conveyor/sharded';
+import { connect, uniquePrefix } from './redis-test-client.js';
+
+class Body extends Handler<string> {
+  handle(): void {}
+}
+
+const redis = connect();
+afterAll(async () => {
+  await redis.quit();
+});
+
+runSourceConformance<ShardedMessage<string>>(
+  'ShardedSource (Redis tubes)',
+  async () => {
+    const prefix = uniquePrefix('sharded-source');
+    const queue = new Queue(new RedisStorage(redis, { prefix: `${prefix}s:` }), { handlers: [Body] });
+    const source = new ShardedSource<string>(queue, new RedisLock(redis, { prefix: `${prefix}l:`, timeout: 2_000 }), {
+      logger: silentLogger,
+      waitTime: 50,
+      visibilityTimeout: 400,
+    });
+    return {
+      source,
+      send: async (bodies) => void (await queue.registerMany(Body, bodies)),
+      bodyOf: (message) => message.request,
+      dispose: async () => void (await deleteByPrefix(redis, prefix)),
+    };
+  },
+  { redeliveryAfterMs: 400, ordered: true },
+);

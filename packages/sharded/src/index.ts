@@ -1,0 +1,44 @@
+export { Handler } from './handler.js';
+export type { HandlerClass, RequestOf } from './handler.js';
+export { Route } from './route.js';
+export type { RouteLike, ThreadName } from './route.js';
+export { HandlerRegistry } from './handler-registry.js';
+export { Queue } from './queue.js';
+export type { AnyHandlerClass, QueueOptions } from './queue.js';
+export type { RegisterOptions } from './register-options.js';
+export type { Duration } from './duration.js';
+export { Worker } from './worker.js';
+export type { WorkerOptions, LoopOptions } from './worker.js';
+export type { WorkerEvents } from './worker-events.js';
+export type { Storage, StorageEncoding, Peeked, BatchRef, BatchFailure, SettleResult, DeadLetter, PromoteResult, StorageIndex } from './storage.js';
+export type { Lock } from './lock.js';
+export type { TubeAddress } from './tube.js';
+export { handlerOfThread, threadOfTube } from './tube.js';
+export type { Serializer } from './serializer.js';
+export { jsonSerializer } from './serializer.js';
+export { MemoryStorage } from './memory-storage.js';
+export type { MemoryStorageOptions } from './memory-storage.js';
+export { MemoryLock } from './memory-lock.js';
+export type { MemoryLockOptions } from './memory-lock.js';
+export { ThreadLease } from './thread-lease.js';
+export { ShardedSource } from './sharded-source.js';
+export type { ShardedSourceOptions } from './sharded-source.js';
+export type { ShardedMessage } from './sharded-message.js';
+export { createShardedHandler } from './sharded-handler.js';
+export type { ShardedBulkHandler } from './sharded-handler.js';
+export {
+  workerDefaults,
+  lockDefaults,
+  storageDefaults,
+  resolveWorkerSettings,
+  resolveLockSettings,
+  resolveStorageSettings,
+} from './settings.js';
+export type { WorkerSettings, LockSettings, StorageSettings } from './settings.js';
+export {
+  UnknownHandlerError,
+  HandlerNameConflictError,
+  InvalidRouteError,
+  InvalidRequestError,
+  MalformedMessageError,
+} from './errors.js';

@@ -1,0 +1,56 @@
+import type { Lock } from './lock.js';
+import { resolveLockSettings } from './settings.js';
+
+/** Options of `new MemoryLock()`. */
+export interface MemoryLockOptions {
+  /** Milliseconds a lock lives unless extended. @default env `QUEUE_LOCK_TIMEOUT` (s), else 10000 */
+  timeout?: number;
+}
+
+interface Held {
+  readonly token: string;
+  expiresAt: number;
+}
+
+/** Locks for the workers of one process (share one instance between them), with owners and expiry. */
+export class MemoryLock implements Lock {
+  readonly timeout: number;
+  readonly #held = new Map<string, Held>();
+
+  constructor(options: MemoryLockOptions = {}) {
+    this.timeout = resolveLockSettings(options.timeout === undefined ? {} : { timeout: options.timeout }).timeout;
+  }
+
+  async acquire(key: string, token: string, ttl = this.timeout): Promise<boolean> {
+    if (this.#live(key) !== undefined) return false;
+    this.#held.set(key, { token, expiresAt: Date.now() + ttl });
+    return true;
+  }
+
+  async extend(key: string, token: string, ttl = this.timeout): Promise<boolean> {
+    const held = this.#live(key);
+    if (held === undefined || held.token !== token) return false;
+    held.expiresAt = Date.now() + ttl;
+    return true;
+  }
+
+  async release(key: string, token: string): Promise<boolean> {
+    const held = this.#live(key);
+    if (held === undefined || held.token !== token) return false;
+    this.#held.delete(key);
+    return true;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.#live(key) !== undefined;
+  }
+
+  #live(key: string): Held | undefined {
+    const held = this.#held.get(key);
+    if (held !== undefined && held.expiresAt <= Date.now()) {
+      this.#held.delete(key);
+      return undefined;
+    }
+    return held;
+  }
+}

@@ -1,0 +1,278 @@
+import { ConveyorError, InvalidOptionError, consoleLogger, sleep } from '@conveyor/core';
+import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
+import { DueChecks, describeError } from './due-checks.js';
+import { UnknownHandlerError } from './errors.js';
+import type { Lock } from './lock.js';
+import type { AnyHandlerClass, Queue } from './queue.js';
+import type { WorkerSettings } from './settings.js';
+import { resolveWorkerSettings } from './settings.js';
+import { createShardedHandler } from './sharded-handler.js';
+import type { ShardedBulkHandler } from './sharded-handler.js';
+import type { ShardedMessage } from './sharded-message.js';
+import { ThreadLease } from './thread-lease.js';
+import { handlerOfThread } from './tube.js';
+
+/** Options of `new ShardedSource(queue, lock, options)`; worker settings (batch size, checks) apply too. */
+export interface ShardedSourceOptions extends Partial<WorkerSettings> {
+  /** Only deliver threads of these handler classes. @default every registered handler */
+  handlers?: AnyHandlerClass | readonly AnyHandlerClass[];
+  /**
+   * Most messages one `get()` returns (one lease of one thread). Keep it at or
+   * below the Consumer's `bulkSize` for strict per-thread order: the bulks of
+   * one lease may otherwise run side by side. @default `batchSize` (128)
+   */
+  maxMessagesPerGet?: number;
+  /** Milliseconds a `get()` waits for a free non-empty thread before returning empty. @default 200 */
+  waitTime?: number;
+  /**
+   * Milliseconds a delivered lease may stay unsettled; then its thread is
+   * given up and its messages are delivered again (a stuck or lost handler). @default 30000
+   */
+  visibilityTimeout?: number;
+  /** Where the source logs faults. @default warnings and errors to stderr */
+  logger?: Logger;
+}
+
+interface OpenLease {
+  readonly id: number;
+  readonly thread: string;
+  readonly tube: string;
+  readonly offset: number;
+  readonly count: number;
+  readonly lease: ThreadLease;
+  /** Gives the lease up at the visibility timeout, even while pollers wait for room. */
+  readonly expiry: NodeJS.Timeout;
+  /** 0 open, 1 consumed, 2 failed. */
+  readonly states: Uint8Array;
+  settled: number;
+  failure: unknown;
+}
+
+const pollSlice = 50;
+
+/**
+ * A sharded queue as a Consumer source: each `get()` binds a free thread
+ * through the lock and delivers a batch of its most urgent tube; the thread
+ * stays locked (heartbeat) until every message of the batch is cleaned up or
+ * released, then consumed ones are acknowledged and failed ones stay at the
+ * head, in order (dead-lettered after `maxFailures`).
+ *
+ * ```ts
+ * const source = new ShardedSource(queue, lock, { maxMessagesPerGet: 64 });
+ * const consumer = new Consumer(source, { handlerModule: './handler.js', bulkSize: 64 });
+ * ```
+ */
+export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
+  readonly queue: Queue;
+  readonly lock: Lock;
+  readonly settings: WorkerSettings;
+  readonly #filter: ReadonlySet<AnyHandlerClass> | undefined;
+  readonly #maxMessagesPerGet: number;
+  readonly #waitTime: number;
+  readonly #visibilityTimeout: number;
+  readonly #logger: Logger;
+  readonly #leases = new Map<number, OpenLease>();
+  readonly #heldThreads = new Set<string>();
+  readonly #reportedUnknown = new Set<string>();
+  #nextLease = 1;
+  readonly #dueChecks: DueChecks;
+  #closed = false;
+  #runner: ShardedBulkHandler | undefined;
+
+  constructor(queue: Queue, lock: Lock, options: ShardedSourceOptions = {}) {
+    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function') throw new InvalidOptionError('queue', 'a Queue', queue);
+    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function') throw new InvalidOptionError('lock', 'a Lock', lock);
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+    const { handlers, maxMessagesPerGet, waitTime, visibilityTimeout, logger, ...settings } = options;
+    this.queue = queue;
+    this.lock = lock;
+    this.settings = resolveWorkerSettings(settings);
+    this.#filter = handlers === undefined ? undefined : new Set(([] as AnyHandlerClass[]).concat(handlers));
+    this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', maxMessagesPerGet, this.settings.batchSize);
+    this.#waitTime = nonNegative('waitTime', waitTime, 200);
+    this.#visibilityTimeout = nonNegative('visibilityTimeout', visibilityTimeout, 30_000);
+    this.#logger = logger ?? consoleLogger;
+    this.#dueChecks = new DueChecks(queue, this.settings);
+  }
+
+  /** Messages delivered and not yet settled. */
+  get inFlight(): number {
+    let open = 0;
+    for (const lease of this.#leases.values()) open += lease.count - lease.settled;
+    return open;
+  }
+
+  async get(signal: AbortSignal, hint?: GetHint): Promise<ShardedMessage<R>[]> {
+    const deadline = Date.now() + this.#waitTime;
+    const max = Math.min(this.#maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#maxMessagesPerGet));
+    while (!signal.aborted && !this.#closed) {
+      await this.#dueChecks.run();
+      for (const thread of await this.queue.storage.threads(this.settings.acquireSample)) {
+        if (this.#heldThreads.has(thread) || !this.#wanted(thread)) continue;
+        const delivered = await this.#deliver(thread, max);
+        if (delivered !== undefined) return delivered;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(pollSlice, left), signal);
+    }
+    return [];
+  }
+
+  cleanup(consumed: ShardedMessage<R>[]): Promise<void> {
+    return this.#mark(consumed, 1, undefined);
+  }
+
+  release(failed: ShardedMessage<R>[], error: unknown): Promise<void> {
+    return this.#mark(failed, 2, error);
+  }
+
+  /**
+   * The inline handler: runs the registered `Handler` classes (see
+   * `createShardedHandler()`; pool threads export that from their handler module).
+   */
+  handler(bulk: Bulk<ShardedMessage<R>>): Promise<void> {
+    this.#runner ??= createShardedHandler(this.queue.handlers);
+    return this.#runner(bulk as Bulk<ShardedMessage>);
+  }
+
+  /** Gives up open leases (their messages come back) and stops the inline handlers. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const open = [...this.#leases.values()];
+    this.#leases.clear();
+    for (const lease of open) await this.#letGo(lease);
+    await this.#runner?.stop();
+  }
+
+  #wanted(thread: string): boolean {
+    const name = handlerOfThread(thread);
+    const handlerClass = name === undefined ? undefined : this.queue.handlers.get(name);
+    if (handlerClass === undefined) {
+      if (!this.#reportedUnknown.has(thread)) {
+        this.#reportedUnknown.add(thread);
+        this.#logger.warn({ thread }, new UnknownHandlerError(name ?? thread).message);
+      }
+      return false;
+    }
+    return this.#filter === undefined || this.#filter.has(handlerClass);
+  }
+
+  async #deliver(thread: string, max: number): Promise<ShardedMessage<R>[] | undefined> {
+    const storage = this.queue.storage;
+    const lease = await ThreadLease.acquire(this.lock, thread, () => this.#logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'));
+    if (lease === undefined) return undefined;
+    try {
+      const peeked = await storage.peek(thread, max);
+      const messages: ShardedMessage<R>[] = [];
+      if (peeked !== undefined) {
+        const handler = handlerOfThread(thread) as string;
+        const id = this.#nextLease++;
+        for (const stored of peeked.messages) {
+          let request: unknown;
+          try {
+            request = this.queue.decode(peeked.tube, stored);
+          } catch (error) {
+            if (messages.length > 0) break;
+            this.#logger.warn({ err: error, tube: peeked.tube }, 'a stored message cannot be deserialized; it goes to the dead letters');
+            await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], { reason: 'malformed message', maxFailures: 1 });
+            break;
+          }
+          messages.push({ handler, thread, tube: peeked.tube, request: request as R, lease: id, index: messages.length });
+        }
+        if (messages.length > 0) {
+          const expiry = setTimeout(() => void this.#expire(id), this.#visibilityTimeout);
+          expiry.unref();
+          this.#leases.set(id, {
+            id,
+            thread,
+            tube: peeked.tube,
+            offset: peeked.offset,
+            count: messages.length,
+            lease,
+            expiry,
+            states: new Uint8Array(messages.length),
+            settled: 0,
+            failure: undefined,
+          });
+          this.#heldThreads.add(thread);
+          return messages;
+        }
+      }
+      await lease.release();
+      return undefined;
+    } catch (error) {
+      await lease.release().catch(() => {});
+      throw error;
+    }
+  }
+
+  async #mark(messages: ShardedMessage<R>[], state: 1 | 2, error: unknown): Promise<void> {
+    const complete: OpenLease[] = [];
+    for (const message of messages) {
+      const lease = this.#leases.get(message.lease);
+      // A lease given up (visibility timeout, close) is delivered again: late settles are ignored.
+      if (lease === undefined || lease.states[message.index] !== 0) continue;
+      lease.states[message.index] = state;
+      lease.settled++;
+      if (state === 2 && lease.failure === undefined) lease.failure = error;
+      if (lease.settled === lease.count) {
+        this.#leases.delete(lease.id);
+        complete.push(lease);
+      }
+    }
+    for (const lease of complete) await this.#finish(lease);
+  }
+
+  /** Every message of a lease is settled: acknowledge in one atomic call, then free the thread. */
+  async #finish(lease: OpenLease): Promise<void> {
+    try {
+      const failed: number[] = [];
+      lease.states.forEach((state, index) => {
+        if (state === 2) failed.push(index);
+      });
+      // Messages handed back by a shutdown did not fail: do not count it against them.
+      const counted = failed.length > 0 && !(lease.failure instanceof ConveyorError && lease.failure.code === 'SHUTDOWN');
+      const result = await this.queue.storage.settle(
+        { tube: lease.tube, thread: lease.thread, offset: lease.offset, count: lease.count },
+        failed,
+        counted ? { reason: describeError(lease.failure), maxFailures: this.settings.maxFailures } : undefined,
+      );
+      if (result.stale) this.#logger.warn({ thread: lease.thread }, 'a delivery was settled by someone else first (its lock was lost); it was handled twice');
+      if (result.deadLettered > 0) this.#logger.warn({ thread: lease.thread, count: result.deadLettered, failures: result.failures }, 'messages failed maxFailures times and went to the dead letters');
+    } finally {
+      await this.#letGo(lease);
+    }
+  }
+
+  async #letGo(lease: OpenLease): Promise<void> {
+    clearTimeout(lease.expiry);
+    this.#heldThreads.delete(lease.thread);
+    try {
+      await lease.lease.release();
+    } catch (error) {
+      // The lock expires by itself.
+      this.#logger.warn({ err: error, thread: lease.thread }, 'releasing a thread lock failed');
+    }
+  }
+
+  async #expire(id: number): Promise<void> {
+    const lease = this.#leases.get(id);
+    if (lease === undefined) return;
+    this.#leases.delete(id);
+    this.#logger.warn({ thread: lease.thread, unsettled: lease.count - lease.settled }, 'a delivery was not settled within visibilityTimeout; its thread is given up and delivered again');
+    await this.#letGo(lease);
+  }
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(name, 'a positive integer', value);
+  return value;
+}
+
+function nonNegative(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidOptionError(name, 'a finite number >= 0', value);
+  return value;
+}

@@ -1,0 +1,28 @@
+import type { MalformedMessageError, UnknownHandlerError } from './errors.js';
+
+/** The events of a Worker (and of a ShardedSource), with their arguments. */
+export interface WorkerEvents {
+  /** The worker took a thread's lock and will handle its batches. */
+  bound: [info: { thread: string }];
+  /** The worker let a thread go. */
+  released: [info: { thread: string; processed: number }];
+  /** A batch was handled and acknowledged. */
+  handled: [info: { thread: string; tube: string; count: number }];
+  /**
+   * `handle()` threw: the batch stays at the head of its tube, in order, unless
+   * it failed `maxFailures` times and went to the dead letters (`deadLettered` > 0).
+   */
+  failed: [info: { thread: string; tube: string; error: unknown; failures: number; deadLettered: number }];
+  /** A stored message could not be deserialized; it went to the dead letters. */
+  malformed: [error: MalformedMessageError];
+  /** A stored thread names a handler this process does not know; it is skipped (reported once per worker). */
+  unknownHandler: [error: UnknownHandlerError, info: { thread: string }];
+  /** The heartbeat found the thread's lock gone (the process stalled longer than the lock timeout). */
+  lockLost: [info: { thread: string }];
+  /** A batch was handled but someone else settled it first (only after a lost lock): handled twice, nothing lost. */
+  staleSettle: [info: { thread: string; tube: string; count: number }];
+  /** A storage, lock or handler hook call failed; the worker carries on. */
+  error: [error: unknown];
+  /** A listener of another event threw. */
+  listenerError: [info: { event: string; error: unknown }];
+}

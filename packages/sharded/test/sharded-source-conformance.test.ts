@@ -1,0 +1,27 @@
+import { runSourceConformance } from '@conveyor/conformance';
+import { silentLogger } from '@conveyor/core';
+import { Handler, MemoryLock, MemoryStorage, Queue, ShardedSource } from '@conveyor/sharded';
+import type { ShardedMessage } from '@conveyor/sharded';
+
+class Body extends Handler<string> {
+  handle(): void {}
+}
+
+runSourceConformance<ShardedMessage<string>>(
+  'ShardedSource (memory)',
+  async () => {
+    const queue = new Queue(new MemoryStorage(), { handlers: [Body] });
+    const source = new ShardedSource<string>(queue, new MemoryLock({ timeout: 2_000 }), {
+      logger: silentLogger,
+      waitTime: 50,
+      visibilityTimeout: 400,
+    });
+    return {
+      source,
+      send: async (bodies) => void (await queue.registerMany(Body, bodies)),
+      bodyOf: (message) => message.request,
+      dispose: async () => {},
+    };
+  },
+  { redeliveryAfterMs: 400, ordered: true },
+);

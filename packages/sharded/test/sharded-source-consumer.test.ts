@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { Consumer, silentLogger } from '@conveyor/core';
+import { MemoryLock, MemoryStorage, Queue, ShardedSource } from '@conveyor/sharded';
+import type { ShardedMessage } from '@conveyor/sharded';
+import { Ordered } from './fixtures/ordered-handler.js';
+import type { OrderedRequest } from './fixtures/ordered-handler.js';
+import { until } from './helpers.js';
+
+describe('ShardedSource under a Consumer with pool threads', () => {
+  it('handles every request on the pool, keeping per-thread order through failures', async () => {
+    const queue = new Queue(new MemoryStorage(), { handlers: [Ordered] });
+    const threads = 8;
+    const count = 400;
+    await queue.registerMany(Ordered, Array.from({ length: count }, (_, n) => ({ n, thread: n % threads })));
+    const source = new ShardedSource<OrderedRequest>(queue, new MemoryLock(), { logger: silentLogger, maxMessagesPerGet: 16, waitTime: 20 });
+    const consumer = new Consumer<ShardedMessage<OrderedRequest>>(source, {
+      handlerModule: new URL('./fixtures/ordered-handler.ts', import.meta.url),
+      bulkSize: 16,
+      maxPollers: 4,
+      maxHandlers: 2,
+      logger: silentLogger,
+    });
+    const consumed: OrderedRequest[] = [];
+    let failed = 0;
+    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.request)));
+    consumer.on('failed', (messages) => (failed += messages.length));
+    await consumer.start();
+    try {
+      await until(() => consumed.length >= count, 30_000, 'every request to be consumed');
+    } finally {
+      await consumer.shutdown();
+    }
+    expect(failed).toBeGreaterThan(0);
+    expect(new Set(consumed.map((request) => request.n)).size).toBe(count);
+    expect(consumed).toHaveLength(count);
+    for (let thread = 0; thread < threads; thread++) {
+      const order = consumed.filter((request) => request.thread === thread).map((request) => request.n);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(await queue.length(Ordered, { thread })).toBe(0);
+    }
+  }, 60_000);
+});
