@@ -150,8 +150,14 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       throw error;
     }
     const settler = new Settler(this.#source, options.settleAttempts, {
-      onCleanupError: (info) => this.emit('cleanupError', info),
-      onReleaseError: (info) => this.emit('releaseError', info),
+      onCleanupError: (info) => {
+        options.metrics?.settleError('cleanup');
+        this.emit('cleanupError', info);
+      },
+      onReleaseError: (info) => {
+        options.metrics?.settleError('release');
+        this.emit('releaseError', info);
+      },
     }, options.logger);
     this.#dispatcher = new Dispatcher({
       executor,
@@ -160,6 +166,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       maxHandlers: options.maxHandlers,
       maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
       onSettled: (settlement) => this.#onSettled(settlement),
+      metrics: options.metrics,
     });
     this.#supervisor = new Supervisor(options.maxPollers, {
       startPoller: (index) => this.#startPoller(index),
@@ -323,6 +330,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   #onReceived(poller: number, messages: readonly M[]): void {
     const dispatcher = this.#dispatcher as Dispatcher<M>;
     this.#received += messages.length;
+    this.#options.metrics?.received(messages.length);
     if (this.listens('received')) this.emit('received', { poller, count: messages.length });
     const { bulkSize } = this.#options;
     if (messages.length <= bulkSize) {

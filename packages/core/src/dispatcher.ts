@@ -4,6 +4,7 @@ import { MessageNotTakenError } from './errors.js';
 import type { Executor } from './executors/executor.js';
 import type { FlightGate } from './flight-gate.js';
 import type { Settler } from './settler.js';
+import type { ConsumerMetrics } from './metrics.js';
 
 export interface DispatcherOptions<M> {
   readonly executor: Executor<M>;
@@ -14,6 +15,8 @@ export interface DispatcherOptions<M> {
   /** Largest parcel in messages; 1 bulk per parcel when `maxParcelMessages` is 0. */
   readonly maxParcelMessages: number;
   readonly onSettled: (settlement: Settlement<M>) => void;
+  /** When set, each parcel is timed and reported (costs two clock reads per parcel). */
+  readonly metrics?: ConsumerMetrics | undefined;
 }
 
 /**
@@ -24,6 +27,8 @@ export interface DispatcherOptions<M> {
 export class Dispatcher<M> {
   readonly #options: DispatcherOptions<M>;
   #pending: (readonly M[])[] = [];
+  /** Enqueue times, parallel to #pending; only kept when metrics are on. */
+  #enqueuedAt: number[] = [];
   #pendingHead = 0;
   #pendingMessages = 0;
   #running = 0;
@@ -42,6 +47,7 @@ export class Dispatcher<M> {
 
   enqueue(bulk: readonly M[]): void {
     this.#pending.push(bulk);
+    if (this.#options.metrics !== undefined) this.#enqueuedAt.push(performance.now());
     this.#pendingMessages += bulk.length;
     this.#pump();
   }
@@ -50,6 +56,7 @@ export class Dispatcher<M> {
   takePending(): (readonly M[])[] {
     const taken = this.#pending.slice(this.#pendingHead);
     this.#pending = [];
+    this.#enqueuedAt = [];
     this.#pendingHead = 0;
     this.#pendingMessages = 0;
     return taken;
@@ -57,9 +64,10 @@ export class Dispatcher<M> {
 
   #pump(): void {
     while (this.#running < this.#maxRunning && this.pendingBulks > 0) {
+      const oldestEnqueue = this.#enqueuedAt[this.#pendingHead];
       const parcel = this.#nextParcel();
       this.#running++;
-      void this.#runParcel(parcel);
+      void this.#runParcel(parcel, oldestEnqueue);
     }
   }
 
@@ -88,17 +96,21 @@ export class Dispatcher<M> {
     this.#pendingMessages -= bulk.length;
     if (this.#pendingHead === this.#pending.length) {
       this.#pending = [];
+      this.#enqueuedAt = [];
       this.#pendingHead = 0;
     } else if (this.#pendingHead > 1024 && this.#pendingHead * 2 > this.#pending.length) {
       this.#pending = this.#pending.slice(this.#pendingHead);
+      this.#enqueuedAt = this.#enqueuedAt.slice(this.#pendingHead);
       this.#pendingHead = 0;
     }
     return bulk;
   }
 
-  async #runParcel(parcel: (readonly M[])[]): Promise<void> {
+  async #runParcel(parcel: (readonly M[])[], enqueuedAt: number | undefined): Promise<void> {
     let reports: BulkReport[] | undefined;
     let parcelError: unknown;
+    const metrics = this.#options.metrics;
+    const dispatchedAt = metrics === undefined ? 0 : performance.now();
     try {
       reports = await this.#options.executor.run(parcel);
     } catch (error) {
@@ -106,11 +118,17 @@ export class Dispatcher<M> {
     }
     this.#running--;
     this.#pump();
-    await this.settleParcel(parcel, reports, parcelError);
+    const settlement = await this.settleParcel(parcel, reports, parcelError);
+    if (metrics !== undefined) {
+      const handlerMs = performance.now() - dispatchedAt;
+      let failed = 0;
+      for (const group of settlement.failed) failed += group.messages.length;
+      metrics.settled({ bulks: parcel.length, consumed: settlement.consumed.length, failed, handlerMs, waitMs: enqueuedAt === undefined ? 0 : dispatchedAt - enqueuedAt });
+    }
   }
 
   /** Settles a parcel: with reports, bulk by bulk; without (the thread died), every message failed. */
-  async settleParcel(parcel: readonly (readonly M[])[], reports: BulkReport[] | undefined, parcelError: unknown): Promise<void> {
+  async settleParcel(parcel: readonly (readonly M[])[], reports: BulkReport[] | undefined, parcelError: unknown): Promise<Settlement<M>> {
     let total = 0;
     const consumed: M[] = [];
     const failed: { messages: M[]; error: unknown }[] = [];
@@ -135,6 +153,7 @@ export class Dispatcher<M> {
     } finally {
       this.#options.gate.remove(total);
     }
+    return settlement;
   }
 }
 

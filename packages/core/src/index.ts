@@ -1,8 +1,9 @@
 export { Consumer } from './consumer.js';
 export type { ConsumerStats, SuperviseOptions } from './consumer.js';
 export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './options.js';
-export { consumerDefaults } from './options.js';
+export { consumerDefaults, positiveInteger, nonNegativeNumber } from './options.js';
 export type { ConsumerEvents } from './events.js';
+export type { ConsumerMetrics, SettledSample } from './metrics.js';
 export type { Source, SourceModule, GetHint } from './source.js';
 export type { Handler } from './handler.js';
 export type { Bulk, BulkReport, Settlement, FailedGroup } from './bulk.js';

@@ -6,6 +6,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from './errors.js';
 import type { Handler } from './handler.js';
 import type { Logger } from './logger.js';
+import type { ConsumerMetrics } from './metrics.js';
 import { consoleLogger } from './logger.js';
 import { maxRefBulkSize, maxRefPollers } from './poller-threads/message-refs.js';
 
@@ -61,6 +62,8 @@ export interface ConsumerOptions<M> {
    * @default false
    */
   pollerThreads?: boolean;
+  /** Receives counters and timings (received, consumed, failed, handler time, queue wait). */
+  metrics?: ConsumerMetrics;
   /** Aborting this signal shuts the consumer down. */
   signal?: AbortSignal;
   /** Where the consumer logs faults. @default warnings and errors to stderr */
@@ -104,6 +107,7 @@ export interface ResolvedConsumerOptions<M> {
   readonly shutdownTimeout: number;
   readonly settleAttempts: number;
   readonly pollerThreads: boolean;
+  readonly metrics: ConsumerMetrics | undefined;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
 }
@@ -111,7 +115,7 @@ export interface ResolvedConsumerOptions<M> {
 const knownOptions = new Set([
   'handler', 'handlerModule', 'handlerExport', 'executor', 'maxPollers', 'maxHandlers', 'bulkSize',
   'pollInterval', 'maxPollBackoff', 'poolInitializer', 'poolResourceLimits', 'transfer', 'maxInFlight',
-  'shutdownTimeout', 'settleAttempts', 'pollerThreads', 'signal', 'logger',
+  'shutdownTimeout', 'settleAttempts', 'pollerThreads', 'metrics', 'signal', 'logger',
 ]);
 
 /** Validates options and returns a frozen, fully-typed copy; throws `InvalidOptionError` naming the bad one. */
@@ -169,6 +173,15 @@ export function resolveConsumerOptions<M>(
     if (bulkSize > maxRefBulkSize) throw new InvalidOptionError('bulkSize', `at most ${maxRefBulkSize} with \`pollerThreads\``, bulkSize);
   }
 
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    for (const method of ['received', 'settled', 'settleError'] as const) {
+      if (metrics === null || typeof (metrics as unknown as Record<string, unknown>)[method] !== 'function') {
+        throw new InvalidOptionError('metrics', `an object with a \`${method}\` method (see ConsumerMetrics)`, metrics);
+      }
+    }
+  }
+
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'an AbortSignal', signal);
   const logger = options.logger ?? consoleLogger;
@@ -195,6 +208,7 @@ export function resolveConsumerOptions<M>(
     shutdownTimeout,
     settleAttempts,
     pollerThreads,
+    metrics,
     signal,
     logger,
   });

@@ -1,4 +1,4 @@
-import { InvalidOptionError, sleep } from '@conveyor/core';
+import { InvalidOptionError, nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core';
 import type { GetHint, Source } from '@conveyor/core';
 import type { Redis } from 'ioredis';
 import { checkClient } from './check-client.js';
@@ -71,8 +71,8 @@ export class RedisListSource implements Source<RedisListMessage> {
       dead: `${options.key}:dead`,
     };
     this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', options.maxMessagesPerGet, 512);
-    this.#waitTime = nonNegative('waitTime', options.waitTime, 1000);
-    this.#visibilityTimeout = nonNegative('visibilityTimeout', options.visibilityTimeout, 30_000);
+    this.#waitTime = nonNegativeNumber('waitTime', options.waitTime, 1000);
+    this.#visibilityTimeout = nonNegativeNumber('visibilityTimeout', options.visibilityTimeout, 30_000);
     const maxReceiveCount = options.maxReceiveCount ?? Number.POSITIVE_INFINITY;
     if (maxReceiveCount !== Number.POSITIVE_INFINITY) positiveInteger('maxReceiveCount', maxReceiveCount, 1);
     this.#maxReceiveCount = maxReceiveCount;
@@ -142,14 +142,4 @@ export class RedisListSource implements Source<RedisListMessage> {
   }
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(name, 'a positive integer', value);
-  return value;
-}
 
-function nonNegative(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidOptionError(name, 'a finite number >= 0', value);
-  return value;
-}

@@ -1,4 +1,4 @@
-import { ConveyorError, InvalidOptionError, consoleLogger, sleep } from '@conveyor/core';
+import { ConveyorError, InvalidOptionError, consoleLogger, nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
 import { DueChecks, describeError } from './due-checks.js';
 import { UnknownHandlerError } from './errors.js';
@@ -89,8 +89,8 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     this.settings = resolveWorkerSettings(settings);
     this.#filter = handlers === undefined ? undefined : new Set(([] as AnyHandlerClass[]).concat(handlers));
     this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', maxMessagesPerGet, this.settings.batchSize);
-    this.#waitTime = nonNegative('waitTime', waitTime, 200);
-    this.#visibilityTimeout = nonNegative('visibilityTimeout', visibilityTimeout, 30_000);
+    this.#waitTime = nonNegativeNumber('waitTime', waitTime, 200);
+    this.#visibilityTimeout = nonNegativeNumber('visibilityTimeout', visibilityTimeout, 30_000);
     this.#logger = logger ?? consoleLogger;
     this.#dueChecks = new DueChecks(queue, this.settings);
   }
@@ -265,14 +265,4 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   }
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(name, 'a positive integer', value);
-  return value;
-}
 
-function nonNegative(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidOptionError(name, 'a finite number >= 0', value);
-  return value;
-}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '@conveyor/core';
+import { SqsSource } from '../src/index.js';
+import type { SqsSourceOptions } from '../src/index.js';
+
+const base = { queueUrl: 'http://127.0.0.1:1/000000000000/q', clientConfig: { region: 'us-east-1' } };
+
+function rejects(options: unknown, option: string, quoted: string): void {
+  let thrown: unknown;
+  try {
+    new SqsSource(options as SqsSourceOptions);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(InvalidOptionError);
+  expect((thrown as InvalidOptionError).option).toBe(option);
+  expect((thrown as InvalidOptionError).message).toContain(quoted);
+}
+
+describe('SqsSource options', () => {
+  it('applies the defaults', () => {
+    const source = new SqsSource(base);
+    expect(source.options).toMatchObject({ waitTimeSeconds: 20, maxMessages: 10, retryDelaySeconds: 0, bodyFormat: 'text', fifo: false, entryAttempts: 3 });
+    expect(Object.isFrozen(source.options)).toBe(true);
+    expect(source.queueUrl).toBe(base.queueUrl);
+  });
+
+  it('knows a FIFO queue by its name', () => {
+    expect(new SqsSource({ ...base, queueUrl: `${base.queueUrl}.fifo` }).options.fifo).toBe(true);
+    expect(new SqsSource({ clientConfig: {}, queueName: 'orders.fifo' }).options.fifo).toBe(true);
+  });
+
+  it('rejects bad values, naming the option and quoting the value', () => {
+    rejects({ ...base, waitTimeSeconds: 21 }, 'waitTimeSeconds', '`21` (number)');
+    rejects({ ...base, maxMessages: 0 }, 'maxMessages', '`0` (number)');
+    rejects({ ...base, visibilityTimeoutSeconds: 1.5 }, 'visibilityTimeoutSeconds', '`1.5` (number)');
+    rejects({ ...base, bodyFormat: 'xml' }, 'bodyFormat', '`"xml"` (string)');
+    rejects({ ...base, retryDelaySeconds: -1 }, 'retryDelaySeconds', '`-1` (number)');
+    rejects({ ...base, retryDelaySeconds: { baseSeconds: 0 } }, 'retryDelaySeconds.baseSeconds', '`0` (number)');
+    rejects({ ...base, heartbeatInterval: -5 }, 'heartbeatInterval', '`-5` (number)');
+    rejects({ ...base, visibilityTimeoutSeconds: 2, heartbeatInterval: 1500 }, 'heartbeatInterval', '`1500` (number)');
+    rejects({ ...base, deadLetter: { queueName: 'dlq' } }, 'deadLetter.maxReceiveCount', '`undefined`');
+    rejects({ ...base, deadLetter: { maxReceiveCount: 3 } }, 'deadLetter.queueUrl', '`undefined`');
+    rejects({ ...base, messageAttributeNames: 'All' }, 'messageAttributeNames', '`"All"` (string)');
+    rejects({ ...base, logger: {} }, 'logger', '(object)');
+    rejects({ ...base, wait: 3 }, 'wait', '`3` (number)');
+  });
+
+  it('wants exactly one of queueUrl and queueName, and one of client and clientConfig', () => {
+    rejects({ clientConfig: {} }, 'queueUrl', '`undefined`');
+    rejects({ ...base, queueName: 'q' }, 'queueUrl', base.queueUrl);
+    rejects({ ...base, client: { send: () => {} } }, 'clientConfig', '(object)');
+    rejects({ queueUrl: base.queueUrl, client: {} }, 'client', '`{}` (object)');
+    rejects(null, 'options', '`null` (null)');
+  });
+});

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DeleteMessageBatchCommandOutput, DeleteMessageBatchRequest } from '@aws-sdk/client-sqs';
+import { Consumer, silentLogger } from '@conveyor/core';
+import { SqsBatchEntryError, SqsSource } from '../src/index.js';
+import type { SqsMessage } from '../src/index.js';
+import type { TestServer } from './helpers.js';
+import { createQueue, deleteQueue, queueDepth, sendBodies, startServer, uniqueName, until } from './helpers.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+/**
+ * A real client whose DeleteMessageBatch calls reach the real server, except the
+ * entries `refuse` picks: those are kept out of the request and answered as failed,
+ * the way AWS answers a partial failure (fauxqs never does).
+ */
+function clientRefusing(refuse: (receiptHandle: string) => { code: string; senderFault: boolean } | undefined): { client: SQSClient; sent: string[] } {
+  const client = new SQSClient(server.clientConfig);
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'DeleteMessageBatchCommand') return next(args);
+      const input = args.input as DeleteMessageBatchRequest;
+      const entries = input.Entries ?? [];
+      const refused = entries.flatMap((entry) => {
+        const failure = refuse(entry.ReceiptHandle ?? '');
+        return failure === undefined ? [] : [{ Id: entry.Id, Code: failure.code, SenderFault: failure.senderFault, Message: 'injected' }];
+      });
+      const passed = entries.filter((entry) => !refused.some((failure) => failure.Id === entry.Id));
+      sent.push(...passed.map((entry) => entry.ReceiptHandle ?? ''));
+      if (passed.length === 0) {
+        const output: DeleteMessageBatchCommandOutput = { Successful: [], Failed: refused, $metadata: {} };
+        return { response: {}, output: output as unknown as Awaited<ReturnType<typeof next>>['output'] };
+      }
+      const result = await next({ ...args, input: { ...input, Entries: passed } });
+      const output = result.output as DeleteMessageBatchCommandOutput;
+      return { ...result, output: { ...output, Failed: [...(output.Failed ?? []), ...refused] } as typeof result.output };
+    },
+    { step: 'initialize', name: 'refuseSomeEntries' },
+  );
+  return { client, sent };
+}
+
+it('a delete entry refused inside a successful call is retried, then reported; the message comes back', async () => {
+  const url = await createQueue(server.client, uniqueName('partial'));
+  await sendBodies(server.client, url, Array.from({ length: 12 }, (_, index) => `m${index}`));
+  const handles = new Map<string, string>(); // receipt handle → body
+  const attempts = new Map<string, number>();
+  const { client, sent } = clientRefusing((receiptHandle) => {
+    const body = handles.get(receiptHandle);
+    const attempt = (attempts.get(body ?? '') ?? 0) + 1;
+    attempts.set(body ?? '', attempt);
+    if (body === 'm2' && attempt === 1) return { code: 'InternalError', senderFault: false }; // transient: the retry works
+    if (body === 'm7') return { code: 'ReceiptHandleIsInvalid', senderFault: true }; // permanent: reported
+    return undefined;
+  });
+  const source = new SqsSource({ client, queueUrl: url, waitTimeSeconds: 1, visibilityTimeoutSeconds: 1, heartbeatInterval: 0, maxMessages: 20, logger: silentLogger });
+  const never = new AbortController().signal;
+  const received: SqsMessage[] = [];
+  await until(async () => {
+    received.push(...(await source.get(never)));
+    return received.length === 12;
+  }, 10_000, 'all 12 messages');
+  for (const message of received) handles.set(message.receiptHandle, message.body);
+
+  const error = await source.cleanup(received).then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(SqsBatchEntryError);
+  expect((error as SqsBatchEntryError).entries).toEqual([expect.objectContaining({ awsCode: 'ReceiptHandleIsInvalid', senderFault: true })]);
+  expect(attempts.get('m2')).toBe(2);
+  expect(attempts.get('m7')).toBe(1);
+  expect(sent).toHaveLength(11); // every other message deleted once, none sent twice
+  expect(source.inFlight).toBe(0);
+  // A retry of the same cleanup (what the Consumer does) sends nothing again.
+  await source.cleanup(received);
+  expect(sent).toHaveLength(11);
+
+  // The refused message was not deleted: it comes back after its visibility timeout.
+  const again: SqsMessage[] = [];
+  await until(async () => {
+    again.push(...(await source.get(never)));
+    return again.length > 0;
+  }, 10_000, 'm7 to come back');
+  expect(again.map((message) => message.body)).toEqual(['m7']);
+  expect(again[0]?.receiveCount).toBe(2);
+  await source.close();
+  client.destroy();
+  await deleteQueue(server.client, url);
+});
+
+it('under a Consumer, a refused delete is reported as cleanupError and the message is consumed again', async () => {
+  const url = await createQueue(server.client, uniqueName('partial'));
+  await sendBodies(server.client, url, ['a', 'b', 'c']);
+  const handles = new Map<string, string>();
+  let refusals = 0;
+  const { client } = clientRefusing((receiptHandle) => {
+    if (handles.get(receiptHandle) !== 'b' || refusals > 0) return undefined;
+    refusals++;
+    return { code: 'ReceiptHandleIsInvalid', senderFault: true };
+  });
+  const source = new SqsSource({ client, queueUrl: url, waitTimeSeconds: 1, visibilityTimeoutSeconds: 1, heartbeatInterval: 0, logger: silentLogger });
+  const consumer = new Consumer(source, {
+    logger: silentLogger,
+    maxPollers: 1,
+    bulkSize: 10,
+    handler(bulk) {
+      for (const message of bulk) handles.set(message.receiptHandle, message.body);
+    },
+  });
+  const cleanupErrors: unknown[] = [];
+  consumer.on('cleanupError', (info) => cleanupErrors.push(info.error));
+  const deliveries = new Map<string, number>();
+  consumer.on('consumed', (messages) => messages.forEach((message) => deliveries.set(message.body, message.receiveCount)));
+  await consumer.start();
+  await until(() => deliveries.get('b') === 2, 15_000, 'b consumed on its second delivery');
+  await until(async () => {
+    const depth = await queueDepth(server.client, url);
+    return depth.visible === 0 && depth.inFlight === 0;
+  }, 10_000, 'the queue to be empty');
+  await consumer.shutdown();
+  expect(cleanupErrors[0]).toBeInstanceOf(SqsBatchEntryError);
+  expect([...deliveries.keys()].sort()).toEqual(['a', 'b', 'c']);
+  client.destroy();
+  await deleteQueue(server.client, url);
+});

@@ -1,0 +1,153 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { silentLogger } from '@conveyor/core';
+import { SqsBodyParseError, SqsError, SqsSource } from '../src/index.js';
+import type { SqsMessage, SqsSourceOptions } from '../src/index.js';
+import type { TestServer } from './helpers.js';
+import { createQueue, deleteQueue, receiveRaw, sendBodies, startServer, uniqueName, until } from './helpers.js';
+
+let server: TestServer;
+const cleanups: Array<() => Promise<void>> = [];
+beforeAll(async () => {
+  server = await startServer();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function open<T = string>(options: Partial<SqsSourceOptions> = {}): Promise<{ source: SqsSource<T>; url: string }> {
+  const url = await createQueue(server.client, uniqueName('receive'));
+  const source = new SqsSource<T>({ client: server.client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger, ...options });
+  cleanups.push(async () => {
+    await source.close();
+    await deleteQueue(server.client, url);
+  });
+  return { source, url };
+}
+
+const never = new AbortController().signal;
+
+describe('SqsSource.get()', () => {
+  it('fills a bulk larger than 10 with several receives at once, and respects the hint', async () => {
+    const { source, url } = await open({ maxMessages: 30 });
+    await sendBodies(server.client, url, Array.from({ length: 35 }, (_, index) => `m${index}`));
+    const bulk = await source.get(never, { maxMessages: 100 });
+    expect(bulk).toHaveLength(30);
+    expect(new Set(bulk.map((message) => message.messageId)).size).toBe(30);
+    const limited = await source.get(never, { maxMessages: 3 });
+    expect(limited).toHaveLength(3);
+    expect(source.inFlight).toBe(33);
+    await source.cleanup([...bulk, ...limited]);
+    expect(source.inFlight).toBe(0);
+  });
+
+  it('exposes system attributes and message attributes as plain JSON data', async () => {
+    const { source, url } = await open();
+    const before = Date.now();
+    await sendBodies(server.client, url, ['hello'], () => ({
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: 'greeting' },
+        count: { DataType: 'Number', StringValue: '3' },
+        raw: { DataType: 'Binary', BinaryValue: Uint8Array.from([1, 2, 255]) },
+      },
+    }));
+    const [message] = await source.get(never);
+    expect(message).toBeDefined();
+    const received = message as SqsMessage;
+    expect(received.body).toBe('hello');
+    expect(received.receiveCount).toBe(1);
+    expect(received.sentTimestamp).toBeGreaterThanOrEqual(before - 1000);
+    expect(received.attributes.ApproximateReceiveCount).toBe('1');
+    expect(received.messageAttributes).toEqual({
+      kind: { dataType: 'String', stringValue: 'greeting' },
+      count: { dataType: 'Number', stringValue: '3' },
+      raw: { dataType: 'Binary', binaryValue: Buffer.from([1, 2, 255]).toString('base64') },
+    });
+    // What crosses to pool threads as JSON arrives unchanged.
+    expect(JSON.parse(JSON.stringify(received))).toEqual(received);
+    await source.cleanup([received]);
+  });
+
+  it('parses JSON bodies; a body that does not parse is a failed message, never delivered', async () => {
+    const { source, url } = await open<{ n: number }>({ bodyFormat: 'json' });
+    const invalid: Array<{ receiveCount: number; error: unknown }> = [];
+    source.on('invalidBody', (message, error) => invalid.push({ receiveCount: message.receiveCount, error }));
+    await sendBodies(server.client, url, ['{"n":1}', 'not json {']);
+    const received: SqsMessage<{ n: number }>[] = [];
+    await until(async () => {
+      received.push(...(await source.get(never)));
+      return received.length >= 1 && invalid.length >= 1;
+    }, 10_000, 'the good message and the bad one');
+    expect(received.map((message) => message.body)).toEqual([{ n: 1 }]);
+    expect(invalid[0]?.error).toBeInstanceOf(SqsBodyParseError);
+    expect((invalid[0]?.error as SqsBodyParseError).code).toBe('SQS_BODY_PARSE');
+    // Released like any failed message: it comes back (and would reach a dead-letter queue).
+    await until(async () => {
+      received.push(...(await source.get(never)));
+      return invalid.length >= 2;
+    }, 10_000, 'the bad message to come back');
+    expect(invalid[1]?.receiveCount).toBe(2);
+    expect(received).toHaveLength(1);
+    await source.cleanup(received);
+  });
+
+  it('returns promptly when its signal aborts, even with the default 20 s long poll', async () => {
+    const { source } = await open({ waitTimeSeconds: 20 });
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = source.get(controller.signal);
+    setTimeout(() => controller.abort(), 100);
+    expect(await pending).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // close() ends a pending long poll too.
+    const second = source.get(never);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await source.close();
+    expect(await second).toEqual([]);
+  });
+
+  it('rejects with a typed error when the queue does not exist', async () => {
+    const source = new SqsSource({ client: server.client, queueName: uniqueName('missing'), logger: silentLogger });
+    const error = await source.get(never).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SqsError);
+    expect(error).toMatchObject({ code: 'SQS_QUEUE_NOT_FOUND', operation: 'GetQueueUrl', retryable: false });
+    await source.close();
+  });
+});
+
+describe('SqsSource.release()', () => {
+  it('makes a failed message visible again after retryDelaySeconds', async () => {
+    const { source, url } = await open({ retryDelaySeconds: 2, visibilityTimeoutSeconds: 30 });
+    await sendBodies(server.client, url, ['later']);
+    const bulk = await source.get(never);
+    const releasedAt = Date.now();
+    await source.release(bulk, new Error('failed'));
+    expect(await receiveRaw(server.client, url)).toEqual([]);
+    let again: SqsMessage[] = [];
+    await until(async () => (again = await source.get(never)).length > 0, 10_000, 'the message to come back');
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(1_500);
+    expect(again[0]?.receiveCount).toBe(2);
+    await source.cleanup(again);
+  });
+
+  it('backs off by receive count', async () => {
+    const { source, url } = await open({ retryDelaySeconds: { baseSeconds: 1, maxSeconds: 60 }, visibilityTimeoutSeconds: 30 });
+    await sendBodies(server.client, url, ['backoff']);
+    const [first] = await source.get(never);
+    // Make it come back at once, as if a consumer had crashed, to get a second receive.
+    await server.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first?.receiptHandle, VisibilityTimeout: 0 }));
+    let second: SqsMessage[] = [];
+    await until(async () => (second = await source.get(never)).length > 0, 10_000, 'the second receive');
+    expect(second[0]?.receiveCount).toBe(2);
+    const releasedAt = Date.now();
+    await source.release(second, new Error('failed again'));
+    let third: SqsMessage[] = [];
+    await until(async () => (third = await source.get(never)).length > 0, 10_000, 'the third receive');
+    // receive count 2: 1 s × 2^(2-1) = 2 s
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(1_500);
+    await source.cleanup(third);
+  });
+});
