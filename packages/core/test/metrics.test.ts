@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { Consumer, InvalidOptionError } from '@conveyor/core';
+import type { ConsumerMetrics, SettledSample } from '@conveyor/core';
+import { RecordingSource, bodies, fixture, quiet } from './helpers.js';
+
+class CountingMetrics implements ConsumerMetrics {
+  receivedCount = 0;
+  samples: SettledSample[] = [];
+  settleErrors: string[] = [];
+  received(count: number): void {
+    this.receivedCount += count;
+  }
+  settled(sample: SettledSample): void {
+    this.samples.push(sample);
+  }
+  settleError(kind: 'cleanup' | 'release'): void {
+    this.settleErrors.push(kind);
+  }
+  total(key: 'consumed' | 'failed' | 'bulks'): number {
+    return this.samples.reduce((sum, sample) => sum + sample[key], 0);
+  }
+}
+
+describe('metrics', () => {
+  it('reports exact counts of received, consumed and failed messages, and timings', async () => {
+    const source = new RecordingSource();
+    source.sendMany(bodies(100, (n) => (n % 10 === 0 ? { mark: 'first' } : {})));
+    const metrics = new CountingMetrics();
+    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('scripted-handler.js'), maxHandlers: 2, bulkSize: 8, metrics });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(metrics.total('consumed')).toBe(100);
+    expect(metrics.total('failed')).toBe(10);
+    expect(metrics.receivedCount).toBe(110);
+    expect(metrics.samples.every((sample) => sample.handlerMs >= 0 && sample.waitMs >= 0)).toBe(true);
+    expect(metrics.total('bulks')).toBeGreaterThanOrEqual(Math.ceil(100 / 8));
+  });
+
+  it('counts cleanup errors', async () => {
+    const source = new RecordingSource<number>();
+    source.sendMany([1]);
+    let fail = true;
+    const flaky = {
+      get: source.get.bind(source),
+      release: source.release.bind(source),
+      cleanup: (messages: Parameters<typeof source.cleanup>[0]) => {
+        if (fail) {
+          fail = false;
+          throw new Error('once');
+        }
+        source.cleanup(messages);
+      },
+    };
+    const metrics = new CountingMetrics();
+    const consumer = new Consumer(flaky, { ...quiet, handler: (bulk) => void [...bulk], metrics });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(metrics.settleErrors).toEqual(['cleanup']);
+  });
+
+  it('rejects an object that is not a ConsumerMetrics', () => {
+    expect(() => new Consumer(new RecordingSource(), { handler: () => {}, metrics: { received() {} } as never })).toThrow(InvalidOptionError);
+  });
+});
