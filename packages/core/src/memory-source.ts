@@ -12,13 +12,13 @@ export interface MemoryMessage<T> {
 }
 
 /**
- * Where a delivery sits in its lease. Symbol-keyed, so neither JSON nor
+ * The stored record behind a delivery. Symbol-keyed, so neither JSON nor
  * structured cloning carries it to pool threads: it costs the hop nothing.
  */
-const leaseSlot = Symbol('conveyor.memory.leaseSlot');
+const storedKey = Symbol('conveyor.memory.stored');
 
 interface Delivery<T> extends MemoryMessage<T> {
-  readonly [leaseSlot]: { readonly lease: Lease<T>; readonly slot: number };
+  readonly [storedKey]: Stored<T>;
 }
 
 /** Options of `new MemorySource()`. */
@@ -40,13 +40,14 @@ interface Stored<T> {
   readonly id: number;
   readonly body: T;
   receiveCount: number;
+  /** The delivery in flight, if any: a cleanup or release of any other delivery is stale. */
+  delivery: MemoryMessage<T> | undefined;
+  lease: Lease<T> | undefined;
 }
 
 /** One get() call's messages: invisible together until settled or expired. */
 interface Lease<T> {
   readonly records: Stored<T>[];
-  /** 1 once the message at that slot was cleaned up, released or expired. */
-  readonly settled: Uint8Array;
   outstanding: number;
   readonly deadline: number;
 }
@@ -112,7 +113,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     const ids: number[] = [];
     for (const body of bodies) {
       const id = this.#nextId++;
-      this.#ready.push({ id, body, receiveCount: 0 });
+      this.#ready.push({ id, body, receiveCount: 0, delivery: undefined, lease: undefined });
       ids.push(id);
     }
     if (ids.length > 0) this.#wake();
@@ -159,11 +160,24 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
 
   #take(max: number): MemoryMessage<T>[] {
     this.#expireLeases();
-    const records: Stored<T>[] = [];
-    while (records.length < max && this.#retry.length > 0) records.push(this.#retry.shift() as Stored<T>);
-    while (records.length < max && this.#readyHead < this.#ready.length) {
-      records.push(this.#ready[this.#readyHead] as Stored<T>);
-      this.#ready[this.#readyHead++] = undefined as unknown as Stored<T>;
+    const available = this.#retry.length + this.#ready.length - this.#readyHead;
+    const count = Math.min(max, available);
+    if (count === 0) return [];
+    const lease: Lease<T> = { records: new Array<Stored<T>>(count), outstanding: count, deadline: Date.now() + this.#visibilityTimeout };
+    const batch = new Array<MemoryMessage<T>>(count);
+    for (let index = 0; index < count; index++) {
+      let stored: Stored<T>;
+      if (this.#retry.length > 0) stored = this.#retry.shift() as Stored<T>;
+      else {
+        stored = this.#ready[this.#readyHead] as Stored<T>;
+        this.#ready[this.#readyHead++] = undefined as unknown as Stored<T>;
+      }
+      stored.receiveCount++;
+      const delivery: Delivery<T> = { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, [storedKey]: stored };
+      stored.delivery = delivery;
+      stored.lease = lease;
+      lease.records[index] = stored;
+      batch[index] = delivery;
     }
     if (this.#readyHead === this.#ready.length) {
       this.#ready = [];
@@ -172,27 +186,20 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
       this.#ready = this.#ready.slice(this.#readyHead);
       this.#readyHead = 0;
     }
-    if (records.length === 0) return [];
-    const lease: Lease<T> = { records, settled: new Uint8Array(records.length), outstanding: records.length, deadline: Date.now() + this.#visibilityTimeout };
     this.#leases.push(lease);
-    this.#inFlight += records.length;
-    const batch = new Array<MemoryMessage<T>>(records.length);
-    for (let slot = 0; slot < records.length; slot++) {
-      const stored = records[slot] as Stored<T>;
-      stored.receiveCount++;
-      batch[slot] = { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, [leaseSlot]: { lease, slot } } as Delivery<T>;
-    }
+    this.#inFlight += count;
     return batch;
   }
 
   /** Marks a delivery settled; undefined when it was settled before or its lease expired (a stale delivery). */
   #settle(message: MemoryMessage<T>): Stored<T> | undefined {
-    const place = (message as Delivery<T>)[leaseSlot] as Delivery<T>[typeof leaseSlot] | undefined;
-    if (place === undefined || place.lease.settled[place.slot] === 1) return undefined;
-    place.lease.settled[place.slot] = 1;
-    place.lease.outstanding--;
+    const stored = (message as Partial<Delivery<T>>)[storedKey];
+    if (stored === undefined || stored.delivery !== message) return undefined;
+    stored.delivery = undefined;
+    (stored.lease as Lease<T>).outstanding--;
+    stored.lease = undefined;
     this.#inFlight--;
-    return place.lease.records[place.slot];
+    return stored;
   }
 
   /** Messages whose consumer vanished come back once their visibility timed out. */
@@ -203,10 +210,12 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
       if (lease.outstanding > 0 && lease.deadline > now) break;
       this.#leasesHead++;
       if (lease.outstanding === 0) continue;
-      for (let slot = 0; slot < lease.records.length; slot++) {
-        if (lease.settled[slot] === 1) continue;
-        lease.settled[slot] = 1; // a late cleanup or release of this delivery is now stale
-        this.#retry.push(lease.records[slot] as Stored<T>);
+      for (const stored of lease.records) {
+        if (stored.lease !== lease) continue;
+        // A late cleanup or release of this delivery is now stale.
+        stored.delivery = undefined;
+        stored.lease = undefined;
+        this.#retry.push(stored);
       }
       this.#inFlight -= lease.outstanding;
       lease.outstanding = 0;
