@@ -163,6 +163,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       executor,
       settler,
       gate: this.#gate,
+      bulkSize: options.bulkSize,
       maxHandlers: options.maxHandlers,
       maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
       onSettled: (settlement) => this.#onSettled(settlement),
@@ -248,8 +249,8 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       const error = new ShutdownTimeoutError(this.#options.shutdownTimeout);
       this.#options.logger.warn({ inFlight: this.#gate.count }, error.message);
       // Bulks not yet started go back untouched; running ones fail when their threads are destroyed.
-      const pending = this.#dispatcher?.takePending() ?? [];
-      if (pending.length > 0) await this.#dispatcher?.settleParcel(pending, undefined, new ShutdownError());
+      const shutdownError = new ShutdownError();
+      for (const parcel of this.#dispatcher?.takePending() ?? []) await this.#dispatcher?.settleParcel(parcel, { lost: shutdownError });
       await this.#executor?.destroy();
       // An inline handler cannot be interrupted: stop waiting for it after a second timeout;
       // its messages were never cleaned up, so the source delivers them again.
@@ -307,7 +308,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       },
       onThreadCreated: (threadId) => this.emit('threadRevived', { threadId }),
       onPoolError: (error) => options.logger.error({ err: error }, 'pool error'),
-      payloadOf: this.#pollerThreads === undefined ? undefined : (bulk) => this.#pollerThreads?.takePayload(bulk as unknown as number[]),
+      payloadOf: this.#pollerThreads === undefined ? undefined : (first) => this.#pollerThreads?.takePayload(first as unknown as number),
     });
   }
 
@@ -328,16 +329,10 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   }
 
   #onReceived(poller: number, messages: readonly M[]): void {
-    const dispatcher = this.#dispatcher as Dispatcher<M>;
     this.#received += messages.length;
     this.#options.metrics?.received(messages.length);
     if (this.listens('received')) this.emit('received', { poller, count: messages.length });
-    const { bulkSize } = this.#options;
-    if (messages.length <= bulkSize) {
-      dispatcher.enqueue(messages);
-      return;
-    }
-    for (let start = 0; start < messages.length; start += bulkSize) dispatcher.enqueue(messages.slice(start, start + bulkSize));
+    (this.#dispatcher as Dispatcher<M>).enqueue(messages);
   }
 
   #onSettled(settlement: Settlement<M>): void {

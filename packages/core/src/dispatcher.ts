@@ -1,35 +1,48 @@
-import type { BulkReport, Settlement } from './bulk.js';
-import { settle } from './bulk.js';
+import type { Settlement } from './bulk.js';
+import { settleRange, toFailedGroups } from './bulk.js';
 import { MessageNotTakenError } from './errors.js';
-import type { Executor } from './executors/executor.js';
+import type { Executor, Parcel, ParcelReports } from './executors/executor.js';
 import type { FlightGate } from './flight-gate.js';
-import type { Settler } from './settler.js';
 import type { ConsumerMetrics } from './metrics.js';
+import type { Settler } from './settler.js';
 
 export interface DispatcherOptions<M> {
   readonly executor: Executor<M>;
   readonly settler: Settler<M>;
   readonly gate: FlightGate;
+  /** Messages per handler call. */
+  readonly bulkSize: number;
   /** Concurrent handler runs. */
   readonly maxHandlers: number;
-  /** Largest parcel in messages; 1 bulk per parcel when `maxParcelMessages` is 0. */
+  /** Largest parcel in messages; 0 sends one bulk per parcel (the inline executor). */
   readonly maxParcelMessages: number;
   readonly onSettled: (settlement: Settlement<M>) => void;
   /** When set, each parcel is timed and reported (costs two clock reads per parcel). */
   readonly metrics?: ConsumerMetrics | undefined;
 }
 
+/** One get() result, not yet fully dispatched. */
+interface Chunk<M> {
+  readonly messages: readonly M[];
+  /** Messages before this index were dispatched; always a bulk boundary. */
+  offset: number;
+  readonly enqueuedAt: number;
+}
+
+/** How a parcel ended: its reports, or the error that lost it whole. */
+type Outcome = { readonly reports: ParcelReports } | { readonly lost: unknown };
+
 /**
- * Queues bulks and sends them to the executor in parcels: when several bulks
- * wait, one pool task carries many of them, which amortises the thread hop
- * (what makes bulkSize 1 fast) without changing what each handler call sees.
+ * Queues received messages and sends them to the executor in parcels: when
+ * several bulks wait, one pool task carries many of them as one flat array,
+ * which amortises the thread hop (what makes bulkSize 1 fast) without changing
+ * what each handler call sees. Bulks are ranges of their get() result: cutting
+ * copies nothing, and a parcel fully consumed is cleaned up as it is.
  */
 export class Dispatcher<M> {
   readonly #options: DispatcherOptions<M>;
-  #pending: (readonly M[])[] = [];
-  /** Enqueue times, parallel to #pending; only kept when metrics are on. */
-  #enqueuedAt: number[] = [];
-  #pendingHead = 0;
+  #chunks: Chunk<M>[] = [];
+  #head = 0;
   #pendingMessages = 0;
   #running = 0;
   // Two parcels per handler slot keep pool threads busy while the next parcel is encoded.
@@ -42,128 +55,126 @@ export class Dispatcher<M> {
 
   /** Bulks waiting for a handler slot. */
   get pendingBulks(): number {
-    return this.#pending.length - this.#pendingHead;
+    let bulks = 0;
+    for (let index = this.#head; index < this.#chunks.length; index++) {
+      const chunk = this.#chunks[index] as Chunk<M>;
+      bulks += Math.ceil((chunk.messages.length - chunk.offset) / this.#options.bulkSize);
+    }
+    return bulks;
   }
 
-  enqueue(bulk: readonly M[]): void {
-    this.#pending.push(bulk);
-    if (this.#options.metrics !== undefined) this.#enqueuedAt.push(performance.now());
-    this.#pendingMessages += bulk.length;
+  /** Queues a get() result; it is cut into bulks of `bulkSize` as it is dispatched. */
+  enqueue(messages: readonly M[]): void {
+    this.#chunks.push({ messages, offset: 0, enqueuedAt: this.#options.metrics === undefined ? 0 : performance.now() });
+    this.#pendingMessages += messages.length;
     this.#pump();
   }
 
-  /** Takes every bulk that has not been dispatched yet (shutdown gives them back to the source). */
-  takePending(): (readonly M[])[] {
-    const taken = this.#pending.slice(this.#pendingHead);
-    this.#pending = [];
-    this.#enqueuedAt = [];
-    this.#pendingHead = 0;
-    this.#pendingMessages = 0;
-    return taken;
+  /** Takes every bulk not dispatched yet, as parcels (shutdown gives them back to the source). */
+  takePending(): Parcel<M>[] {
+    const parcels: Parcel<M>[] = [];
+    while (this.#pendingMessages > 0) parcels.push(this.#take(Number.POSITIVE_INFINITY));
+    return parcels;
   }
 
   #pump(): void {
-    while (this.#running < this.#maxRunning && this.pendingBulks > 0) {
-      const oldestEnqueue = this.#enqueuedAt[this.#pendingHead];
-      const parcel = this.#nextParcel();
+    const { maxParcelMessages, bulkSize } = this.#options;
+    while (this.#running < this.#maxRunning && this.#pendingMessages > 0) {
+      const enqueuedAt = (this.#chunks[this.#head] as Chunk<M>).enqueuedAt;
+      // Share what waits among the free slots, so every thread gets work.
+      const freeSlots = this.#maxRunning - this.#running;
+      const target = maxParcelMessages === 0 ? bulkSize : Math.min(maxParcelMessages, Math.ceil(this.#pendingMessages / freeSlots));
+      const parcel = this.#take(target);
       this.#running++;
-      void this.#runParcel(parcel, oldestEnqueue);
+      void this.#runParcel(parcel, enqueuedAt);
     }
   }
 
-  #nextParcel(): (readonly M[])[] {
-    const { maxParcelMessages } = this.#options;
-    const parcel: (readonly M[])[] = [];
-    if (maxParcelMessages === 0) {
-      parcel.push(this.#shift());
-      return parcel;
+  /** Takes whole bulks, at least one, until about `target` messages. */
+  #take(target: number): Parcel<M> {
+    const { bulkSize } = this.#options;
+    const bulkSizes: number[] = [];
+    let messages: readonly M[] | undefined;
+    let gathered: M[] | undefined;
+    let count = 0;
+    while (this.#head < this.#chunks.length && (count === 0 || count < target)) {
+      const chunk = this.#chunks[this.#head] as Chunk<M>;
+      const remaining = chunk.messages.length - chunk.offset;
+      const take = Math.min(remaining, Math.max(1, Math.ceil((target - count) / bulkSize)) * bulkSize);
+      for (let cut = 0; cut < take; cut += bulkSize) bulkSizes.push(Math.min(bulkSize, take - cut));
+      const whole = chunk.offset === 0 && take === chunk.messages.length;
+      if (messages === undefined && whole) messages = chunk.messages;
+      else {
+        gathered ??= messages === undefined ? [] : [...messages];
+        messages = gathered;
+        for (let index = chunk.offset; index < chunk.offset + take; index++) gathered.push(chunk.messages[index] as M);
+      }
+      chunk.offset += take;
+      count += take;
+      if (chunk.offset === chunk.messages.length) {
+        this.#chunks[this.#head++] = undefined as unknown as Chunk<M>;
+        if (this.#head === this.#chunks.length) {
+          this.#chunks = [];
+          this.#head = 0;
+        } else if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+          this.#chunks = this.#chunks.slice(this.#head);
+          this.#head = 0;
+        }
+      }
     }
-    // Share what waits among the free slots, so every thread gets work.
-    const freeSlots = Math.max(1, this.#maxRunning - this.#running);
-    const target = Math.min(maxParcelMessages, Math.ceil(this.#pendingMessages / freeSlots));
-    let messages = 0;
-    while (this.pendingBulks > 0 && (parcel.length === 0 || messages + (this.#pending[this.#pendingHead]?.length ?? 0) <= target)) {
-      const bulk = this.#shift();
-      parcel.push(bulk);
-      messages += bulk.length;
-    }
-    return parcel;
+    this.#pendingMessages -= count;
+    return { messages: messages ?? [], bulkSizes };
   }
 
-  #shift(): readonly M[] {
-    const bulk = this.#pending[this.#pendingHead] as readonly M[];
-    this.#pending[this.#pendingHead++] = undefined as unknown as M[];
-    this.#pendingMessages -= bulk.length;
-    if (this.#pendingHead === this.#pending.length) {
-      this.#pending = [];
-      this.#enqueuedAt = [];
-      this.#pendingHead = 0;
-    } else if (this.#pendingHead > 1024 && this.#pendingHead * 2 > this.#pending.length) {
-      this.#pending = this.#pending.slice(this.#pendingHead);
-      this.#enqueuedAt = this.#enqueuedAt.slice(this.#pendingHead);
-      this.#pendingHead = 0;
-    }
-    return bulk;
-  }
-
-  async #runParcel(parcel: (readonly M[])[], enqueuedAt: number | undefined): Promise<void> {
-    let reports: BulkReport[] | undefined;
-    let parcelError: unknown;
+  async #runParcel(parcel: Parcel<M>, enqueuedAt: number): Promise<void> {
     const metrics = this.#options.metrics;
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
+    let outcome: Outcome;
     try {
-      reports = await this.#options.executor.run(parcel);
+      outcome = { reports: await this.#options.executor.run(parcel) };
     } catch (error) {
-      parcelError = error;
+      outcome = { lost: error };
     }
     this.#running--;
     this.#pump();
-    const settlement = await this.settleParcel(parcel, reports, parcelError);
+    const settlement = await this.settleParcel(parcel, outcome);
     if (metrics !== undefined) {
       const handlerMs = performance.now() - dispatchedAt;
       let failed = 0;
       for (const group of settlement.failed) failed += group.messages.length;
-      metrics.settled({ bulks: parcel.length, consumed: settlement.consumed.length, failed, handlerMs, waitMs: enqueuedAt === undefined ? 0 : dispatchedAt - enqueuedAt });
+      metrics.settled({ bulks: parcel.bulkSizes.length, consumed: settlement.consumed.length, failed, handlerMs, waitMs: dispatchedAt - enqueuedAt });
     }
   }
 
-  /** Settles a parcel: with reports, bulk by bulk; without (the thread died), every message failed. */
-  async settleParcel(parcel: readonly (readonly M[])[], reports: BulkReport[] | undefined, parcelError: unknown): Promise<Settlement<M>> {
-    let total = 0;
-    const consumed: M[] = [];
-    const failed: { messages: M[]; error: unknown }[] = [];
-    let notTaken: MessageNotTakenError | undefined;
-    const notTakenError = (): MessageNotTakenError => (notTaken ??= new MessageNotTakenError());
-    for (let index = 0; index < parcel.length; index++) {
-      const bulk = parcel[index] as readonly M[];
-      total += bulk.length;
-      const report = reports?.[index];
-      if (report === undefined) {
-        failed.push({ messages: bulk.slice(), error: parcelError });
-        continue;
-      }
-      const settlement = settle(bulk, report, notTakenError);
-      for (const message of settlement.consumed) consumed.push(message);
-      for (const group of settlement.failed) failed.push(group);
-    }
-    const settlement: Settlement<M> = { consumed, failed: mergeByError(failed) };
+  /** Applies the iterator rule to every bulk of a parcel, then hands the result to the source. */
+  async settleParcel(parcel: Parcel<M>, outcome: Outcome): Promise<Settlement<M>> {
+    const settlement = settleOutcome(parcel, outcome);
     this.#options.onSettled(settlement);
     try {
       await this.#options.settler.settle(settlement);
     } finally {
-      this.#options.gate.remove(total);
+      this.#options.gate.remove(parcel.messages.length);
     }
     return settlement;
   }
 }
 
-function mergeByError<M>(groups: { messages: M[]; error: unknown }[]): { messages: M[]; error: unknown }[] {
-  if (groups.length <= 1) return groups;
-  const merged = new Map<unknown, M[]>();
-  for (const group of groups) {
-    const existing = merged.get(group.error);
-    if (existing === undefined) merged.set(group.error, group.messages);
-    else for (const message of group.messages) existing.push(message);
+function settleOutcome<M>(parcel: Parcel<M>, outcome: Outcome): Settlement<M> {
+  if ('lost' in outcome) return { consumed: [], failed: [{ messages: [...parcel.messages], error: outcome.lost }] };
+  const { reports } = outcome;
+  // The common case: everything consumed, cleaned up in one call, no copy.
+  if (reports === undefined) return { consumed: parcel.messages as M[], failed: [] };
+  const consumed: M[] = [];
+  const failedByReason = new Map<unknown, M[]>();
+  let notTaken: MessageNotTakenError | undefined;
+  const notTakenError = (): MessageNotTakenError => (notTaken ??= new MessageNotTakenError());
+  let start = 0;
+  for (let index = 0; index < parcel.bulkSizes.length; index++) {
+    const end = start + (parcel.bulkSizes[index] as number);
+    const report = reports[index];
+    if (report === undefined) for (let at = start; at < end; at++) consumed.push(parcel.messages[at] as M);
+    else settleRange(parcel.messages, start, end, report, notTakenError, consumed, failedByReason);
+    start = end;
   }
-  return [...merged].map(([error, messages]) => ({ messages, error }));
+  return { consumed, failed: toFailedGroups(failedByReason) };
 }

@@ -1,8 +1,7 @@
 import PQueue from 'p-queue';
-import type { BulkReport } from '../bulk.js';
-import { runHandler } from '../bulk.js';
+import { runParcel } from '../bulk.js';
 import type { Handler } from '../handler.js';
-import type { Executor } from './executor.js';
+import type { Executor, Parcel, ParcelReports } from './executor.js';
 
 /** Runs handlers on the main thread, at most `concurrency` at once (I/O-bound handlers). */
 export class InlineExecutor<M> implements Executor<M> {
@@ -16,12 +15,8 @@ export class InlineExecutor<M> implements Executor<M> {
 
   async start(): Promise<void> {}
 
-  run(parcel: readonly (readonly M[])[]): Promise<BulkReport[]> {
-    return this.#queue.add(async () => {
-      const reports: BulkReport[] = [];
-      for (const bulk of parcel) reports.push(await runHandler(this.#handler, bulk));
-      return reports;
-    });
+  run(parcel: Parcel<M>): Promise<ParcelReports> {
+    return this.#queue.add(() => runParcel(this.#handler, parcel.messages, parcel.bulkSizes));
   }
 
   async close(): Promise<void> {

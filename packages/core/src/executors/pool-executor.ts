@@ -2,8 +2,8 @@ import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { BulkReport } from '../bulk.js';
 import { HandlerModuleError, PoolThreadError } from '../errors.js';
-import type { Executor } from './executor.js';
-import type { PoolProbeResult, PoolTask, PoolWorkerData } from './pool-protocol.js';
+import type { Executor, Parcel, ParcelReports } from './executor.js';
+import type { PoolParcelResult, PoolProbeResult, PoolTask, PoolWorkerData } from './pool-protocol.js';
 import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
 
@@ -17,8 +17,8 @@ export interface PoolExecutorOptions<M> {
   readonly onThreadDied: (error: unknown) => void;
   readonly onThreadCreated: (threadId: number) => void;
   readonly onPoolError: (error: unknown) => void;
-  /** Bytes a poller thread already encoded for a bulk; such bulks cross without re-encoding. */
-  readonly payloadOf?: ((bulk: readonly M[]) => Uint8Array | undefined) | undefined;
+  /** Bytes a poller thread already encoded for the bulk that starts with this message; such bulks cross without re-encoding. */
+  readonly payloadOf?: ((firstMessage: M) => Uint8Array | undefined) | undefined;
 }
 
 /** Runs handlers on a Piscina pool of worker threads, one parcel of bulks per task. */
@@ -64,7 +64,7 @@ export class PoolExecutor<M> implements Executor<M> {
     this.#started = true;
   }
 
-  async run(parcel: readonly (readonly M[])[]): Promise<BulkReport[]> {
+  async run(parcel: Parcel<M>): Promise<ParcelReports> {
     let result: unknown;
     try {
       const task = this.#encode(parcel);
@@ -76,7 +76,7 @@ export class PoolExecutor<M> implements Executor<M> {
       this.#options.onThreadDied(error);
       throw new PoolThreadError(error);
     }
-    return fromWireReports(result as BulkReport<WireError>[]);
+    return fromWireReports(result as PoolParcelResult);
   }
 
   async close(): Promise<void> {
@@ -87,28 +87,31 @@ export class PoolExecutor<M> implements Executor<M> {
     await this.#pool.destroy();
   }
 
-  #encode(parcel: readonly (readonly M[])[]): PoolTask {
+  #encode(parcel: Parcel<M>): PoolTask {
     const payloadOf = this.#options.payloadOf;
     if (payloadOf !== undefined) {
       const payloads: Uint8Array[] = [];
-      for (const bulk of parcel) {
-        const payload = payloadOf(bulk);
+      let start = 0;
+      for (const size of parcel.bulkSizes) {
+        const payload = payloadOf(parcel.messages[start] as M);
         if (payload !== undefined) payloads.push(payload);
+        start += size;
       }
-      if (payloads.length === parcel.length) return { kind: 'bytes', payloads };
+      if (payloads.length === parcel.bulkSizes.length) return { kind: 'bytes', payloads };
     }
     if (this.#options.transfer === 'json') {
       try {
-        return { kind: 'json', payload: JSON.stringify(parcel) };
+        return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes: parcel.bulkSizes };
       } catch {
         // BigInt, cycles: structured cloning can carry what JSON cannot.
       }
     }
-    return { kind: 'clone', bulks: parcel };
+    return { kind: 'clone', messages: parcel.messages, bulkSizes: parcel.bulkSizes };
   }
 }
 
-function fromWireReports(wireReports: BulkReport<WireError>[]): BulkReport[] {
+function fromWireReports(wireReports: PoolParcelResult): ParcelReports {
+  if (wireReports === null) return undefined;
   const errors = new Map<WireError, Error>();
   const convert = (wire: WireError): Error => {
     let error = errors.get(wire);
@@ -116,6 +119,7 @@ function fromWireReports(wireReports: BulkReport<WireError>[]): BulkReport[] {
     return error;
   };
   return wireReports.map((report) => {
+    if (report === null) return undefined;
     const marked = report.marked.map(([index, wire]) => [index, convert(wire)] as const);
     return report.thrown === undefined
       ? { taken: report.taken, marked }

@@ -8,15 +8,21 @@ export interface PoolWorkerData {
   readonly initializer: string | undefined;
 }
 
-/** One task: a parcel of bulks, as one JSON string or structured-cloned; or a probe that only loads the handler. */
+/**
+ * One task: a parcel's messages as one JSON array string or structured-cloned,
+ * with the size of each bulk; or bulks a poller thread encoded (one JSON array
+ * per bulk, as UTF-8 bytes, transferred); or a probe that only loads the handler.
+ */
 export type PoolTask =
-  | { readonly kind: 'json'; readonly payload: string }
-  | { readonly kind: 'clone'; readonly bulks: readonly (readonly unknown[])[] }
-  /** Bulks a poller thread encoded: one JSON array per bulk, as UTF-8 bytes (transferred). */
+  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: readonly number[] }
+  | { readonly kind: 'clone'; readonly messages: readonly unknown[]; readonly bulkSizes: readonly number[] }
   | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[] }
   | { readonly kind: 'probe' };
 
 /** A probe's answer: `error` when the handler module cannot be used. */
 export type PoolProbeResult = { readonly error?: WireError };
 
-export type PoolTaskResult = BulkReport<WireError>[] | PoolProbeResult;
+/** Null when every message of the parcel was consumed; else one entry per bulk (null: fully consumed). */
+export type PoolParcelResult = (BulkReport<WireError> | null)[] | null;
+
+export type PoolTaskResult = PoolParcelResult | PoolProbeResult;

@@ -1,7 +1,7 @@
 // Runs inside every pool thread: loads the user's handler once, then runs parcels of bulks.
 import { workerData } from 'node:worker_threads';
 import type { BulkReport } from '../bulk.js';
-import { runHandler } from '../bulk.js';
+import { runHandler, runParcel } from '../bulk.js';
 import type { Handler } from '../handler.js';
 import type { PoolTask, PoolTaskResult, PoolWorkerData } from './pool-protocol.js';
 import { toWireError } from './wire-error.js';
@@ -44,18 +44,25 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     }
   }
   const handler = await (handlerLoading ??= loadHandler());
-  const bulks =
-    task.kind === 'json'
-      ? (JSON.parse(task.payload) as unknown[][])
-      : task.kind === 'bytes'
-        ? task.payloads.map((payload) => JSON.parse(decoder.decode(payload)) as unknown[])
-        : task.bulks;
-  const reports: BulkReport<WireError>[] = [];
-  for (const bulk of bulks) {
-    const report = await runHandler(handler, bulk);
-    reports.push(toWireReport(report));
+  let reports: (BulkReport | undefined)[] | undefined;
+  if (task.kind === 'bytes') {
+    // One payload per bulk, as the poller thread cut them.
+    for (let index = 0; index < task.payloads.length; index++) {
+      const bulk = JSON.parse(decoder.decode(task.payloads[index])) as unknown[];
+      const report = await runHandler(handler, bulk);
+      if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(task.payloads.length))[index] = report;
+    }
+  } else {
+    const messages = task.kind === 'json' ? (JSON.parse(task.payload) as unknown[]) : task.messages;
+    reports = await runParcel(handler, messages, task.bulkSizes);
   }
-  return reports;
+  if (reports === undefined) return null;
+  const wire: (BulkReport<WireError> | null)[] = new Array<BulkReport<WireError> | null>(reports.length).fill(null);
+  for (let index = 0; index < reports.length; index++) {
+    const report = reports[index];
+    if (report !== undefined) wire[index] = toWireReport(report);
+  }
+  return wire;
 }
 
 function toWireReport(report: BulkReport): BulkReport<WireError> {

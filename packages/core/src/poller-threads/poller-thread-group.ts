@@ -31,10 +31,8 @@ export class PollerThreadGroup implements Source<number> {
     await Promise.all(this.threads.map((thread) => thread.ensureStarted()));
   }
 
-  /** The JSON bytes of a bulk, taken once when it goes to the pool. */
-  takePayload(bulk: readonly number[]): Uint8Array | undefined {
-    const first = bulk[0];
-    if (first === undefined) return undefined;
+  /** The JSON bytes of the bulk that starts with ref `first`, taken once when it goes to the pool. */
+  takePayload(first: number): Uint8Array | undefined {
     const payload = this.payloads.get(first);
     this.payloads.delete(first);
     return payload;
