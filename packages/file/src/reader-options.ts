@@ -1,0 +1,56 @@
+import { consoleLogger } from '@conveyor/core';
+import type { Logger } from '@conveyor/core';
+import type { Synchronous } from './batch-file.js';
+import { checkKnown, checkObject, directoryOption, duration, limit, loggerOption, synchronousOption } from './validation.js';
+
+/** Options of `new FileQueueReader(options)`. */
+export interface FileQueueReaderOptions {
+  /** The queue folder (must exist). */
+  directory: string;
+  /**
+   * Milliseconds between two recovery passes (run by `claim()`), which give back
+   * the files of dead writers and readers. One pass always runs at construction. @default 5000
+   */
+  recoverInterval?: number;
+  /**
+   * Deliveries after which a failed row goes to the `dead/` folder instead of
+   * back to the queue. `Infinity` retries forever. @default Infinity
+   */
+  maxReceiveCount?: number;
+  /** SQLite `synchronous` of the batches the reader writes (failed and given-back rows). @default 'normal' */
+  synchronous?: Synchronous;
+  /** Where the reader reports recoveries, corrupt files and dead letters. @default warnings and errors to stderr */
+  logger?: Logger;
+}
+
+/** Reader options after validation, defaults applied. */
+export interface ResolvedFileQueueReaderOptions {
+  readonly directory: string;
+  readonly recoverInterval: number;
+  readonly maxReceiveCount: number;
+  readonly synchronous: Synchronous;
+  readonly logger: Logger;
+}
+
+/** The defaults of every reader option that has one. */
+export const readerDefaults = Object.freeze({
+  recoverInterval: 5000,
+  maxReceiveCount: Number.POSITIVE_INFINITY,
+  synchronous: 'normal' as Synchronous,
+});
+
+/** Names of the reader options (the source accepts them too). */
+export const readerOptionNames: readonly string[] = ['directory', 'recoverInterval', 'maxReceiveCount', 'synchronous', 'logger'];
+
+/** Validates reader options; throws `InvalidOptionError` naming the bad one. */
+export function resolveReaderOptions(options: FileQueueReaderOptions, known: ReadonlySet<string> = new Set(readerOptionNames)): ResolvedFileQueueReaderOptions {
+  const given = checkObject(options);
+  checkKnown(given, known);
+  return Object.freeze({
+    directory: directoryOption(given.directory),
+    recoverInterval: duration('recoverInterval', given.recoverInterval, readerDefaults.recoverInterval),
+    maxReceiveCount: limit('maxReceiveCount', given.maxReceiveCount, readerDefaults.maxReceiveCount),
+    synchronous: synchronousOption(given.synchronous),
+    logger: loggerOption(given.logger, consoleLogger),
+  });
+}

@@ -1,0 +1,77 @@
+import { consoleLogger } from '@conveyor/core';
+import type { Logger } from '@conveyor/core';
+import type { Synchronous } from './batch-file.js';
+import { checkKnown, checkObject, directoryOption, duration, limit, loggerOption, oneOf, positiveInteger, synchronousOption } from './validation.js';
+
+/** What `add()` does when the queue is full (`maxAvailFiles` batches wait and the open batch is full). */
+export type FullPolicy = 'wait' | 'drop';
+
+/** Options of `new FileQueueWriter(options)`. */
+export interface FileQueueWriterOptions {
+  /** The queue folder (must exist); readers use the same folder. */
+  directory: string;
+  /** Rows per batch file: the open batch becomes available when it holds this many. @default 1000 */
+  maxEventsPerFile?: number;
+  /**
+   * Milliseconds after its first row that an open batch becomes available even
+   * if not full, so a slow trickle of items still reaches the readers. @default 1000
+   */
+  maxBatchAge?: number;
+  /**
+   * Backpressure: while this many `avail_` batches wait in the folder, the
+   * writer is not `active` and makes no new batch. `Infinity` for no limit. @default 1000
+   */
+  maxAvailFiles?: number;
+  /**
+   * When the queue is full: 'wait' makes `add()` return a promise that resolves
+   * once the item is in a batch (items are kept in memory meanwhile); 'drop'
+   * drops the item and counts it in `dropped`, with a warning. @default 'wait'
+   */
+  onFull?: FullPolicy;
+  /** Milliseconds between two counts of the folder while the queue is full. @default 50 */
+  pollInterval?: number;
+  /** SQLite `synchronous`: 'normal' survives a process crash, 'full' also a power cut (slower). @default 'normal' */
+  synchronous?: Synchronous;
+  /** Where the writer reports drops and faults. @default warnings and errors to stderr */
+  logger?: Logger;
+}
+
+/** Options after validation, defaults applied. */
+export interface ResolvedFileQueueWriterOptions {
+  readonly directory: string;
+  readonly maxEventsPerFile: number;
+  readonly maxBatchAge: number;
+  readonly maxAvailFiles: number;
+  readonly onFull: FullPolicy;
+  readonly pollInterval: number;
+  readonly synchronous: Synchronous;
+  readonly logger: Logger;
+}
+
+/** The defaults of every writer option that has one. */
+export const writerDefaults = Object.freeze({
+  maxEventsPerFile: 1000,
+  maxBatchAge: 1000,
+  maxAvailFiles: 1000,
+  onFull: 'wait' as FullPolicy,
+  pollInterval: 50,
+  synchronous: 'normal' as Synchronous,
+});
+
+const known = new Set(['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger']);
+
+/** Validates writer options; throws `InvalidOptionError` naming the bad one. */
+export function resolveWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
+  const given = checkObject(options);
+  checkKnown(given, known);
+  return Object.freeze({
+    directory: directoryOption(given.directory),
+    maxEventsPerFile: positiveInteger('maxEventsPerFile', given.maxEventsPerFile, writerDefaults.maxEventsPerFile),
+    maxBatchAge: duration('maxBatchAge', given.maxBatchAge, writerDefaults.maxBatchAge),
+    maxAvailFiles: limit('maxAvailFiles', given.maxAvailFiles, writerDefaults.maxAvailFiles),
+    onFull: oneOf('onFull', given.onFull, ['wait', 'drop'] as const, writerDefaults.onFull),
+    pollInterval: duration('pollInterval', given.pollInterval, writerDefaults.pollInterval),
+    synchronous: synchronousOption(given.synchronous),
+    logger: loggerOption(given.logger, consoleLogger),
+  });
+}

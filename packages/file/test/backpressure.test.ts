@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FileQueueReader, FileQueueWriter } from '@conveyor/file';
+import type { Logger } from '@conveyor/core';
+import { namesStartingWith, quiet, tempQueue, until } from './helpers.js';
+
+describe('writer backpressure (maxAvailFiles)', () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  const queue = (): string => {
+    const made = tempQueue();
+    cleanups.push(made.remove);
+    return made.directory;
+  };
+
+  it("'wait': when full, the writer is not active and add() waits until a reader makes room; nothing is lost", async () => {
+    const directory = queue();
+    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 10, maxAvailFiles: 2, pollInterval: 10, ...quiet });
+    for (let n = 0; n < 20; n++) expect(writer.add(n)).toBeUndefined();
+    expect(namesStartingWith(directory, 'avail_')).toHaveLength(2);
+    expect(writer.active).toBe(false);
+    // The open batch still fills up to maxEventsPerFile, but does not become available.
+    for (let n = 20; n < 30; n++) expect(writer.add(n)).toBeUndefined();
+    expect(namesStartingWith(directory, 'avail_')).toHaveLength(2);
+    let added = false;
+    const waiting = writer.add(30);
+    expect(waiting).toBeInstanceOf(Promise);
+    void waiting?.then(() => (added = true));
+    let readied = false;
+    void writer.ready().then(() => (readied = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(added).toBe(false);
+    expect(readied).toBe(false);
+    expect(writer.pending).toBe(11);
+
+    const reader = new FileQueueReader<number>({ directory, ...quiet });
+    const seen: number[] = [];
+    const take = (): boolean => {
+      const batch = reader.claim();
+      if (batch === undefined) return false;
+      for (const row of batch) seen.push(row.body);
+      batch.consumeAll();
+      return true;
+    };
+    take();
+    // Room for one: the full batch goes first, then the queue is full again.
+    await until(() => namesStartingWith(directory, 'avail_').length === 2, 10_000, 'the full batch to become available');
+    expect(added).toBe(false);
+    take();
+    await until(() => added, 10_000, 'the waiting add to complete');
+    await until(() => readied, 10_000, 'ready()');
+    expect(writer.active).toBe(true);
+    writer.close();
+    while (take());
+    expect(seen).toEqual(Array.from({ length: 31 }, (_, n) => n));
+    expect(writer.dropped).toBe(0);
+    reader.close();
+  });
+
+  it("'drop': when full, add() drops and counts the items, with one warning, until there is room again", async () => {
+    const directory = queue();
+    const warn = vi.fn();
+    const logger: Logger = { ...quiet.logger, warn };
+    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 5, maxAvailFiles: 1, onFull: 'drop', pollInterval: 10, logger });
+    for (let n = 0; n < 10; n++) writer.add(n); // one available batch, one full open batch
+    expect(writer.active).toBe(false);
+    for (let n = 10; n < 14; n++) expect(writer.add(n)).toBeUndefined();
+    expect(writer.dropped).toBe(4);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[1])).toMatch(/dropping/);
+
+    const reader = new FileQueueReader<number>({ directory, ...quiet });
+    reader.claim()?.consumeAll();
+    await until(() => namesStartingWith(directory, 'avail_').length === 1, 10_000, 'the full batch to become available');
+    reader.claim()?.consumeAll();
+    await until(() => writer.active, 10_000, 'room');
+    writer.add(100);
+    writer.close();
+    const batch = reader.claim();
+    expect(batch?.rows.map((row) => row.body)).toEqual([100]);
+    batch?.consumeAll();
+    expect(writer.dropped).toBe(4);
+    // When room came back, the count of dropped items was reported.
+    expect(warn.mock.calls.some(([context]) => (context as { dropped?: number }).dropped === 4)).toBe(true);
+    reader.close();
+  });
+
+  it('ready() rejects when its signal aborts; flush() makes waiting items available even when full', async () => {
+    const directory = queue();
+    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 2, maxAvailFiles: 1, pollInterval: 10, ...quiet });
+    writer.add(0);
+    writer.add(1);
+    expect(writer.active).toBe(false);
+    const controller = new AbortController();
+    const ready = writer.ready(controller.signal);
+    controller.abort(new Error('gave up'));
+    await expect(ready).rejects.toThrow('gave up');
+    writer.add(2);
+    writer.add(3);
+    const waiting = writer.add(4);
+    writer.flush();
+    await waiting;
+    expect(namesStartingWith(directory, 'avail_')).toHaveLength(3);
+    expect(writer.pending).toBe(0);
+    writer.close();
+  });
+});

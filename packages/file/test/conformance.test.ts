@@ -1,0 +1,23 @@
+import { FileQueueWriter, FileSource } from '@conveyor/file';
+import type { FileMessage } from '@conveyor/file';
+import { runSourceConformance } from '@conveyor/conformance';
+import { quiet, tempQueue } from './helpers.js';
+
+runSourceConformance<FileMessage<string>>(
+  'FileSource',
+  async () => {
+    const { directory, remove } = tempQueue();
+    const source = new FileSource<string>({ directory, waitTime: 100, pollInterval: 10, visibilityTimeout: 300, ...quiet });
+    return {
+      source,
+      send: async (bodies) => {
+        const writer = new FileQueueWriter<string>({ directory, ...quiet });
+        for (const body of bodies) writer.add(body);
+        writer.close();
+      },
+      bodyOf: (message) => message.body,
+      dispose: async () => remove(),
+    };
+  },
+  { redeliveryAfterMs: 300, ordered: true },
+);

@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Consumer } from '@conveyor/core';
+import { FileQueueReader, FileQueueWriter, FileSource } from '@conveyor/file';
+import type { FileMessage } from '@conveyor/file';
+import { names, quiet, tempQueue, until } from './helpers.js';
+
+interface Job {
+  n: number;
+  failFirst?: boolean;
+  alwaysFail?: boolean;
+}
+
+describe('FileSource under a Consumer', () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  const queue = (): string => {
+    const made = tempQueue();
+    cleanups.push(made.remove);
+    return made.directory;
+  };
+  const write = (directory: string, jobs: Job[], maxEventsPerFile = 100): void => {
+    const writer = new FileQueueWriter<Job>({ directory, maxEventsPerFile, ...quiet });
+    for (const job of jobs) writer.add(job);
+    writer.close();
+  };
+
+  it('inline handler that throws and marks: every row consumed exactly once, failed rows come back', async () => {
+    const directory = queue();
+    const total = 1000;
+    write(directory, Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 7 === 0 })));
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
+    const consumed = new Map<number, number>();
+    const deliveries = new Map<number, number[]>();
+    const consumer = new Consumer(source, {
+      ...quiet,
+      maxPollers: 2,
+      maxHandlers: 2,
+      bulkSize: 16,
+      handler(bulk) {
+        for (const message of bulk) {
+          const { n, failFirst } = message.body;
+          deliveries.set(n, [...(deliveries.get(n) ?? []), message.receiveCount]);
+          if (failFirst === true && message.receiveCount === 1) {
+            if (n % 2 === 0) throw new Error(`fail ${n}`);
+            bulk.fail(message, new Error(`mark ${n}`));
+          }
+        }
+      },
+    });
+    consumer.on('consumed', (messages) => {
+      for (const message of messages) consumed.set(message.body.n, (consumed.get(message.body.n) ?? 0) + 1);
+    });
+    await consumer.start();
+    await until(() => consumed.size === total, 30_000, 'every row consumed');
+    await consumer.shutdown();
+    expect([...consumed.values()].every((count) => count === 1)).toBe(true);
+    // Rows marked to fail were delivered a second time, with receiveCount 2.
+    for (let n = 0; n < total; n += 7) expect(deliveries.get(n)).toContain(2);
+    expect(consumer.stats.failed).toBeGreaterThanOrEqual(Math.ceil(total / 7));
+    expect(names(directory)).toEqual([]);
+  });
+
+  it('handlers on pool threads: file messages cross as JSON, failures come back', async () => {
+    const directory = queue();
+    const total = 300;
+    write(directory, Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 10 === 0 })), 50);
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
+    const consumed = new Set<number>();
+    let duplicates = 0;
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handlerModule: new URL('./fixtures/file-row-handler.js', import.meta.url),
+      maxHandlers: 2,
+      maxPollers: 1,
+      bulkSize: 8,
+    });
+    consumer.on('consumed', (messages) => {
+      for (const message of messages) {
+        if (consumed.has(message.body.n)) duplicates++;
+        consumed.add(message.body.n);
+      }
+    });
+    await consumer.start();
+    await until(() => consumed.size === total, 30_000, 'every row consumed');
+    await consumer.shutdown();
+    expect(duplicates).toBe(0);
+    // A throw also fails the rows its bulk had not reached yet.
+    expect(consumer.stats.failed).toBeGreaterThanOrEqual(total / 10);
+    expect(names(directory)).toEqual([]);
+  });
+
+  it('a row that keeps failing goes to dead/ after maxReceiveCount deliveries', async () => {
+    const directory = queue();
+    write(directory, [{ n: 1 }, { n: 2, alwaysFail: true }, { n: 3 }]);
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, maxReceiveCount: 3, ...quiet });
+    const deadLetters: number[] = [];
+    source.reader.on('deadLetter', (info) => deadLetters.push(info.rows));
+    const attempts: number[] = [];
+    const consumer = new Consumer(source, {
+      ...quiet,
+      maxPollers: 1,
+      handler(bulk) {
+        for (const message of bulk) {
+          if (message.body.alwaysFail === true) {
+            attempts.push(message.receiveCount);
+            throw new Error('poison');
+          }
+        }
+      },
+    });
+    await consumer.start();
+    await until(() => deadLetters.length === 1, 20_000, 'the dead letter');
+    await consumer.shutdown();
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(names(directory)).toEqual(['dead']);
+    const dead = readdirSync(join(directory, 'dead'));
+    expect(dead).toHaveLength(1);
+    // The dead-letter folder holds an ordinary batch: a reader pointed at it can replay it.
+    const reader = new FileQueueReader<Job>({ directory: join(directory, 'dead'), ...quiet });
+    const batch = reader.claim();
+    expect(batch?.rows.map((row) => [row.body.n, row.receiveCount])).toEqual([[2, 4]]);
+    batch?.consumeAll();
+    reader.close();
+  });
+
+  it('close() gives back rows delivered and not settled, which a new source delivers again', async () => {
+    const directory = queue();
+    write(directory, Array.from({ length: 10 }, (_, n) => ({ n })));
+    const first = new FileSource<Job>({ directory, waitTime: 0, ...quiet });
+    const signal = new AbortController().signal;
+    const got = await first.get(signal, { maxMessages: 4 });
+    expect(got.map((message) => message.body.n)).toEqual([0, 1, 2, 3]);
+    first.cleanup(got.slice(0, 2));
+    first.close();
+    // A late settlement after close is ignored.
+    first.cleanup(got.slice(2));
+
+    const second = new FileSource<Job>({ directory, waitTime: 0, ...quiet });
+    const again = await second.get(signal, { maxMessages: 100 });
+    expect(again.map((message) => message.body.n)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    second.cleanup(again);
+    expect(await second.get(signal, { maxMessages: 100 })).toEqual([]);
+    second.close();
+    expect(names(directory)).toEqual([]);
+  });
+
+  it('ignores a settlement of an older delivery (receipt) after a visibility timeout redelivered the row', async () => {
+    const directory = queue();
+    write(directory, [{ n: 1 }]);
+    const source = new FileSource<Job>({ directory, waitTime: 0, visibilityTimeout: 50, ...quiet });
+    const signal = new AbortController().signal;
+    const [first] = await source.get(signal, { maxMessages: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const [second] = await source.get(signal, { maxMessages: 10 });
+    expect(second?.id).toBe(first?.id);
+    expect(second?.receiveCount).toBe(2);
+    source.release([first as FileMessage<Job>], new Error('stale'));
+    expect(source.inFlight).toBe(1);
+    source.cleanup([second as FileMessage<Job>]);
+    expect(source.inFlight).toBe(0);
+    source.close();
+    expect(names(directory)).toEqual([]);
+  });
+});
