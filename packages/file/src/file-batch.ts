@@ -103,7 +103,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
 
   /** Marks rows failed: they go back to the queue (or to `dead/`) when the batch finishes. */
   fail(rows: Iterable<FileRow<T>>, reason?: unknown): void {
-    const message = reason === undefined ? null : reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    const message = reason === undefined ? null : describeReason(reason);
     for (const row of rows) this.#settle(this.#indexOf(row), failed, message);
   }
 
@@ -137,7 +137,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
         throw error;
       }
     } finally {
-      this.#context.onDone(this as FileBatch<unknown>);
+      this.#context.onDone(this);
     }
   }
 
@@ -170,7 +170,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
       this.#giveBackWhole();
       throw error;
     } finally {
-      this.#context.onDone(this as FileBatch<unknown>);
+      this.#context.onDone(this);
     }
   }
 
@@ -209,4 +209,9 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
     this.#failed = [];
     this.#reasons = [];
   }
+}
+
+/** A failure reason as stored with the row. */
+function describeReason(reason: unknown): string {
+  return reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
 }

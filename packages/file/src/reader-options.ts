@@ -33,10 +33,10 @@ export interface ResolvedFileQueueReaderOptions {
 }
 
 /** The defaults of every reader option that has one. */
-export const readerDefaults = Object.freeze({
+export const readerDefaults: Readonly<{ recoverInterval: number; maxReceiveCount: number; synchronous: Synchronous }> = Object.freeze({
   recoverInterval: 5000,
   maxReceiveCount: Number.POSITIVE_INFINITY,
-  synchronous: 'normal' as Synchronous,
+  synchronous: 'normal',
 });
 
 /** Names of the reader options (the source accepts them too). */

@@ -146,13 +146,14 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    let firstError: unknown;
+    // Boxed so that whatever was thrown first is rethrown as is.
+    let first: { error: unknown } | undefined;
     for (const batch of [...this.#held]) {
       try {
         batch.release();
       } catch (error) {
         // The file stays assigned to this process; recovery gives it back once the process is gone.
-        firstError ??= error;
+        first ??= { error };
         this.#options.logger.error({ err: error, file: batch.path }, 'file queue: giving a batch back failed');
       }
     }
@@ -161,11 +162,11 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
       try {
         removeQuietly(path);
       } catch (error) {
-        firstError ??= error;
+        first ??= { error };
       }
     }
     this.#removing.clear();
-    if (firstError !== undefined) throw firstError;
+    if (first !== undefined) throw first.error;
   }
 
   /**
@@ -214,7 +215,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
       return undefined;
     }
     const batch = new FileBatch<T>(this.#context, parsed.key, path, rows, stored);
-    this.#held.add(batch as FileBatch<unknown>);
+    this.#held.add(batch);
     return batch;
   }
 

@@ -49,13 +49,20 @@ export interface ResolvedFileQueueWriterOptions {
 }
 
 /** The defaults of every writer option that has one. */
-export const writerDefaults = Object.freeze({
+export const writerDefaults: Readonly<{
+  maxEventsPerFile: number;
+  maxBatchAge: number;
+  maxAvailFiles: number;
+  onFull: FullPolicy;
+  pollInterval: number;
+  synchronous: Synchronous;
+}> = Object.freeze({
   maxEventsPerFile: 1000,
   maxBatchAge: 1000,
   maxAvailFiles: 1000,
-  onFull: 'wait' as FullPolicy,
+  onFull: 'wait',
   pollInterval: 50,
-  synchronous: 'normal' as Synchronous,
+  synchronous: 'normal',
 });
 
 const known = new Set(['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger']);

@@ -68,7 +68,7 @@ export class HandlerRegistry {
     }
     const threadKey = `${entry.name}/${thread}`;
     const address: TubeAddress = Object.freeze({ handler: entry.name, thread: threadKey, tube: `${threadKey}/${priority}`, priority, rank });
-    if (byPriority === undefined) entry.tubes.set(thread, (byPriority = new Map()));
+    if (byPriority === undefined) entry.tubes.set(thread, (byPriority = new Map<number, TubeAddress>()));
     byPriority.set(priority, address);
     return address;
   }

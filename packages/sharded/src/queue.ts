@@ -133,11 +133,12 @@ export class Queue {
     if (!Array.isArray(requests)) throw new InvalidOptionError('requests', 'an array of requests', requests);
     const registry = this.handlers;
     const name = registry.nameOf(handler);
-    const serialize = this.storage.encoding === 'values' ? undefined : this.serializer.serialize;
+    const serialize = this.storage.encoding === 'values' ? undefined : this.serializer.serialize.bind(this.serializer);
     const groups = new Map<TubeAddress, unknown[]>();
     const route = handler.route.bind(handler);
     for (let start = 0; start < requests.length; start += routeChunk) {
-      const chunk = start === 0 && requests.length <= routeChunk ? requests : requests.slice(start, start + routeChunk);
+      // Typed again: the Array.isArray() check above narrowed `requests` to `any[]`.
+      const chunk: readonly unknown[] = start === 0 && requests.length <= routeChunk ? requests : requests.slice(start, start + routeChunk);
       let routes = route(...chunk);
       if (!Array.isArray(routes)) routes = await routes;
       if (!Array.isArray(routes) || routes.length !== chunk.length) {

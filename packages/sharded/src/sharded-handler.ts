@@ -33,7 +33,7 @@ export function createShardedHandler(handlers: Iterable<AnyHandlerClass> | Handl
     const handlerClass = registry.get(name);
     if (handlerClass === undefined) return undefined;
     instance = (async () => {
-      const created = (await handlerClass.create()) as Handler<unknown>;
+      const created = await handlerClass.create();
       await created.start();
       return created;
     })();

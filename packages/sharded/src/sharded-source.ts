@@ -133,7 +133,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
    */
   handler(bulk: Bulk<ShardedMessage<R>>): Promise<void> {
     this.#runner ??= createShardedHandler(this.queue.handlers);
-    return this.#runner(bulk as Bulk<ShardedMessage>);
+    return this.#runner(bulk);
   }
 
   /** Gives up open leases (their messages come back) and stops the inline handlers. */

@@ -135,7 +135,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     let instance: Handler<unknown> | undefined;
     let failurePause = 0;
     try {
-      instance = (await handlerClass.create()) as Handler<unknown>;
+      instance = await handlerClass.create();
       await instance.start();
       let empty = 0;
       while (processed < remaining && !signal.aborted && !lease.lost) {

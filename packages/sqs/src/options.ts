@@ -74,13 +74,23 @@ export interface SqsSourceOptions {
 }
 
 /** The defaults of the options that have a fixed one. */
-export const sqsSourceDefaults = Object.freeze({
+export const sqsSourceDefaults: Readonly<{
+  waitTimeSeconds: number;
+  maxMessages: number;
+  maxExtensionSeconds: number;
+  retryDelaySeconds: number;
+  bodyFormat: 'text' | 'json';
+  messageAttributeNames: readonly string[];
+  entryAttempts: number;
+  maxErrorBackoff: number;
+  retryBackoffMaxSeconds: number;
+}> = Object.freeze({
   waitTimeSeconds: 20,
   maxMessages: 10,
   maxExtensionSeconds: 43_200,
   retryDelaySeconds: 0,
-  bodyFormat: 'text' as 'text' | 'json',
-  messageAttributeNames: Object.freeze(['All']) as readonly string[],
+  bodyFormat: 'text',
+  messageAttributeNames: Object.freeze(['All']),
   entryAttempts: 3,
   maxErrorBackoff: 5_000,
   retryBackoffMaxSeconds: 900,
@@ -162,7 +172,7 @@ export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsS
   const bodyFormat = options.bodyFormat ?? sqsSourceDefaults.bodyFormat;
   if (bodyFormat !== 'text' && bodyFormat !== 'json') throw new InvalidOptionError('bodyFormat', "'text' or 'json'", bodyFormat);
   const messageAttributeNames = options.messageAttributeNames ?? sqsSourceDefaults.messageAttributeNames;
-  if (!Array.isArray(messageAttributeNames) || !messageAttributeNames.every((name) => typeof name === 'string' && name !== '')) {
+  if (!isNameList(messageAttributeNames)) {
     throw new InvalidOptionError('messageAttributeNames', 'an array of attribute names (or [\'All\'])', messageAttributeNames);
   }
 
@@ -222,6 +232,11 @@ function resolveRetryDelay(value: unknown): number | Required<RetryBackoff> {
   const baseSeconds = integerIn('retryDelaySeconds.baseSeconds', backoff.baseSeconds, 1, maxVisibility, Number.NaN);
   const maxSeconds = integerIn('retryDelaySeconds.maxSeconds', backoff.maxSeconds, baseSeconds, maxVisibility, Math.max(baseSeconds, sqsSourceDefaults.retryBackoffMaxSeconds));
   return Object.freeze({ baseSeconds, maxSeconds });
+}
+
+// A guard rather than a bare Array.isArray(), which would narrow the names to `any[]`.
+function isNameList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((name) => typeof name === 'string' && name !== '');
 }
 
 function optionalString(name: string, value: unknown): string | undefined {

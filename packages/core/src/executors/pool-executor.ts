@@ -1,6 +1,5 @@
 import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
-import type { BulkReport } from '../bulk.js';
 import { HandlerModuleError, PoolThreadError } from '../errors.js';
 import type { Executor, Parcel, ParcelReports } from './executor.js';
 import type { PoolParcelResult, PoolProbeResult, PoolTask, PoolWorkerData } from './pool-protocol.js';
