@@ -1,6 +1,8 @@
 // Measures better-sqlite3 against node:sqlite on what the file queue does: write a
 // batch file in one transaction, read it back whole, and open/close many small files.
-// Run: node packages/file/scripts/measure-sqlite-drivers.ts
+// better-sqlite3 is not a dependency (the package uses node:sqlite); to re-run the comparison:
+//   pnpm --filter @conveyor/file add -D better-sqlite3 @types/better-sqlite3 && node packages/file/scripts/measure-sqlite-drivers.ts
+// (and remove them again before committing).
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
