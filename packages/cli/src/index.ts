@@ -1,0 +1,13 @@
+export { main } from './main.js';
+export { createProgram } from './program.js';
+export type { Program } from './program.js';
+export { exitCodes } from './exit-codes.js';
+export type { ExitCode } from './exit-codes.js';
+export { CliError } from './cli-error.js';
+export type { CliErrorCode } from './cli-error.js';
+export { parseSourceUrl } from './source-url.js';
+export type { SourceLocation, SqsLocation, RedisLocation, FileLocation } from './source-url.js';
+export { openInspector } from './stats/open-inspector.js';
+export type { QueueInspector, QueueStats, ShardThreadStats } from './stats/queue-stats.js';
+export { formatStats } from './stats/format-stats.js';
+export type { RunContext, ConsumerFactory } from './run/run-context.js';

@@ -1,0 +1,73 @@
+import type { Writable } from 'node:stream';
+import type { RunSnapshot, RunView } from './run-snapshot.js';
+
+/**
+ * `conveyor run` when stdout is not a terminal (a log file, systemd, a pipe):
+ * one line per interval, `key=value` pairs or, with `--json`, one JSON object,
+ * and a line per notice.
+ */
+export class LogView implements RunView {
+  readonly #stream: Writable;
+  readonly #json: boolean;
+
+  constructor(stream: Writable, json: boolean) {
+    this.#stream = stream;
+    this.#json = json;
+  }
+
+  update(snapshot: RunSnapshot): void {
+    this.#write('progress', fields(snapshot));
+  }
+
+  notice(level: 'info' | 'warn' | 'error', message: string): void {
+    this.#write('notice', { level, message });
+  }
+
+  stop(snapshot: RunSnapshot): void {
+    this.#write('stopped', fields(snapshot));
+  }
+
+  #write(event: string, data: Record<string, unknown>): void {
+    const time = new Date().toISOString();
+    if (this.#json) {
+      this.#stream.write(`${JSON.stringify({ time, event, ...data })}\n`);
+      return;
+    }
+    const pairs = Object.entries(data)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => `${key}=${typeof value === 'string' && /[\s"=]/.test(value) ? JSON.stringify(value) : String(value)}`);
+    this.#stream.write(`${time} ${event} ${pairs.join(' ')}\n`);
+  }
+}
+
+/** The numbers of a snapshot, flat, rates rounded to one decimal. */
+function fields(snapshot: RunSnapshot): Record<string, unknown> {
+  const round = (value: number): number => Math.round(value * 10) / 10;
+  const { stats, rates, lag } = snapshot;
+  return {
+    phase: snapshot.phase,
+    uptimeMs: Math.round(snapshot.uptimeMs),
+    received: stats.received,
+    consumed: stats.consumed,
+    failed: stats.failed,
+    receivedPerSecond: round(rates.received),
+    consumedPerSecond: round(rates.consumed),
+    failedPerSecond: round(rates.failed),
+    inFlight: stats.inFlight,
+    maxInFlight: snapshot.maxInFlight,
+    pendingBulks: stats.pendingBulks,
+    pollersAlive: stats.pollersAlive,
+    pollerRestarts: stats.pollerRestarts,
+    poolThreads: stats.poolThreads,
+    bulks: snapshot.bulks,
+    bulksPerSecond: snapshot.bulks === undefined ? undefined : round(rates.bulks),
+    handlerMs: snapshot.handlerMs === undefined ? undefined : round(snapshot.handlerMs),
+    threadDeaths: snapshot.threadDeaths,
+    cleanupErrors: snapshot.cleanupErrors,
+    releaseErrors: snapshot.releaseErrors,
+    lagWaiting: lag?.waiting,
+    lagInFlight: lag?.inFlight,
+    lagDeadLetters: lag?.deadLetters,
+    lagError: snapshot.lagError,
+  };
+}

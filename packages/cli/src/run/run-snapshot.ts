@@ -1,0 +1,43 @@
+import type { ConsumerStats } from '@conveyor/core';
+import type { QueueStats } from '../stats/queue-stats.js';
+
+/** Per-second rates over the last view interval. */
+export interface Rates {
+  readonly received: number;
+  readonly consumed: number;
+  readonly failed: number;
+  readonly bulks: number;
+}
+
+/** Everything a view shows at one tick. */
+export interface RunSnapshot {
+  readonly module: string;
+  readonly phase: 'running' | 'draining' | 'stopped';
+  readonly uptimeMs: number;
+  readonly stats: ConsumerStats;
+  readonly maxInFlight: number;
+  readonly maxPollers: number;
+  readonly executor: 'threads' | 'inline';
+  /** Most pool threads seen (the pool closes at shutdown, the last view still shows its size). */
+  readonly poolThreads: number;
+  readonly rates: Rates;
+  /** Bulks handled so far; `undefined` when the consumer was not built with the context's metrics. */
+  readonly bulks: number | undefined;
+  /** Mean handler time of the parcels of the last interval (ms), when known. */
+  readonly handlerMs: number | undefined;
+  readonly cleanupErrors: number;
+  readonly releaseErrors: number;
+  readonly threadDeaths: number;
+  /** The last look at `--lag`'s queue. */
+  readonly lag: QueueStats | undefined;
+  readonly lagError: string | undefined;
+}
+
+/** Shows a running consumer: a live screen on a TTY, a line per interval elsewhere. */
+export interface RunView {
+  update(snapshot: RunSnapshot): void;
+  /** An event worth a line of its own (poller died, draining...). */
+  notice(level: 'info' | 'warn' | 'error', message: string): void;
+  /** The last update; the view lets go of the terminal. */
+  stop(snapshot: RunSnapshot): void;
+}

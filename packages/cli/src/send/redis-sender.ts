@@ -1,0 +1,38 @@
+import { RedisListSource } from '@conveyor/redis';
+import { CliError } from '../cli-error.js';
+import { oneLine } from '../describe-error.js';
+import { connectRedis } from '../redis-connection.js';
+import { detectStructure } from '../stats/redis-inspector.js';
+import type { RedisLocation } from '../source-url.js';
+import type { Sender } from './sender.js';
+
+/** Appends each line to a Redis list source's list (RPUSH, in order). */
+export async function openRedisSender(location: RedisLocation): Promise<Sender> {
+  const redis = await connectRedis(location);
+  try {
+    const structure = location.structure ?? (await detectStructure(redis, location.key));
+    if (structure === 'sharded') {
+      throw new CliError(
+        'CLI_UNSUPPORTED',
+        `${location.display} is a sharded queue: requests are routed by their Handler class, so register them in code (queue.register(Handler, ...requests)); send works with Redis lists`,
+      );
+    }
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const source = new RedisListSource(redis, { key: location.key });
+  return {
+    batchSize: 1000,
+    async send(lines) {
+      try {
+        await source.send(...lines.map((line) => line.text));
+      } catch (error) {
+        throw new CliError('CLI_UNREACHABLE', `Sending to ${location.display} failed: ${oneLine(error)}`, { cause: error });
+      }
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

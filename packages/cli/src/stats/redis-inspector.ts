@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import { RedisListSource, RedisStorage } from '@conveyor/redis';
+import { resolveLockSettings } from '@conveyor/sharded';
+import { CliError } from '../cli-error.js';
+import { oneLine } from '../describe-error.js';
+import { connectRedis } from '../redis-connection.js';
+import type { RedisLocation } from '../source-url.js';
+import type { QueueInspector, QueueStats, ShardThreadStats } from './queue-stats.js';
+
+// Threads read per look; a queue with more shows the fullest of these.
+const maxThreads = 1000;
+
+/**
+ * Reads a Redis list source (`RedisListSource`: the list, `:processing`,
+ * `:dead`) or a sharded queue (`RedisStorage` under a prefix: its non-empty
+ * threads and their tubes, dead letters, deferred and recurrent entries).
+ * Read-only: only LLEN, ZCARD, ZRANGE, SSCAN, EXISTS, TYPE.
+ */
+export async function openRedisInspector(location: RedisLocation): Promise<QueueInspector> {
+  const redis = await connectRedis(location);
+  return {
+    async read(): Promise<QueueStats> {
+      try {
+        const structure = location.structure ?? (await detectStructure(redis, location.key));
+        return structure === 'sharded' ? await readSharded(redis, location) : await readList(redis, location);
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        throw new CliError('CLI_UNREACHABLE', `Reading ${location.display} failed: ${oneLine(error)}`, { cause: error });
+      }
+    },
+    close(): Promise<void> {
+      redis.disconnect();
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * A list source keeps a list at the key (or its `:processing` / `:dead` side
+ * keys); a sharded storage keeps `threads`, `dead`, `deferred`, `recurrent`
+ * under the prefix. Nothing stored: a list, empty (what `send` would create).
+ */
+export async function detectStructure(redis: Redis, key: string): Promise<'list' | 'sharded'> {
+  if ((await redis.type(key)) === 'list') return 'list';
+  const [list, sharded] = await Promise.all([
+    redis.exists(`${key}:processing`, `${key}:dead`),
+    redis.exists(`${key}threads`, `${key}dead`, `${key}deferred`, `${key}recurrent`),
+  ]);
+  return sharded > 0 && list === 0 ? 'sharded' : 'list';
+}
+
+async function readList(redis: Redis, location: RedisLocation): Promise<QueueStats> {
+  const source = new RedisListSource(redis, { key: location.key });
+  const [waiting, inFlight, dead] = await Promise.all([source.size(), source.inFlight(), redis.llen(`${location.key}:dead`)]);
+  return { source: location.display, kind: 'redis-list', waiting, inFlight, deadLetters: dead, details: {} };
+}
+
+async function readSharded(redis: Redis, location: RedisLocation): Promise<QueueStats> {
+  const prefix = location.key;
+  const storage = new RedisStorage(redis, { prefix });
+  const lockPrefix = location.lockPrefix ?? resolveLockSettings({}).prefix;
+  const threadNames = await scanSet(redis, `${prefix}threads`, maxThreads);
+  const tubesPerThread = await Promise.all(threadNames.map((thread) => redis.zrange(`${prefix}p:${thread}`, 0, -1, 'REV')));
+  const pipeline = redis.pipeline();
+  for (const tubes of tubesPerThread) for (const tube of tubes) pipeline.llen(`${prefix}q:${tube}`);
+  for (const thread of threadNames) pipeline.exists(`${lockPrefix}${thread}`);
+  const results = ((await pipeline.exec()) ?? []).map(([error, value]) => {
+    if (error !== null) throw error;
+    return value as number;
+  });
+  let next = 0;
+  const threads: ShardThreadStats[] = threadNames.map((thread, index) => {
+    const tubes = (tubesPerThread[index] ?? []).map((tube) => ({ tube, waiting: results[next++] ?? 0 }));
+    return { thread, waiting: tubes.reduce((sum, tube) => sum + tube.waiting, 0), locked: false, tubes };
+  });
+  for (let index = 0; index < threads.length; index++) threads[index] = { ...(threads[index] as ShardThreadStats), locked: results[next++] === 1 };
+  threads.sort((a, b) => b.waiting - a.waiting || a.thread.localeCompare(b.thread));
+  const [dead, deferred, recurrent] = await Promise.all([storage.count('dead'), storage.count('deferred'), storage.count('recurrent')]);
+  return {
+    source: location.display,
+    kind: 'redis-sharded',
+    waiting: threads.reduce((sum, thread) => sum + thread.waiting, 0),
+    // Batches being handled stay at the head of their tubes: only locked threads can be counted.
+    inFlight: undefined,
+    deadLetters: dead,
+    details: { threads: threads.length, lockedThreads: threads.filter((thread) => thread.locked).length, deferred, recurrent },
+    threads,
+  };
+}
+
+async function scanSet(redis: Redis, key: string, max: number): Promise<string[]> {
+  const members = new Set<string>();
+  let cursor = '0';
+  do {
+    const [nextCursor, page] = await redis.sscan(key, cursor, 'COUNT', 500);
+    cursor = nextCursor;
+    for (const member of page) members.add(member);
+  } while (cursor !== '0' && members.size < max);
+  return [...members].slice(0, max);
+}
