@@ -21,6 +21,15 @@ export interface DispatcherOptions<M> {
   readonly metrics?: ConsumerMetrics | undefined;
 }
 
+/**
+ * A parcel runs on one thread, indivisibly: large parcels amortise the thread
+ * hop for quick handlers, but would leave threads idle behind a long parcel
+ * for CPU-heavy ones. Parcels are sized to take about this long to handle,
+ * from a moving average of the handler time per message.
+ */
+const parcelTargetMs = 2;
+const costSmoothing = 0.3;
+
 /** One get() result, not yet fully dispatched. */
 interface Chunk<M> {
   readonly messages: readonly M[];
@@ -45,6 +54,8 @@ export class Dispatcher<M> {
   #head = 0;
   #pendingMessages = 0;
   #running = 0;
+  /** Moving average of handler milliseconds per message; undefined until a parcel came back. */
+  #msPerMessage: number | undefined;
   // Two parcels per handler slot keep pool threads busy while the next parcel is encoded.
   readonly #maxRunning: number;
 
@@ -83,11 +94,24 @@ export class Dispatcher<M> {
       const enqueuedAt = (this.#chunks[this.#head] as Chunk<M>).enqueuedAt;
       // Share what waits among the free slots, so every thread gets work.
       const freeSlots = this.#maxRunning - this.#running;
-      const target = maxParcelMessages === 0 ? bulkSize : Math.min(maxParcelMessages, Math.ceil(this.#pendingMessages / freeSlots));
+      const target = maxParcelMessages === 0 ? bulkSize : Math.min(this.#parcelLimit(maxParcelMessages), Math.ceil(this.#pendingMessages / freeSlots));
       const parcel = this.#take(target);
       this.#running++;
       void this.#runParcel(parcel, enqueuedAt);
     }
+  }
+
+  /** The largest parcel that should take about `parcelTargetMs`; one bulk until the cost is known. */
+  #parcelLimit(maxParcelMessages: number): number {
+    if (this.#msPerMessage === undefined) return this.#options.bulkSize;
+    if (this.#msPerMessage <= 0) return maxParcelMessages;
+    return Math.min(maxParcelMessages, Math.max(1, Math.floor(parcelTargetMs / this.#msPerMessage)));
+  }
+
+  #learnCost(messages: number, busyMs: number): void {
+    if (messages === 0) return;
+    const sample = busyMs / messages;
+    this.#msPerMessage = this.#msPerMessage === undefined ? sample : this.#msPerMessage + costSmoothing * (sample - this.#msPerMessage);
   }
 
   /** Takes whole bulks, at least one, until about `target` messages. */
@@ -131,7 +155,9 @@ export class Dispatcher<M> {
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
     let outcome: Outcome;
     try {
-      outcome = { reports: await this.#options.executor.run(parcel) };
+      const result = await this.#options.executor.run(parcel);
+      this.#learnCost(parcel.messages.length, result.busyMs);
+      outcome = { reports: result.reports };
     } catch (error) {
       outcome = { lost: error };
     }

@@ -17,6 +17,12 @@ export interface Parcel<M> {
  */
 export type ParcelReports = readonly (BulkReport | undefined)[] | undefined;
 
+/** A parcel's reports, and how long the handler side was busy with it (decoding and handling, not queueing). */
+export interface ParcelResult {
+  readonly reports: ParcelReports;
+  readonly busyMs: number;
+}
+
 /**
  * Runs handlers. The executor resolves with the parcel's reports, or rejects
  * when the whole parcel was lost (a pool thread died): every message of it failed.
@@ -24,7 +30,7 @@ export type ParcelReports = readonly (BulkReport | undefined)[] | undefined;
 export interface Executor<M> {
   /** Loads the handler (pool threads: probes the module) so a bad module fails `start()`. */
   start(): Promise<void>;
-  run(parcel: Parcel<M>): Promise<ParcelReports>;
+  run(parcel: Parcel<M>): Promise<ParcelResult>;
   /** Waits for running parcels, then frees threads. */
   close(): Promise<void>;
   /** Stops at once: running parcels reject. */

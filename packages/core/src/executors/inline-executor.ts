@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { runParcel } from '../bulk.js';
 import type { Handler } from '../handler.js';
-import type { Executor, Parcel, ParcelReports } from './executor.js';
+import type { Executor, Parcel, ParcelResult } from './executor.js';
 
 /** Runs handlers on the main thread, at most `concurrency` at once (I/O-bound handlers). */
 export class InlineExecutor<M> implements Executor<M> {
@@ -15,8 +15,12 @@ export class InlineExecutor<M> implements Executor<M> {
 
   async start(): Promise<void> {}
 
-  run(parcel: Parcel<M>): Promise<ParcelReports> {
-    return this.#queue.add(() => runParcel(this.#handler, parcel.messages, parcel.bulkSizes));
+  run(parcel: Parcel<M>): Promise<ParcelResult> {
+    return this.#queue.add(async () => {
+      const started = performance.now();
+      const reports = await runParcel(this.#handler, parcel.messages, parcel.bulkSizes);
+      return { reports, busyMs: performance.now() - started };
+    });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
 import { HandlerModuleError, PoolThreadError } from '../errors.js';
-import type { Executor, Parcel, ParcelReports } from './executor.js';
+import type { Executor, Parcel, ParcelReports, ParcelResult } from './executor.js';
 import type { PoolParcelResult, PoolProbeResult, PoolTask, PoolWorkerData } from './pool-protocol.js';
 import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
@@ -63,7 +63,7 @@ export class PoolExecutor<M> implements Executor<M> {
     this.#started = true;
   }
 
-  async run(parcel: Parcel<M>): Promise<ParcelReports> {
+  async run(parcel: Parcel<M>): Promise<ParcelResult> {
     let result: unknown;
     try {
       const task = this.#encode(parcel);
@@ -75,7 +75,8 @@ export class PoolExecutor<M> implements Executor<M> {
       this.#options.onThreadDied(error);
       throw new PoolThreadError(error);
     }
-    return fromWireReports(result as PoolParcelResult);
+    const { reports, busyMs } = result as PoolParcelResult;
+    return { reports: fromWireReports(reports), busyMs };
   }
 
   async close(): Promise<void> {
@@ -109,7 +110,7 @@ export class PoolExecutor<M> implements Executor<M> {
   }
 }
 
-function fromWireReports(wireReports: PoolParcelResult): ParcelReports {
+function fromWireReports(wireReports: PoolParcelResult['reports']): ParcelReports {
   if (wireReports === null) return undefined;
   const errors = new Map<WireError, Error>();
   const convert = (wire: WireError): Error => {

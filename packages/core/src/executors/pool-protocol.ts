@@ -22,7 +22,13 @@ export type PoolTask =
 /** A probe's answer: `error` when the handler module cannot be used. */
 export type PoolProbeResult = { readonly error?: WireError };
 
-/** Null when every message of the parcel was consumed; else one entry per bulk (null: fully consumed). */
-export type PoolParcelResult = (BulkReport<WireError> | null)[] | null;
+/**
+ * `reports` is null when every message of the parcel was consumed, else one
+ * entry per bulk (null: fully consumed); `busyMs` is the thread's time on it.
+ */
+export interface PoolParcelResult {
+  readonly reports: (BulkReport<WireError> | null)[] | null;
+  readonly busyMs: number;
+}
 
 export type PoolTaskResult = PoolParcelResult | PoolProbeResult;

@@ -44,6 +44,7 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     }
   }
   const handler = await (handlerLoading ??= loadHandler());
+  const started = performance.now();
   let reports: (BulkReport | undefined)[] | undefined;
   if (task.kind === 'bytes') {
     // One payload per bulk, as the poller thread cut them.
@@ -56,13 +57,13 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     const messages = task.kind === 'json' ? (JSON.parse(task.payload) as unknown[]) : task.messages;
     reports = await runParcel(handler, messages, task.bulkSizes);
   }
-  if (reports === undefined) return null;
+  if (reports === undefined) return { reports: null, busyMs: performance.now() - started };
   const wire: (BulkReport<WireError> | null)[] = new Array<BulkReport<WireError> | null>(reports.length).fill(null);
   for (let index = 0; index < reports.length; index++) {
     const report = reports[index];
     if (report !== undefined) wire[index] = toWireReport(report);
   }
-  return wire;
+  return { reports: wire, busyMs: performance.now() - started };
 }
 
 function toWireReport(report: BulkReport): BulkReport<WireError> {

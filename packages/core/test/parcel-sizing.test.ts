@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { Consumer, MemorySource } from '@conveyor/core';
+import type { ConsumerMetrics, SettledSample } from '@conveyor/core';
+import { fixture, quiet } from './helpers.js';
+
+function recorder(): ConsumerMetrics & { samples: SettledSample[] } {
+  const samples: SettledSample[] = [];
+  return { samples, received() {}, settleError() {}, settled: (sample) => void samples.push(sample) };
+}
+
+describe('parcel sizing', () => {
+  it('sends slow (CPU-heavy) bulks one per task, so no thread idles behind a long parcel', async () => {
+    const source = new MemorySource<number>({ waitTime: 5 });
+    source.sendMany(Array.from({ length: 40 }, (_, n) => n));
+    const metrics = recorder();
+    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('slow-handler.js'), maxHandlers: 2, bulkSize: 1, metrics });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(metrics.samples.reduce((sum, sample) => sum + sample.consumed, 0)).toBe(40);
+    expect(metrics.samples.every((sample) => sample.bulks === 1)).toBe(true);
+  });
+
+  it('groups many quick bulks into one task, once their cost is known', async () => {
+    const source = new MemorySource<number>({ waitTime: 5 });
+    source.sendMany(Array.from({ length: 20_000 }, (_, n) => n));
+    const metrics = recorder();
+    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('named-export-handler.js'), handlerExport: 'handle', maxHandlers: 2, bulkSize: 1, metrics });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(Math.max(...metrics.samples.map((sample) => sample.bulks))).toBeGreaterThan(50);
+    expect(metrics.samples.length).toBeLessThan(20_000 / 10);
+  });
+});
