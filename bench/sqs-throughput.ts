@@ -7,8 +7,8 @@
 // 2. CPU-heavy scaling: SqsSource + Consumer with a handler that burns CPU, on one
 //    pool thread and on every core.
 //
-//   node bench/sqs-throughput.ts                              # 5,000 messages per drain, about a minute
-//   SQS_BENCH_MESSAGES=20000 node bench/sqs-throughput.ts     # the full benchmark
+//   node bench/sqs-throughput.ts                              # the 20,000 messages per drain, about 1.5 minutes
+//   SQS_BENCH_MESSAGES=5000 node bench/sqs-throughput.ts      # a quicker look
 //
 // Each side drains SQS_BENCH_ROUNDS queues (default 2), alternating, and is judged by its best
 // round: the machine is shared, and the best round is the one least disturbed by the rest.
@@ -29,7 +29,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Bulk } from '@conveyor/core';
 import type { SqsMessage } from '@conveyor/sqs';
 
-const messages = Number(process.env.SQS_BENCH_MESSAGES ?? 5_000);
+const messages = Number(process.env.SQS_BENCH_MESSAGES ?? 20_000);
 const rounds = Number(process.env.SQS_BENCH_ROUNDS ?? 2);
 const pollers = Number(process.env.SQS_BENCH_POLLERS ?? 4);
 const bulkSize = Number(process.env.SQS_BENCH_BULK ?? 30);

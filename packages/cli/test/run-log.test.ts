@@ -26,6 +26,9 @@ describe('conveyor run, stdout not a terminal: a line per interval', () => {
     const last = events.at(-1);
     expect(last).toMatchObject({ event: 'stopped', phase: 'stopped', received: 440, consumed: 400, failed: 40, inFlight: 0, pollerRestarts: 0, threadDeaths: 0 });
     expect(last?.bulks).toBeGreaterThanOrEqual(Math.ceil(440 / 8));
+    // Per pool thread: "<thread id>:<bulks>" pairs adding up to the total.
+    const perThread = String(last?.bulksByThread).split(',').map((pair) => Number(pair.split(':')[1]));
+    expect(perThread.reduce((sum, bulks) => sum + bulks, 0)).toBe(last?.bulks);
   });
 
   it('prints key=value lines without --json, and watches a Consumer exported already built', async () => {

@@ -154,9 +154,11 @@ export class Dispatcher<M> {
     const metrics = this.#options.metrics;
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
     let outcome: Outcome;
+    let threadId: number | undefined;
     try {
       const result = await this.#options.executor.run(parcel);
       this.#learnCost(parcel.messages.length, result.busyMs);
+      threadId = result.threadId;
       outcome = { reports: result.reports };
     } catch (error) {
       outcome = { lost: error };
@@ -168,7 +170,7 @@ export class Dispatcher<M> {
       const handlerMs = performance.now() - dispatchedAt;
       let failed = 0;
       for (const group of settlement.failed) failed += group.messages.length;
-      metrics.settled({ bulks: parcel.bulkSizes.length, consumed: settlement.consumed.length, failed, handlerMs, waitMs: dispatchedAt - enqueuedAt });
+      metrics.settled({ bulks: parcel.bulkSizes.length, consumed: settlement.consumed.length, failed, handlerMs, waitMs: dispatchedAt - enqueuedAt, threadId });
     }
   }
 

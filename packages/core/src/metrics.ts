@@ -8,6 +8,8 @@ export interface SettledSample {
   readonly handlerMs: number;
   /** Milliseconds the oldest bulk of the parcel waited for a free handler slot. */
   readonly waitMs: number;
+  /** The pool thread that ran the parcel; undefined inline, or when the thread died. */
+  readonly threadId: number | undefined;
 }
 
 /**

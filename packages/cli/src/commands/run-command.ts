@@ -157,6 +157,7 @@ export async function runCommand(modulePath: string, args: readonly string[], op
         bulks: (totals.bulks - previous.bulks) / seconds,
       },
       bulks: metrics.used ? totals.bulks : undefined,
+      bulksByThread: metrics.used ? totals.bulksByThread : undefined,
       handlerMs: metrics.used ? lastHandlerMs : undefined,
       ...counters,
       lag,

@@ -61,6 +61,11 @@ function fields(snapshot: RunSnapshot): Record<string, unknown> {
     poolThreads: stats.poolThreads,
     bulks: snapshot.bulks,
     bulksPerSecond: snapshot.bulks === undefined ? undefined : round(rates.bulks),
+    // "<thread id>:<bulks>" pairs, one token so key=value lines stay parseable.
+    bulksByThread:
+      snapshot.bulksByThread === undefined || snapshot.bulksByThread.size === 0
+        ? undefined
+        : [...snapshot.bulksByThread].sort(([a], [b]) => a - b).map(([thread, bulks]) => `${thread}:${bulks}`).join(','),
     handlerMs: snapshot.handlerMs === undefined ? undefined : round(snapshot.handlerMs),
     threadDeaths: snapshot.threadDeaths,
     cleanupErrors: snapshot.cleanupErrors,

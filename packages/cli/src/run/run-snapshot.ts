@@ -23,6 +23,8 @@ export interface RunSnapshot {
   readonly rates: Rates;
   /** Bulks handled so far; `undefined` when the consumer was not built with the context's metrics. */
   readonly bulks: number | undefined;
+  /** Bulks handled by each pool thread so far (thread id → bulks), when known. */
+  readonly bulksByThread: ReadonlyMap<number, number> | undefined;
   /** Mean handler time of the parcels of the last interval (ms), when known. */
   readonly handlerMs: number | undefined;
   readonly cleanupErrors: number;

@@ -5,6 +5,8 @@ export interface BulkTotals {
   readonly bulks: number;
   readonly parcels: number;
   readonly handlerMs: number;
+  /** Bulks handled by each pool thread (by thread id). */
+  readonly bulksByThread: ReadonlyMap<number, number>;
 }
 
 /**
@@ -16,6 +18,7 @@ export class ViewMetrics implements ConsumerMetrics {
   #bulks = 0;
   #parcels = 0;
   #handlerMs = 0;
+  readonly #bulksByThread = new Map<number, number>();
   #used = false;
 
   constructor(next: ConsumerMetrics | undefined) {
@@ -28,7 +31,7 @@ export class ViewMetrics implements ConsumerMetrics {
   }
 
   get totals(): BulkTotals {
-    return { bulks: this.#bulks, parcels: this.#parcels, handlerMs: this.#handlerMs };
+    return { bulks: this.#bulks, parcels: this.#parcels, handlerMs: this.#handlerMs, bulksByThread: new Map(this.#bulksByThread) };
   }
 
   received(count: number): void {
@@ -41,6 +44,7 @@ export class ViewMetrics implements ConsumerMetrics {
     this.#bulks += sample.bulks;
     this.#parcels++;
     this.#handlerMs += sample.handlerMs;
+    if (sample.threadId !== undefined) this.#bulksByThread.set(sample.threadId, (this.#bulksByThread.get(sample.threadId) ?? 0) + sample.bulks);
     this.#next?.settled(sample);
   }
 

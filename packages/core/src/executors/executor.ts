@@ -21,6 +21,8 @@ export type ParcelReports = readonly (BulkReport | undefined)[] | undefined;
 export interface ParcelResult {
   readonly reports: ParcelReports;
   readonly busyMs: number;
+  /** The pool thread that ran it (undefined inline). */
+  readonly threadId?: number | undefined;
 }
 
 /**

@@ -75,8 +75,8 @@ export class PoolExecutor<M> implements Executor<M> {
       this.#options.onThreadDied(error);
       throw new PoolThreadError(error);
     }
-    const { reports, busyMs } = result as PoolParcelResult;
-    return { reports: fromWireReports(reports), busyMs };
+    const { reports, busyMs, threadId } = result as PoolParcelResult;
+    return { reports: fromWireReports(reports), busyMs, threadId };
   }
 
   async close(): Promise<void> {

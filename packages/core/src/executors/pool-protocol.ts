@@ -29,6 +29,7 @@ export type PoolProbeResult = { readonly error?: WireError };
 export interface PoolParcelResult {
   readonly reports: (BulkReport<WireError> | null)[] | null;
   readonly busyMs: number;
+  readonly threadId: number;
 }
 
 export type PoolTaskResult = PoolParcelResult | PoolProbeResult;

@@ -1,5 +1,5 @@
 // Runs inside every pool thread: loads the user's handler once, then runs parcels of bulks.
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import type { BulkReport } from '../bulk.js';
 import { runHandler, runParcel } from '../bulk.js';
 import type { Handler } from '../handler.js';
@@ -57,13 +57,13 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     const messages = task.kind === 'json' ? (JSON.parse(task.payload) as unknown[]) : task.messages;
     reports = await runParcel(handler, messages, task.bulkSizes);
   }
-  if (reports === undefined) return { reports: null, busyMs: performance.now() - started };
+  if (reports === undefined) return { reports: null, busyMs: performance.now() - started, threadId };
   const wire: (BulkReport<WireError> | null)[] = new Array<BulkReport<WireError> | null>(reports.length).fill(null);
   for (let index = 0; index < reports.length; index++) {
     const report = reports[index];
     if (report !== undefined) wire[index] = toWireReport(report);
   }
-  return { reports: wire, busyMs: performance.now() - started };
+  return { reports: wire, busyMs: performance.now() - started, threadId };
 }
 
 function toWireReport(report: BulkReport): BulkReport<WireError> {
