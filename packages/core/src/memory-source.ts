@@ -47,7 +47,8 @@ interface Stored<T> {
 
 /** One get() call's messages: invisible together until settled or expired. */
 interface Lease<T> {
-  readonly records: Stored<T>[];
+  /** The deliveries handed out (the batch get() returned). */
+  readonly deliveries: Delivery<T>[];
   outstanding: number;
   readonly deadline: number;
 }
@@ -163,22 +164,18 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     const available = this.#retry.length + this.#ready.length - this.#readyHead;
     const count = Math.min(max, available);
     if (count === 0) return [];
-    const lease: Lease<T> = { records: new Array<Stored<T>>(count), outstanding: count, deadline: Date.now() + this.#visibilityTimeout };
-    const batch = new Array<MemoryMessage<T>>(count);
-    for (let index = 0; index < count; index++) {
-      let stored: Stored<T>;
-      if (this.#retry.length > 0) stored = this.#retry.shift() as Stored<T>;
-      else {
-        stored = this.#ready[this.#readyHead] as Stored<T>;
-        this.#ready[this.#readyHead++] = undefined as unknown as Stored<T>;
-      }
-      stored.receiveCount++;
-      const delivery: Delivery<T> = { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, [storedKey]: stored };
-      stored.delivery = delivery;
-      stored.lease = lease;
-      lease.records[index] = stored;
-      batch[index] = delivery;
+    const batch = new Array<Delivery<T>>(count);
+    const lease: Lease<T> = { deliveries: batch, outstanding: count, deadline: Date.now() + this.#visibilityTimeout };
+    let index = 0;
+    // Released messages first, then the ready ones, in a tight loop of their own.
+    while (index < count && this.#retry.length > 0) batch[index++] = this.#deliver(this.#retry.shift() as Stored<T>, lease);
+    const ready = this.#ready;
+    let head = this.#readyHead;
+    while (index < count) {
+      batch[index++] = this.#deliver(ready[head] as Stored<T>, lease);
+      ready[head++] = undefined as unknown as Stored<T>;
     }
+    this.#readyHead = head;
     if (this.#readyHead === this.#ready.length) {
       this.#ready = [];
       this.#readyHead = 0;
@@ -189,6 +186,14 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#leases.push(lease);
     this.#inFlight += count;
     return batch;
+  }
+
+  #deliver(stored: Stored<T>, lease: Lease<T>): Delivery<T> {
+    stored.receiveCount++;
+    const delivery: Delivery<T> = { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, [storedKey]: stored };
+    stored.delivery = delivery;
+    stored.lease = lease;
+    return delivery;
   }
 
   /** Marks a delivery settled; undefined when it was settled before or its lease expired (a stale delivery). */
@@ -210,8 +215,9 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
       if (lease.outstanding > 0 && lease.deadline > now) break;
       this.#leasesHead++;
       if (lease.outstanding === 0) continue;
-      for (const stored of lease.records) {
-        if (stored.lease !== lease) continue;
+      for (const delivery of lease.deliveries) {
+        const stored = delivery[storedKey];
+        if (stored.lease !== lease || stored.delivery !== delivery) continue;
         // A late cleanup or release of this delivery is now stale.
         stored.delivery = undefined;
         stored.lease = undefined;
