@@ -100,7 +100,7 @@ describe('OpenTelemetryMetrics', () => {
     // Without an SDK the API's no-op implementations take the calls.
     const noop = new OpenTelemetryMetrics();
     noop.received(3);
-    noop.settled({ bulks: 1, consumed: 2, failed: 1, handlerMs: 1, waitMs: 0 });
+    noop.settled({ bulks: 1, consumed: 2, failed: 1, handlerMs: 1, waitMs: 0, threadId: undefined });
     noop.settleError('cleanup');
   });
 });
