@@ -40,6 +40,17 @@ export interface ConsumerStats {
 
 const defaultSuperviseInterval = 1000;
 
+/** Resolves true when `promise` settles within `ms`, false after `ms`. */
+async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(() => true, () => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
 /** Stands in for a module source until start() builds it. */
 const unloadedSource: Source<unknown> = {
   get: () => Promise.reject(new InvalidSourceError('The source module is loaded by start()')),
@@ -238,7 +249,9 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       return;
     }
     this.#pollersAbort.abort();
-    await this.#supervisor?.stop();
+    // A get() that ignores its signal must not hold shutdown forever.
+    const pollersStopped = await raceTimeout(this.#supervisor?.stop() ?? Promise.resolve(), this.#options.shutdownTimeout);
+    if (!pollersStopped) this.#options.logger.warn({ timeoutMs: this.#options.shutdownTimeout }, 'a source.get() ignored the abort signal; shutdown goes on without waiting for it');
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       this.#gate.waitForEmpty().then(() => true),
@@ -320,6 +333,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         gate: this.#gate,
         pollInterval: this.#options.pollInterval,
         maxPollBackoff: this.#options.maxPollBackoff,
+        share: Math.max(1, Math.floor(this.#options.maxInFlight / this.#options.maxPollers)),
         onReceived: (poller, messages) => this.#onReceived(poller, messages),
       },
       index,

@@ -27,11 +27,12 @@ export class FlightGate {
   }
 
   /**
-   * Claims all the room left for one `get()` call, so concurrent pollers can
-   * never together overshoot the limit; `remove()` the part the call did not use.
+   * Claims room for one `get()` call (at most `share`, so other pollers can poll
+   * meanwhile), so concurrent pollers never together overshoot the limit;
+   * `commit()` gives back the part the call did not use.
    */
-  reserve(): number {
-    const room = this.room;
+  reserve(share: number): number {
+    const room = Math.min(this.room, share);
     this.#count += room;
     this.#reserved += room;
     return room;

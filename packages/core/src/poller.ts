@@ -10,6 +10,8 @@ export interface PollerContext<M> {
   readonly gate: FlightGate;
   readonly pollInterval: number;
   readonly maxPollBackoff: number;
+  /** Most messages one get() may ask for: the in-flight limit shared among the pollers. */
+  readonly share: number;
   /** Called with every non-empty bulk `get()` returned; the gate already counts its messages. */
   readonly onReceived: (poller: number, messages: readonly M[]) => void;
 }
@@ -26,7 +28,7 @@ export async function runPoller<M>(context: PollerContext<M>, poller: number, si
   while (!signal.aborted) {
     await context.gate.waitForRoom(signal);
     if (signal.aborted) return;
-    const reserved = context.gate.reserve();
+    const reserved = context.gate.reserve(context.share);
     if (reserved === 0) continue;
     let messages: readonly M[];
     try {

@@ -45,4 +45,23 @@ describe('backpressure', () => {
     await consumer.shutdown();
     expect(Math.max(...hints)).toBeLessThanOrEqual(8);
   });
+
+  it('lets every poller long-poll at once: each reserves its share of maxInFlight, not all of it', async () => {
+    let waiting = 0;
+    const hints: number[] = [];
+    const longPolling = {
+      get: (signal: AbortSignal, hint: { maxMessages: number }) => {
+        waiting++;
+        hints.push(hint.maxMessages);
+        return new Promise<number[]>((resolve) => signal.addEventListener('abort', () => resolve([]), { once: true }));
+      },
+    };
+    const consumer = new Consumer(longPolling, { ...quiet, handler: () => {}, maxPollers: 4, maxInFlight: 100 });
+    await consumer.start();
+    const deadline = Date.now() + 5_000;
+    while (waiting < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await consumer.shutdown();
+    expect(waiting).toBe(4);
+    expect(hints).toEqual([25, 25, 25, 25]);
+  });
 });

@@ -84,3 +84,20 @@ describe('shutdown', () => {
     expect(process.listenerCount('SIGTERM')).toBe(0);
   });
 });
+
+describe('shutdown with a source that ignores its abort signal', () => {
+  it('does not wait past shutdownTimeout for a get() that never returns', async () => {
+    let calls = 0;
+    const stubborn = {
+      get: () => {
+        calls++;
+        return new Promise<number[]>(() => {}); // ignores the signal, never settles
+      },
+    };
+    const consumer = new Consumer(stubborn, { ...quiet, handler: () => {}, maxPollers: 2, shutdownTimeout: 100 });
+    await consumer.start();
+    await until(() => calls === 2, 5_000, 'both pollers to call get()');
+    await consumer.shutdown();
+    expect(consumer.stats.state).toBe('stopped');
+  });
+});
