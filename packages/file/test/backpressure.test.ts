@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FileQueueReader, FileQueueWriter } from '@conveyor/file';
 import type { Logger } from '@conveyor/core';
-import { namesStartingWith, quiet, tempQueue, until } from './helpers.js';
+import { namesStartingWith, quiet, useTempQueues, until } from './helpers.js';
 
 describe('writer backpressure (maxAvailFiles)', () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
-  const queue = (): string => {
-    const made = tempQueue();
-    cleanups.push(made.remove);
-    return made.directory;
-  };
+  const queue = useTempQueues();
 
   it("'wait': when full, the writer is not active and add() waits until a reader makes room; nothing is lost", async () => {
     const directory = queue();

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileQueueReader, FileQueueWriter, recoverBatches } from '@conveyor/file';
 import type { FileRow } from '@conveyor/file';
-import { craftBatch, deadOwner, key, namesStartingWith, quiet, runFixture, tempQueue, until } from './helpers.js';
+import { craftBatch, deadOwner, key, namesStartingWith, quiet, runFixture, useTempQueues, until } from './helpers.js';
 
 function readAll(reader: FileQueueReader<{ n: number }>): number[] {
   const seen: number[] = [];
@@ -15,15 +15,7 @@ function readAll(reader: FileQueueReader<{ n: number }>): number[] {
 }
 
 describe('recovery after crashes', () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
-  const queue = (): string => {
-    const made = tempQueue();
-    cleanups.push(made.remove);
-    return made.directory;
-  };
+  const queue = useTempQueues();
 
   it('a reader SIGKILLed holding a batch: a live owner is never robbed, a dead one is recovered whole', async () => {
     const directory = queue();

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Consumer } from '@conveyor/core';
 import { FileQueueReader, FileQueueWriter, FileSource } from '@conveyor/file';
 import type { FileMessage } from '@conveyor/file';
-import { names, quiet, tempQueue, until } from './helpers.js';
+import { names, quiet, useTempQueues, until } from './helpers.js';
 
 interface Job {
   n: number;
@@ -13,15 +13,7 @@ interface Job {
 }
 
 describe('FileSource under a Consumer', () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
-  const queue = (): string => {
-    const made = tempQueue();
-    cleanups.push(made.remove);
-    return made.directory;
-  };
+  const queue = useTempQueues();
   const write = (directory: string, jobs: Job[], maxEventsPerFile = 100): void => {
     const writer = new FileQueueWriter<Job>({ directory, maxEventsPerFile, ...quiet });
     for (const job of jobs) writer.add(job);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
+import { afterEach } from 'vitest';
 import { silentLogger } from '@conveyor/core';
 
 export const quiet = { logger: silentLogger } as const;
@@ -13,6 +14,19 @@ export const quiet = { logger: silentLogger } as const;
 export function tempQueue(): { directory: string; remove(): void } {
   const directory = mkdtempSync(join(tmpdir(), 'conveyor-file-test-'));
   return { directory, remove: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+/** Call inside a `describe`: returns a maker of temp queue folders, all removed after each test. */
+export function useTempQueues(): () => string {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  return () => {
+    const made = tempQueue();
+    cleanups.push(made.remove);
+    return made.directory;
+  };
 }
 
 /** File names in `directory` (sorted), without the `corrupt/` and `dead/` folders' contents. */

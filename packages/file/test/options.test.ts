@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '@conveyor/core';
 import { FileQueueReader, FileQueueWriter, FileSource, UnserializableItemError, WriterClosedError, ReaderClosedError } from '@conveyor/file';
-import { quiet, tempQueue } from './helpers.js';
+import { quiet, useTempQueues } from './helpers.js';
 
 describe('options and misuse', () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
-  const queue = (): string => {
-    const made = tempQueue();
-    cleanups.push(made.remove);
-    return made.directory;
-  };
+  const queue = useTempQueues();
 
   it('bad options throw InvalidOptionError naming the option and quoting the value', () => {
     const directory = queue();
