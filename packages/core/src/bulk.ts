@@ -124,6 +124,7 @@ export async function runParcel<M>(
   handler: (bulk: Bulk<M>) => unknown,
   messages: readonly M[],
   bulkSizes: readonly number[],
+  onConsumedPrefix?: (bulks: number) => void,
 ): Promise<(BulkReport | undefined)[] | undefined> {
   let reports: (BulkReport | undefined)[] | undefined;
   let start = 0;
@@ -131,6 +132,8 @@ export async function runParcel<M>(
     const end = start + (bulkSizes[index] as number);
     const report = await runHandler(handler, messages, start, end);
     if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(bulkSizes.length))[index] = report;
+    // While every bulk so far was fully consumed, say so: if the thread dies later, those stay consumed.
+    else if (reports === undefined) onConsumedPrefix?.(index + 1);
     start = end;
   }
   return reports;

@@ -1,6 +1,6 @@
 import type { Settlement } from './bulk.js';
 import { settleRange, toFailedGroups } from './bulk.js';
-import { MessageNotTakenError } from './errors.js';
+import { MessageNotTakenError, PoolThreadError } from './errors.js';
 import type { Executor, Parcel, ParcelReports } from './executors/executor.js';
 import type { FlightGate } from './flight-gate.js';
 import type { ConsumerMetrics } from './metrics.js';
@@ -188,7 +188,14 @@ export class Dispatcher<M> {
 }
 
 function settleOutcome<M>(parcel: Parcel<M>, outcome: Outcome): Settlement<M> {
-  if ('lost' in outcome) return { consumed: [], failed: [{ messages: [...parcel.messages], error: outcome.lost }] };
+  if ('lost' in outcome) {
+    // Bulks the dead thread had fully consumed before it died stay consumed; the rest failed.
+    const completed = outcome.lost instanceof PoolThreadError ? outcome.lost.completedBulks : 0;
+    let split = 0;
+    for (let index = 0; index < completed; index++) split += parcel.bulkSizes[index] as number;
+    const failed = parcel.messages.slice(split) as M[];
+    return { consumed: parcel.messages.slice(0, split) as M[], failed: failed.length > 0 ? [{ messages: failed, error: outcome.lost }] : [] };
+  }
   const { reports } = outcome;
   // The common case: everything consumed, cleaned up in one call, no copy.
   if (reports === undefined) return { consumed: parcel.messages as M[], failed: [] };

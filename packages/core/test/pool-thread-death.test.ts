@@ -32,3 +32,30 @@ describe.each(deaths)('a pool thread dying by %s mid-bulk', (_name, script, extr
     expect(sorted(source.cleaned)).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('a pool thread dying in the middle of a parcel of many bulks', () => {
+  it('fails only the bulk it was in and those after it; the bulks it finished stay consumed', async () => {
+    const source = new RecordingSource({ waitTime: 5 });
+    const exitAt = 1500; // message index (id exitAt + 1) that kills its thread on first receive
+    source.sendMany(bodies(2000, (n) => (n === exitAt ? { exitOnFirst: true } : {})));
+    const lostParcels: number[] = [];
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handlerModule: fixture('scripted-handler.js'),
+      maxHandlers: 1,
+      maxPollers: 1,
+      bulkSize: 1,
+      metrics: { received() {}, settleError() {}, settled: (sample) => void (sample.failed > 0 && lostParcels.push(sample.bulks)) },
+    });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    // The scenario really had a multi-bulk parcel lost.
+    expect(lostParcels.length).toBe(1);
+    expect(lostParcels[0]).toBeGreaterThan(1);
+    const released = source.releasedIds;
+    expect(released).toContain(exitAt + 1);
+    expect(Math.min(...released)).toBe(exitAt + 1);
+    expect(sorted(source.cleaned)).toEqual(Array.from({ length: 2000 }, (_, index) => index + 1));
+  });
+});

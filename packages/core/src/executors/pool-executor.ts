@@ -65,15 +65,17 @@ export class PoolExecutor<M> implements Executor<M> {
 
   async run(parcel: Parcel<M>): Promise<ParcelResult> {
     let result: unknown;
+    // Shared progress only pays off when a parcel holds several bulks.
+    const progress = parcel.bulkSizes.length > 1 ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
     try {
-      const task = this.#encode(parcel);
+      const task = this.#encode(parcel, progress);
       result = await (task.kind === 'bytes'
         ? this.#pool.run(task, { transferList: task.payloads.map((payload) => payload.buffer as ArrayBuffer) })
         : this.#pool.run(task));
     } catch (error) {
       // The worker catches every handler error, so a rejection means the thread itself failed.
       this.#options.onThreadDied(error);
-      throw new PoolThreadError(error);
+      throw new PoolThreadError(error, progress === undefined ? 0 : Atomics.load(progress, 0));
     }
     const { reports, busyMs, threadId } = result as PoolParcelResult;
     return { reports: fromWireReports(reports), busyMs, threadId };
@@ -87,7 +89,8 @@ export class PoolExecutor<M> implements Executor<M> {
     await this.#pool.destroy();
   }
 
-  #encode(parcel: Parcel<M>): PoolTask {
+  #encode(parcel: Parcel<M>, progress: Int32Array | undefined): PoolTask {
+    const extra = progress === undefined ? {} : { progress };
     const payloadOf = this.#options.payloadOf;
     if (payloadOf !== undefined) {
       const payloads: Uint8Array[] = [];
@@ -97,16 +100,16 @@ export class PoolExecutor<M> implements Executor<M> {
         if (payload !== undefined) payloads.push(payload);
         start += size;
       }
-      if (payloads.length === parcel.bulkSizes.length) return { kind: 'bytes', payloads };
+      if (payloads.length === parcel.bulkSizes.length) return { kind: 'bytes', payloads, ...extra };
     }
     if (this.#options.transfer === 'json') {
       try {
-        return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes: parcel.bulkSizes };
+        return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes: parcel.bulkSizes, ...extra };
       } catch {
         // BigInt, cycles: structured cloning can carry what JSON cannot.
       }
     }
-    return { kind: 'clone', messages: parcel.messages, bulkSizes: parcel.bulkSizes };
+    return { kind: 'clone', messages: parcel.messages, bulkSizes: parcel.bulkSizes, ...extra };
   }
 }
 

@@ -14,10 +14,16 @@ export interface PoolWorkerData {
  * per bulk, as UTF-8 bytes, transferred); or a probe that only loads the handler.
  */
 export type PoolTask =
-  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: readonly number[] }
-  | { readonly kind: 'clone'; readonly messages: readonly unknown[]; readonly bulkSizes: readonly number[] }
-  | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[] }
+  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: readonly number[]; readonly progress?: Int32Array }
+  | { readonly kind: 'clone'; readonly messages: readonly unknown[]; readonly bulkSizes: readonly number[]; readonly progress?: Int32Array }
+  | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[]; readonly progress?: Int32Array }
   | { readonly kind: 'probe' };
+
+/*
+ * `progress` (shared memory, parcels of several bulks only): the thread stores
+ * how many leading bulks it fully consumed, so a thread that dies mid-parcel
+ * fails only the bulk it was in and those after it.
+ */
 
 /** A probe's answer: `error` when the handler module cannot be used. */
 export type PoolProbeResult = { readonly error?: WireError };

@@ -46,16 +46,19 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
   const handler = await (handlerLoading ??= loadHandler());
   const started = performance.now();
   let reports: (BulkReport | undefined)[] | undefined;
+  const progress = task.progress;
+  const onConsumedPrefix = progress === undefined ? undefined : (bulks: number): void => void Atomics.store(progress, 0, bulks);
   if (task.kind === 'bytes') {
     // One payload per bulk, as the poller thread cut them.
     for (let index = 0; index < task.payloads.length; index++) {
       const bulk = JSON.parse(decoder.decode(task.payloads[index])) as unknown[];
       const report = await runHandler(handler, bulk);
       if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(task.payloads.length))[index] = report;
+      else if (reports === undefined) onConsumedPrefix?.(index + 1);
     }
   } else {
     const messages = task.kind === 'json' ? (JSON.parse(task.payload) as unknown[]) : task.messages;
-    reports = await runParcel(handler, messages, task.bulkSizes);
+    reports = await runParcel(handler, messages, task.bulkSizes, onConsumedPrefix);
   }
   if (reports === undefined) return { reports: null, busyMs: performance.now() - started, threadId };
   const wire: (BulkReport<WireError> | null)[] = new Array<BulkReport<WireError> | null>(reports.length).fill(null);
