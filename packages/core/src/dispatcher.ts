@@ -193,8 +193,8 @@ function settleOutcome<M>(parcel: Parcel<M>, outcome: Outcome): Settlement<M> {
     const completed = outcome.lost instanceof PoolThreadError ? outcome.lost.completedBulks : 0;
     let split = 0;
     for (let index = 0; index < completed; index++) split += parcel.bulkSizes[index] as number;
-    const failed = parcel.messages.slice(split) as M[];
-    return { consumed: parcel.messages.slice(0, split) as M[], failed: failed.length > 0 ? [{ messages: failed, error: outcome.lost }] : [] };
+    const failed = parcel.messages.slice(split);
+    return { consumed: parcel.messages.slice(0, split), failed: failed.length > 0 ? [{ messages: failed, error: outcome.lost }] : [] };
   }
   const { reports } = outcome;
   // The common case: everything consumed, cleaned up in one call, no copy.
