@@ -26,6 +26,8 @@ describe('conveyor run, stdout not a terminal: a line per interval', () => {
     const last = events.at(-1);
     expect(last).toMatchObject({ event: 'stopped', phase: 'stopped', received: 440, consumed: 400, failed: 40, inFlight: 0, pollerRestarts: 0, threadDeaths: 0 });
     expect(last?.bulks).toBeGreaterThanOrEqual(Math.ceil(440 / 8));
+    // No --lag: the consumer's own source (a MemorySource) tells its depth.
+    expect(events.some((event) => typeof event.lagWaiting === 'number' && typeof event.lagInFlight === 'number')).toBe(true);
     // Per pool thread: "<thread id>:<bulks>" pairs adding up to the total.
     const perThread = String(last?.bulksByThread).split(',').map((pair) => Number(pair.split(':')[1]));
     expect(perThread.reduce((sum, bulks) => sum + bulks, 0)).toBe(last?.bulks);

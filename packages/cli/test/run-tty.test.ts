@@ -66,8 +66,10 @@ describe('on a terminal', () => {
     expect(live).toMatch(/in flight {2}\[[█░]{30}\] \d+\/1024 {3}pending bulks \d+/);
     expect(live).toMatch(/handlers {3}2 pool threads {3}bulks \d[\d,]* \(/);
     expect(live).toMatch(/pollers {4}2\/2 alive {3}restarts 0 {3}pool thread deaths 0/);
-    // The view redraws in place (cursor up over its lines), it does not scroll.
-    await until(() => /\u001b\[5A/.test(terminal.output()), 10_000, 'a redraw in place');
+    // No --lag: the consumer's own source (a MemorySource) tells its depth.
+    expect(live).toMatch(/lag {8}waiting \d+ {3}in flight \d+ {3}dead 0 {3}\(the consumer's source\)/);
+    // The view redraws in place (cursor up over its six lines), it does not scroll.
+    await until(() => /\u001b\[6A/.test(terminal.output()), 10_000, 'a redraw in place');
 
     terminal.type('\u0003');
     expect(await terminal.done).toBe(0);

@@ -129,6 +129,25 @@ export function runSourceConformance<M>(
       expect([...cleaned].sort()).toEqual([...sent].sort());
     });
 
+    it('inspect(), where the source has it, counts waiting and in-flight messages', async (context) => {
+      const { source, send } = await open();
+      if (source.inspect === undefined) return context.skip();
+      const inspect = async (): Promise<{ waiting: number; inFlight?: number | undefined }> => source.inspect!();
+      await send(['depth-1', 'depth-2', 'depth-3']);
+      // Brokers count approximately and a little late: look again until the count settles.
+      await eventually(async () => (await inspect()).waiting === 3, timeoutMs, 'waiting to be 3');
+      const received = await receiveAll(source, 3, timeoutMs);
+      await eventually(async () => {
+        const depth = await inspect();
+        return depth.waiting === 0 && (depth.inFlight === undefined || depth.inFlight === 3);
+      }, timeoutMs, 'waiting 0 and 3 in flight');
+      await source.cleanup?.(received);
+      await eventually(async () => {
+        const depth = await inspect();
+        return depth.waiting === 0 && (depth.inFlight === undefined || depth.inFlight === 0);
+      }, timeoutMs, 'nothing left after cleanup');
+    });
+
     it('close() resolves', async () => {
       const { source } = await open();
       await source.close?.();
@@ -163,4 +182,12 @@ async function receiveAll<M>(source: Source<M>, count: number, timeoutMs: number
   }
   if (received.length < count) throw new Error(`Expected ${count} messages within ${timeoutMs} ms, received ${received.length}`);
   return received;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -10,7 +10,7 @@ import type { ConsumerOptions, ResolvedConsumerOptions } from './options.js';
 import { resolveConsumerOptions } from './options.js';
 import { runPoller } from './poller.js';
 import { Settler } from './settler.js';
-import type { Source, SourceModule } from './source.js';
+import type { Source, SourceDepth, SourceModule } from './source.js';
 import { isSourceModule, loadSourceModule } from './source-module.js';
 import { moduleUrl } from './options.js';
 import { PollerThreadGroup } from './poller-threads/poller-thread-group.js';
@@ -224,6 +224,15 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     });
+  }
+
+  /**
+   * How deep the source's queue is, when the source can tell (`source.inspect()`);
+   * undefined otherwise, and with poller threads (each thread has its own source).
+   */
+  async inspectSource(): Promise<SourceDepth | undefined> {
+    if (this.#pollerThreads !== undefined || this.#source.inspect === undefined) return undefined;
+    return this.#source.inspect();
   }
 
   /** Settles when the consumer has shut down. */

@@ -4,7 +4,7 @@ export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './o
 export { consumerDefaults, positiveInteger, nonNegativeNumber } from './options.js';
 export type { ConsumerEvents } from './events.js';
 export type { ConsumerMetrics, SettledSample } from './metrics.js';
-export type { Source, SourceModule, GetHint } from './source.js';
+export type { Source, SourceModule, GetHint, SourceDepth } from './source.js';
 export type { Handler } from './handler.js';
 export type { Bulk, BulkReport, Settlement, FailedGroup } from './bulk.js';
 export { BulkCursor, runHandler, settle } from './bulk.js';

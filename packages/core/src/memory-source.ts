@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors.js';
 import { nonNegativeNumber, positiveInteger } from './options.js';
-import type { GetHint, Source } from './source.js';
+import type { GetHint, Source, SourceDepth } from './source.js';
 
 /** A message as the memory source delivers it. */
 export interface MemoryMessage<T> {
@@ -146,6 +146,10 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     }
     if (this.#retry.length > 0) this.#wake();
     this.#checkDrained();
+  }
+
+  inspect(): SourceDepth {
+    return { waiting: this.size, inFlight: this.inFlight, deadLetters: this.deadLetters.length };
   }
 
   /** Resolves when every message sent was cleaned up or dead-lettered. */

@@ -6,6 +6,16 @@ export interface GetHint {
   readonly maxMessages: number;
 }
 
+/** One look at a source's queue, without consuming: what `inspect()` answers. */
+export interface SourceDepth {
+  /** Messages waiting to be delivered (approximate where the broker is). */
+  readonly waiting: number;
+  /** Messages delivered and not settled yet, where the source can tell. */
+  readonly inFlight?: number;
+  /** Messages in the dead letters, where the source has them. */
+  readonly deadLetters?: number;
+}
+
 /**
  * Anything messages can be pulled from. A user class with `get`, `cleanup` and
  * `handler` methods is a Source; so are the built-in SQS, Redis, memory and file sources.
@@ -19,6 +29,8 @@ export interface Source<M> {
   release?(failed: M[], error: unknown): Promise<void> | void;
   /** The handler used when the consumer options give none (run inline). */
   handler?: Handler<M>;
+  /** Tells how deep the queue is (for lag displays and metrics); optional. */
+  inspect?(): Promise<SourceDepth> | SourceDepth;
   /** Frees the source's resources; called once by `Consumer.shutdown()`. */
   close?(): Promise<void> | void;
 }

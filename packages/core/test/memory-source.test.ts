@@ -49,3 +49,17 @@ describe('MemorySource', () => {
     expect(() => new MemorySource({ maxReceiveCount: 0 })).toThrow(/`maxReceiveCount`/);
   });
 });
+
+describe('inspecting the source through the consumer', () => {
+  it('consumer.inspectSource() reports the MemorySource depth', async () => {
+    const source = new MemorySource<number>({ waitTime: 5 });
+    source.sendMany([1, 2, 3]);
+    const consumer = new Consumer(source, { ...quiet, handler: (bulk) => void [...bulk] });
+    expect(await consumer.inspectSource()).toEqual({ waiting: 3, inFlight: 0, deadLetters: 0 });
+    await consumer.start();
+    await source.drained();
+    expect(await consumer.inspectSource()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
+    await consumer.shutdown();
+    expect(await new Consumer({ get: () => [] }, { ...quiet, handler: () => {} }).inspectSource()).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import { InvalidOptionError, nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core';
-import type { GetHint, Source } from '@conveyor/core';
+import type { GetHint, Source, SourceDepth } from '@conveyor/core';
 import type { Redis } from 'ioredis';
 import { checkClient } from './check-client.js';
 import { LuaScript } from './lua-script.js';
@@ -137,6 +137,12 @@ export class RedisListSource implements Source<RedisListMessage> {
   }
 
   /** Stops waiting `get()` calls; the client stays open (it is the caller's). */
+  /** The list's depth: waiting (LLEN), in flight (the processing set), dead letters. */
+  async inspect(): Promise<SourceDepth> {
+    const [waiting, inFlight, deadLetters] = await Promise.all([this.redis.llen(this.key), this.redis.zcard(this.#keys.processing), this.redis.llen(this.#keys.dead)]);
+    return { waiting, inFlight, deadLetters };
+  }
+
   close(): void {
     this.#closed = true;
   }

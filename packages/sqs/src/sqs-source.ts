@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { ConveyorError, sleep } from '@conveyor/core';
-import type { GetHint, Source } from '@conveyor/core';
+import type { GetHint, Source, SourceDepth } from '@conveyor/core';
 import type { BatchOutcome } from './batch.js';
 import { sendInBatches } from './batch.js';
 import { isAbortError, toSqsError } from './error-mapping.js';
@@ -201,6 +201,27 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
       for (const item of decision.release) release.push(item);
     }
     await this.#settle(remove, release);
+  }
+
+  /**
+   * The queue's depth as SQS counts it (approximate): waiting, in flight (not
+   * visible), and the dead-letter queue's waiting messages when one is configured.
+   */
+  async inspect(): Promise<SourceDepth> {
+    const info = await this.#resolveQueue();
+    const count = async (url: string, names: ('ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible')[]): Promise<number[]> => {
+      try {
+        const response = await this.#client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }));
+        return names.map((name) => Number(response.Attributes?.[name] ?? 0));
+      } catch (error) {
+        throw toSqsError(error, 'GetQueueAttributes');
+      }
+    };
+    const [[waiting = 0, inFlight = 0], dead] = await Promise.all([
+      count(info.url, ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']),
+      info.deadLetter === undefined ? Promise.resolve(undefined) : count(info.deadLetter.url, ['ApproximateNumberOfMessages']),
+    ]);
+    return dead === undefined ? { waiting, inFlight } : { waiting, inFlight, deadLetters: dead[0] ?? 0 };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { Consumer } from '@conveyor/core';
+import type { Consumer, SourceDepth } from '@conveyor/core';
 import { MetricsServerError, PrometheusMetrics, serveMetrics } from '@conveyor/prometheus';
 import type { MetricsServer } from '@conveyor/prometheus';
 import { CliError } from '../cli-error.js';
@@ -175,15 +175,17 @@ export async function runCommand(modulePath: string, args: readonly string[], op
       throw new CliError('CLI_START_FAILED', `The consumer failed to start: ${oneLine(error)}`, { cause: error });
     }
   }
-  const view: RunView = stdout.isTTY === true && !options.log && !options.json ? new LiveView(stdout, lagInspector !== undefined) : new LogView(stdout, options.json);
+  // Without --lag, the consumer's own source tells its depth when it can (source.inspect()).
+  const depthInspector = lagInspector ?? (await sourceInspector(consumer));
+  const view: RunView = stdout.isTTY === true && !options.log && !options.json ? new LiveView(stdout, depthInspector !== undefined) : new LogView(stdout, options.json);
   shown.view = view;
   if (server !== undefined) notice('info', `metrics on ${server.url}`);
   if (server !== undefined && !fromFactory) {
     notice('warn', `${modulePath} exports a built Consumer, so /metrics shows gauges only: export a factory and pass its context.metrics to the Consumer for message counts`);
   }
-  if (lagInspector !== undefined) readLag(lagInspector);
+  if (depthInspector !== undefined) readLag(depthInspector);
   const tick = (): void => {
-    if (lagInspector !== undefined) readLag(lagInspector);
+    if (depthInspector !== undefined) readLag(depthInspector);
     view.update(snapshot());
   };
   tick();
@@ -198,4 +200,29 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   }
   await cleanUp();
   return exitCodes.ok;
+}
+
+/** A lag inspector reading the consumer's own source, when its source can tell its depth. */
+async function sourceInspector(consumer: Consumer<unknown>): Promise<QueueInspector | undefined> {
+  const toStats = (depth: SourceDepth): QueueStats => ({
+    source: 'the consumer\'s source',
+    kind: 'source',
+    waiting: depth.waiting,
+    inFlight: depth.inFlight,
+    deadLetters: depth.deadLetters,
+    details: {},
+  });
+  try {
+    if ((await consumer.inspectSource()) === undefined) return undefined;
+  } catch {
+    // It can tell, but not right now: the lag line shows the error at each read.
+  }
+  return {
+    read: async () => {
+      const depth = await consumer.inspectSource();
+      if (depth === undefined) throw new Error('the source no longer tells its depth');
+      return toStats(depth);
+    },
+    close: async () => {},
+  };
 }

@@ -14,7 +14,8 @@ export interface ShardThreadStats {
 export interface QueueStats {
   /** The source URL, password hidden. */
   readonly source: string;
-  readonly kind: 'sqs' | 'redis-list' | 'redis-sharded' | 'file';
+  /** 'source': read through the running consumer's own `source.inspect()`. */
+  readonly kind: 'sqs' | 'redis-list' | 'redis-sharded' | 'file' | 'source';
   /** Messages waiting to be delivered (SQS: approximate, as SQS counts). */
   readonly waiting: number;
   /** Messages delivered and not settled yet; `undefined` where the queue cannot tell. */
