@@ -2,6 +2,7 @@ import type { Settlement } from './bulk.js';
 import { Dispatcher } from './dispatcher.js';
 import { ConsumerStateError, InvalidSourceError, ShutdownError, ShutdownTimeoutError } from './errors.js';
 import type { ConsumerEvents } from './events.js';
+import type { ConsumerMetrics } from './metrics.js';
 import type { Executor } from './executors/executor.js';
 import { InlineExecutor } from './executors/inline-executor.js';
 import { PoolExecutor } from './executors/pool-executor.js';
@@ -84,6 +85,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   #shutdownPromise: Promise<void> | undefined;
   #resolveStopped!: () => void;
   readonly #stopped = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
+  #metrics: ConsumerMetrics | undefined;
   #received = 0;
   #consumed = 0;
   #failed = 0;
@@ -112,6 +114,23 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#source = source;
     this.#options = resolveConsumerOptions(options, sourceHandler);
     this.#gate = new FlightGate(this.#options.maxInFlight);
+    this.#metrics = this.#options.metrics;
+  }
+
+  /**
+   * Attaches a metrics backend to a consumer built elsewhere (for example by a
+   * module that `conveyor run` loads), replacing `options.metrics`. Only before
+   * `start()`: metrics cannot start counting halfway.
+   */
+  useMetrics(metrics: ConsumerMetrics): this {
+    if (this.#state !== 'new') throw new ConsumerStateError('useMetrics() must be called before start()');
+    this.#metrics = resolveConsumerOptions({ handler: () => {}, metrics }, undefined).metrics;
+    return this;
+  }
+
+  /** The metrics backend in use, if any. */
+  get metrics(): ConsumerMetrics | undefined {
+    return this.#metrics;
   }
 
   /** The validated options, defaults applied. */
@@ -162,11 +181,11 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     }
     const settler = new Settler(this.#source, options.settleAttempts, {
       onCleanupError: (info) => {
-        options.metrics?.settleError('cleanup');
+        this.#metrics?.settleError('cleanup');
         this.emit('cleanupError', info);
       },
       onReleaseError: (info) => {
-        options.metrics?.settleError('release');
+        this.#metrics?.settleError('release');
         this.emit('releaseError', info);
       },
     }, options.logger);
@@ -178,7 +197,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       maxHandlers: options.maxHandlers,
       maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
       onSettled: (settlement) => this.#onSettled(settlement),
-      metrics: options.metrics,
+      metrics: this.#metrics,
     });
     this.#supervisor = new Supervisor(options.maxPollers, {
       startPoller: (index) => this.#startPoller(index),
@@ -353,7 +372,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
 
   #onReceived(poller: number, messages: readonly M[]): void {
     this.#received += messages.length;
-    this.#options.metrics?.received(messages.length);
+    this.#metrics?.received(messages.length);
     if (this.listens('received')) this.emit('received', { poller, count: messages.length });
     (this.#dispatcher as Dispatcher<M>).enqueue(messages);
   }

@@ -64,3 +64,20 @@ describe('metrics', () => {
     expect(() => new Consumer(new RecordingSource(), { handler: () => {}, metrics: { received() {} } as never })).toThrow(InvalidOptionError);
   });
 });
+
+describe('useMetrics()', () => {
+  it('attaches metrics to a consumer built without them, before start()', async () => {
+    const source = new RecordingSource<number>();
+    source.sendMany([1, 2, 3]);
+    const consumer = new Consumer(source, { ...quiet, handler: (bulk) => void [...bulk] });
+    const metrics = new CountingMetrics();
+    expect(consumer.useMetrics(metrics).metrics).toBe(metrics);
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(metrics.receivedCount).toBe(3);
+    expect(metrics.total('consumed')).toBe(3);
+    expect(() => consumer.useMetrics(metrics)).toThrow(/before start\(\)/);
+    expect(() => new Consumer(source, { ...quiet, handler: () => {} }).useMetrics({} as never)).toThrow(InvalidOptionError);
+  });
+});

@@ -82,6 +82,13 @@ export async function runCommand(modulePath: string, args: readonly string[], op
     throw error;
   }
 
+  // A Consumer exported already built, without metrics of its own: attach the view's before it starts.
+  let countsMessages = fromFactory;
+  if (!fromFactory && consumer.metrics === undefined && consumer.stats.state === 'new') {
+    consumer.useMetrics(metrics);
+    countsMessages = true;
+  }
+
   const counters = { cleanupErrors: 0, releaseErrors: 0, threadDeaths: 0 };
   // Counts only: the consumer's logger already reports these (through the view, when built with the context's).
   consumer.on('cleanupError', () => void counters.cleanupErrors++);
@@ -180,8 +187,8 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   const view: RunView = stdout.isTTY === true && !options.log && !options.json ? new LiveView(stdout, depthInspector !== undefined) : new LogView(stdout, options.json);
   shown.view = view;
   if (server !== undefined) notice('info', `metrics on ${server.url}`);
-  if (server !== undefined && !fromFactory) {
-    notice('warn', `${modulePath} exports a built Consumer, so /metrics shows gauges only: export a factory and pass its context.metrics to the Consumer for message counts`);
+  if (server !== undefined && !countsMessages) {
+    notice('warn', `${modulePath} exports a Consumer built with metrics of its own (or already started), so /metrics shows gauges only: export a factory and pass its context.metrics to the Consumer for message counts`);
   }
   if (depthInspector !== undefined) readLag(depthInspector);
   const tick = (): void => {
