@@ -58,7 +58,13 @@ afterAll(async () => {
 describe('on a terminal', () => {
   it('run shows the live view, and Ctrl-C drains and exits 0', async () => {
     const terminal = onTerminal(`exec ${conveyor} run '${fixture('memory-consumer.js')}' --interval 100 -- --count 500 --threads`);
-    await until(() => visible(terminal.output()).includes('consumed 500'), 20_000, `the view to show 500 consumed: ${visible(terminal.output()).slice(-600)}`);
+    // Wait for a whole frame drawn after the last message was consumed: a redraw can be caught halfway.
+    const wholeFrameAfterLast = (): boolean => {
+      const screen = visible(terminal.output());
+      const at = screen.lastIndexOf('consumed 500');
+      return at >= 0 && screen.slice(at).includes("(the consumer's source)");
+    };
+    await until(wholeFrameAfterLast, 20_000, `the view to show 500 consumed: ${visible(terminal.output()).slice(-600)}`);
     const live = visible(terminal.output());
     expect(live).toMatch(/conveyor ▸ memory-consumer\.js {2}running {2}\d\d:\d\d:\d\d {3}Ctrl-C: drain/);
     expect(live).toMatch(/messages {3}received 550 \([\d,.]+\/s\) {3}consumed 500 \([\d,.]+\/s\)/);

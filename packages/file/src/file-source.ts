@@ -1,9 +1,10 @@
 import { sleep } from '@conveyor/core';
-import type { GetHint, Source } from '@conveyor/core';
+import type { GetHint, Source, SourceDepth } from '@conveyor/core';
 import type { FileBatch, FileRow } from './file-batch.js';
 import type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';
 import { resolveFileSourceOptions } from './file-source-options.js';
 import { FileQueueReader } from './reader.js';
+import { inspectQueueFolder } from './folder-depth.js';
 
 /** A row of the file queue as the `FileSource` delivers it; plain data, so it crosses to pool threads as JSON. */
 export interface FileMessage<T> {
@@ -112,6 +113,12 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
   }
 
   /** Gives back every row not settled (keeping its turn) and stops. Idempotent. */
+  /** The folder's depth (all readers' view): rows waiting, rows claimed, dead letters. */
+  inspect(): SourceDepth {
+    const depth = inspectQueueFolder(this.#options.reader.directory);
+    return { waiting: depth.waiting, inFlight: depth.inFlight, deadLetters: depth.deadLetters };
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -11,6 +11,8 @@ export { FileSource } from './file-source.js';
 export type { FileMessage } from './file-source.js';
 export type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';
 export { fileSourceDefaults } from './file-source-options.js';
+export { inspectQueueFolder } from './folder-depth.js';
+export type { QueueFolderDepth } from './folder-depth.js';
 export { recoverBatches } from './recovery.js';
 export type { RecoveryReport } from './recovery.js';
 export { corruptFolder } from './quarantine.js';

@@ -1,20 +1,12 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import { corruptFolder, deadLetterFolder } from '@conveyor/file';
+import { statSync } from 'node:fs';
+import { inspectQueueFolder } from '@conveyor/file';
 import { CliError } from '../cli-error.js';
 import type { FileLocation } from '../source-url.js';
 import type { QueueInspector, QueueStats } from './queue-stats.js';
 
-// The name shapes of @conveyor/file's batch files (batch-name.ts): loading_ and assigned_ carry an owner.
-const batchName = /^(avail|assigned|loading)_.*\.db$/;
-
 /**
- * Counts a file queue folder: rows in `avail_` batches (waiting), in
- * `assigned_` ones (claimed by readers: in flight), open `loading_` batches,
- * rows in `dead/`, files in `corrupt/`. Files are opened read-only and never
- * renamed, so readers and writers are not disturbed; a file renamed between
- * the listing and the count is skipped (the numbers are a snapshot, like SQS').
+ * Counts a file queue folder with @conveyor/file's `inspectQueueFolder()`: rows
+ * waiting, claimed (in flight) and dead, batches being written, corrupt files.
  */
 export function openFileInspector(location: FileLocation): Promise<QueueInspector> {
   // The executor turns a throw (no such folder) into a rejection.
@@ -30,20 +22,18 @@ export function openFileInspector(location: FileLocation): Promise<QueueInspecto
 /** One look at the folder (synchronous: a few readdir calls and read-only row counts). */
 function readFolder(location: FileLocation): QueueStats {
   checkFolder(location.directory);
-  const main = countFolder(location.directory);
-  const dead = countFolder(join(location.directory, deadLetterFolder));
-  const corrupt = listNames(join(location.directory, corruptFolder)).filter((name) => name.endsWith('.db')).length;
+  const depth = inspectQueueFolder(location.directory);
   return {
     source: location.display,
     kind: 'file',
-    waiting: main.rows.avail,
-    inFlight: main.rows.assigned,
-    deadLetters: dead.rows.avail + dead.rows.assigned,
+    waiting: depth.waiting,
+    inFlight: depth.inFlight,
+    deadLetters: depth.deadLetters,
     details: {
-      readyBatches: main.batches.avail,
-      assignedBatches: main.batches.assigned,
-      loadingBatches: main.batches.loading,
-      corruptFiles: corrupt,
+      readyBatches: depth.readyBatches,
+      assignedBatches: depth.assignedBatches,
+      loadingBatches: depth.loadingBatches,
+      corruptFiles: depth.corruptFiles,
     },
   };
 }
@@ -56,42 +46,4 @@ function checkFolder(directory: string): void {
     // Reported below.
   }
   if (!isDirectory) throw new CliError('CLI_QUEUE_NOT_FOUND', `No file queue folder at ${directory}; create it (mkdir -p ${directory}) or fix the path`);
-}
-
-interface FolderCounts {
-  readonly batches: Record<'avail' | 'assigned' | 'loading', number>;
-  readonly rows: Record<'avail' | 'assigned', number>;
-}
-
-function countFolder(directory: string): FolderCounts {
-  const counts: FolderCounts = { batches: { avail: 0, assigned: 0, loading: 0 }, rows: { avail: 0, assigned: 0 } };
-  for (const name of listNames(directory)) {
-    const state = batchName.exec(name)?.[1] as 'avail' | 'assigned' | 'loading' | undefined;
-    if (state === undefined) continue;
-    counts.batches[state]++;
-    // A loading batch has no committed rows until it becomes available.
-    if (state !== 'loading') counts.rows[state] += countRows(join(directory, name));
-  }
-  return counts;
-}
-
-function listNames(directory: string): string[] {
-  try {
-    return readdirSync(directory);
-  } catch {
-    return [];
-  }
-}
-
-function countRows(path: string): number {
-  let database: DatabaseSync | undefined;
-  try {
-    database = new DatabaseSync(path, { readOnly: true });
-    return (database.prepare('SELECT count(*) AS n FROM rows').get() as { n: number }).n;
-  } catch {
-    // Renamed or removed meanwhile, or not a batch (a reader will quarantine it).
-    return 0;
-  } finally {
-    database?.close();
-  }
 }

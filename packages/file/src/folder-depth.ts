@@ -1,0 +1,81 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { parseBatchName } from './batch-name.js';
+import type { BatchState } from './batch-name.js';
+import { deadLetterFolder } from './file-batch.js';
+import { corruptFolder } from './quarantine.js';
+
+/** One look at a queue folder, taken without claiming or renaming anything. */
+export interface QueueFolderDepth {
+  /** Rows in `avail_` batches: waiting for a reader. */
+  readonly waiting: number;
+  /** Rows in `assigned_` batches: claimed by readers, not all settled. */
+  readonly inFlight: number;
+  /** Rows in the `dead/` folder. */
+  readonly deadLetters: number;
+  readonly readyBatches: number;
+  readonly assignedBatches: number;
+  /** Batches still being written (their rows are not committed yet). */
+  readonly loadingBatches: number;
+  /** Files moved aside to `corrupt/`. */
+  readonly corruptFiles: number;
+}
+
+/**
+ * Counts a queue folder. Files are opened read-only and never renamed, so
+ * readers and writers are not disturbed; a file renamed between the listing
+ * and the count is skipped (the numbers are a snapshot, like SQS' approximate ones).
+ */
+export function inspectQueueFolder(directory: string): QueueFolderDepth {
+  const main = countFolder(directory);
+  const dead = countFolder(join(directory, deadLetterFolder));
+  const corruptFiles = listNames(join(directory, corruptFolder)).filter((name) => name.endsWith('.db')).length;
+  return {
+    waiting: main.rows.avail,
+    inFlight: main.rows.assigned,
+    deadLetters: dead.rows.avail + dead.rows.assigned,
+    readyBatches: main.batches.avail,
+    assignedBatches: main.batches.assigned,
+    loadingBatches: main.batches.loading,
+    corruptFiles,
+  };
+}
+
+interface FolderCounts {
+  readonly batches: Record<BatchState, number>;
+  readonly rows: Record<'avail' | 'assigned', number>;
+}
+
+function countFolder(directory: string): FolderCounts {
+  const counts: FolderCounts = { batches: { avail: 0, assigned: 0, loading: 0 }, rows: { avail: 0, assigned: 0 } };
+  for (const name of listNames(directory)) {
+    const state = parseBatchName(name)?.state;
+    if (state === undefined) continue;
+    counts.batches[state]++;
+    // A loading batch has no committed rows until it becomes available.
+    if (state !== 'loading') counts.rows[state] += countRows(join(directory, name));
+  }
+  return counts;
+}
+
+function listNames(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch {
+    return [];
+  }
+}
+
+function countRows(path: string): number {
+  let database: DatabaseSync | undefined;
+  try {
+    database = new DatabaseSync(path, { readOnly: true });
+    return (database.prepare('SELECT count(*) AS n FROM rows').get() as { n: number }).n;
+  } catch {
+    // Renamed or removed meanwhile, or not a batch (a reader will quarantine it).
+    return 0;
+  } finally {
+    database?.close();
+  }
+}
