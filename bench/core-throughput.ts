@@ -4,7 +4,7 @@
 // BENCH_MESSAGES (default 1000000), BENCH_BULK_SIZES (1,16,128,512), BENCH_ROUNDS (3, best kept).
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { Consumer, MemorySource, silentLogger } from '@conveyor/core';
+import { collectGarbage, drainThroughConsumer } from './memory-consumer-drain.ts';
 
 const totalMessages = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const bulkSizes = (process.env.BENCH_BULK_SIZES ?? '1,16,128,512').split(',').map(Number);
@@ -44,29 +44,7 @@ async function bareLoop(bulkSize: number, encoding: 'clone' | 'json', total = to
 }
 
 async function consumerRun(bulkSize: number, total = totalMessages): Promise<number> {
-  const count = messagesFor(bulkSize, total);
-  const source = new MemorySource<string>({ waitTime: 5 });
-  source.sendMany(Array.from({ length: count }, () => body));
-  const consumer = new Consumer(source, {
-    handlerModule: new URL('./workers/trivial-handler.js', import.meta.url),
-    maxHandlers: threads,
-    maxPollers: 1,
-    bulkSize,
-    logger: silentLogger,
-  });
-  await consumer.start();
-  // Measure from a settled heap: the million preloaded messages are setup, not work.
-  collectGarbage();
-  const started = performance.now();
-  await source.drained();
-  const seconds = (performance.now() - started) / 1000;
-  await consumer.shutdown();
-  if (source.consumedCount !== count) throw new Error(`lost messages: ${source.consumedCount} of ${count}`);
-  return count / seconds;
-}
-
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  return (await drainThroughConsumer({ count: messagesFor(bulkSize, total), bulkSize, threads })).wall;
 }
 
 const format = (perSecond: number): string => `${(perSecond / 1e6).toFixed(3)} M msg/s`;

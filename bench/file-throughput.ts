@@ -20,6 +20,8 @@ import { Redis } from 'ioredis';
 import { Consumer, silentLogger } from '@conveyor/core';
 import type { Bulk, Source } from '@conveyor/core';
 import { FileQueueWriter, FileSource } from '@conveyor/file';
+// The same prime counting as the CPU demo: work that scales with threads.
+import { countPrimes } from '../examples/cpu-demo/work.ts';
 
 type Backend = 'file' | 'redis';
 type HandlerKind = 'trivial' | 'cpu';
@@ -48,19 +50,7 @@ function makeRow(id: number): Row {
  * the cost does not depend on the row count (the offset cycles over 1,000 values).
  */
 function cpuWork(id: number): number {
-  const offset = 100_000 + (id % 1000) * 7;
-  let count = 0;
-  for (let candidate = offset + 2; candidate < offset + cpuSpan; candidate++) {
-    let prime = true;
-    for (let divisor = 2; divisor * divisor <= candidate; divisor++) {
-      if (candidate % divisor === 0) {
-        prime = false;
-        break;
-      }
-    }
-    if (prime) count++;
-  }
-  return count;
+  return countPrimes(100_000 + (id % 1000) * 7, cpuSpan);
 }
 
 // ---------------------------------------------------------------- child roles

@@ -6,46 +6,20 @@
 // throughput, and by messages per CPU second of the process, which other jobs on a shared
 // machine disturb much less (they steal time, not our CPU seconds). Run: pnpm build && node bench/metrics-overhead.ts
 import { availableParallelism } from 'node:os';
-import { Consumer, MemorySource, silentLogger } from '@conveyor/core';
 import type { ConsumerMetrics } from '@conveyor/core';
-// Through the built package: the bench workspace does not depend on the adapter.
 import { PrometheusMetrics } from '@conveyor/prometheus';
+import { drainThroughConsumer } from './memory-consumer-drain.ts';
+import type { DrainResult } from './memory-consumer-drain.ts';
 
 const totalMessages = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const bulkSizes = (process.env.BENCH_BULK_SIZES ?? '1,16,128').split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const threads = availableParallelism();
-const body = 'x'.repeat(32);
 
 
-interface RunResult {
-  /** Messages per wall-clock second. */
-  readonly wall: number;
-  /** Messages per CPU second of the whole process (main thread and pool threads). */
-  readonly cpu: number;
-}
 
-async function consumerRun(bulkSize: number, metrics: ConsumerMetrics | undefined): Promise<RunResult> {
-  const count = totalMessages;
-  const source = new MemorySource<string>({ waitTime: 5 });
-  source.sendMany(Array.from({ length: count }, () => body));
-  const consumer = new Consumer(source, {
-    handlerModule: new URL('./workers/trivial-handler.js', import.meta.url),
-    maxHandlers: threads,
-    maxPollers: 1,
-    bulkSize,
-    logger: silentLogger,
-    ...(metrics === undefined ? {} : { metrics }),
-  });
-  await consumer.start();
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  await source.drained();
-  const cpu = process.cpuUsage(cpuBefore);
-  const seconds = (performance.now() - started) / 1000;
-  await consumer.shutdown();
-  if (source.consumedCount !== count) throw new Error(`lost messages: ${source.consumedCount} of ${count}`);
-  return { wall: count / seconds, cpu: count / ((cpu.user + cpu.system) / 1e6) };
+function consumerRun(bulkSize: number, metrics: ConsumerMetrics | undefined): Promise<DrainResult> {
+  return drainThroughConsumer({ count: totalMessages, bulkSize, threads, metrics });
 }
 
 const format = (perSecond: number): string => `${(perSecond / 1e6).toFixed(3)} M msg/s`;
@@ -66,8 +40,8 @@ for (const bulkSize of bulkSizes) {
   const cpuPairs: number[] = [];
   for (let round = 0; round < rounds; round++) {
     // Alternate the order so warm-up and machine noise do not favour one side.
-    let plain: RunResult;
-    let measured: RunResult;
+    let plain: DrainResult;
+    let measured: DrainResult;
     if (round % 2 === 0) {
       plain = await consumerRun(bulkSize, undefined);
       measured = await consumerRun(bulkSize, new PrometheusMetrics());
