@@ -24,7 +24,12 @@ const messagesFor = (bulkSize: number, total = totalMessages): number => (bulkSi
 
 async function bareLoop(bulkSize: number, encoding: 'clone' | 'json', total = totalMessages): Promise<number> {
   const count = messagesFor(bulkSize, total);
-  const pool = new Piscina({ filename: new URL('./workers/bare-batch.js', import.meta.url).href, minThreads: threads, maxThreads: threads, idleTimeout: Number.POSITIVE_INFINITY });
+  const pool = new Piscina({
+    filename: new URL('./workers/bare-batch.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Number.POSITIVE_INFINITY,
+  });
   await Promise.all(Array.from({ length: threads }, () => pool.run([])));
   collectGarbage();
   const started = performance.now();
@@ -49,7 +54,9 @@ async function consumerRun(bulkSize: number, total = totalMessages): Promise<num
 
 const format = (perSecond: number): string => `${(perSecond / 1e6).toFixed(3)} M msg/s`;
 
-console.log(`core throughput: ${totalMessages} messages (200k at bulk size 1), ${threads} pool threads, best of ${rounds} rounds, Node ${process.version}`);
+console.log(
+  `core throughput: ${totalMessages} messages (200k at bulk size 1), ${threads} pool threads, best of ${rounds} rounds, Node ${process.version}`,
+);
 // Warm up both sides (JIT, pool start-up) so the first measured row is not penalised.
 for (const bulkSize of [16, 128]) {
   await consumerRun(bulkSize, 50_000);

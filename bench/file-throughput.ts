@@ -59,8 +59,13 @@ function cpuWork(id: number): number {
 async function writerRole(backend: Backend, target: string): Promise<void> {
   const started = performance.now();
   if (backend === 'file') {
-    const writer = new FileQueueWriter<Row>({ directory: target, maxEventsPerFile: rowsPerBatch, maxAvailFiles: Number.POSITIVE_INFINITY, logger: silentLogger });
-    for (let id = 0; id < rows; id++) writer.add(makeRow(id));
+    const writer = new FileQueueWriter<Row>({
+      directory: target,
+      maxEventsPerFile: rowsPerBatch,
+      maxAvailFiles: Number.POSITIVE_INFINITY,
+      logger: silentLogger,
+    });
+    for (let id = 0; id < rows; id++) void writer.add(makeRow(id));
     writer.close();
   } else {
     const redis = new Redis(redisUrl);
@@ -104,7 +109,8 @@ async function redisSource(redis: Redis, key: string): Promise<{ source: Source<
     const { RedisListSource } = (await import('@conveyor/redis')) as {
       RedisListSource?: new (redis: Redis, options: { key: string; waitTime: number }) => Source<{ body: string }>;
     };
-    if (typeof RedisListSource === 'function') return { source: new RedisListSource(redis, { key, waitTime: 20 }), name: '@conveyor/redis RedisListSource' };
+    if (typeof RedisListSource === 'function')
+      return { source: new RedisListSource(redis, { key, waitTime: 20 }), name: '@conveyor/redis RedisListSource' };
   } catch {
     // not built: fall back
   }
@@ -126,10 +132,19 @@ async function readerRole(backend: Backend, target: string, handlerKind: Handler
     }
   };
   const redis = backend === 'redis' ? new Redis(redisUrl) : undefined;
-  const fileSource = backend === 'file' ? new FileSource<Row>({ directory: target, waitTime: 20, pollInterval: 5, logger: silentLogger }) : undefined;
+  const fileSource =
+    backend === 'file' ? new FileSource<Row>({ directory: target, waitTime: 20, pollInterval: 5, logger: silentLogger }) : undefined;
   const redisChoice = redis === undefined ? undefined : await redisSource(redis, target);
   const source = (fileSource ?? redisChoice?.source) as Source<{ body: Row | string }>;
-  const consumer = new Consumer(source, { logger: silentLogger, executor: 'inline', handler, maxPollers: 1, maxHandlers: 1, bulkSize, maxPollBackoff: 20 });
+  const consumer = new Consumer(source, {
+    logger: silentLogger,
+    executor: 'inline',
+    handler,
+    maxPollers: 1,
+    maxHandlers: 1,
+    bulkSize,
+    maxPollBackoff: 20,
+  });
   const isDrained = async (): Promise<boolean> => {
     if (consumer.stats.inFlight > 0) return false;
     if (fileSource !== undefined) return fileSource.reader.held === 0 && !readdirSync(target).some((name) => name.startsWith('avail_'));
@@ -213,10 +228,16 @@ async function run(backend: Backend, handlerKind: HandlerKind, readers: number):
     const consumed = reports.reduce((sum, report) => sum + (report.consumed ?? 0), 0);
     const idSum = reports.reduce((sum, report) => sum + (report.idSum ?? 0), 0);
     if (consumed !== rows || idSum !== (rows * (rows - 1)) / 2) {
-      throw new Error(`${backend}/${handlerKind}/${readers}: consumed ${consumed} rows (id sum ${idSum}), expected each of ${rows} exactly once`);
+      throw new Error(
+        `${backend}/${handlerKind}/${readers}: consumed ${consumed} rows (id sum ${idSum}), expected each of ${rows} exactly once`,
+      );
     }
     const cpuMicros = reports.reduce((sum, report) => sum + (report.cpuMicros ?? 0), 0);
-    return { writeRate: rows / (written.seconds as number), readRate: rows / ((endedAt - startedAt) / 1000), cpuMicrosPerRow: cpuMicros / rows };
+    return {
+      writeRate: rows / (written.seconds as number),
+      readRate: rows / ((endedAt - startedAt) / 1000),
+      cpuMicrosPerRow: cpuMicros / rows,
+    };
   } finally {
     if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
     await cleanupRedis();
@@ -238,10 +259,16 @@ async function main(): Promise<void> {
     `file queue benchmark: ${rows.toLocaleString('en-US')} rows of ~${JSON.stringify(makeRow(rows)).length}-byte JSON per run, ` +
       `${rowsPerBatch} rows per batch file, Consumer bulkSize ${bulkSize}, CPU-heavy handler ≈ ${cpuMicros.toFixed(0)} µs/row`,
   );
-  console.log('each run: 1 writer process writes every row, then 1 or 2 reader processes (FileSource or Redis list under a Consumer, inline) read them all\n');
+  console.log(
+    'each run: 1 writer process writes every row, then 1 or 2 reader processes (FileSource or Redis list under a Consumer, inline) read them all\n',
+  );
   const results = new Map<string, RunResult>();
   const label = (backend: Backend, handlerKind: HandlerKind, readers: number): string => `${handlerKind}/${backend}/${readers}`;
-  console.log(`machine: ${availableParallelism()} cores, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} (other processes slow the readers down and spoil the scaling figure)\n`);
+  console.log(
+    `machine: ${availableParallelism()} cores, load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')} (other processes slow the readers down and spoil the scaling figure)\n`,
+  );
   console.log('handler  backend  readers  write rows/s  read rows/s  reader CPU µs/row');
   for (const handlerKind of ['trivial', 'cpu'] as const) {
     for (const backend of ['file', 'redis'] as const) {
@@ -254,21 +281,30 @@ async function main(): Promise<void> {
       }
     }
   }
-  const rate = (backend: Backend, handlerKind: HandlerKind, readers: number): number => results.get(label(backend, handlerKind, readers))?.readRate ?? Number.NaN;
+  const rate = (backend: Backend, handlerKind: HandlerKind, readers: number): number =>
+    results.get(label(backend, handlerKind, readers))?.readRate ?? Number.NaN;
   console.log('\nscaling, 2 readers / 1 reader (target ≥ 1.7× with the CPU-heavy handler on 2 cores):');
   for (const handlerKind of ['trivial', 'cpu'] as const) {
     for (const backend of ['file', 'redis'] as const) {
-      console.log(`  ${handlerKind.padEnd(8)} ${backend.padEnd(6)} ${(rate(backend, handlerKind, 2) / rate(backend, handlerKind, 1)).toFixed(2)}×`);
+      console.log(
+        `  ${handlerKind.padEnd(8)} ${backend.padEnd(6)} ${(rate(backend, handlerKind, 2) / rate(backend, handlerKind, 1)).toFixed(2)}×`,
+      );
     }
   }
   console.log('\nfile queue / Redis list (read rows/s, same rows, same run):');
   for (const handlerKind of ['trivial', 'cpu'] as const) {
     for (const readers of [1, 2]) {
-      console.log(`  ${handlerKind.padEnd(8)} ${readers} reader(s) ${(rate('file', handlerKind, readers) / rate('redis', handlerKind, readers)).toFixed(2)}×`);
+      console.log(
+        `  ${handlerKind.padEnd(8)} ${readers} reader(s) ${(rate('file', handlerKind, readers) / rate('redis', handlerKind, readers)).toFixed(2)}×`,
+      );
     }
   }
   console.log(`\nRedis source used: ${redisSourceName}`);
-  console.log(`load average at the end: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 const role = process.argv.find((arg) => arg.startsWith('--role='))?.slice('--role='.length);

@@ -16,8 +16,6 @@ const bulkSizes = (process.env.BENCH_BULK_SIZES ?? '1,16,128').split(',').map(Nu
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const threads = availableParallelism();
 
-
-
 function consumerRun(bulkSize: number, metrics: ConsumerMetrics | undefined): Promise<DrainResult> {
   return drainThroughConsumer({ count: totalMessages, bulkSize, threads, metrics });
 }
@@ -61,4 +59,6 @@ for (const bulkSize of bulkSizes) {
   );
 }
 const geometricMean = (ratios: number[]): number => Math.exp(ratios.reduce((sum, ratio) => sum + Math.log(ratio), 0) / ratios.length);
-console.log(`ratio with/without metrics (geometric mean over bulk sizes): wall ${geometricMean(wallRatios).toFixed(3)}, CPU ${geometricMean(cpuRatios).toFixed(3)} (target ≥ 0.95)`);
+console.log(
+  `ratio with/without metrics (geometric mean over bulk sizes): wall ${geometricMean(wallRatios).toFixed(3)}, CPU ${geometricMean(cpuRatios).toFixed(3)} (target ≥ 0.95)`,
+);

@@ -240,7 +240,8 @@ async function bullmqRedis(total: number): Promise<number> {
       await seconds(async () => {
         for (let start = 0; start < total; start += 5000) {
           const jobs = [];
-          for (let n = start; n < Math.min(total, start + 5000); n++) jobs.push({ name: 'job', data: { n }, opts: { removeOnComplete: true } });
+          for (let n = start; n < Math.min(total, start + 5000); n++)
+            jobs.push({ name: 'job', data: { n }, opts: { removeOnComplete: true } });
           await queue.addBulk(jobs);
         }
         await finished;

@@ -98,7 +98,10 @@ async function main(): Promise<void> {
       while (next < count) {
         const start = next;
         next += 10;
-        const entries = Array.from({ length: Math.min(10, count - start) }, (_, offset) => ({ Id: String(offset), MessageBody: bodies(start + offset) }));
+        const entries = Array.from({ length: Math.min(10, count - start) }, (_, offset) => ({
+          Id: String(offset),
+          MessageBody: bodies(start + offset),
+        }));
         await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: entries }));
       }
     };
@@ -108,8 +111,11 @@ async function main(): Promise<void> {
 
   const queues: string[] = [];
   try {
-    console.log(`SQS drain: ${messages} messages per run on fauxqs (own process, 127.0.0.1${rttMs > 0 ? `, ${rttMs} ms round trip` : ''}), ${cores} cores`);
-    const drainBody = (index: number): string => JSON.stringify({ id: index, kind: 'bench', payload: 'abcdefghijklmnopqrstuvwxyz0123456789' });
+    console.log(
+      `SQS drain: ${messages} messages per run on fauxqs (own process, 127.0.0.1${rttMs > 0 ? `, ${rttMs} ms round trip` : ''}), ${cores} cores`,
+    );
+    const drainBody = (index: number): string =>
+      JSON.stringify({ id: index, kind: 'bench', payload: 'abcdefghijklmnopqrstuvwxyz0123456789' });
     // Warm-up (not counted): JIT, pool threads, sockets.
     const warmOurs = await fill(`bench-warm-conveyor-${Date.now()}`, drainBody, 1000);
     const warmPeer = await fill(`bench-warm-sqs-consumer-${Date.now()}`, drainBody, 1000);
@@ -139,7 +145,9 @@ async function main(): Promise<void> {
     queues.push(oneQueue, allQueue);
     const one = await drainWithConveyor(clientConfig, oneQueue, cpuMessages, 1, 10);
     const all = await drainWithConveyor(clientConfig, allQueue, cpuMessages, cores, 10);
-    console.log(`  1 thread: ${(cpuMessages / one).toFixed(0)} msg/s | ${cores} threads: ${(cpuMessages / all).toFixed(0)} msg/s | speed-up ${(one / all).toFixed(2)}x`);
+    console.log(
+      `  1 thread: ${(cpuMessages / one).toFixed(0)} msg/s | ${cores} threads: ${(cpuMessages / all).toFixed(0)} msg/s | speed-up ${(one / all).toFixed(2)}x`,
+    );
     for (const url of queues) await client.send(new DeleteQueueCommand({ QueueUrl: url }));
   } finally {
     client.destroy();
@@ -193,7 +201,7 @@ async function drainWithSqsConsumer(client: SQSClient, queueUrl: string, count: 
     sqs: client,
     batchSize: 10,
     waitTimeSeconds: 1,
-    handleMessageBatch: async (batch) => batch,
+    handleMessageBatch: (batch) => Promise.resolve(batch),
   });
   consumer.on('message_processed', () => {
     if (++deleted >= count) done();

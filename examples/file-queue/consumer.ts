@@ -8,7 +8,9 @@ import type { Job } from './handler.ts';
 
 const directory = process.argv[2] as string;
 const source = new FileSource<Job>({ directory, waitTime: 200 });
-source.reader.on('recovered', (report) => console.log(`consumer ${process.pid}: took back ${report.returned.length} batch(es) of dead processes`));
+source.reader.on('recovered', (report) =>
+  console.log(`consumer ${process.pid}: took back ${report.returned.length} batch(es) of dead processes`),
+);
 const consumer = new Consumer(source, {
   handlerModule: new URL('./handler.ts', import.meta.url),
   maxHandlers: 1, // one core per process: run one process per core

@@ -8,5 +8,7 @@ const jobs = Number(process.env.EXAMPLE_JOBS ?? 50_000);
 const consumers = Number(process.env.EXAMPLE_CONSUMERS ?? availableParallelism());
 console.log(`file queue example: 1 producer, ${consumers} consumer processes, ${jobs} jobs`);
 const run = await runExample(jobs, consumers);
-console.log(`consumed ${run.consumed} of ${run.jobs} jobs in ${run.seconds.toFixed(1)} s (${Math.round(run.jobs / run.seconds)} jobs/s), per consumer: ${run.perConsumer.join(', ')}`);
+console.log(
+  `consumed ${run.consumed} of ${run.jobs} jobs in ${run.seconds.toFixed(1)} s (${Math.round(run.jobs / run.seconds)} jobs/s), per consumer: ${run.perConsumer.join(', ')}`,
+);
 if (run.consumed !== run.jobs) process.exitCode = 1;

@@ -13,7 +13,9 @@ export interface ExampleRun {
 }
 
 function start(script: string, args: string[], log: (line: string) => void): { child: ChildProcess; exited: Promise<void> } {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach(log));
   return { child, exited: new Promise((resolve) => child.once('exit', () => resolve())) };
 }
@@ -35,11 +37,15 @@ export async function runExample(jobs: number, consumers: number, log: (line: st
     const producer = start('./producer.ts', [directory, String(jobs)], collect);
     await producer.exited;
     // Drained: no batch waiting, being written or held (a held one is deleted once all its rows are consumed).
-    while (readdirSync(directory).some((name) => /^(avail|loading|assigned)_.*\.db$/.test(name))) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (readdirSync(directory).some((name) => /^(avail|loading|assigned)_.*\.db$/.test(name)))
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
     for (const reader of readers) reader.child.kill('SIGTERM');
     await Promise.all(readers.map((reader) => reader.exited));
-    const perConsumer = lines.map((line) => /consumed (\d+) jobs/.exec(line)?.[1]).filter((count) => count !== undefined).map(Number);
+    const perConsumer = lines
+      .map((line) => /consumed (\d+) jobs/.exec(line)?.[1])
+      .filter((count) => count !== undefined)
+      .map(Number);
     return { jobs, consumed: perConsumer.reduce((sum, count) => sum + count, 0), perConsumer, seconds };
   } finally {
     rmSync(directory, { recursive: true, force: true });

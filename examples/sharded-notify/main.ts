@@ -8,7 +8,10 @@ if (process.argv.includes('--redis')) {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const prefix = `example:notify:${process.pid}:`;
   try {
-    const sent = await runNotifications({ storage: new RedisStorage(redis, { prefix: `${prefix}s:` }), lock: new RedisLock(redis, { prefix: `${prefix}l:` }) });
+    const sent = await runNotifications({
+      storage: new RedisStorage(redis, { prefix: `${prefix}s:` }),
+      lock: new RedisLock(redis, { prefix: `${prefix}l:` }),
+    });
     console.log(`${sent} notifications sent through Redis`);
   } finally {
     await deleteByPrefix(redis, prefix);

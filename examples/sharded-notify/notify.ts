@@ -62,11 +62,21 @@ export async function runNotifications(options: ExampleOptions = {}): Promise<nu
     for (let userId = 0; userId < users; userId++) notifications.push({ userId, text: `update #${index}` });
   }
   await queue.registerMany(NotifyHandler, notifications);
-  await queue.registerMany(NotifyHandler, Array.from({ length: users }, (_, userId) => ({ userId, text: 'security alert', urgent: true })));
-  await queue.registerMany(NotifyHandler, Array.from({ length: users }, (_, userId) => ({ userId, text: 'reminder' })), { defer: { milliseconds: 200 } });
+  await queue.registerMany(
+    NotifyHandler,
+    Array.from({ length: users }, (_, userId) => ({ userId, text: 'security alert', urgent: true })),
+  );
+  await queue.registerMany(
+    NotifyHandler,
+    Array.from({ length: users }, (_, userId) => ({ userId, text: 'reminder' })),
+    { defer: { milliseconds: 200 } },
+  );
 
   const total = users * (perUser + 2);
-  const workers = Array.from({ length: 4 }, () => new Worker(lock, queue, { batchSize: 16, emptyPause: 10, emptyLimit: 2, acquireDelay: 50 }));
+  const workers = Array.from(
+    { length: 4 },
+    () => new Worker(lock, queue, { batchSize: 16, emptyPause: 10, emptyLimit: 2, acquireDelay: 50 }),
+  );
   const shares = workers.map((_, index) => Math.floor(total / 4) + (index < total % 4 ? 1 : 0));
   const sent = await Promise.all(workers.map((worker, index) => worker.loop(shares[index])));
   return sent.reduce((sum, count) => sum + count, 0);

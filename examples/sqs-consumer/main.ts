@@ -40,16 +40,16 @@ if (demo) {
 }
 
 const source: Source<OrderLike> =
-  process.env.SOURCE === 'builtin'
-    ? new SqsSource<Order>({ client, queueUrl, bodyFormat: 'json' })
-    : new OrdersQueue(client, queueUrl);
+  process.env.SOURCE === 'builtin' ? new SqsSource<Order>({ client, queueUrl, bodyFormat: 'json' }) : new OrdersQueue(client, queueUrl);
 const consumer = new Consumer(source, {
   handlerModule: new URL('./handler.ts', import.meta.url),
   maxHandlers: availableParallelism(),
   bulkSize: 10,
 });
 await consumer.start();
-console.log(`consuming ${queueUrl} with ${process.env.SOURCE === 'builtin' ? 'SqsSource' : 'OrdersQueue'} on ${availableParallelism()} threads`);
+console.log(
+  `consuming ${queueUrl} with ${process.env.SOURCE === 'builtin' ? 'SqsSource' : 'OrdersQueue'} on ${availableParallelism()} threads`,
+);
 
 const progress = setInterval(() => {
   const { consumed, failed } = consumer.stats;
@@ -66,9 +66,17 @@ async function shutdownWhenDrained(): Promise<void> {
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const { Attributes } = await client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
-    if (Attributes?.ApproximateNumberOfMessages === '0' && Attributes.ApproximateNumberOfMessagesNotVisible === '0' && consumer.stats.inFlight === 0) break;
+    if (
+      Attributes?.ApproximateNumberOfMessages === '0' &&
+      Attributes.ApproximateNumberOfMessagesNotVisible === '0' &&
+      consumer.stats.inFlight === 0
+    )
+      break;
   }
   await consumer.shutdown();
 }

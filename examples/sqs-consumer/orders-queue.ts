@@ -29,7 +29,12 @@ export class OrdersQueue {
   async get(signal: AbortSignal): Promise<OrderMessage[]> {
     try {
       const { Messages = [] } = await this.#client.send(
-        new ReceiveMessageCommand({ QueueUrl: this.#queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: this.#queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 20,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
         { abortSignal: signal },
       );
       return Messages.map((message) => ({
@@ -48,7 +53,10 @@ export class OrdersQueue {
   async cleanup(consumed: OrderMessage[]): Promise<void> {
     for (const chunk of chunks(consumed)) {
       const { Failed = [] } = await this.#client.send(
-        new DeleteMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.#queueUrl,
+          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle })),
+        }),
       );
       // Throwing makes the consumer retry; given up, SQS delivers the message again.
       if (Failed.length > 0) throw new Error(`DeleteMessageBatch failed for ${Failed.length} message(s): ${Failed[0]?.Code}`);

@@ -18,7 +18,10 @@ afterAll(async () => {
 
 async function depth(queueUrl: string): Promise<number> {
   const { Attributes } = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
 }
@@ -28,7 +31,10 @@ describe.each(['class', 'builtin'])('examples/sqs-consumer (SOURCE=%s)', (source
     const { QueueUrl: queueUrl = '' } = await client.send(new CreateQueueCommand({ QueueName: `orders-${sourceKind}-${Date.now()}` }));
     const orders = 60;
     for (let start = 0; start < orders; start += 10) {
-      const entries = Array.from({ length: 10 }, (_, offset) => ({ Id: String(offset), MessageBody: JSON.stringify({ id: start + offset, weight: 2 }) }));
+      const entries = Array.from({ length: 10 }, (_, offset) => ({
+        Id: String(offset),
+        MessageBody: JSON.stringify({ id: start + offset, weight: 2 }),
+      }));
       await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     }
     const child = spawn(process.execPath, [fileURLToPath(new URL('./main.ts', import.meta.url))], {

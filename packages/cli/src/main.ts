@@ -19,7 +19,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     return result.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return exitCodes.ok;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
+        return exitCodes.ok;
       const message = error.message.replace(/^error: /, '').split('\n', 1)[0] ?? error.message;
       process.stderr.write(`conveyor: ${message} (see conveyor --help)\n`);
       return exitCodes.usage;

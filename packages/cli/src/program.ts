@@ -14,7 +14,8 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
     const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || parsed < min || parsed > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}.`);
+    if (!/^\d+$/.test(value.trim()) || parsed < min || parsed > max)
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}.`);
     return parsed;
   };
 }
@@ -52,19 +53,25 @@ Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or s
     .option('--metrics-host <host>', 'interface for --metrics-port', '0.0.0.0')
     .option('--log', 'print a line per interval even on a terminal')
     .option('--json', 'print the lines as JSON objects (implies --log)')
-    .action(async (module: string, args: string[], options: { export?: string; interval: number; lag?: string; metricsPort?: number; metricsHost: string; log?: true; json?: true }) => {
-      // Commands load on use: `run` never pays for the AWS SDK, `stats` never for the pool.
-      const { runCommand } = await import('./commands/run-command.js');
-      result.exitCode = await runCommand(module, args, {
-        export: options.export,
-        interval: options.interval,
-        lag: options.lag,
-        metricsPort: options.metricsPort,
-        metricsHost: options.metricsHost,
-        log: options.log === true,
-        json: options.json === true,
-      });
-    });
+    .action(
+      async (
+        module: string,
+        args: string[],
+        options: { export?: string; interval: number; lag?: string; metricsPort?: number; metricsHost: string; log?: true; json?: true },
+      ) => {
+        // Commands load on use: `run` never pays for the AWS SDK, `stats` never for the pool.
+        const { runCommand } = await import('./commands/run-command.js');
+        result.exitCode = await runCommand(module, args, {
+          export: options.export,
+          interval: options.interval,
+          lag: options.lag,
+          metricsPort: options.metricsPort,
+          metricsHost: options.metricsHost,
+          log: options.log === true,
+          json: options.json === true,
+        });
+      },
+    );
 
   program
     .command('stats')

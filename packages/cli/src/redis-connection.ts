@@ -34,7 +34,8 @@ export async function connectRedis(location: RedisLocation): Promise<Redis> {
     const error = lastError ?? connectError;
     const where = `${location.host}:${location.port}`;
     const network = networkErrorCode(error);
-    if (network !== undefined) throw new CliError('CLI_UNREACHABLE', `Cannot reach Redis at ${where} (${network}); is it running?`, { cause: error });
+    if (network !== undefined)
+      throw new CliError('CLI_UNREACHABLE', `Cannot reach Redis at ${where} (${network}); is it running?`, { cause: error });
     throw new CliError('CLI_UNREACHABLE', `Redis at ${where} refused the connection: ${oneLine(error)}`, { cause: error });
   }
   return redis;

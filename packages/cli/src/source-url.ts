@@ -68,7 +68,10 @@ export function parseSourceUrl(text: string): SourceLocation {
     case 'file:':
       return parseFile(url, text);
     default:
-      throw new CliError('CLI_BAD_URL', `Unsupported source URL scheme ${JSON.stringify(url.protocol)} in ${redact(url)}; expected one of ${examples}`);
+      throw new CliError(
+        'CLI_BAD_URL',
+        `Unsupported source URL scheme ${JSON.stringify(url.protocol)} in ${redact(url)}; expected one of ${examples}`,
+      );
   }
 }
 
@@ -77,16 +80,25 @@ const awsHost = /^sqs[.-]([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|localhost)$/;
 function parseSqs(url: URL): SqsLocation {
   const display = redact(url);
   if (url.hostname === '') throw new CliError('CLI_BAD_URL', `${display} has no host; expected sqs://host[:port]/<account>/<queue>`);
-  const segments = url.pathname.split('/').filter((segment) => segment !== '').map(decodeURIComponent);
+  const segments = url.pathname
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map(decodeURIComponent);
   if (segments.length < 1 || segments.length > 2) {
     throw new CliError('CLI_BAD_URL', `${display} must name a queue: sqs://host[:port]/<account>/<queue> or sqs://host[:port]/<queue>`);
   }
   const local = isLocalHost(url.hostname);
   const tlsParam = url.searchParams.get('tls');
-  if (tlsParam !== null && tlsParam !== 'true' && tlsParam !== 'false') throw new CliError('CLI_BAD_URL', `?tls= must be true or false in ${display}`);
+  if (tlsParam !== null && tlsParam !== 'true' && tlsParam !== 'false')
+    throw new CliError('CLI_BAD_URL', `?tls= must be true or false in ${display}`);
   const tls = tlsParam === null ? !local : tlsParam === 'true';
   const endpoint = `${tls ? 'https' : 'http'}://${url.host}`;
-  const region = url.searchParams.get('region') ?? awsHost.exec(url.hostname)?.[1] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region =
+    url.searchParams.get('region') ??
+    awsHost.exec(url.hostname)?.[1] ??
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION ??
+    'us-east-1';
   const queueName = segments[segments.length - 1] as string;
   return {
     kind: 'sqs',
@@ -105,14 +117,19 @@ function parseRedis(url: URL): RedisLocation {
   const display = redact(url);
   const key = decodeURIComponent(url.pathname.slice(1));
   if (key === '') {
-    throw new CliError('CLI_BAD_URL', `${display} names no key: put the list key or the sharded queue's prefix in the path, e.g. redis://127.0.0.1:6379/jobs`);
+    throw new CliError(
+      'CLI_BAD_URL',
+      `${display} names no key: put the list key or the sharded queue's prefix in the path, e.g. redis://127.0.0.1:6379/jobs`,
+    );
   }
   const port = url.port === '' ? 6379 : Number(url.port);
   const dbParam = url.searchParams.get('db') ?? '0';
   const db = Number(dbParam);
-  if (!Number.isInteger(db) || db < 0) throw new CliError('CLI_BAD_URL', `?db= must be a database number in ${display}, got ${JSON.stringify(dbParam)}`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new CliError('CLI_BAD_URL', `?db= must be a database number in ${display}, got ${JSON.stringify(dbParam)}`);
   const kind = url.searchParams.get('kind');
-  if (kind !== null && kind !== 'list' && kind !== 'sharded') throw new CliError('CLI_BAD_URL', `?kind= must be list or sharded in ${display}, got ${JSON.stringify(kind)}`);
+  if (kind !== null && kind !== 'list' && kind !== 'sharded')
+    throw new CliError('CLI_BAD_URL', `?kind= must be list or sharded in ${display}, got ${JSON.stringify(kind)}`);
   return {
     kind: 'redis',
     display,
@@ -130,12 +147,20 @@ function parseRedis(url: URL): RedisLocation {
 
 function parseFile(url: URL, text: string): FileLocation {
   // `file:relative/path` parses as an absolute path from `/`: refuse it rather than guess.
-  if (!/^file:\/\//i.test(text)) throw new CliError('CLI_BAD_URL', `${JSON.stringify(text)} is not an absolute file URL; use file:///absolute/path (e.g. file://$PWD/queue)`);
+  if (!/^file:\/\//i.test(text))
+    throw new CliError(
+      'CLI_BAD_URL',
+      `${JSON.stringify(text)} is not an absolute file URL; use file:///absolute/path (e.g. file://$PWD/queue)`,
+    );
   if (url.hostname !== '' && url.hostname !== 'localhost') {
-    throw new CliError('CLI_BAD_URL', `${text} names the host ${JSON.stringify(url.hostname)}; a file queue is local: use file:///absolute/path`);
+    throw new CliError(
+      'CLI_BAD_URL',
+      `${text} names the host ${JSON.stringify(url.hostname)}; a file queue is local: use file:///absolute/path`,
+    );
   }
   const directory = fileURLToPath(url.hostname === '' ? url : new URL(`file://${url.pathname}`));
-  if (!isAbsolute(directory) || directory === '/') throw new CliError('CLI_BAD_URL', `${text} does not name a folder; use file:///absolute/path`);
+  if (!isAbsolute(directory) || directory === '/')
+    throw new CliError('CLI_BAD_URL', `${text} does not name a folder; use file:///absolute/path`);
   return { kind: 'file', display: `file://${directory}`, directory: directory.replace(/\/+$/, '') };
 }
 

@@ -28,7 +28,8 @@ export async function openSqsQueue(location: SqsLocation): Promise<SqsQueue> {
   const client = new SQSClient(config);
   try {
     const queueUrl = location.queueUrl ?? (await queueUrlOf(client, location.queueName));
-    if (queueUrl === undefined) throw new CliError('CLI_QUEUE_NOT_FOUND', `SQS queue ${location.queueName} does not exist at ${location.endpoint}`);
+    if (queueUrl === undefined)
+      throw new CliError('CLI_QUEUE_NOT_FOUND', `SQS queue ${location.queueName} does not exist at ${location.endpoint}`);
     return { client, queueUrl };
   } catch (error) {
     client.destroy();
@@ -39,7 +40,9 @@ export async function openSqsQueue(location: SqsLocation): Promise<SqsQueue> {
 /** The URL of a queue by name, `undefined` when it does not exist. */
 export async function queueUrlOf(client: SQSClient, queueName: string, ownerAccount?: string): Promise<string | undefined> {
   try {
-    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName, ...(ownerAccount === undefined ? {} : { QueueOwnerAWSAccountId: ownerAccount }) }));
+    const { QueueUrl } = await client.send(
+      new GetQueueUrlCommand({ QueueName: queueName, ...(ownerAccount === undefined ? {} : { QueueOwnerAWSAccountId: ownerAccount }) }),
+    );
     return QueueUrl;
   } catch (error) {
     if (isQueueMissing(error)) return undefined;
@@ -50,15 +53,26 @@ export async function queueUrlOf(client: SQSClient, queueName: string, ownerAcco
 /** Turns an SDK error into a one-line `CliError`. */
 export function sqsFailure(error: unknown, location: SqsLocation, queue: string): CliError {
   if (error instanceof CliError) return error;
-  if (isQueueMissing(error)) return new CliError('CLI_QUEUE_NOT_FOUND', `SQS queue ${queue} does not exist at ${location.endpoint}`, { cause: error });
+  if (isQueueMissing(error))
+    return new CliError('CLI_QUEUE_NOT_FOUND', `SQS queue ${queue} does not exist at ${location.endpoint}`, { cause: error });
   const network = networkErrorCode(error);
-  if (network !== undefined) return new CliError('CLI_UNREACHABLE', `Cannot reach SQS at ${location.endpoint} (${network}); is the endpoint right?`, { cause: error });
+  if (network !== undefined)
+    return new CliError('CLI_UNREACHABLE', `Cannot reach SQS at ${location.endpoint} (${network}); is the endpoint right?`, {
+      cause: error,
+    });
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'CredentialsProviderError') {
-    return new CliError('CLI_UNREACHABLE', 'No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE', { cause: error });
+    return new CliError('CLI_UNREACHABLE', 'No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE', {
+      cause: error,
+    });
   }
-  if (name === 'TimeoutError' || name === 'RequestTimeout') return new CliError('CLI_UNREACHABLE', `SQS at ${location.endpoint} did not answer in time`, { cause: error });
-  return new CliError('CLI_UNREACHABLE', `SQS at ${location.endpoint} refused the request${typeof name === 'string' ? ` (${name})` : ''}: ${oneLine(error)}`, { cause: error });
+  if (name === 'TimeoutError' || name === 'RequestTimeout')
+    return new CliError('CLI_UNREACHABLE', `SQS at ${location.endpoint} did not answer in time`, { cause: error });
+  return new CliError(
+    'CLI_UNREACHABLE',
+    `SQS at ${location.endpoint} refused the request${typeof name === 'string' ? ` (${name})` : ''}: ${oneLine(error)}`,
+    { cause: error },
+  );
 }
 
 function isQueueMissing(error: unknown): boolean {

@@ -19,7 +19,13 @@ describe('send and stats on a file queue', () => {
     expect(sent.stdout).toMatch(/^sent 25 messages to file:\/\//);
 
     const ready = JSON.parse((await cli(['stats', `file://${folder.path}`, '--json'])).stdout) as Record<string, unknown>;
-    expect(ready).toMatchObject({ kind: 'file', waiting: 25, inFlight: 0, deadLetters: 0, details: { readyBatches: 1, assignedBatches: 0, loadingBatches: 0, corruptFiles: 0 } });
+    expect(ready).toMatchObject({
+      kind: 'file',
+      waiting: 25,
+      inFlight: 0,
+      deadLetters: 0,
+      details: { readyBatches: 1, assignedBatches: 0, loadingBatches: 0, corruptFiles: 0 },
+    });
 
     const reader = new FileQueueReader<unknown>({ directory: folder.path, maxReceiveCount: 1, logger: silentLogger });
     const batch = reader.claim();

@@ -39,7 +39,10 @@ export function killLeftovers(): void {
 }
 
 /** Starts `conveyor ...args`; stdin gets `input` (then closes) unless `keepStdin`. */
-export function startCli(args: readonly string[], options: { input?: string; env?: Record<string, string>; cwd?: string; keepStdin?: boolean } = {}): RunningCli {
+export function startCli(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string>; cwd?: string; keepStdin?: boolean } = {},
+): RunningCli {
   const child = spawn(process.execPath, [binPath, ...args], {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ...options.env },
@@ -61,13 +64,17 @@ export function startCli(args: readonly string[], options: { input?: string; env
     child,
     stdout: () => stdout,
     stderr: () => stderr,
-    waitForOutput: (predicate, what, timeoutMs = 20_000) => until(() => predicate(stdout, stderr), timeoutMs, `${what}; stdout: ${stdout.slice(-500)}; stderr: ${stderr.slice(-500)}`),
+    waitForOutput: (predicate, what, timeoutMs = 20_000) =>
+      until(() => predicate(stdout, stderr), timeoutMs, `${what}; stdout: ${stdout.slice(-500)}; stderr: ${stderr.slice(-500)}`),
     done,
   };
 }
 
 /** Runs `conveyor ...args` to its end; kills it after `timeoutMs`. */
-export async function cli(args: readonly string[], options: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function cli(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const running = startCli(args, options);
   const timer = setTimeout(() => running.child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   try {

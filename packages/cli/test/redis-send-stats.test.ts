@@ -60,7 +60,9 @@ describe('send and stats on a Redis list', () => {
     const list = key('bad-line');
     const result = await cli(['send', url(list)], { input: '{"a":1}\n{"a":2}\n\n{"a":3}\n{oops\n{"a":5}\n' });
     expect(result.code).toBe(5);
-    expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^conveyor: stdin line 5 is not JSON \(.+\); the 3 messages before it were sent, nothing after it$/)]);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^conveyor: stdin line 5 is not JSON \(.+\); the 3 messages before it were sent, nothing after it$/),
+    ]);
     expect(await redis.lrange(list, 0, -1)).toEqual(['{"a":1}', '{"a":2}', '{"a":3}']);
   });
 });
@@ -77,8 +79,19 @@ describe('stats on a sharded queue', () => {
 
     const result = await cli(['stats', url(prefix, `?lockPrefix=${encodeURIComponent(lockPrefix)}`), '--json']);
     expect(result.stderr).toBe('');
-    const stats = JSON.parse(result.stdout) as { kind: string; waiting: number; deadLetters: number; details: Record<string, number>; threads: unknown[] };
-    expect(stats).toMatchObject({ kind: 'redis-sharded', waiting: 10, deadLetters: 0, details: { threads: 3, lockedThreads: 1, deferred: 1, recurrent: 0 } });
+    const stats = JSON.parse(result.stdout) as {
+      kind: string;
+      waiting: number;
+      deadLetters: number;
+      details: Record<string, number>;
+      threads: unknown[];
+    };
+    expect(stats).toMatchObject({
+      kind: 'redis-sharded',
+      waiting: 10,
+      deadLetters: 0,
+      details: { threads: 3, lockedThreads: 1, deferred: 1, recurrent: 0 },
+    });
     expect(stats.threads).toEqual([
       { thread: 'Notify/0', waiting: 4, locked: false, tubes: [{ tube: 'Notify/0/0', waiting: 4 }] },
       { thread: 'Notify/1', waiting: 3, locked: true, tubes: [{ tube: 'Notify/1/0', waiting: 3 }] },

@@ -18,18 +18,40 @@ afterAll(async () => {
 
 describe('conveyor run, stdout not a terminal: a line per interval', () => {
   it('runs a factory-built consumer on pool threads to the end with exact counts', async () => {
-    const result = await cli(['run', fixture('memory-consumer.js'), '--json', '--interval', '100', '--', '--count', '400', '--threads', '--exit-when-drained']);
+    const result = await cli([
+      'run',
+      fixture('memory-consumer.js'),
+      '--json',
+      '--interval',
+      '100',
+      '--',
+      '--count',
+      '400',
+      '--threads',
+      '--exit-when-drained',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const events = jsonEvents(result.stdout);
     expect(events.filter((event) => event.event === 'progress').length).toBeGreaterThanOrEqual(1);
     const last = events.at(-1);
-    expect(last).toMatchObject({ event: 'stopped', phase: 'stopped', received: 440, consumed: 400, failed: 40, inFlight: 0, pollerRestarts: 0, threadDeaths: 0 });
+    expect(last).toMatchObject({
+      event: 'stopped',
+      phase: 'stopped',
+      received: 440,
+      consumed: 400,
+      failed: 40,
+      inFlight: 0,
+      pollerRestarts: 0,
+      threadDeaths: 0,
+    });
     expect(last?.bulks).toBeGreaterThanOrEqual(Math.ceil(440 / 8));
     // No --lag: the consumer's own source (a MemorySource) tells its depth.
     expect(events.some((event) => typeof event.lagWaiting === 'number' && typeof event.lagInFlight === 'number')).toBe(true);
     // Per pool thread: "<thread id>:<bulks>" pairs adding up to the total.
-    const perThread = String(last?.bulksByThread).split(',').map((pair) => Number(pair.split(':')[1]));
+    const perThread = String(last?.bulksByThread)
+      .split(',')
+      .map((pair) => Number(pair.split(':')[1]));
     expect(perThread.reduce((sum, bulks) => sum + bulks, 0)).toBe(last?.bulks);
   });
 
@@ -44,14 +66,38 @@ describe('conveyor run, stdout not a terminal: a line per interval', () => {
 
   it('SIGINT drains gracefully and exits 0; the lag of another queue is shown', async () => {
     await redis.rpush(lagKey, 'a', 'b', 'c', 'd', 'e', 'f', 'g');
-    const running = startCli(['run', fixture('memory-consumer.js'), '--json', '--interval', '100', '--lag', `${redisUrl}/${lagKey}`, '--', '--count', '50']);
-    await running.waitForOutput((stdout) => jsonEvents(stdout).some((event) => event.consumed === 50 && event.lagWaiting === 7), 'all 50 consumed and the lag read');
+    const running = startCli([
+      'run',
+      fixture('memory-consumer.js'),
+      '--json',
+      '--interval',
+      '100',
+      '--lag',
+      `${redisUrl}/${lagKey}`,
+      '--',
+      '--count',
+      '50',
+    ]);
+    await running.waitForOutput(
+      (stdout) => jsonEvents(stdout).some((event) => event.consumed === 50 && event.lagWaiting === 7),
+      'all 50 consumed and the lag read',
+    );
     running.child.kill('SIGINT');
     const result = await running.done;
     expect(result.code).toBe(0);
     const events = jsonEvents(result.stdout);
-    expect(events.find((event) => event.event === 'notice')?.message).toMatch(/^SIGINT: draining \d+ messages in flight \(Ctrl-C again to abort\)$/);
-    expect(events.at(-1)).toMatchObject({ event: 'stopped', received: 55, consumed: 50, failed: 5, lagWaiting: 7, lagInFlight: 0, lagDeadLetters: 0 });
+    expect(events.find((event) => event.event === 'notice')?.message).toMatch(
+      /^SIGINT: draining \d+ messages in flight \(Ctrl-C again to abort\)$/,
+    );
+    expect(events.at(-1)).toMatchObject({
+      event: 'stopped',
+      received: 55,
+      consumed: 50,
+      failed: 5,
+      lagWaiting: 7,
+      lagInFlight: 0,
+      lagDeadLetters: 0,
+    });
   });
 
   it('a second SIGINT aborts a drain that is stuck: exit 130', async () => {
@@ -62,6 +108,8 @@ describe('conveyor run, stdout not a terminal: a line per interval', () => {
     running.child.kill('SIGINT');
     const result = await running.done;
     expect(result.code).toBe(130);
-    expect(result.stderr).toContain('conveyor: aborted by SIGINT; 2 messages in flight were not cleaned up and will be delivered again by the source');
+    expect(result.stderr).toContain(
+      'conveyor: aborted by SIGINT; 2 messages in flight were not cleaned up and will be delivered again by the source',
+    );
   });
 });

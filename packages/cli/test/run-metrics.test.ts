@@ -13,12 +13,28 @@ function series(text: string, name: string): number {
 describe('conveyor run --metrics-port', () => {
   it('serves /metrics with exact counts from a real run', async () => {
     const running = startCli([
-      'run', fixture('memory-consumer.js'), '--json', '--interval', '100', '--metrics-port', '0', '--metrics-host', '127.0.0.1',
-      '--', '--count', '300', '--threads',
+      'run',
+      fixture('memory-consumer.js'),
+      '--json',
+      '--interval',
+      '100',
+      '--metrics-port',
+      '0',
+      '--metrics-host',
+      '127.0.0.1',
+      '--',
+      '--count',
+      '300',
+      '--threads',
     ]);
     try {
-      await running.waitForOutput((stdout) => jsonEvents(stdout).some((event) => event.consumed === 300 && event.inFlight === 0), 'all 300 consumed');
-      const notice = jsonEvents(running.stdout()).find((event) => event.event === 'notice' && String(event.message).startsWith('metrics on'));
+      await running.waitForOutput(
+        (stdout) => jsonEvents(stdout).some((event) => event.consumed === 300 && event.inFlight === 0),
+        'all 300 consumed',
+      );
+      const notice = jsonEvents(running.stdout()).find(
+        (event) => event.event === 'notice' && String(event.message).startsWith('metrics on'),
+      );
       const url = /http:\/\/127\.0\.0\.1:\d+\/metrics/.exec(String(notice?.message))?.[0];
       expect(url).toBeDefined();
 
@@ -52,7 +68,9 @@ describe('conveyor run --metrics-port', () => {
       const second = startCli(['run', fixture('memory-consumer.js'), '--metrics-port', port, '--metrics-host', '127.0.0.1']);
       const result = await second.done;
       expect(result.code).toBe(4);
-      expect(result.stderr).toBe(`conveyor: Cannot serve metrics on 127.0.0.1:${port}: the port is in use (choose another --metrics-port)\n`);
+      expect(result.stderr).toBe(
+        `conveyor: Cannot serve metrics on 127.0.0.1:${port}: the port is in use (choose another --metrics-port)\n`,
+      );
     } finally {
       first.child.kill('SIGINT');
       await first.done;

@@ -10,7 +10,11 @@ let base: string;
 beforeAll(async () => {
   server = await startFauxqs({ port: 0, logger: false });
   base = `sqs://127.0.0.1:${server.port}/000000000000`;
-  client = new SQSClient({ endpoint: `http://127.0.0.1:${server.port}`, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  client = new SQSClient({
+    endpoint: `http://127.0.0.1:${server.port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 });
 
 afterAll(async () => {
@@ -27,7 +31,9 @@ describe('send and stats on SQS', () => {
   it('sends every line as a message body and reports waiting, in flight and dead letters', async () => {
     const dlqUrl = await createQueue('cli-orders-dlq');
     const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
-    const queueUrl = await createQueue('cli-orders', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 3 }) });
+    const queueUrl = await createQueue('cli-orders', {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 3 }),
+    });
 
     const values = Array.from({ length: 30 }, (_, n) => ({ order: n }));
     const sent = await cli(['send', `${base}/cli-orders`], { input: jsonLines(values) });
@@ -35,7 +41,9 @@ describe('send and stats on SQS', () => {
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/^sent 30 messages to sqs:\/\/127\.0\.0\.1:\d+\/000000000000\/cli-orders/);
 
-    const { Messages } = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 5, VisibilityTimeout: 60 }));
+    const { Messages } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 5, VisibilityTimeout: 60 }),
+    );
     expect(Messages).toHaveLength(5);
     expect(JSON.parse(Messages?.[0]?.Body ?? 'null')).toHaveProperty('order');
     await client.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: 'dead 1' }));

@@ -137,15 +137,23 @@ export function runSourceConformance<M>(
       // Brokers count approximately and a little late: look again until the count settles.
       await eventually(async () => (await inspect()).waiting === 3, timeoutMs, 'waiting to be 3');
       const received = await receiveAll(source, 3, timeoutMs);
-      await eventually(async () => {
-        const depth = await inspect();
-        return depth.waiting === 0 && (depth.inFlight === undefined || depth.inFlight === 3);
-      }, timeoutMs, 'waiting 0 and 3 in flight');
+      await eventually(
+        async () => {
+          const depth = await inspect();
+          return depth.waiting === 0 && (depth.inFlight === undefined || depth.inFlight === 3);
+        },
+        timeoutMs,
+        'waiting 0 and 3 in flight',
+      );
       await source.cleanup?.(received);
-      await eventually(async () => {
-        const depth = await inspect();
-        return depth.waiting === 0 && (depth.inFlight === undefined || depth.inFlight === 0);
-      }, timeoutMs, 'nothing left after cleanup');
+      await eventually(
+        async () => {
+          const depth = await inspect();
+          return depth.waiting === 0 && (depth.inFlight === undefined || depth.inFlight === 0);
+        },
+        timeoutMs,
+        'nothing left after cleanup',
+      );
     });
 
     it('close() resolves', async () => {

@@ -45,7 +45,10 @@ const defaultSuperviseInterval = 1000;
 async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const settled = await Promise.race([
-    promise.then(() => true, () => true),
+    promise.then(
+      () => true,
+      () => true,
+    ),
     new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
   ]);
   clearTimeout(timer);
@@ -94,7 +97,8 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     super((error, event) => this.#listenerFailed(error, event));
     if (isSourceModule(source)) {
       const exportName = source.export ?? 'default';
-      if (typeof exportName !== 'string' || exportName === '') throw new InvalidSourceError('A source module\'s `export` must be a non-empty string');
+      if (typeof exportName !== 'string' || exportName === '')
+        throw new InvalidSourceError("A source module's `export` must be a non-empty string");
       this.#sourceModule = { module: moduleUrl('source.module', source.module).href, export: exportName, options: source.options };
       this.#source = unloadedSource as Source<M>;
       this.#options = resolveConsumerOptions(options, undefined, true);
@@ -103,7 +107,9 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     }
     this.#sourceModule = undefined;
     if (source === null || typeof source !== 'object' || typeof source.get !== 'function') {
-      throw new InvalidSourceError(`A source must be an object with a get(signal) method returning a bulk of messages; got ${source === null ? 'null' : typeof source}`);
+      throw new InvalidSourceError(
+        `A source must be an object with a get(signal) method returning a bulk of messages; got ${source === null ? 'null' : typeof source}`,
+      );
     }
     for (const method of ['cleanup', 'release', 'close'] as const) {
       if (source[method] !== undefined && typeof source[method] !== 'function') {
@@ -179,16 +185,21 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       this.#resolveStopped();
       throw error;
     }
-    const settler = new Settler(this.#source, options.settleAttempts, {
-      onCleanupError: (info) => {
-        this.#metrics?.settleError('cleanup');
-        this.emit('cleanupError', info);
+    const settler = new Settler(
+      this.#source,
+      options.settleAttempts,
+      {
+        onCleanupError: (info) => {
+          this.#metrics?.settleError('cleanup');
+          this.emit('cleanupError', info);
+        },
+        onReleaseError: (info) => {
+          this.#metrics?.settleError('release');
+          this.emit('releaseError', info);
+        },
       },
-      onReleaseError: (info) => {
-        this.#metrics?.settleError('release');
-        this.emit('releaseError', info);
-      },
-    }, options.logger);
+      options.logger,
+    );
     this.#dispatcher = new Dispatcher({
       executor,
       settler,
@@ -229,7 +240,9 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   supervise(options: SuperviseOptions = {}): Promise<void> {
     const interval = options.pollInterval ?? defaultSuperviseInterval;
     if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
-      return Promise.reject(new TypeError(`Expected \`pollInterval\` to be a positive number of milliseconds, got \`${String(interval)}\``));
+      return Promise.reject(
+        new TypeError(`Expected \`pollInterval\` to be a positive number of milliseconds, got \`${String(interval)}\``),
+      );
     }
     if (this.#state === 'new' || this.#state === 'starting') {
       return Promise.reject(new ConsumerStateError('Call start() (and await it) before supervise()'));
@@ -279,7 +292,11 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#pollersAbort.abort();
     // A get() that ignores its signal must not hold shutdown forever.
     const pollersStopped = await raceTimeout(this.#supervisor?.stop() ?? Promise.resolve(), this.#options.shutdownTimeout);
-    if (!pollersStopped) this.#options.logger.warn({ timeoutMs: this.#options.shutdownTimeout }, 'a source.get() ignored the abort signal; shutdown goes on without waiting for it');
+    if (!pollersStopped)
+      this.#options.logger.warn(
+        { timeoutMs: this.#options.shutdownTimeout },
+        'a source.get() ignored the abort signal; shutdown goes on without waiting for it',
+      );
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       this.#gate.waitForEmpty().then(() => true),

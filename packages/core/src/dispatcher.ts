@@ -94,7 +94,8 @@ export class Dispatcher<M> {
       const enqueuedAt = (this.#chunks[this.#head] as Chunk<M>).enqueuedAt;
       // Share what waits among the free slots, so every thread gets work.
       const freeSlots = this.#maxRunning - this.#running;
-      const target = maxParcelMessages === 0 ? bulkSize : Math.min(this.#parcelLimit(maxParcelMessages), Math.ceil(this.#pendingMessages / freeSlots));
+      const target =
+        maxParcelMessages === 0 ? bulkSize : Math.min(this.#parcelLimit(maxParcelMessages), Math.ceil(this.#pendingMessages / freeSlots));
       const parcel = this.#take(target);
       this.#running++;
       void this.#runParcel(parcel, enqueuedAt);
@@ -170,7 +171,14 @@ export class Dispatcher<M> {
       const handlerMs = performance.now() - dispatchedAt;
       let failed = 0;
       for (const group of settlement.failed) failed += group.messages.length;
-      metrics.settled({ bulks: parcel.bulkSizes.length, consumed: settlement.consumed.length, failed, handlerMs, waitMs: dispatchedAt - enqueuedAt, threadId });
+      metrics.settled({
+        bulks: parcel.bulkSizes.length,
+        consumed: settlement.consumed.length,
+        failed,
+        handlerMs,
+        waitMs: dispatchedAt - enqueuedAt,
+        threadId,
+      });
     }
   }
 

@@ -113,9 +113,25 @@ export interface ResolvedConsumerOptions<M> {
 }
 
 const knownOptions = new Set([
-  'handler', 'handlerModule', 'handlerExport', 'executor', 'maxPollers', 'maxHandlers', 'bulkSize',
-  'pollInterval', 'maxPollBackoff', 'poolInitializer', 'poolResourceLimits', 'transfer', 'maxInFlight',
-  'shutdownTimeout', 'settleAttempts', 'pollerThreads', 'metrics', 'signal', 'logger',
+  'handler',
+  'handlerModule',
+  'handlerExport',
+  'executor',
+  'maxPollers',
+  'maxHandlers',
+  'bulkSize',
+  'pollInterval',
+  'maxPollBackoff',
+  'poolInitializer',
+  'poolResourceLimits',
+  'transfer',
+  'maxInFlight',
+  'shutdownTimeout',
+  'settleAttempts',
+  'pollerThreads',
+  'metrics',
+  'signal',
+  'logger',
 ]);
 
 /** Validates options and returns a frozen, fully-typed copy; throws `InvalidOptionError` naming the bad one. */
@@ -127,7 +143,8 @@ export function resolveConsumerOptions<M>(
   if (options === undefined) options = {};
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
   for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) throw new InvalidOptionError(key, 'one of the known options, not an unknown key', (options as Record<string, unknown>)[key]);
+    if (!knownOptions.has(key))
+      throw new InvalidOptionError(key, 'one of the known options, not an unknown key', (options as Record<string, unknown>)[key]);
   }
   const cores = availableParallelism();
 
@@ -135,12 +152,17 @@ export function resolveConsumerOptions<M>(
   if (handler !== undefined && typeof handler !== 'function') throw new InvalidOptionError('handler', 'a function', handler);
   const handlerModule = options.handlerModule === undefined ? undefined : moduleUrl('handlerModule', options.handlerModule);
   const handlerExport = options.handlerExport ?? consumerDefaults.handlerExport;
-  if (typeof handlerExport !== 'string' || handlerExport === '') throw new InvalidOptionError('handlerExport', 'a non-empty string', handlerExport);
+  if (typeof handlerExport !== 'string' || handlerExport === '')
+    throw new InvalidOptionError('handlerExport', 'a non-empty string', handlerExport);
 
   const executor = options.executor ?? (handlerModule !== undefined ? 'threads' : 'inline');
   if (executor !== 'threads' && executor !== 'inline') throw new InvalidOptionError('executor', "'threads' or 'inline'", executor);
   if (executor === 'threads' && handlerModule === undefined) {
-    throw new InvalidOptionError('handlerModule', "a module path or URL when `executor` is 'threads' (pool threads load the handler from a module)", options.handlerModule);
+    throw new InvalidOptionError(
+      'handlerModule',
+      "a module path or URL when `executor` is 'threads' (pool threads load the handler from a module)",
+      options.handlerModule,
+    );
   }
   const inlineHandler = handler ?? sourceHandler;
   if (executor === 'inline' && inlineHandler === undefined) {
@@ -167,9 +189,16 @@ export function resolveConsumerOptions<M>(
   const pollerThreads = options.pollerThreads ?? false;
   if (typeof pollerThreads !== 'boolean') throw new InvalidOptionError('pollerThreads', 'a boolean', pollerThreads);
   if (pollerThreads) {
-    if (!sourceIsModule) throw new InvalidOptionError('pollerThreads', 'used with a source given as a module ({ module, export, options }), so each thread can build its own', pollerThreads);
-    if (executor !== 'threads') throw new InvalidOptionError('executor', "'threads' with `pollerThreads` (messages stay off the main thread)", executor);
-    if (maxPollers > maxRefPollers) throw new InvalidOptionError('maxPollers', `at most ${maxRefPollers} with \`pollerThreads\``, maxPollers);
+    if (!sourceIsModule)
+      throw new InvalidOptionError(
+        'pollerThreads',
+        'used with a source given as a module ({ module, export, options }), so each thread can build its own',
+        pollerThreads,
+      );
+    if (executor !== 'threads')
+      throw new InvalidOptionError('executor', "'threads' with `pollerThreads` (messages stay off the main thread)", executor);
+    if (maxPollers > maxRefPollers)
+      throw new InvalidOptionError('maxPollers', `at most ${maxRefPollers} with \`pollerThreads\``, maxPollers);
     if (bulkSize > maxRefBulkSize) throw new InvalidOptionError('bulkSize', `at most ${maxRefBulkSize} with \`pollerThreads\``, bulkSize);
   }
 

@@ -53,7 +53,10 @@ export class Settler<M> {
         if (kind === 'cleanup') this.#hooks.onCleanupError(info);
         else this.#hooks.onReleaseError(info);
         if (!willRetry) {
-          this.#logger.error({ err: error, messages: messages.length, attempts: attempt }, `source.${kind}() kept failing; the source will deliver these messages again`);
+          this.#logger.error(
+            { err: error, messages: messages.length, attempts: attempt },
+            `source.${kind}() kept failing; the source will deliver these messages again`,
+          );
           return;
         }
         this.#logger.warn({ err: error, messages: messages.length, attempt }, `source.${kind}() failed; retrying`);

@@ -10,12 +10,18 @@ export function isSourceModule(value: unknown): value is SourceModule {
  * Imports a source module and builds the source: the export may be a class
  * (`new Export(options)`) or a factory (`Export(options)`, possibly async).
  */
-export async function loadSourceModule<M>(spec: { readonly module: string; readonly export: string; readonly options: unknown }): Promise<Source<M>> {
+export async function loadSourceModule<M>(spec: {
+  readonly module: string;
+  readonly export: string;
+  readonly options: unknown;
+}): Promise<Source<M>> {
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(spec.module)) as Record<string, unknown>;
   } catch (error) {
-    throw new InvalidSourceError(`Cannot import source module ${spec.module}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new InvalidSourceError(`Cannot import source module ${spec.module}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const exported = loaded[spec.export];
   if (typeof exported !== 'function') {
@@ -24,11 +30,13 @@ export async function loadSourceModule<M>(spec: { readonly module: string; reado
     );
   }
   const isClass = /^class[\s{]/.test(Function.prototype.toString.call(exported));
-  const source = (isClass
+  const source = isClass
     ? new (exported as new (options: unknown) => Source<M>)(spec.options)
-    : await (exported as (options: unknown) => Source<M> | Promise<Source<M>>)(spec.options));
+    : await (exported as (options: unknown) => Source<M> | Promise<Source<M>>)(spec.options);
   if (source === null || typeof source !== 'object' || typeof source.get !== 'function') {
-    throw new InvalidSourceError(`The export \`${spec.export}\` of ${spec.module} did not produce a source (an object with a get() method)`);
+    throw new InvalidSourceError(
+      `The export \`${spec.export}\` of ${spec.module} did not produce a source (an object with a get() method)`,
+    );
   }
   return source;
 }

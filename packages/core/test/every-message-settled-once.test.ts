@@ -43,37 +43,33 @@ describe('every message ends in exactly one of cleanup or release', () => {
 
   it('a Consumer settles each delivery exactly once for random failure patterns (property, inline)', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(action, { minLength: 1, maxLength: 30 }),
-        fc.integer({ min: 1, max: 8 }),
-        async (actions, bulkSize) => {
-          const source = new RecordingSource<number>({ waitTime: 5 });
-          source.sendMany(actions.map((_, index) => index));
-          const deliveries: number[] = [];
-          const consumer = new Consumer(source, {
-            ...quiet,
-            bulkSize,
-            maxPollers: 2,
-            maxHandlers: 2,
-            handler(bulk) {
-              for (const message of bulk) {
-                deliveries.push(message.id);
-                // Each scripted fault happens on the first delivery only, so everything ends consumed.
-                const todo = message.receiveCount === 1 ? actions[message.body] : 'ok';
-                if (todo === 'mark') bulk.fail(message, new Error('marked'));
-                if (todo === 'throw') throw new Error('thrown');
-                if (todo === 'return') return;
-              }
-            },
-          });
-          await consumer.start();
-          await source.drained();
-          await consumer.shutdown();
-          // Every message cleaned exactly once; every release was of a delivery that was not cleaned.
-          expect([...source.cleaned].sort((a, b) => a - b)).toEqual(actions.map((_, index) => index + 1));
-          expect(source.cleaned.length + source.releasedIds.length).toBeLessThanOrEqual(deliveries.length + actions.length);
-        },
-      ),
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), async (actions, bulkSize) => {
+        const source = new RecordingSource<number>({ waitTime: 5 });
+        source.sendMany(actions.map((_, index) => index));
+        const deliveries: number[] = [];
+        const consumer = new Consumer(source, {
+          ...quiet,
+          bulkSize,
+          maxPollers: 2,
+          maxHandlers: 2,
+          handler(bulk) {
+            for (const message of bulk) {
+              deliveries.push(message.id);
+              // Each scripted fault happens on the first delivery only, so everything ends consumed.
+              const todo = message.receiveCount === 1 ? actions[message.body] : 'ok';
+              if (todo === 'mark') bulk.fail(message, new Error('marked'));
+              if (todo === 'throw') throw new Error('thrown');
+              if (todo === 'return') return;
+            }
+          },
+        });
+        await consumer.start();
+        await source.drained();
+        await consumer.shutdown();
+        // Every message cleaned exactly once; every release was of a delivery that was not cleaned.
+        expect([...source.cleaned].sort((a, b) => a - b)).toEqual(actions.map((_, index) => index + 1));
+        expect(source.cleaned.length + source.releasedIds.length).toBeLessThanOrEqual(deliveries.length + actions.length);
+      }),
       { numRuns: 40 },
     );
   });

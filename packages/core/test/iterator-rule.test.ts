@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, HandlerFailedError, MessageNotTakenError } from '@conveyor/core';
-import type { Bulk, MemoryMessage } from '@conveyor/core';
 import scriptedHandler from './fixtures/scripted-handler.js';
 import { RecordingSource, bodies, fixture, quiet, sorted, until } from './helpers.js';
-import type { Body } from './helpers.js';
 
 const executors = [
-  ['inline', { handler: scriptedHandler as (bulk: Bulk<MemoryMessage<Body>>) => Promise<void> }],
+  ['inline', { handler: scriptedHandler }],
   ['threads', { handlerModule: fixture('scripted-handler.js'), maxHandlers: 2 }],
 ] as const;
 

@@ -26,7 +26,13 @@ describe('metrics', () => {
     const source = new RecordingSource();
     source.sendMany(bodies(100, (n) => (n % 10 === 0 ? { mark: 'first' } : {})));
     const metrics = new CountingMetrics();
-    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('scripted-handler.js'), maxHandlers: 2, bulkSize: 8, metrics });
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handlerModule: fixture('scripted-handler.js'),
+      maxHandlers: 2,
+      bulkSize: 8,
+      metrics,
+    });
     await consumer.start();
     await source.drained();
     await consumer.shutdown();
@@ -61,7 +67,9 @@ describe('metrics', () => {
   });
 
   it('rejects an object that is not a ConsumerMetrics', () => {
-    expect(() => new Consumer(new RecordingSource(), { handler: () => {}, metrics: { received() {} } as never })).toThrow(InvalidOptionError);
+    expect(() => new Consumer(new RecordingSource(), { handler: () => {}, metrics: { received() {} } as never })).toThrow(
+      InvalidOptionError,
+    );
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, HandlerModuleError, InvalidOptionError, InvalidSourceError, MemorySource } from '@conveyor/core';
-import type { ConsumerOptions } from '@conveyor/core';
 import { fixture, quiet } from './helpers.js';
 
 const source = (): MemorySource<number> => new MemorySource<number>({ waitTime: 5 });
@@ -25,7 +24,7 @@ describe('option validation', () => {
     ['unknown', { bulksize: 10 }, /`bulksize` to be one of the known options/],
   ];
   it.each(bad)('rejects a bad %s with InvalidOptionError naming it', (option, options, message) => {
-    const create = (): unknown => new Consumer(source(), { handler, ...options } as ConsumerOptions<unknown>);
+    const create = (): unknown => new Consumer(source(), { handler, ...options });
     expect(create).toThrow(InvalidOptionError);
     expect(create).toThrow(message);
     try {
@@ -60,7 +59,9 @@ describe('handler modules', () => {
   it('start() rejects with HandlerModuleError when the export is missing, naming what the module exports', async () => {
     const consumer = new Consumer(source(), { ...quiet, handlerModule: fixture('no-default-export.js') });
     await expect(consumer.start()).rejects.toThrow(HandlerModuleError);
-    await expect(new Consumer(source(), { ...quiet, handlerModule: fixture('no-default-export.js') }).start()).rejects.toThrow(/exports: notAHandler/);
+    await expect(new Consumer(source(), { ...quiet, handlerModule: fixture('no-default-export.js') }).start()).rejects.toThrow(
+      /exports: notAHandler/,
+    );
   });
 
   it('start() rejects with HandlerModuleError when the module throws on import', async () => {
@@ -71,7 +72,12 @@ describe('handler modules', () => {
   it('handlerExport picks a named export', async () => {
     const memory = source();
     memory.sendMany([1, 2, 3]);
-    const consumer = new Consumer(memory, { ...quiet, handlerModule: fixture('named-export-handler.js'), handlerExport: 'handle', maxHandlers: 1 });
+    const consumer = new Consumer(memory, {
+      ...quiet,
+      handlerModule: fixture('named-export-handler.js'),
+      handlerExport: 'handle',
+      maxHandlers: 1,
+    });
     await consumer.start();
     await memory.drained();
     await consumer.shutdown();

@@ -25,7 +25,14 @@ describe('parcel sizing', () => {
     const source = new MemorySource<number>({ waitTime: 5 });
     source.sendMany(Array.from({ length: 20_000 }, (_, n) => n));
     const metrics = recorder();
-    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('named-export-handler.js'), handlerExport: 'handle', maxHandlers: 2, bulkSize: 1, metrics });
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handlerModule: fixture('named-export-handler.js'),
+      handlerExport: 'handle',
+      maxHandlers: 2,
+      bulkSize: 1,
+      metrics,
+    });
     await consumer.start();
     await source.drained();
     await consumer.shutdown();

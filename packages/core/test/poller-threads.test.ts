@@ -41,7 +41,15 @@ describe('poller threads', () => {
     Atomics.store(cells, 1, 1); // one exit allowed
     const consumer = new Consumer(
       { module: fixture('shared-counter-source.js'), options: { shared, total, exitAfterGets: 3 } },
-      { ...quiet, pollerThreads: true, maxPollers: 2, handlerModule: fixture('fail-flagged-handler.js'), maxHandlers: 1, bulkSize: 8, maxInFlight: 64 },
+      {
+        ...quiet,
+        pollerThreads: true,
+        maxPollers: 2,
+        handlerModule: fixture('fail-flagged-handler.js'),
+        maxHandlers: 1,
+        bulkSize: 8,
+        maxInFlight: 64,
+      },
     );
     const died: unknown[] = [];
     const revived: number[] = [];
@@ -51,7 +59,11 @@ describe('poller threads', () => {
     await consumer.supervise({ pollInterval: 20 });
     // Messages drawn by the dead thread and not yet cleaned up are lost with this fixture's
     // thread-local storage (a real broker redelivers them); all the others must be cleaned up.
-    await until(() => Atomics.load(cells, 0) >= total && died.length === 1 && revived.length === 1, 20_000, 'the run to finish after a revival');
+    await until(
+      () => Atomics.load(cells, 0) >= total && died.length === 1 && revived.length === 1,
+      20_000,
+      'the run to finish after a revival',
+    );
     await until(() => cleanedCount(cells, total) >= total - 64, 20_000, 'the messages not held by the dead thread');
     await consumer.shutdown();
     expect((died[0] as Error).message).toMatch(/Poller thread \d died/);
@@ -59,14 +71,20 @@ describe('poller threads', () => {
   });
 
   it('start() rejects when the source module has no usable export', async () => {
-    const consumer = new Consumer({ module: fixture('broken-source-module.js') }, { ...quiet, pollerThreads: true, handlerModule: fixture('fail-flagged-handler.js') });
+    const consumer = new Consumer(
+      { module: fixture('broken-source-module.js') },
+      { ...quiet, pollerThreads: true, handlerModule: fixture('fail-flagged-handler.js') },
+    );
     await expect(consumer.start()).rejects.toThrow(/no export `default` that is a class or a factory \(it exports: somethingElse\)/);
   });
 
   it('a source module also works without poller threads (built once on the main thread)', async () => {
     const total = 500;
     const { shared, cells } = sharedCells(total);
-    const consumer = new Consumer({ module: fixture('shared-counter-source.js'), options: { shared, total } }, { ...quiet, handlerModule: fixture('fail-flagged-handler.js'), bulkSize: 10 });
+    const consumer = new Consumer(
+      { module: fixture('shared-counter-source.js'), options: { shared, total } },
+      { ...quiet, handlerModule: fixture('fail-flagged-handler.js'), bulkSize: 10 },
+    );
     await consumer.start();
     await until(() => cleanedCount(cells, total) >= total, 20_000, 'every message cleaned up');
     await consumer.shutdown();
@@ -74,9 +92,18 @@ describe('poller threads', () => {
   });
 
   it('rejects pollerThreads with a source object or an inline handler', () => {
-    expect(() => new Consumer(new MemorySource<number>(), { pollerThreads: true, handlerModule: fixture('fail-flagged-handler.js') })).toThrow(InvalidOptionError);
-    expect(() => new Consumer({ module: fixture('shared-counter-source.js') }, { pollerThreads: true, handler: () => {} })).toThrow(/`executor` to be 'threads' with `pollerThreads`/);
-    expect(() => new Consumer({ module: './missing-source.js' }, { handlerModule: fixture('fail-flagged-handler.js') })).toThrow(/`source.module`/);
-    expect(() => new Consumer({ module: fixture('shared-counter-source.js'), export: '' }, { handlerModule: fixture('fail-flagged-handler.js') })).toThrow(InvalidSourceError);
+    expect(
+      () => new Consumer(new MemorySource<number>(), { pollerThreads: true, handlerModule: fixture('fail-flagged-handler.js') }),
+    ).toThrow(InvalidOptionError);
+    expect(() => new Consumer({ module: fixture('shared-counter-source.js') }, { pollerThreads: true, handler: () => {} })).toThrow(
+      /`executor` to be 'threads' with `pollerThreads`/,
+    );
+    expect(() => new Consumer({ module: './missing-source.js' }, { handlerModule: fixture('fail-flagged-handler.js') })).toThrow(
+      /`source.module`/,
+    );
+    expect(
+      () =>
+        new Consumer({ module: fixture('shared-counter-source.js'), export: '' }, { handlerModule: fixture('fail-flagged-handler.js') }),
+    ).toThrow(InvalidSourceError);
   });
 });

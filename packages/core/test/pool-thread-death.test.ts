@@ -6,7 +6,11 @@ import type { Body } from './helpers.js';
 const deaths: Array<[string, Partial<Body>, object]> = [
   ['process.exit()', { exitOnFirst: true }, {}],
   ['an uncaught error', { uncaughtOnFirst: true }, {}],
-  ['running out of memory (resourceLimits)', { oomOnFirst: true }, { poolResourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } }],
+  [
+    'running out of memory (resourceLimits)',
+    { oomOnFirst: true },
+    { poolResourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } },
+  ],
 ];
 
 describe.each(deaths)('a pool thread dying by %s mid-bulk', (_name, script, extraOptions) => {
@@ -14,7 +18,14 @@ describe.each(deaths)('a pool thread dying by %s mid-bulk', (_name, script, extr
     const source = new RecordingSource();
     // Message 3 of the bulk kills the thread; 1 and 2 were already handled but must not be cleaned up.
     source.sendMany(bodies(5, (n) => (n === 2 ? script : {})));
-    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('scripted-handler.js'), maxHandlers: 1, maxPollers: 1, bulkSize: 5, ...extraOptions });
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handlerModule: fixture('scripted-handler.js'),
+      maxHandlers: 1,
+      maxPollers: 1,
+      bulkSize: 5,
+      ...extraOptions,
+    });
     const died: unknown[] = [];
     const revived: number[] = [];
     consumer.on('threadDied', ({ error }) => died.push(error));

@@ -91,7 +91,11 @@ function measure(driver: Driver): Record<string, number> {
     unlinkSync(path);
   }
   const smallFilesRate = (files * filesRows) / ((performance.now() - started) / 1000);
-  return { writeRowsPerSecond: Math.round(writeRate), readRowsPerSecond: Math.round(readRate), batchFilesRowsPerSecond: Math.round(smallFilesRate) };
+  return {
+    writeRowsPerSecond: Math.round(writeRate),
+    readRowsPerSecond: Math.round(readRate),
+    batchFilesRowsPerSecond: Math.round(smallFilesRate),
+  };
 }
 
 try {

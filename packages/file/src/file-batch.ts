@@ -182,7 +182,10 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
     try {
       renameSync(this.path, join(this.#context.directory, availName(this.key)));
     } catch (error) {
-      this.#context.logger.error({ err: error, file: this.path }, 'file queue: cannot give a batch back; it comes back when this process ends');
+      this.#context.logger.error(
+        { err: error, file: this.path },
+        'file queue: cannot give a batch back; it comes back when this process ends',
+      );
     }
   }
 
@@ -203,7 +206,10 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
       const folder = join(directory, deadLetterFolder);
       mkdirSync(folder, { recursive: true });
       const file = join(folder, writeBatch(folder, owner, keys.next(), dead, synchronous));
-      logger.warn({ file, rows: dead.length, maxReceiveCount }, 'file queue: rows failed maxReceiveCount times went to the dead-letter folder');
+      logger.warn(
+        { file, rows: dead.length, maxReceiveCount },
+        'file queue: rows failed maxReceiveCount times went to the dead-letter folder',
+      );
       this.#context.onDeadLetter({ file, rows: dead.length });
     }
     this.#failed = [];

@@ -43,7 +43,10 @@ export const readerDefaults: Readonly<{ recoverInterval: number; maxReceiveCount
 export const readerOptionNames: readonly string[] = ['directory', 'recoverInterval', 'maxReceiveCount', 'synchronous', 'logger'];
 
 /** Validates reader options; throws `InvalidOptionError` naming the bad one. */
-export function resolveReaderOptions(options: FileQueueReaderOptions, known: ReadonlySet<string> = new Set(readerOptionNames)): ResolvedFileQueueReaderOptions {
+export function resolveReaderOptions(
+  options: FileQueueReaderOptions,
+  known: ReadonlySet<string> = new Set(readerOptionNames),
+): ResolvedFileQueueReaderOptions {
   const given = checkObject(options);
   checkKnown(given, known);
   return Object.freeze({

@@ -136,7 +136,10 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
     const report = recoverBatches(this.#options.directory);
     for (const corrupt of report.corrupt) this.#reportCorrupt(corrupt);
     if (report.returned.length > 0 || report.removed.length > 0) {
-      this.#options.logger.info({ directory: this.#options.directory, returned: report.returned.length, removed: report.removed.length }, 'file queue: recovered the files of dead processes');
+      this.#options.logger.info(
+        { directory: this.#options.directory, returned: report.returned.length, removed: report.removed.length },
+        'file queue: recovered the files of dead processes',
+      );
       this.#emitSafely('recovered', () => this.emit('recovered', report));
     }
     return report;
@@ -180,7 +183,10 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
     unlink(path, (error) => {
       this.#removing.delete(path);
       if (error !== null && error.code !== 'ENOENT') {
-        this.#options.logger.error({ err: error, file: path }, 'file queue: deleting a finished batch failed; it is delivered again after this process ends');
+        this.#options.logger.error(
+          { err: error, file: path },
+          'file queue: deleting a finished batch failed; it is delivered again after this process ends',
+        );
       }
     });
   }
@@ -220,7 +226,10 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   }
 
   #reportCorrupt(report: CorruptReport): void {
-    this.#options.logger.error({ file: report.file, movedTo: report.movedTo, reason: report.reason }, 'file queue: corrupt batch file moved aside');
+    this.#options.logger.error(
+      { file: report.file, movedTo: report.movedTo, reason: report.reason },
+      'file queue: corrupt batch file moved aside',
+    );
     this.#emitSafely('corrupt', () => this.emit('corrupt', report));
   }
 

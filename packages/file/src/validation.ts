@@ -55,7 +55,8 @@ export function duration(name: string, value: unknown, fallback: number, allowIn
 
 export function nonNegativeDuration(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidOptionError(name, 'a finite number of milliseconds >= 0', value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new InvalidOptionError(name, 'a finite number of milliseconds >= 0', value);
   return value;
 }
 

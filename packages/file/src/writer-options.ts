@@ -1,7 +1,17 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
 import type { Synchronous } from './batch-file.js';
-import { checkKnown, checkObject, directoryOption, duration, limit, loggerOption, oneOf, positiveInteger, synchronousOption } from './validation.js';
+import {
+  checkKnown,
+  checkObject,
+  directoryOption,
+  duration,
+  limit,
+  loggerOption,
+  oneOf,
+  positiveInteger,
+  synchronousOption,
+} from './validation.js';
 
 /** What `add()` does when the queue is full (`maxAvailFiles` batches wait and the open batch is full). */
 export type FullPolicy = 'wait' | 'drop';

@@ -261,7 +261,10 @@ export class FileQueueWriter<T = unknown> {
     clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
     if (this.#droppedWhileFull > 0) {
-      this.#options.logger.warn({ directory: this.#options.directory, dropped: this.#droppedWhileFull, droppedTotal: this.#dropped }, 'file queue has room again; items were dropped while it was full');
+      this.#options.logger.warn(
+        { directory: this.#options.directory, dropped: this.#droppedWhileFull, droppedTotal: this.#dropped },
+        'file queue has room again; items were dropped while it was full',
+      );
       this.#droppedWhileFull = 0;
     }
     // A batch that filled up or aged while the queue was full goes first.
@@ -298,7 +301,6 @@ export class FileQueueWriter<T = unknown> {
       );
     }
   }
-
 }
 
 function encode(item: unknown): string {

@@ -14,12 +14,12 @@ describe('maxBatchAge', () => {
     const { directory } = made;
     const writer = new FileQueueWriter<string>({ directory, maxEventsPerFile: 1000, maxBatchAge: 100, ...quiet });
     cleanups.push(() => writer.close());
-    writer.add('a');
-    writer.add('b');
+    void writer.add('a');
+    void writer.add('b');
     expect(namesStartingWith(directory, 'avail_')).toEqual([]);
     await until(() => namesStartingWith(directory, 'avail_').length === 1, 10_000, 'the aged batch');
     expect(writer.pending).toBe(0);
-    writer.add('c');
+    void writer.add('c');
     await until(() => namesStartingWith(directory, 'avail_').length === 2, 10_000, 'the second aged batch');
 
     const reader = new FileQueueReader<string>({ directory, ...quiet });

@@ -54,8 +54,15 @@ describe('writer backpressure (maxAvailFiles)', () => {
     const directory = queue();
     const warn = vi.fn();
     const logger: Logger = { ...quiet.logger, warn };
-    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 5, maxAvailFiles: 1, onFull: 'drop', pollInterval: 10, logger });
-    for (let n = 0; n < 10; n++) writer.add(n); // one available batch, one full open batch
+    const writer = new FileQueueWriter<number>({
+      directory,
+      maxEventsPerFile: 5,
+      maxAvailFiles: 1,
+      onFull: 'drop',
+      pollInterval: 10,
+      logger,
+    });
+    for (let n = 0; n < 10; n++) void writer.add(n); // one available batch, one full open batch
     expect(writer.active).toBe(false);
     for (let n = 10; n < 14; n++) expect(writer.add(n)).toBeUndefined();
     expect(writer.dropped).toBe(4);
@@ -67,7 +74,7 @@ describe('writer backpressure (maxAvailFiles)', () => {
     await until(() => namesStartingWith(directory, 'avail_').length === 1, 10_000, 'the full batch to become available');
     reader.claim()?.consumeAll();
     await until(() => writer.active, 10_000, 'room');
-    writer.add(100);
+    void writer.add(100);
     writer.close();
     const batch = reader.claim();
     expect(batch?.rows.map((row) => row.body)).toEqual([100]);
@@ -81,15 +88,15 @@ describe('writer backpressure (maxAvailFiles)', () => {
   it('ready() rejects when its signal aborts; flush() makes waiting items available even when full', async () => {
     const directory = queue();
     const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 2, maxAvailFiles: 1, pollInterval: 10, ...quiet });
-    writer.add(0);
-    writer.add(1);
+    void writer.add(0);
+    void writer.add(1);
     expect(writer.active).toBe(false);
     const controller = new AbortController();
     const ready = writer.ready(controller.signal);
     controller.abort(new Error('gave up'));
     await expect(ready).rejects.toThrow('gave up');
-    writer.add(2);
-    writer.add(3);
+    void writer.add(2);
+    void writer.add(3);
     const waiting = writer.add(4);
     writer.flush();
     await waiting;

@@ -12,7 +12,7 @@ runSourceConformance<FileMessage<string>>(
       source,
       send: async (bodies) => {
         const writer = new FileQueueWriter<string>({ directory, ...quiet });
-        for (const body of bodies) writer.add(body);
+        for (const body of bodies) void writer.add(body);
         writer.close();
       },
       bodyOf: (message) => message.body,

@@ -21,7 +21,7 @@ describe('corrupt batch files', () => {
     craftBatch(join(directory, `avail_${key(1, 3)}.db`), ['{"n":1}', '{not json']);
     writeFileSync(join(directory, `avail_${key(1, 4)}.db`), '');
     const writer = new FileQueueWriter<{ n: number }>({ directory, ...quiet });
-    writer.add({ n: 42 });
+    void writer.add({ n: 42 });
     writer.close();
 
     const reader = new FileQueueReader<{ n: number }>({ directory, ...quiet });

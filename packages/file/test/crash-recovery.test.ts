@@ -20,7 +20,7 @@ describe('recovery after crashes', () => {
   it('a reader SIGKILLed holding a batch: a live owner is never robbed, a dead one is recovered whole', async () => {
     const directory = queue();
     const writer = new FileQueueWriter<{ n: number }>({ directory, maxEventsPerFile: 10, ...quiet });
-    for (let n = 0; n < 30; n++) writer.add({ n });
+    for (let n = 0; n < 30; n++) void writer.add({ n });
     writer.close();
 
     const holder = runFixture('hold-batch.ts', [directory]);
@@ -86,12 +86,12 @@ describe('recovery after crashes', () => {
   it('the files of this live process are never recovered', () => {
     const directory = queue();
     const writer = new FileQueueWriter<{ n: number }>({ directory, maxEventsPerFile: 100, ...quiet });
-    writer.add({ n: 1 }); // opens loading_<this process>_...
+    void writer.add({ n: 1 }); // opens loading_<this process>_...
     const reader = new FileQueueReader<{ n: number }>({ directory, ...quiet });
     writer.flush();
     const batch = reader.claim();
     expect(batch?.size).toBe(1);
-    writer.add({ n: 2 });
+    void writer.add({ n: 2 });
     expect(recoverBatches(directory)).toEqual({ returned: [], removed: [], corrupt: [] });
     expect(namesStartingWith(directory, 'assigned_')).toHaveLength(1);
     expect(namesStartingWith(directory, 'loading_')).toHaveLength(1);
@@ -103,7 +103,7 @@ describe('recovery after crashes', () => {
   it('close() gives back the rows of held batches, keeping their turn', () => {
     const directory = queue();
     const writer = new FileQueueWriter<{ n: number }>({ directory, maxEventsPerFile: 5, ...quiet });
-    for (let n = 0; n < 15; n++) writer.add({ n });
+    for (let n = 0; n < 15; n++) void writer.add({ n });
     writer.close();
     const first = new FileQueueReader<{ n: number }>({ directory, ...quiet });
     const untouched = first.claim();

@@ -16,14 +16,17 @@ describe('FileSource under a Consumer', () => {
   const queue = useTempQueues();
   const write = (directory: string, jobs: Job[], maxEventsPerFile = 100): void => {
     const writer = new FileQueueWriter<Job>({ directory, maxEventsPerFile, ...quiet });
-    for (const job of jobs) writer.add(job);
+    for (const job of jobs) void writer.add(job);
     writer.close();
   };
 
   it('inline handler that throws and marks: every row consumed exactly once, failed rows come back', async () => {
     const directory = queue();
     const total = 1000;
-    write(directory, Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 7 === 0 })));
+    write(
+      directory,
+      Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 7 === 0 })),
+    );
     const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
     const consumed = new Map<number, number>();
     const deliveries = new Map<number, number[]>();
@@ -59,7 +62,11 @@ describe('FileSource under a Consumer', () => {
   it('handlers on pool threads: file messages cross as JSON, failures come back', async () => {
     const directory = queue();
     const total = 300;
-    write(directory, Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 10 === 0 })), 50);
+    write(
+      directory,
+      Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 10 === 0 })),
+      50,
+    );
     const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
     const consumed = new Set<number>();
     let duplicates = 0;
@@ -121,7 +128,10 @@ describe('FileSource under a Consumer', () => {
 
   it('close() gives back rows delivered and not settled, which a new source delivers again', async () => {
     const directory = queue();
-    write(directory, Array.from({ length: 10 }, (_, n) => ({ n })));
+    write(
+      directory,
+      Array.from({ length: 10 }, (_, n) => ({ n })),
+    );
     const first = new FileSource<Job>({ directory, waitTime: 0, ...quiet });
     const signal = new AbortController().signal;
     const got = await first.get(signal, { maxMessages: 4 });

@@ -83,7 +83,11 @@ export function runFixture(script: string, args: readonly string[]): Child {
     exited,
     async line(prefix, timeoutMs = 30_000) {
       let found: string | undefined;
-      await until(() => (found = lines.find((line) => line.startsWith(prefix))) !== undefined || child.exitCode !== null, timeoutMs, `"${prefix}" from ${script}`);
+      await until(
+        () => (found = lines.find((line) => line.startsWith(prefix))) !== undefined || child.exitCode !== null,
+        timeoutMs,
+        `"${prefix}" from ${script}`,
+      );
       if (found === undefined) found = lines.find((line) => line.startsWith(prefix));
       if (found === undefined) throw new Error(`${script} exited (${String(child.exitCode)}) without printing "${prefix}": ${stderr}`);
       return found;
@@ -97,7 +101,9 @@ export function runFixture(script: string, args: readonly string[]): Child {
  */
 export function craftBatch(path: string, rows: readonly string[], version = 1): void {
   const database = new DatabaseSync(path);
-  database.exec(`CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT); PRAGMA user_version = ${version};`);
+  database.exec(
+    `CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT); PRAGMA user_version = ${version};`,
+  );
   const insert = database.prepare('INSERT INTO rows (body) VALUES (?)');
   for (const row of rows) insert.run(row);
   database.close();

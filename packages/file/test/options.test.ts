@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '@conveyor/core';
-import { FileQueueReader, FileQueueWriter, FileSource, UnserializableItemError, WriterClosedError, ReaderClosedError } from '@conveyor/file';
+import {
+  FileQueueReader,
+  FileQueueWriter,
+  FileSource,
+  UnserializableItemError,
+  WriterClosedError,
+  ReaderClosedError,
+} from '@conveyor/file';
 import { quiet, useTempQueues } from './helpers.js';
 
 describe('options and misuse', () => {
@@ -38,7 +45,13 @@ describe('options and misuse', () => {
   it('defaults are applied and frozen', () => {
     const directory = queue();
     const writer = new FileQueueWriter({ directory, ...quiet });
-    expect(writer.options).toMatchObject({ maxEventsPerFile: 1000, maxBatchAge: 1000, maxAvailFiles: 1000, onFull: 'wait', synchronous: 'normal' });
+    expect(writer.options).toMatchObject({
+      maxEventsPerFile: 1000,
+      maxBatchAge: 1000,
+      maxAvailFiles: 1000,
+      onFull: 'wait',
+      synchronous: 'normal',
+    });
     expect(Object.isFrozen(writer.options)).toBe(true);
     writer.close();
     const source = new FileSource({ directory, ...quiet });
@@ -63,7 +76,7 @@ describe('options and misuse', () => {
   it('batches are read in creation order, even many made in the same millisecond', () => {
     const directory = queue();
     const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 1, maxAvailFiles: Number.POSITIVE_INFINITY, ...quiet });
-    for (let n = 0; n < 60; n++) writer.add(n);
+    for (let n = 0; n < 60; n++) void writer.add(n);
     writer.close();
     const reader = new FileQueueReader<number>({ directory, ...quiet });
     const seen: number[] = [];

@@ -15,7 +15,12 @@ describe('writer and readers in separate processes', () => {
     const queue = tempQueue();
     const files = tempQueue();
     cleanups.push(queue.remove, files.remove);
-    return { queue: queue.directory, out: (name) => join(files.directory, name), stop: join(files.directory, 'stop'), go: join(files.directory, 'go') };
+    return {
+      queue: queue.directory,
+      out: (name) => join(files.directory, name),
+      stop: join(files.directory, 'stop'),
+      go: join(files.directory, 'go'),
+    };
   }
 
   it('a reader process gets, in order, every row a writer process writes while it reads', async () => {
@@ -36,8 +41,13 @@ describe('writer and readers in separate processes', () => {
   it('two reader processes share 100,000 rows: every row exactly once', async () => {
     const { queue, out, stop, go } = workspace();
     const total = 100_000;
-    const writer = new FileQueueWriter<{ n: number }>({ directory: queue, maxEventsPerFile: 500, maxAvailFiles: Number.POSITIVE_INFINITY, ...quiet });
-    for (let n = 0; n < total; n++) writer.add({ n });
+    const writer = new FileQueueWriter<{ n: number }>({
+      directory: queue,
+      maxEventsPerFile: 500,
+      maxAvailFiles: Number.POSITIVE_INFINITY,
+      ...quiet,
+    });
+    for (let n = 0; n < total; n++) void writer.add({ n });
     writer.close();
     writeFileSync(stop, ''); // everything is written: readers stop when the folder is empty
     const readers = [0, 1].map((index) => runFixture('read-until-stopped.ts', [queue, out(`reader-${index}.json`), stop, go]));

@@ -25,7 +25,10 @@ export interface ResolvedOpenTelemetryMetricsOptions {
 }
 
 /** The defaults of every option that has one. */
-export const openTelemetryMetricsDefaults: Readonly<{ spans: boolean; spanName: string }> = Object.freeze({ spans: true, spanName: 'conveyor process' });
+export const openTelemetryMetricsDefaults: Readonly<{ spans: boolean; spanName: string }> = Object.freeze({
+  spans: true,
+  spanName: 'conveyor process',
+});
 
 /** Validates options and returns a frozen copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveOpenTelemetryMetricsOptions(options: OpenTelemetryMetricsOptions = {}): ResolvedOpenTelemetryMetricsOptions {
@@ -42,6 +45,7 @@ export function resolveOpenTelemetryMetricsOptions(options: OpenTelemetryMetrics
   const spanName = options.spanName ?? openTelemetryMetricsDefaults.spanName;
   if (typeof spanName !== 'string' || spanName === '') throw new InvalidOptionError('spanName', 'a non-empty string', spanName);
   const attributes = options.attributes ?? {};
-  if (attributes === null || typeof attributes !== 'object') throw new InvalidOptionError('attributes', 'an object of attribute values', attributes);
+  if (attributes === null || typeof attributes !== 'object')
+    throw new InvalidOptionError('attributes', 'an object of attribute values', attributes);
   return Object.freeze({ tracer, meter, spans, spanName, attributes: Object.freeze({ ...attributes }) });
 }

@@ -51,14 +51,35 @@ export class OpenTelemetryMetrics implements ConsumerMetrics {
     this.#attributes = resolved.attributes;
     this.#cleanupAttributes = { ...resolved.attributes, 'conveyor.settle.operation': 'cleanup' };
     this.#releaseAttributes = { ...resolved.attributes, 'conveyor.settle.operation': 'release' };
-    this.#received = meter.createCounter('conveyor.messages.received', { description: 'Messages returned by source.get()', unit: '{message}' });
-    this.#consumed = meter.createCounter('conveyor.messages.consumed', { description: 'Messages consumed, handed to source.cleanup()', unit: '{message}' });
-    this.#failed = meter.createCounter('conveyor.messages.failed', { description: 'Messages failed, handed to source.release()', unit: '{message}' });
+    this.#received = meter.createCounter('conveyor.messages.received', {
+      description: 'Messages returned by source.get()',
+      unit: '{message}',
+    });
+    this.#consumed = meter.createCounter('conveyor.messages.consumed', {
+      description: 'Messages consumed, handed to source.cleanup()',
+      unit: '{message}',
+    });
+    this.#failed = meter.createCounter('conveyor.messages.failed', {
+      description: 'Messages failed, handed to source.release()',
+      unit: '{message}',
+    });
     this.#bulks = meter.createCounter('conveyor.bulks', { description: 'Bulks handled (one handler call each)', unit: '{bulk}' });
-    this.#settleErrors = meter.createCounter('conveyor.settle.errors', { description: 'source.cleanup() or source.release() calls that threw', unit: '{call}' });
-    this.#handlerDuration = meter.createHistogram('conveyor.handler.duration', { description: 'From dispatching a parcel of bulks to the executor\'s answer', unit: 's' });
-    this.#queueWait = meter.createHistogram('conveyor.queue.wait', { description: 'Time the oldest bulk of a parcel waited for a free handler slot', unit: 's' });
-    this.#parcelMessages = meter.createHistogram('conveyor.parcel.messages', { description: 'Messages settled per parcel of bulks', unit: '{message}' });
+    this.#settleErrors = meter.createCounter('conveyor.settle.errors', {
+      description: 'source.cleanup() or source.release() calls that threw',
+      unit: '{call}',
+    });
+    this.#handlerDuration = meter.createHistogram('conveyor.handler.duration', {
+      description: "From dispatching a parcel of bulks to the executor's answer",
+      unit: 's',
+    });
+    this.#queueWait = meter.createHistogram('conveyor.queue.wait', {
+      description: 'Time the oldest bulk of a parcel waited for a free handler slot',
+      unit: 's',
+    });
+    this.#parcelMessages = meter.createHistogram('conveyor.parcel.messages', {
+      description: 'Messages settled per parcel of bulks',
+      unit: '{message}',
+    });
   }
 
   received(count: number): void {
@@ -104,14 +125,26 @@ export class OpenTelemetryMetrics implements ConsumerMetrics {
    * `conveyor.poller.restarts`. One consumer per instance.
    */
   watch(consumer: WatchedConsumer): void {
-    if (this.#watching) throw new ConsumerStateError('This OpenTelemetryMetrics already watches a consumer; make one per consumer (tell them apart with `attributes`)');
+    if (this.#watching)
+      throw new ConsumerStateError(
+        'This OpenTelemetryMetrics already watches a consumer; make one per consumer (tell them apart with `attributes`)',
+      );
     this.#watching = true;
     const meter = this.#meter;
-    const inFlight = meter.createObservableGauge('conveyor.messages.in_flight', { description: 'Messages received and not yet settled', unit: '{message}' });
-    const pending = meter.createObservableGauge('conveyor.bulks.pending', { description: 'Bulks waiting for a free handler slot', unit: '{bulk}' });
+    const inFlight = meter.createObservableGauge('conveyor.messages.in_flight', {
+      description: 'Messages received and not yet settled',
+      unit: '{message}',
+    });
+    const pending = meter.createObservableGauge('conveyor.bulks.pending', {
+      description: 'Bulks waiting for a free handler slot',
+      unit: '{bulk}',
+    });
     const pollers = meter.createObservableGauge('conveyor.pollers.alive', { description: 'Pollers running', unit: '{poller}' });
     const threads = meter.createObservableGauge('conveyor.pool.threads', { description: 'Threads of the handler pool', unit: '{thread}' });
-    const restarts = meter.createObservableCounter('conveyor.poller.restarts', { description: 'Times the supervisor revived a dead poller', unit: '{restart}' });
+    const restarts = meter.createObservableCounter('conveyor.poller.restarts', {
+      description: 'Times the supervisor revived a dead poller',
+      unit: '{restart}',
+    });
     const attributes = this.#attributes;
     // One stats snapshot per collection for all five instruments.
     meter.addBatchObservableCallback(

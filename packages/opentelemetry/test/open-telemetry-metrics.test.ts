@@ -22,7 +22,8 @@ function failTenth(bulk: Bulk<MemoryMessage<{ n: number }>>): void {
 async function collect(reader: TestReader): Promise<Map<string, DataPoint<unknown>[]>> {
   const { resourceMetrics } = await reader.collect();
   const byName = new Map<string, DataPoint<unknown>[]>();
-  for (const scope of resourceMetrics.scopeMetrics) for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric.dataPoints as DataPoint<unknown>[]);
+  for (const scope of resourceMetrics.scopeMetrics)
+    for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric.dataPoints);
   return byName;
 }
 

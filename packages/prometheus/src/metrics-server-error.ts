@@ -7,7 +7,14 @@ export class MetricsServerError extends ConveyorError {
 
   constructor(host: string, port: number, cause: unknown) {
     const code = (cause as { code?: unknown } | null)?.code;
-    const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : cause instanceof Error ? cause.message : String(cause);
+    const reason =
+      code === 'EADDRINUSE'
+        ? 'the port is in use'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : cause instanceof Error
+            ? cause.message
+            : String(cause);
     super('METRICS_SERVER', `Cannot serve metrics on ${host}:${port}: ${reason}`, { cause });
     this.host = host;
     this.port = port;

@@ -31,7 +31,8 @@ export interface MetricsServer {
 export async function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<MetricsServer> {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object with a `port`', options);
   const { port } = options;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidOptionError('port', 'an integer from 0 to 65535', port);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidOptionError('port', 'an integer from 0 to 65535', port);
   const host = options.host ?? '0.0.0.0';
   if (typeof host !== 'string' || host === '') throw new InvalidOptionError('host', 'a non-empty string', host);
   const path = options.path ?? '/metrics';
@@ -45,7 +46,8 @@ export async function serveMetrics(registry: Registry, options: MetricsServerOpt
     }
     registry.metrics().then(
       (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(request.method === 'HEAD' ? undefined : text),
-      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`),
+      (error: unknown) =>
+        response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

@@ -20,11 +20,12 @@ export interface PrometheusMetricsOptions {
 }
 
 /** The defaults of every option that has one. */
-export const prometheusMetricsDefaults: Readonly<{ prefix: string; durationBuckets: readonly number[]; parcelBuckets: readonly number[] }> = Object.freeze({
-  prefix: 'conveyor_',
-  durationBuckets: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
-  parcelBuckets: Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]),
-});
+export const prometheusMetricsDefaults: Readonly<{ prefix: string; durationBuckets: readonly number[]; parcelBuckets: readonly number[] }> =
+  Object.freeze({
+    prefix: 'conveyor_',
+    durationBuckets: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+    parcelBuckets: Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]),
+  });
 
 /** Options after validation, defaults applied. */
 export interface ResolvedPrometheusMetricsOptions {
@@ -52,10 +53,15 @@ export function resolvePrometheusMetricsOptions(options: PrometheusMetricsOption
     throw new InvalidOptionError('prefix', 'a string of letters, digits, `_` and `:` not starting with a digit', prefix);
   }
   const labels = options.labels ?? {};
-  if (labels === null || typeof labels !== 'object') throw new InvalidOptionError('labels', 'an object of label names to string values', labels);
+  if (labels === null || typeof labels !== 'object')
+    throw new InvalidOptionError('labels', 'an object of label names to string values', labels);
   for (const [name, value] of Object.entries(labels)) {
     if (!labelNamePattern.test(name) || name.startsWith('__') || reservedLabels.has(name)) {
-      throw new InvalidOptionError(`labels.${name}`, 'a Prometheus label name (letters, digits, `_`; not `le`, `operation` or starting with `__`)', name);
+      throw new InvalidOptionError(
+        `labels.${name}`,
+        'a Prometheus label name (letters, digits, `_`; not `le`, `operation` or starting with `__`)',
+        name,
+      );
     }
     if (typeof value !== 'string') throw new InvalidOptionError(`labels.${name}`, 'a string', value);
   }
@@ -69,7 +75,8 @@ export function resolvePrometheusMetricsOptions(options: PrometheusMetricsOption
 }
 
 function buckets(name: string, value: unknown): number[] {
-  if (!Array.isArray(value) || value.length === 0) throw new InvalidOptionError(name, 'a non-empty array of increasing positive numbers', value);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new InvalidOptionError(name, 'a non-empty array of increasing positive numbers', value);
   let previous = 0;
   for (const bound of value as unknown[]) {
     if (typeof bound !== 'number' || !Number.isFinite(bound) || bound <= previous) {

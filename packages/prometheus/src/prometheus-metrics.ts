@@ -56,11 +56,15 @@ export class PrometheusMetrics implements ConsumerMetrics {
     this.registry = resolved.registry;
     const { labels } = resolved;
     const counter = (name: string, help: string): Incrementable => bind(new Counter({ ...this.#base(name, help) }), labels);
-    const histogram = (name: string, help: string, buckets: number[]): Observable => bind(new Histogram({ ...this.#base(name, help), buckets }), labels);
+    const histogram = (name: string, help: string, buckets: number[]): Observable =>
+      bind(new Histogram({ ...this.#base(name, help), buckets }), labels);
 
     this.#received = counter('messages_received_total', 'Messages returned by source.get()');
     this.#consumed = counter('messages_consumed_total', 'Messages the handler consumed, handed to source.cleanup()');
-    this.#failed = counter('messages_failed_total', 'Messages that failed (handler threw, marked them, thread died), handed to source.release()');
+    this.#failed = counter(
+      'messages_failed_total',
+      'Messages that failed (handler threw, marked them, thread died), handed to source.release()',
+    );
     this.#bulks = counter('bulks_total', 'Bulks handled (one handler call each)');
     this.#parcels = counter('parcels_total', 'Parcels of bulks sent to the executor (one pool task each)');
     const settleErrors = new Counter({
@@ -72,8 +76,16 @@ export class PrometheusMetrics implements ConsumerMetrics {
     // Both series exist from the first scrape, so rate() and alerts see a 0, not a gap.
     this.#cleanupErrors.inc(0);
     this.#releaseErrors.inc(0);
-    this.#handlerSeconds = histogram('handler_duration_seconds', 'Seconds from dispatching a parcel of bulks to the executor\'s answer', resolved.durationBuckets);
-    this.#waitSeconds = histogram('queue_wait_seconds', 'Seconds the oldest bulk of a parcel waited for a free handler slot', resolved.durationBuckets);
+    this.#handlerSeconds = histogram(
+      'handler_duration_seconds',
+      "Seconds from dispatching a parcel of bulks to the executor's answer",
+      resolved.durationBuckets,
+    );
+    this.#waitSeconds = histogram(
+      'queue_wait_seconds',
+      'Seconds the oldest bulk of a parcel waited for a free handler slot',
+      resolved.durationBuckets,
+    );
     this.#parcelMessages = histogram('parcel_messages', 'Messages settled per parcel of bulks', resolved.parcelBuckets);
   }
 
@@ -101,7 +113,10 @@ export class PrometheusMetrics implements ConsumerMetrics {
    * `poller_restarts`, `pool_threads`. One consumer per instance.
    */
   watch(consumer: WatchedConsumer): void {
-    if (this.#watching) throw new ConsumerStateError('This PrometheusMetrics already watches a consumer; make one per consumer (tell them apart with `labels`)');
+    if (this.#watching)
+      throw new ConsumerStateError(
+        'This PrometheusMetrics already watches a consumer; make one per consumer (tell them apart with `labels`)',
+      );
     this.#watching = true;
     const { labels } = this.#options;
     const labelNames = Object.keys(labels);
@@ -127,6 +142,9 @@ export class PrometheusMetrics implements ConsumerMetrics {
 }
 
 /** The metric itself when there are no constant labels, else its child for them. */
-function bind<T extends Incrementable | Observable>(metric: { labels(labels: Record<string, string>): T } & T, labels: Readonly<Record<string, string>>): T {
+function bind<T extends Incrementable | Observable>(
+  metric: { labels(labels: Record<string, string>): T } & T,
+  labels: Readonly<Record<string, string>>,
+): T {
   return Object.keys(labels).length === 0 ? metric : metric.labels({ ...labels });
 }

@@ -22,7 +22,14 @@ describe('PrometheusMetrics', () => {
     const source = new MemorySource<{ n: number }>({ waitTime: 10 });
     source.sendMany(Array.from({ length: 200 }, (_, n) => ({ n })));
     const metrics = new PrometheusMetrics({ labels: { consumer: 'orders' } });
-    const consumer = new Consumer(source, { handler: failTenth, maxPollers: 2, maxHandlers: 2, bulkSize: 8, metrics, logger: silentLogger });
+    const consumer = new Consumer(source, {
+      handler: failTenth,
+      maxPollers: 2,
+      maxHandlers: 2,
+      bulkSize: 8,
+      metrics,
+      logger: silentLogger,
+    });
     metrics.watch(consumer);
     const server = await serveMetrics(metrics.registry, { port: 0, host: '127.0.0.1' });
     try {
@@ -67,7 +74,14 @@ describe('PrometheusMetrics', () => {
       },
     };
     const metrics = new PrometheusMetrics({ prefix: 'app_' });
-    const consumer = new Consumer(flaky, { handler: (bulk) => void [...bulk], maxPollers: 1, maxHandlers: 1, bulkSize: 3, metrics, logger: silentLogger });
+    const consumer = new Consumer(flaky, {
+      handler: (bulk) => void [...bulk],
+      maxPollers: 1,
+      maxHandlers: 1,
+      bulkSize: 3,
+      metrics,
+      logger: silentLogger,
+    });
     await consumer.start();
     await source.drained();
     await consumer.shutdown();
@@ -86,7 +100,19 @@ describe('PrometheusMetrics', () => {
     expect(() => new PrometheusMetrics({ labels: { le: 'x' } })).toThrow(/labels\.le/);
     expect(() => new PrometheusMetrics({ durationBuckets: [1, 0.5] })).toThrow(InvalidOptionError);
     const metrics = new PrometheusMetrics();
-    const consumer = { stats: { state: 'new', inFlight: 0, pendingBulks: 0, pollersAlive: 0, pollerRestarts: 0, poolThreads: 0, received: 0, consumed: 0, failed: 0 } } as const;
+    const consumer = {
+      stats: {
+        state: 'new',
+        inFlight: 0,
+        pendingBulks: 0,
+        pollersAlive: 0,
+        pollerRestarts: 0,
+        poolThreads: 0,
+        received: 0,
+        consumed: 0,
+        failed: 0,
+      },
+    } as const;
     metrics.watch(consumer);
     expect(() => metrics.watch(consumer)).toThrow(ConsumerStateError);
   });
@@ -97,7 +123,9 @@ describe('serveMetrics', () => {
     const registry = new Registry();
     const first = await serveMetrics(registry, { port: 0, host: '127.0.0.1' });
     try {
-      await expect(serveMetrics(registry, { port: first.port, host: '127.0.0.1' })).rejects.toThrow(`Cannot serve metrics on 127.0.0.1:${first.port}: the port is in use`);
+      await expect(serveMetrics(registry, { port: first.port, host: '127.0.0.1' })).rejects.toThrow(
+        `Cannot serve metrics on 127.0.0.1:${first.port}: the port is in use`,
+      );
     } finally {
       await first.close();
     }

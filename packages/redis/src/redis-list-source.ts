@@ -109,7 +109,11 @@ export class RedisListSource implements Source<RedisListMessage> {
 
   async cleanup(consumed: RedisListMessage[]): Promise<void> {
     if (consumed.length === 0) return;
-    await this.#cleanup.run(this.redis, [this.#keys.processing, this.#keys.receives], consumed.map((message) => message.receipt));
+    await this.#cleanup.run(
+      this.redis,
+      [this.#keys.processing, this.#keys.receives],
+      consumed.map((message) => message.receipt),
+    );
   }
 
   async release(failed: RedisListMessage[], error: unknown): Promise<void> {
@@ -118,7 +122,11 @@ export class RedisListSource implements Source<RedisListMessage> {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     // Oldest delivery first, so they go back to the head in their order.
     const receipts = failed.map((message) => message.receipt).sort();
-    await this.#release.run(this.redis, [this.key, this.#keys.processing, this.#keys.receives, this.#keys.dead], [max, reason, ...receipts]);
+    await this.#release.run(
+      this.redis,
+      [this.key, this.#keys.processing, this.#keys.receives, this.#keys.dead],
+      [max, reason, ...receipts],
+    );
   }
 
   /** Messages waiting in the list (not in flight). */
@@ -136,16 +144,19 @@ export class RedisListSource implements Source<RedisListMessage> {
     return (await this.redis.lrange(this.#keys.dead, 0, max - 1)).map((entry) => JSON.parse(entry) as RedisListDeadLetter);
   }
 
-  /** Stops waiting `get()` calls; the client stays open (it is the caller's). */
   /** The list's depth: waiting (LLEN), in flight (the processing set), dead letters. */
   async inspect(): Promise<SourceDepth> {
-    const [waiting, inFlight, deadLetters] = await Promise.all([this.redis.llen(this.key), this.redis.zcard(this.#keys.processing), this.redis.llen(this.#keys.dead)]);
+    const [waiting, inFlight, deadLetters] = await Promise.all([
+      this.redis.llen(this.key),
+      this.redis.zcard(this.#keys.processing),
+      this.redis.llen(this.#keys.dead),
+    ]);
     return { waiting, inFlight, deadLetters };
   }
 
-  close(): void {
+  /** Stops waiting `get()` calls; the client stays open (it is the caller's). */
+  close(): Promise<void> {
     this.#closed = true;
+    return Promise.resolve();
   }
 }
-
-

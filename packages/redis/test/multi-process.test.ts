@@ -24,7 +24,15 @@ afterAll(async () => {
 /** Starts a worker process; resolves once it is connected. */
 function startWorker(prefix: string, env: Record<string, string>, fixture = 'worker-process.ts'): Promise<ChildProcess> {
   const child = spawn(process.execPath, [new URL(`./fixtures/${fixture}`, import.meta.url).pathname], {
-    env: { ...process.env, REDIS_URL: redisUrl, PREFIX: prefix, QUEUE_WORKER_EMPTY_LIMIT: '2', QUEUE_WORKER_EMPTY_PAUSE: '0.01', QUEUE_WORKER_ACQUIRE_DELAY: '0.05', ...env },
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      PREFIX: prefix,
+      QUEUE_WORKER_EMPTY_LIMIT: '2',
+      QUEUE_WORKER_EMPTY_PAUSE: '0.01',
+      QUEUE_WORKER_ACQUIRE_DELAY: '0.05',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -104,7 +112,11 @@ describe('sharded workers in several processes on one Redis', () => {
     expect(await totalWaiting(storage, threads)).toBe(count); // the hung batch was never acknowledged
 
     const survivor = await startWorker(prefix, env);
-    await waitFor(async () => (await totalWaiting(storage, threads)) === 0 && (await redis.llen(`${prefix}log`)) >= count, 30_000, 'the survivor to handle everything');
+    await waitFor(
+      async () => (await totalWaiting(storage, threads)) === 0 && (await redis.llen(`${prefix}log`)) >= count,
+      30_000,
+      'the survivor to handle everything',
+    );
     survivor.kill('SIGTERM');
     await stopped(survivor);
 
@@ -128,7 +140,11 @@ describe('sharded workers in several processes on one Redis', () => {
     victim.kill('SIGKILL');
     await stopped(victim);
 
-    const source = new ShardedSource<Job>(queue, new RedisLock(redis, { prefix: `${prefix}l:`, timeout: 1000 }), { logger: silentLogger, maxMessagesPerGet: 8, waitTime: 50 });
+    const source = new ShardedSource<Job>(queue, new RedisLock(redis, { prefix: `${prefix}l:`, timeout: 1000 }), {
+      logger: silentLogger,
+      maxMessagesPerGet: 8,
+      waitTime: 50,
+    });
     const consumed: Job[] = [];
     const consumer = new Consumer<ShardedMessage<Job>>(source, {
       logger: silentLogger,

@@ -18,7 +18,10 @@ export class HandlerNameConflictError extends ConveyorError {
   readonly handler: string;
 
   constructor(handler: string) {
-    super('HANDLER_NAME_CONFLICT', `Another handler class is already registered as \`${handler}\`; give one of them a distinct static handlerName`);
+    super(
+      'HANDLER_NAME_CONFLICT',
+      `Another handler class is already registered as \`${handler}\`; give one of them a distinct static handlerName`,
+    );
     this.handler = handler;
   }
 }

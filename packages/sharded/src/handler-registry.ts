@@ -49,7 +49,8 @@ export class HandlerRegistry {
 
   /** The tube a route of `handler` leads to; throws `InvalidRouteError` for a priority the class does not declare. */
   tube(handler: HandlerClass<unknown>, route: Route | RouteLike): TubeAddress {
-    if (route === null || typeof route !== 'object') throw new InvalidRouteError(`${this.nameOf(handler)}.route() must return a Route for each request, got ${String(route)}`);
+    if (route === null || typeof route !== 'object')
+      throw new InvalidRouteError(`${this.nameOf(handler)}.route() must return a Route for each request, got ${String(route)}`);
     const entry = this.#entry(handler);
     const thread = route.thread ?? 0;
     const priority = route.priority ?? 0;
@@ -62,12 +63,20 @@ export class HandlerRegistry {
     if (entry.ranks !== undefined) {
       const declared = entry.ranks.get(priority);
       if (declared === undefined) {
-        throw new InvalidRouteError(`${entry.name} declares priorities [${[...entry.ranks.keys()].join(', ')}]; its route() returned priority ${priority}`);
+        throw new InvalidRouteError(
+          `${entry.name} declares priorities [${[...entry.ranks.keys()].join(', ')}]; its route() returned priority ${priority}`,
+        );
       }
       rank = declared;
     }
     const threadKey = `${entry.name}/${thread}`;
-    const address: TubeAddress = Object.freeze({ handler: entry.name, thread: threadKey, tube: `${threadKey}/${priority}`, priority, rank });
+    const address: TubeAddress = Object.freeze({
+      handler: entry.name,
+      thread: threadKey,
+      tube: `${threadKey}/${priority}`,
+      priority,
+      rank,
+    });
     if (byPriority === undefined) entry.tubes.set(thread, (byPriority = new Map<number, TubeAddress>()));
     byPriority.set(priority, address);
     return address;
@@ -93,7 +102,12 @@ export class HandlerRegistry {
     let ranks: Map<number, number> | undefined;
     if (handler.priorities !== undefined) {
       const list = handler.priorities;
-      if (!Array.isArray(list) || list.length === 0 || list.some((value) => !Number.isSafeInteger(value)) || new Set(list).size !== list.length) {
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        list.some((value) => !Number.isSafeInteger(value)) ||
+        new Set(list).size !== list.length
+      ) {
         throw new InvalidOptionError(`${name}.priorities`, 'a non-empty list of distinct integers, most urgent first', list);
       }
       // The first listed is the most urgent: give it the highest rank.

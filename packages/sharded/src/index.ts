@@ -10,7 +10,17 @@ export type { Duration } from './duration.js';
 export { Worker } from './worker.js';
 export type { WorkerOptions, LoopOptions } from './worker.js';
 export type { WorkerEvents } from './worker-events.js';
-export type { Storage, StorageEncoding, Peeked, BatchRef, BatchFailure, SettleResult, DeadLetter, PromoteResult, StorageIndex } from './storage.js';
+export type {
+  Storage,
+  StorageEncoding,
+  Peeked,
+  BatchRef,
+  BatchFailure,
+  SettleResult,
+  DeadLetter,
+  PromoteResult,
+  StorageIndex,
+} from './storage.js';
 export type { Lock } from './lock.js';
 export type { TubeAddress } from './tube.js';
 export { handlerOfThread, threadOfTube } from './tube.js';
@@ -35,10 +45,4 @@ export {
   resolveStorageSettings,
 } from './settings.js';
 export type { WorkerSettings, LockSettings, StorageSettings } from './settings.js';
-export {
-  UnknownHandlerError,
-  HandlerNameConflictError,
-  InvalidRouteError,
-  InvalidRequestError,
-  MalformedMessageError,
-} from './errors.js';
+export { UnknownHandlerError, HandlerNameConflictError, InvalidRouteError, InvalidRequestError, MalformedMessageError } from './errors.js';

@@ -1,7 +1,17 @@
 import { MinHeap } from './min-heap.js';
 import { SampledSet } from './sampled-set.js';
 import { InvalidOptionError } from '@conveyor/core';
-import type { BatchFailure, BatchRef, DeadLetter, Peeked, PromoteResult, SettleResult, Storage, StorageEncoding, StorageIndex } from './storage.js';
+import type {
+  BatchFailure,
+  BatchRef,
+  DeadLetter,
+  Peeked,
+  PromoteResult,
+  SettleResult,
+  Storage,
+  StorageEncoding,
+  StorageIndex,
+} from './storage.js';
 import type { TubeAddress } from './tube.js';
 
 /** Options of `new MemoryStorage()`. */
@@ -76,7 +86,8 @@ export class MemoryStorage implements Storage<unknown> {
 
   constructor(options: MemoryStorageOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    if (options.serialized !== undefined && typeof options.serialized !== 'boolean') throw new InvalidOptionError('serialized', 'a boolean', options.serialized);
+    if (options.serialized !== undefined && typeof options.serialized !== 'boolean')
+      throw new InvalidOptionError('serialized', 'a boolean', options.serialized);
     this.encoding = options.serialized === true ? 'text' : 'values';
   }
 
@@ -134,7 +145,8 @@ export class MemoryStorage implements Storage<unknown> {
       tube.failures = undefined;
     }
     if (tube.keys !== undefined) {
-      for (let index = 0; index < count; index++) if (kept.length === 0 || !keptIndexes.has(index)) this.#forget(tube.keys, tube.items[tube.head + index]);
+      for (let index = 0; index < count; index++)
+        if (kept.length === 0 || !keptIndexes.has(index)) this.#forget(tube.keys, tube.items[tube.head + index]);
     }
     // Failed messages go back into the last slots of the batch: still at the head, still in order.
     tube.head += count - kept.length;

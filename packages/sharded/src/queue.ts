@@ -45,7 +45,8 @@ export class Queue {
     if (storage === null || typeof storage !== 'object' || typeof storage.append !== 'function' || typeof storage.peek !== 'function') {
       throw new InvalidOptionError('storage', 'a Storage (MemoryStorage, RedisStorage, ...)', storage);
     }
-    if (storage.encoding !== 'text' && storage.encoding !== 'values') throw new InvalidOptionError('storage.encoding', "'text' or 'values'", storage.encoding);
+    if (storage.encoding !== 'text' && storage.encoding !== 'values')
+      throw new InvalidOptionError('storage.encoding', "'text' or 'values'", storage.encoding);
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
     const serializer = options.serializer ?? jsonSerializer;
     if (typeof serializer.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
@@ -78,7 +79,8 @@ export class Queue {
     const stored = await Promise.all(
       [...groups].map(([address, messages]) => {
         if (resolved.recurrentMs !== undefined) return storage.setRecurrent(address, messages, resolved.recurrentMs);
-        if (resolved.deferMs !== undefined && resolved.deferMs > 0) return storage.schedule(address, messages, resolved.deferMs, resolved.ifNotExists);
+        if (resolved.deferMs !== undefined && resolved.deferMs > 0)
+          return storage.schedule(address, messages, resolved.deferMs, resolved.ifNotExists);
         return storage.append(address, messages, resolved.ifNotExists);
       }),
     );
@@ -142,7 +144,9 @@ export class Queue {
       let routes = route(...chunk);
       if (!Array.isArray(routes)) routes = await routes;
       if (!Array.isArray(routes) || routes.length !== chunk.length) {
-        throw new InvalidRouteError(`${name}.route() must return one route per request (${chunk.length}), got ${Array.isArray(routes) ? routes.length : typeof routes}`);
+        throw new InvalidRouteError(
+          `${name}.route() must return one route per request (${chunk.length}), got ${Array.isArray(routes) ? routes.length : typeof routes}`,
+        );
       }
       let lastAddress: TubeAddress | undefined;
       let lastGroup: unknown[] = [];

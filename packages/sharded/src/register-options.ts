@@ -46,7 +46,8 @@ export function resolveRegisterOptions(options: RegisterOptions | undefined): Re
   if (options === undefined) return { ifNotExists: false, deferMs: undefined, recurrentMs: undefined };
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
   for (const key of Object.keys(options)) {
-    if (!keys.has(key)) throw new InvalidOptionError(key, 'one of ifNotExists, defer, recurrent', (options as Record<string, unknown>)[key]);
+    if (!keys.has(key))
+      throw new InvalidOptionError(key, 'one of ifNotExists, defer, recurrent', (options as Record<string, unknown>)[key]);
   }
   const ifNotExists = options.ifNotExists ?? false;
   if (typeof ifNotExists !== 'boolean') throw new InvalidOptionError('ifNotExists', 'a boolean', ifNotExists);
@@ -61,7 +62,11 @@ export function resolveRegisterOptions(options: RegisterOptions | undefined): Re
   const recurrentMs = options.recurrent === undefined ? undefined : durationToMilliseconds('recurrent', options.recurrent);
   if (recurrentMs !== undefined && recurrentMs <= 0) throw new InvalidOptionError('recurrent', 'an interval > 0', options.recurrent);
   if (recurrentMs !== undefined && deferMs !== undefined) {
-    throw new InvalidOptionError('defer', 'absent when `recurrent` is given (a recurrent request first runs at registration)', options.defer);
+    throw new InvalidOptionError(
+      'defer',
+      'absent when `recurrent` is given (a recurrent request first runs at registration)',
+      options.defer,
+    );
   }
   return { ifNotExists, deferMs, recurrentMs };
 }

@@ -39,5 +39,7 @@ export function checkThread(thread: unknown): ThreadName {
   } else if (typeof thread === 'string' && thread !== '' && !forbidden.test(thread)) {
     return thread;
   }
-  throw new InvalidRouteError(`A route thread must be an integer or a non-empty string without '/', tab or newline, got ${JSON.stringify(thread) ?? String(thread)}`);
+  throw new InvalidRouteError(
+    `A route thread must be an integer or a non-empty string without '/', tab or newline, got ${JSON.stringify(thread) ?? String(thread)}`,
+  );
 }

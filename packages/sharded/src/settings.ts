@@ -107,12 +107,7 @@ export function resolveStorageSettings(overrides: Partial<StorageSettings> = {},
   return resolve(storageSpec, storageDefaults, overrides, env);
 }
 
-function resolve<S extends object>(
-  spec: Record<keyof S, readonly [string, Kind]>,
-  defaults: S,
-  overrides: Partial<S>,
-  env: Env,
-): S {
+function resolve<S extends object>(spec: Record<keyof S, readonly [string, Kind]>, defaults: S, overrides: Partial<S>, env: Env): S {
   if (overrides === null || typeof overrides !== 'object') throw new InvalidOptionError('settings', 'an object', overrides);
   const result: Record<string, unknown> = {};
   for (const key of Object.keys(defaults) as (keyof S & string)[]) {
@@ -132,16 +127,20 @@ function checkCode(name: string, kind: Kind, value: unknown): unknown {
       if (typeof value !== 'string') throw new InvalidOptionError(name, 'a string', value);
       return value;
     case 'seconds':
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidOptionError(name, 'a finite number of milliseconds >= 0', value);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        throw new InvalidOptionError(name, 'a finite number of milliseconds >= 0', value);
       return value;
     case 'positiveSeconds':
-      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidOptionError(name, 'a finite number of milliseconds > 0', value);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+        throw new InvalidOptionError(name, 'a finite number of milliseconds > 0', value);
       return value;
     case 'positiveInteger':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(name, 'a positive integer', value);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+        throw new InvalidOptionError(name, 'a positive integer', value);
       return value;
     case 'nonNegativeInteger':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new InvalidOptionError(name, 'an integer >= 0', value);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+        throw new InvalidOptionError(name, 'an integer >= 0', value);
       return value;
   }
 }

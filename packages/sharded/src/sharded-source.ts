@@ -80,8 +80,10 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   #runner: ShardedBulkHandler | undefined;
 
   constructor(queue: Queue, lock: Lock, options: ShardedSourceOptions = {}) {
-    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function') throw new InvalidOptionError('queue', 'a Queue', queue);
-    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function') throw new InvalidOptionError('lock', 'a Lock', lock);
+    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function')
+      throw new InvalidOptionError('queue', 'a Queue', queue);
+    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function')
+      throw new InvalidOptionError('lock', 'a Lock', lock);
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
     const { handlers, maxMessagesPerGet, waitTime, visibilityTimeout, logger, ...settings } = options;
     this.queue = queue;
@@ -160,7 +162,9 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
 
   async #deliver(thread: string, max: number): Promise<ShardedMessage<R>[] | undefined> {
     const storage = this.queue.storage;
-    const lease = await ThreadLease.acquire(this.lock, thread, () => this.#logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'));
+    const lease = await ThreadLease.acquire(this.lock, thread, () =>
+      this.#logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'),
+    );
     if (lease === undefined) return undefined;
     try {
       const peeked = await storage.peek(thread, max);
@@ -175,7 +179,10 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
           } catch (error) {
             if (messages.length > 0) break;
             this.#logger.warn({ err: error, tube: peeked.tube }, 'a stored message cannot be deserialized; it goes to the dead letters');
-            await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], { reason: 'malformed message', maxFailures: 1 });
+            await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], {
+              reason: 'malformed message',
+              maxFailures: 1,
+            });
             break;
           }
           messages.push({ handler, thread, tube: peeked.tube, request: request as R, lease: id, index: messages.length });
@@ -238,8 +245,16 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
         failed,
         counted ? { reason: describeError(lease.failure), maxFailures: this.settings.maxFailures } : undefined,
       );
-      if (result.stale) this.#logger.warn({ thread: lease.thread }, 'a delivery was settled by someone else first (its lock was lost); it was handled twice');
-      if (result.deadLettered > 0) this.#logger.warn({ thread: lease.thread, count: result.deadLettered, failures: result.failures }, 'messages failed maxFailures times and went to the dead letters');
+      if (result.stale)
+        this.#logger.warn(
+          { thread: lease.thread },
+          'a delivery was settled by someone else first (its lock was lost); it was handled twice',
+        );
+      if (result.deadLettered > 0)
+        this.#logger.warn(
+          { thread: lease.thread, count: result.deadLettered, failures: result.failures },
+          'messages failed maxFailures times and went to the dead letters',
+        );
     } finally {
       await this.#letGo(lease);
     }
@@ -260,9 +275,10 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     const lease = this.#leases.get(id);
     if (lease === undefined) return;
     this.#leases.delete(id);
-    this.#logger.warn({ thread: lease.thread, unsettled: lease.count - lease.settled }, 'a delivery was not settled within visibilityTimeout; its thread is given up and delivered again');
+    this.#logger.warn(
+      { thread: lease.thread, unsettled: lease.count - lease.settled },
+      'a delivery was not settled within visibilityTimeout; its thread is given up and delivered again',
+    );
     await this.#letGo(lease);
   }
 }
-
-

@@ -59,8 +59,10 @@ export class Worker extends TypedEmitter<WorkerEvents> {
 
   constructor(lock: Lock, queue: Queue, options: WorkerOptions = {}) {
     super((error, event) => this.#listenerFailed(error, event));
-    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function') throw new InvalidOptionError('lock', 'a Lock (MemoryLock, RedisLock, ...)', lock);
-    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function') throw new InvalidOptionError('queue', 'a Queue', queue);
+    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function')
+      throw new InvalidOptionError('lock', 'a Lock (MemoryLock, RedisLock, ...)', lock);
+    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function')
+      throw new InvalidOptionError('queue', 'a Queue', queue);
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
     const { logger, ...settings } = options;
     this.lock = lock;
@@ -150,7 +152,10 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         empty = 0;
         const requests = this.#decode(peeked);
         if (requests === undefined) {
-          await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], { reason: 'malformed message', maxFailures: 1 });
+          await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], {
+            reason: 'malformed message',
+            maxFailures: 1,
+          });
           continue;
         }
         const batch = { tube: peeked.tube, thread, offset: peeked.offset, count: requests.length };
@@ -159,7 +164,10 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         } catch (error) {
           const failed = Array.from({ length: requests.length }, (_, index) => index);
           const result = await storage.settle(batch, failed, { reason: describeError(error), maxFailures: settings.maxFailures });
-          this.#logger.warn({ err: error, thread, failures: result.failures, deadLettered: result.deadLettered }, 'handle() failed; the batch stays at the head of its thread');
+          this.#logger.warn(
+            { err: error, thread, failures: result.failures, deadLettered: result.deadLettered },
+            'handle() failed; the batch stays at the head of its thread',
+          );
           this.emit('failed', { thread, tube: peeked.tube, error, failures: result.failures, deadLettered: result.deadLettered });
           // Retry later, backing off, instead of spinning on a failing batch.
           if (result.deadLettered === 0) failurePause = Math.min(settings.acquireDelay, settings.emptyPause * 2 ** (result.failures - 1));
@@ -168,7 +176,10 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         const result = await storage.settle(batch);
         processed += requests.length;
         if (result.stale) {
-          this.#logger.warn({ thread, count: requests.length }, 'a batch was settled by another worker first (this one lost its lock); it was handled twice');
+          this.#logger.warn(
+            { thread, count: requests.length },
+            'a batch was settled by another worker first (this one lost its lock); it was handled twice',
+          );
           this.emit('staleSettle', { thread, tube: peeked.tube, count: requests.length });
         } else if (this.listens('handled')) {
           this.emit('handled', { thread, tube: peeked.tube, count: requests.length });

@@ -62,7 +62,12 @@ describe('registration', () => {
 
   it('registers 100k requests in one call (no argument-count limit)', async () => {
     const queue = new Queue(new MemoryStorage());
-    expect(await queue.registerMany(Plain, Array.from({ length: 100_000 }, (_, n) => n))).toBe(100_000);
+    expect(
+      await queue.registerMany(
+        Plain,
+        Array.from({ length: 100_000 }, (_, n) => n),
+      ),
+    ).toBe(100_000);
     expect(await queue.length(Plain)).toBe(100_000);
   });
 
@@ -74,9 +79,13 @@ describe('registration', () => {
     };
     expect(() => queue.handlers.add(Impostor)).toThrow(HandlerNameConflictError);
     expect(queue.handlers.get('Plain')).toBe(Plain);
-    expect(() => queue.handlers.add(class extends Handler<unknown> {
-      static override handlerName = 'bad/name';
-      handle(): void {}
-    })).toThrow(InvalidOptionError);
+    expect(() =>
+      queue.handlers.add(
+        class extends Handler<unknown> {
+          static override handlerName = 'bad/name';
+          handle(): void {}
+        },
+      ),
+    ).toThrow(InvalidOptionError);
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '@conveyor/core';
-import { MemoryLock, MemoryStorage, Queue, Worker, resolveLockSettings, resolveStorageSettings, resolveWorkerSettings, workerDefaults } from '@conveyor/sharded';
+import {
+  MemoryLock,
+  MemoryStorage,
+  Queue,
+  Worker,
+  resolveLockSettings,
+  resolveStorageSettings,
+  resolveWorkerSettings,
+  workerDefaults,
+} from '@conveyor/sharded';
 
 describe('settings', () => {
   it("have the original library's defaults (durations in milliseconds)", () => {

@@ -11,8 +11,15 @@ describe('ShardedSource under a Consumer with pool threads', () => {
     const queue = new Queue(new MemoryStorage(), { handlers: [Ordered] });
     const threads = 8;
     const count = 400;
-    await queue.registerMany(Ordered, Array.from({ length: count }, (_, n) => ({ n, thread: n % threads })));
-    const source = new ShardedSource<OrderedRequest>(queue, new MemoryLock(), { logger: silentLogger, maxMessagesPerGet: 16, waitTime: 20 });
+    await queue.registerMany(
+      Ordered,
+      Array.from({ length: count }, (_, n) => ({ n, thread: n % threads })),
+    );
+    const source = new ShardedSource<OrderedRequest>(queue, new MemoryLock(), {
+      logger: silentLogger,
+      maxMessagesPerGet: 16,
+      waitTime: 20,
+    });
     const consumer = new Consumer<ShardedMessage<OrderedRequest>>(source, {
       handlerModule: new URL('./fixtures/ordered-handler.ts', import.meta.url),
       bulkSize: 16,

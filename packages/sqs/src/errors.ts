@@ -2,12 +2,7 @@ import { ConveyorError } from '@conveyor/core';
 
 /** The SQS API calls the source makes; errors name the one that failed. */
 export type SqsOperation =
-  | 'GetQueueUrl'
-  | 'GetQueueAttributes'
-  | 'ReceiveMessage'
-  | 'DeleteMessageBatch'
-  | 'ChangeMessageVisibilityBatch'
-  | 'SendMessageBatch';
+  'GetQueueUrl' | 'GetQueueAttributes' | 'ReceiveMessage' | 'DeleteMessageBatch' | 'ChangeMessageVisibilityBatch' | 'SendMessageBatch';
 
 /**
  * What went wrong talking to SQS, as a code callers can switch on:
@@ -16,13 +11,7 @@ export type SqsOperation =
  * - `SQS_BATCH_ENTRY_FAILED`: the call succeeded but some of its entries did not.
  */
 export type SqsErrorCode =
-  | 'SQS_QUEUE_NOT_FOUND'
-  | 'SQS_ACCESS_DENIED'
-  | 'SQS_REQUEST'
-  | 'SQS_THROTTLED'
-  | 'SQS_SERVER'
-  | 'SQS_NETWORK'
-  | 'SQS_BATCH_ENTRY_FAILED';
+  'SQS_QUEUE_NOT_FOUND' | 'SQS_ACCESS_DENIED' | 'SQS_REQUEST' | 'SQS_THROTTLED' | 'SQS_SERVER' | 'SQS_NETWORK' | 'SQS_BATCH_ENTRY_FAILED';
 
 /** Details of an `SqsError`. */
 export interface SqsErrorDetails {
@@ -87,7 +76,11 @@ export class SqsBodyParseError extends ConveyorError {
   readonly messageId: string;
 
   constructor(messageId: string, cause: unknown) {
-    super('SQS_BODY_PARSE', `The body of SQS message ${messageId} is not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      'SQS_BODY_PARSE',
+      `The body of SQS message ${messageId} is not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.messageId = messageId;
   }
 }

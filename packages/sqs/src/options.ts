@@ -118,9 +118,22 @@ export interface ResolvedSqsSourceOptions {
 }
 
 const knownOptions = new Set([
-  'client', 'clientConfig', 'queueUrl', 'queueName', 'waitTimeSeconds', 'maxMessages', 'visibilityTimeoutSeconds',
-  'heartbeatInterval', 'maxExtensionSeconds', 'retryDelaySeconds', 'bodyFormat', 'messageAttributeNames', 'deadLetter',
-  'entryAttempts', 'maxErrorBackoff', 'logger',
+  'client',
+  'clientConfig',
+  'queueUrl',
+  'queueName',
+  'waitTimeSeconds',
+  'maxMessages',
+  'visibilityTimeoutSeconds',
+  'heartbeatInterval',
+  'maxExtensionSeconds',
+  'retryDelaySeconds',
+  'bodyFormat',
+  'messageAttributeNames',
+  'deadLetter',
+  'entryAttempts',
+  'maxErrorBackoff',
+  'logger',
 ]);
 const maxVisibility = 43_200;
 
@@ -128,11 +141,15 @@ const maxVisibility = 43_200;
 export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsSourceOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
   for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) throw new InvalidOptionError(key, 'one of the known options, not an unknown key', (options as Record<string, unknown>)[key]);
+    if (!knownOptions.has(key))
+      throw new InvalidOptionError(key, 'one of the known options, not an unknown key', (options as Record<string, unknown>)[key]);
   }
 
   const client = options.client;
-  if (client !== undefined && (client === null || typeof client !== 'object' || typeof (client as { send?: unknown }).send !== 'function')) {
+  if (
+    client !== undefined &&
+    (client === null || typeof client !== 'object' || typeof (client as { send?: unknown }).send !== 'function')
+  ) {
     throw new InvalidOptionError('client', 'an SQSClient from @aws-sdk/client-sqs', client);
   }
   const clientConfig = options.clientConfig;
@@ -154,36 +171,57 @@ export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsS
   const waitTimeSeconds = integerIn('waitTimeSeconds', options.waitTimeSeconds, 0, 20, sqsSourceDefaults.waitTimeSeconds);
   const maxMessages = integerIn('maxMessages', options.maxMessages, 1, 1000, sqsSourceDefaults.maxMessages);
   const visibilityTimeoutSeconds =
-    options.visibilityTimeoutSeconds === undefined ? undefined : integerIn('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 0, maxVisibility, 0);
+    options.visibilityTimeoutSeconds === undefined
+      ? undefined
+      : integerIn('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 0, maxVisibility, 0);
   let heartbeatInterval: number | undefined;
   if (options.heartbeatInterval !== undefined) {
     heartbeatInterval = options.heartbeatInterval;
     if (typeof heartbeatInterval !== 'number' || !Number.isFinite(heartbeatInterval) || heartbeatInterval < 0) {
-      throw new InvalidOptionError('heartbeatInterval', 'a finite number of milliseconds >= 0 (0 turns the heartbeat off)', heartbeatInterval);
+      throw new InvalidOptionError(
+        'heartbeatInterval',
+        'a finite number of milliseconds >= 0 (0 turns the heartbeat off)',
+        heartbeatInterval,
+      );
     }
     // Extensions further apart than half the timeout could let a message reappear between two of them.
     if (visibilityTimeoutSeconds !== undefined && heartbeatInterval > (visibilityTimeoutSeconds * 1000) / 2) {
-      throw new InvalidOptionError('heartbeatInterval', `at most half of \`visibilityTimeoutSeconds\` (${(visibilityTimeoutSeconds * 1000) / 2} ms)`, heartbeatInterval);
+      throw new InvalidOptionError(
+        'heartbeatInterval',
+        `at most half of \`visibilityTimeoutSeconds\` (${(visibilityTimeoutSeconds * 1000) / 2} ms)`,
+        heartbeatInterval,
+      );
     }
   }
-  const maxExtensionSeconds = integerIn('maxExtensionSeconds', options.maxExtensionSeconds, 1, maxVisibility, sqsSourceDefaults.maxExtensionSeconds);
+  const maxExtensionSeconds = integerIn(
+    'maxExtensionSeconds',
+    options.maxExtensionSeconds,
+    1,
+    maxVisibility,
+    sqsSourceDefaults.maxExtensionSeconds,
+  );
   const retryDelaySeconds = resolveRetryDelay(options.retryDelaySeconds);
 
   const bodyFormat = options.bodyFormat ?? sqsSourceDefaults.bodyFormat;
   if (bodyFormat !== 'text' && bodyFormat !== 'json') throw new InvalidOptionError('bodyFormat', "'text' or 'json'", bodyFormat);
   const messageAttributeNames = options.messageAttributeNames ?? sqsSourceDefaults.messageAttributeNames;
   if (!isNameList(messageAttributeNames)) {
-    throw new InvalidOptionError('messageAttributeNames', 'an array of attribute names (or [\'All\'])', messageAttributeNames);
+    throw new InvalidOptionError('messageAttributeNames', "an array of attribute names (or ['All'])", messageAttributeNames);
   }
 
   let deadLetter: ResolvedSqsSourceOptions['deadLetter'];
   if (options.deadLetter !== undefined) {
     const given = options.deadLetter as DeadLetterOptions | null;
-    if (given === null || typeof given !== 'object') throw new InvalidOptionError('deadLetter', 'an object like { queueName, maxReceiveCount }', given);
+    if (given === null || typeof given !== 'object')
+      throw new InvalidOptionError('deadLetter', 'an object like { queueName, maxReceiveCount }', given);
     const dlqUrl = optionalString('deadLetter.queueUrl', given.queueUrl);
     const dlqName = optionalString('deadLetter.queueName', given.queueName);
     if ((dlqUrl === undefined) === (dlqName === undefined)) {
-      throw new InvalidOptionError('deadLetter.queueUrl', 'a queue URL, or a `deadLetter.queueName` instead (exactly one of them)', given.queueUrl);
+      throw new InvalidOptionError(
+        'deadLetter.queueUrl',
+        'a queue URL, or a `deadLetter.queueName` instead (exactly one of them)',
+        given.queueUrl,
+      );
     }
     const maxReceiveCount = integerIn('deadLetter.maxReceiveCount', given.maxReceiveCount, 1, 1000, Number.NaN);
     deadLetter = Object.freeze({ queueUrl: dlqUrl, queueName: dlqName, maxReceiveCount });
@@ -230,7 +268,13 @@ function resolveRetryDelay(value: unknown): number | Required<RetryBackoff> {
   }
   const backoff = value as RetryBackoff;
   const baseSeconds = integerIn('retryDelaySeconds.baseSeconds', backoff.baseSeconds, 1, maxVisibility, Number.NaN);
-  const maxSeconds = integerIn('retryDelaySeconds.maxSeconds', backoff.maxSeconds, baseSeconds, maxVisibility, Math.max(baseSeconds, sqsSourceDefaults.retryBackoffMaxSeconds));
+  const maxSeconds = integerIn(
+    'retryDelaySeconds.maxSeconds',
+    backoff.maxSeconds,
+    baseSeconds,
+    maxVisibility,
+    Math.max(baseSeconds, sqsSourceDefaults.retryBackoffMaxSeconds),
+  );
   return Object.freeze({ baseSeconds, maxSeconds });
 }
 

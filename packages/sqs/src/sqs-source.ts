@@ -209,7 +209,10 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
    */
   async inspect(): Promise<SourceDepth> {
     const info = await this.#resolveQueue();
-    const count = async (url: string, names: ('ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible')[]): Promise<number[]> => {
+    const count = async (
+      url: string,
+      names: ('ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible')[],
+    ): Promise<number[]> => {
       try {
         const response = await this.#client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }));
         return names.map((name) => Number(response.Attributes?.[name] ?? 0));
@@ -289,7 +292,10 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
         // Received more often than allowed without being released: its consumers crashed on it.
         deadLetters.push({
           lease,
-          error: new ConveyorError('SQS_MAX_RECEIVES', `Message ${lease.messageId} was received ${lease.receiveCount} times (more than ${info.deadLetter.maxReceiveCount}) without being consumed`),
+          error: new ConveyorError(
+            'SQS_MAX_RECEIVES',
+            `Message ${lease.messageId} was received ${lease.receiveCount} times (more than ${info.deadLetter.maxReceiveCount}) without being consumed`,
+          ),
         });
         continue;
       }
@@ -357,7 +363,10 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
     let heartbeatInterval = visibility === 0 ? 0 : (options.heartbeatInterval ?? (visibility * 1000) / 3);
     if (heartbeatInterval > (visibility * 1000) / 2) {
       // The queue's own timeout is shorter than the interval was chosen for.
-      options.logger.warn({ heartbeatInterval, visibilityTimeoutSeconds: visibility }, 'heartbeatInterval is above half the visibility timeout; using a third of it');
+      options.logger.warn(
+        { heartbeatInterval, visibilityTimeoutSeconds: visibility },
+        'heartbeatInterval is above half the visibility timeout; using a third of it',
+      );
       heartbeatInterval = (visibility * 1000) / 3;
     }
     let deadLetter: QueueInfo['deadLetter'];
@@ -454,7 +463,9 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
         Id: id,
         MessageBody: item.lease.rawBody,
         MessageAttributes: withReason(toAwsAttributes(item.lease.messageAttributes), item.error),
-        ...(target.fifo ? { MessageGroupId: item.lease.groupId ?? 'conveyor-dead-letters', MessageDeduplicationId: item.lease.messageId } : {}),
+        ...(target.fifo
+          ? { MessageGroupId: item.lease.groupId ?? 'conveyor-dead-letters', MessageDeduplicationId: item.lease.messageId }
+          : {}),
       }),
       messageIdOf: (item) => item.lease.messageId,
       call: (entries) => this.#client.send(new SendMessageBatchCommand({ QueueUrl: target.url, Entries: entries })),
@@ -466,7 +477,12 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
     }
     const notSent = [...outcome.failed.map((entry) => entry.item), ...outcome.unsent.map((entry) => entry.item)];
     if (notSent.length > 0) {
-      const error = outcome.unsent[0]?.error ?? new SqsBatchEntryError('SendMessageBatch', outcome.failed.map((entry) => entry.failure));
+      const error =
+        outcome.unsent[0]?.error ??
+        new SqsBatchEntryError(
+          'SendMessageBatch',
+          outcome.failed.map((entry) => entry.failure),
+        );
       this.#report(error, 'DeadLetter');
     }
     const sent = [...alreadySent, ...outcome.succeeded.map((item) => item.lease)];
@@ -512,7 +528,11 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
     if (this.#heartbeat === undefined) {
       // Without a heartbeat the timer still sweeps leases whose settle call failed and whose visibility ran out.
       const period = info.heartbeatInterval > 0 ? info.heartbeatInterval : Math.max(1000, info.visibilityTimeoutSeconds * 1000);
-      this.#heartbeat = new Heartbeat(period, () => this.#beat(info), (error) => this.#report(toSqsError(error, 'ChangeMessageVisibilityBatch'), 'ChangeMessageVisibilityBatch'));
+      this.#heartbeat = new Heartbeat(
+        period,
+        () => this.#beat(info),
+        (error) => this.#report(toSqsError(error, 'ChangeMessageVisibilityBatch'), 'ChangeMessageVisibilityBatch'),
+      );
       if (this.#closed) this.#heartbeat.stop();
     }
     return this.#heartbeat;
@@ -554,11 +574,19 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
     for (const lease of outcome.succeeded) lease.extendedAt = now;
     if (outcome.succeeded.length > 0) this.emit('extended', outcome.succeeded.length);
     // Settled while the extension was in flight: a refusal for those is expected, not a fault.
-    const refused = outcome.failed.filter(({ item }) => this.#leases.get(item.receiptHandle) === item && (item.state === 'handling' || item.state === 'waiting'));
+    const refused = outcome.failed.filter(
+      ({ item }) => this.#leases.get(item.receiptHandle) === item && (item.state === 'handling' || item.state === 'waiting'),
+    );
     if (refused.length > 0) {
       // SQS refused: the message is visible again or was received elsewhere; extending further cannot help.
       for (const { item } of refused) item.extensionStopped = true;
-      this.#report(new SqsBatchEntryError('ChangeMessageVisibilityBatch', refused.map((entry) => entry.failure)), 'ChangeMessageVisibilityBatch');
+      this.#report(
+        new SqsBatchEntryError(
+          'ChangeMessageVisibilityBatch',
+          refused.map((entry) => entry.failure),
+        ),
+        'ChangeMessageVisibilityBatch',
+      );
     }
     // A failed call is tried again on the next beat.
     const unsent = outcome.unsent[0];

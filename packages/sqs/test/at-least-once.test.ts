@@ -19,7 +19,13 @@ afterAll(async () => {
 
 async function openQueue(): Promise<{ url: string; source: SqsSource }> {
   const url = await createQueue(server.client, uniqueName('alo'));
-  const source = new SqsSource({ client: server.client, queueUrl: url, waitTimeSeconds: 1, visibilityTimeoutSeconds: 10, logger: silentLogger });
+  const source = new SqsSource({
+    client: server.client,
+    queueUrl: url,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 10,
+    logger: silentLogger,
+  });
   cleanups.push(() => deleteQueue(server.client, url));
   return { url, source };
 }

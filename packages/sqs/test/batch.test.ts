@@ -8,7 +8,13 @@ import { SqsError } from '../src/index.js';
 // produce (it fails a whole DeleteMessageBatch call instead of one entry).
 describe('sendInBatches: the handling of batch responses', () => {
   const items = Array.from({ length: 23 }, (_, index) => `m${index}`);
-  const base = { operation: 'DeleteMessageBatch' as const, toEntry: (item: string, id: string) => ({ Id: id, item }), messageIdOf: (item: string) => item, attempts: 3, retryDelay: 1 };
+  const base = {
+    operation: 'DeleteMessageBatch' as const,
+    toEntry: (item: string, id: string) => ({ Id: id, item }),
+    messageIdOf: (item: string) => item,
+    attempts: 3,
+    retryDelay: 1,
+  };
 
   it('sends chunks of at most 10 entries, concurrently', async () => {
     const calls: string[][] = [];
@@ -36,13 +42,19 @@ describe('sendInBatches: the handling of batch responses', () => {
     const outcome = await sendInBatches(items, {
       ...base,
       call: async (entries): Promise<BatchResponse> => {
-        const response = { Successful: [] as { Id: string }[], Failed: [] as { Id: string; Code: string; SenderFault: boolean; Message: string }[] };
+        const response = {
+          Successful: [] as { Id: string }[],
+          Failed: [] as { Id: string; Code: string; SenderFault: boolean; Message: string }[],
+        };
         for (const entry of entries) {
           const attempt = (attemptsOf.get(entry.item) ?? 0) + 1;
           attemptsOf.set(entry.item, attempt);
-          if (entry.item === 'm3' && attempt === 1) response.Failed.push({ Id: entry.Id, Code: 'InternalError', SenderFault: false, Message: 'try again' });
-          else if (entry.item === 'm12') response.Failed.push({ Id: entry.Id, Code: 'InternalError', SenderFault: false, Message: 'still down' });
-          else if (entry.item === 'm20') response.Failed.push({ Id: entry.Id, Code: 'ReceiptHandleIsInvalid', SenderFault: true, Message: 'bad handle' });
+          if (entry.item === 'm3' && attempt === 1)
+            response.Failed.push({ Id: entry.Id, Code: 'InternalError', SenderFault: false, Message: 'try again' });
+          else if (entry.item === 'm12')
+            response.Failed.push({ Id: entry.Id, Code: 'InternalError', SenderFault: false, Message: 'still down' });
+          else if (entry.item === 'm20')
+            response.Failed.push({ Id: entry.Id, Code: 'ReceiptHandleIsInvalid', SenderFault: true, Message: 'bad handle' });
           else response.Successful.push({ Id: entry.Id });
         }
         return response;
@@ -80,7 +92,8 @@ describe('sendInBatches: the handling of batch responses', () => {
     const outcome = await sendInBatches(items, {
       ...base,
       call: async (entries) => {
-        if (entries.some((entry) => entry.item === 'm15')) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+        if (entries.some((entry) => entry.item === 'm15'))
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
         return { Successful: entries.map((entry) => ({ Id: entry.Id })) };
       },
     });
@@ -94,7 +107,8 @@ describe('sendInBatches: the handling of batch responses', () => {
 });
 
 describe('toSqsError', () => {
-  const aws = (name: string, status: number, fault: 'client' | 'server') => Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+  const aws = (name: string, status: number, fault: 'client' | 'server') =>
+    Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status } });
 
   it('maps AWS errors and network errors to codes', () => {
     expect(toSqsError(aws('QueueDoesNotExist', 400, 'client'), 'ReceiveMessage').code).toBe('SQS_QUEUE_NOT_FOUND');

@@ -18,7 +18,9 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function queues(mainAttributes: (dlqArn: string) => Record<string, string> = () => ({})): Promise<{ url: string; dlqUrl: string; dlqName: string }> {
+async function queues(
+  mainAttributes: (dlqArn: string) => Record<string, string> = () => ({}),
+): Promise<{ url: string; dlqUrl: string; dlqName: string }> {
   const dlqName = uniqueName('dlq');
   const dlqUrl = await createQueue(server.client, dlqName);
   const { Attributes } = await server.client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
@@ -31,7 +33,10 @@ async function queues(mainAttributes: (dlqArn: string) => Record<string, string>
 }
 
 /** Runs a consumer whose handler always fails `poison` until `done()` holds. */
-async function consumeWithPoison(options: SqsSourceOptions, done: (consumed: ReadonlySet<string>) => boolean | Promise<boolean>): Promise<{ consumed: Set<string>; source: SqsSource<never> }> {
+async function consumeWithPoison(
+  options: SqsSourceOptions,
+  done: (consumed: ReadonlySet<string>) => boolean | Promise<boolean>,
+): Promise<{ consumed: Set<string>; source: SqsSource<never> }> {
   const source = new SqsSource<never>({ client: server.client, waitTimeSeconds: 1, logger: silentLogger, ...options });
   const consumed = new Set<string>();
   const consumer = new Consumer<SqsMessage<never>>(source, {
@@ -80,15 +85,25 @@ describe('dead letters', () => {
     for (let receive = 0; receive < 2; receive++) {
       await until(async () => (await receiveRaw(server.client, url, 0, 0)).length === 1, 5_000, 'a raw receive');
     }
-    const source = new SqsSource({ client: server.client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger, deadLetter: { queueUrl: dlqUrl, maxReceiveCount: 2 } });
+    const source = new SqsSource({
+      client: server.client,
+      queueUrl: url,
+      waitTimeSeconds: 1,
+      logger: silentLogger,
+      deadLetter: { queueUrl: dlqUrl, maxReceiveCount: 2 },
+    });
     const moved: UndeliveredMessage[] = [];
     source.on('deadLettered', (message) => moved.push(message));
     const delivered: SqsMessage[] = [];
     const never = new AbortController().signal;
-    await until(async () => {
-      delivered.push(...(await source.get(never)));
-      return moved.length > 0;
-    }, 10_000, 'the move');
+    await until(
+      async () => {
+        delivered.push(...(await source.get(never)));
+        return moved.length > 0;
+      },
+      10_000,
+      'the move',
+    );
     await source.close(); // waits for the move to finish
     expect(delivered).toEqual([]);
     expect(moved[0]).toMatchObject({ body: 'crasher', receiveCount: 3 });
@@ -99,7 +114,14 @@ describe('dead letters', () => {
   it('a body that is not JSON goes to the dead-letter queue once its receives run out', async () => {
     const { url, dlqUrl } = await queues();
     await sendBodies(server.client, url, ['{"ok":true}', '{broken']);
-    const source = new SqsSource<{ ok: boolean }>({ client: server.client, queueUrl: url, waitTimeSeconds: 1, bodyFormat: 'json', logger: silentLogger, deadLetter: { queueUrl: dlqUrl, maxReceiveCount: 1 } });
+    const source = new SqsSource<{ ok: boolean }>({
+      client: server.client,
+      queueUrl: url,
+      waitTimeSeconds: 1,
+      bodyFormat: 'json',
+      logger: silentLogger,
+      deadLetter: { queueUrl: dlqUrl, maxReceiveCount: 1 },
+    });
     const never = new AbortController().signal;
     const delivered = await source.get(never);
     await source.cleanup(delivered);

@@ -16,7 +16,7 @@ it('FIFO: each group is consumed in send order although some of its messages fai
   const url = await createQueue(server.client, uniqueName('fifo', true), { VisibilityTimeout: '10' });
   const groups = ['A', 'B', 'C'];
   const bodies = groups.flatMap((group) => Array.from({ length: 5 }, (_, index) => `${group}${index}`));
-  await sendBodies(server.client, url, bodies, (body) => ({ MessageGroupId: body[0] as string, MessageDeduplicationId: body }));
+  await sendBodies(server.client, url, bodies, (body) => ({ MessageGroupId: body[0], MessageDeduplicationId: body }));
   const source = new SqsSource({ client: server.client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger });
   const consumedOrder = new Map<string, string[]>();
   const attempts = new Map<string, number>();

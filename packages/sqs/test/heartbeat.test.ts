@@ -17,10 +17,20 @@ afterAll(async () => {
  * polling the queue; returns how often the message was delivered again meanwhile
  * (to the second consumer, or to the first one's own poller).
  */
-async function slowHandlerRace(heartbeatInterval: number, holdMs: number): Promise<{ duplicates: number; extensions: number; url: string }> {
+async function slowHandlerRace(
+  heartbeatInterval: number,
+  holdMs: number,
+): Promise<{ duplicates: number; extensions: number; url: string }> {
   const url = await createQueue(server.client, uniqueName('heartbeat'));
   await sendBodies(server.client, url, ['slow']);
-  const source = new SqsSource({ client: server.client, queueUrl: url, waitTimeSeconds: 1, visibilityTimeoutSeconds: 2, heartbeatInterval, logger: silentLogger });
+  const source = new SqsSource({
+    client: server.client,
+    queueUrl: url,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 2,
+    heartbeatInterval,
+    logger: silentLogger,
+  });
   let extensions = 0;
   source.on('extended', (count) => (extensions += count));
   let handling = false;

@@ -75,7 +75,9 @@ export async function sendBodies(
   extra: (body: string, index: number) => Partial<SendMessageBatchRequestEntry> = () => ({}),
 ): Promise<void> {
   for (let start = 0; start < bodies.length; start += 10) {
-    const entries = bodies.slice(start, start + 10).map((body, offset) => ({ Id: String(offset), MessageBody: body, ...extra(body, start + offset) }));
+    const entries = bodies
+      .slice(start, start + 10)
+      .map((body, offset) => ({ Id: String(offset), MessageBody: body, ...extra(body, start + offset) }));
     const result = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
     if ((result.Failed ?? []).length > 0) throw new Error(`send failed: ${JSON.stringify(result.Failed)}`);
   }
@@ -84,9 +86,15 @@ export async function sendBodies(
 /** Messages visible plus in flight, as SQS counts them. */
 export async function queueDepth(client: SQSClient, url: string): Promise<{ visible: number; inFlight: number }> {
   const { Attributes } = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
-  return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  return {
+    visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 /** One plain receive, bypassing the source (a "second consumer"). */

@@ -20,7 +20,14 @@ function rejects(options: unknown, option: string, quoted: string): void {
 describe('SqsSource options', () => {
   it('applies the defaults', () => {
     const source = new SqsSource(base);
-    expect(source.options).toMatchObject({ waitTimeSeconds: 20, maxMessages: 10, retryDelaySeconds: 0, bodyFormat: 'text', fifo: false, entryAttempts: 3 });
+    expect(source.options).toMatchObject({
+      waitTimeSeconds: 20,
+      maxMessages: 10,
+      retryDelaySeconds: 0,
+      bodyFormat: 'text',
+      fifo: false,
+      entryAttempts: 3,
+    });
     expect(Object.isFrozen(source.options)).toBe(true);
     expect(source.queueUrl).toBe(base.queueUrl);
   });

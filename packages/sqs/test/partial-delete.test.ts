@@ -20,7 +20,10 @@ afterAll(async () => {
  * entries `refuse` picks: those are kept out of the request and answered as failed,
  * the way AWS answers a partial failure (fauxqs never does).
  */
-function clientRefusing(refuse: (receiptHandle: string) => { code: string; senderFault: boolean } | undefined): { client: SQSClient; sent: string[] } {
+function clientRefusing(refuse: (receiptHandle: string) => { code: string; senderFault: boolean } | undefined): {
+  client: SQSClient;
+  sent: string[];
+} {
   const client = new SQSClient(server.clientConfig);
   const sent: string[] = [];
   client.middlewareStack.add(
@@ -49,7 +52,11 @@ function clientRefusing(refuse: (receiptHandle: string) => { code: string; sende
 
 it('a delete entry refused inside a successful call is retried, then reported; the message comes back', async () => {
   const url = await createQueue(server.client, uniqueName('partial'));
-  await sendBodies(server.client, url, Array.from({ length: 12 }, (_, index) => `m${index}`));
+  await sendBodies(
+    server.client,
+    url,
+    Array.from({ length: 12 }, (_, index) => `m${index}`),
+  );
   const handles = new Map<string, string>(); // receipt handle → body
   const attempts = new Map<string, number>();
   const { client, sent } = clientRefusing((receiptHandle) => {
@@ -60,18 +67,35 @@ it('a delete entry refused inside a successful call is retried, then reported; t
     if (body === 'm7') return { code: 'ReceiptHandleIsInvalid', senderFault: true }; // permanent: reported
     return undefined;
   });
-  const source = new SqsSource({ client, queueUrl: url, waitTimeSeconds: 1, visibilityTimeoutSeconds: 1, heartbeatInterval: 0, maxMessages: 20, logger: silentLogger });
+  const source = new SqsSource({
+    client,
+    queueUrl: url,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 1,
+    heartbeatInterval: 0,
+    maxMessages: 20,
+    logger: silentLogger,
+  });
   const never = new AbortController().signal;
   const received: SqsMessage[] = [];
-  await until(async () => {
-    received.push(...(await source.get(never)));
-    return received.length === 12;
-  }, 10_000, 'all 12 messages');
+  await until(
+    async () => {
+      received.push(...(await source.get(never)));
+      return received.length === 12;
+    },
+    10_000,
+    'all 12 messages',
+  );
   for (const message of received) handles.set(message.receiptHandle, message.body);
 
-  const error = await source.cleanup(received).then(() => undefined, (caught: unknown) => caught);
+  const error = await source.cleanup(received).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(SqsBatchEntryError);
-  expect((error as SqsBatchEntryError).entries).toEqual([expect.objectContaining({ awsCode: 'ReceiptHandleIsInvalid', senderFault: true })]);
+  expect((error as SqsBatchEntryError).entries).toEqual([
+    expect.objectContaining({ awsCode: 'ReceiptHandleIsInvalid', senderFault: true }),
+  ]);
   expect(attempts.get('m2')).toBe(2);
   expect(attempts.get('m7')).toBe(1);
   expect(sent).toHaveLength(11); // every other message deleted once, none sent twice
@@ -82,10 +106,14 @@ it('a delete entry refused inside a successful call is retried, then reported; t
 
   // The refused message was not deleted: it comes back after its visibility timeout.
   const again: SqsMessage[] = [];
-  await until(async () => {
-    again.push(...(await source.get(never)));
-    return again.length > 0;
-  }, 10_000, 'm7 to come back');
+  await until(
+    async () => {
+      again.push(...(await source.get(never)));
+      return again.length > 0;
+    },
+    10_000,
+    'm7 to come back',
+  );
   expect(again.map((message) => message.body)).toEqual(['m7']);
   expect(again[0]?.receiveCount).toBe(2);
   await source.close();
@@ -103,7 +131,14 @@ it('under a Consumer, a refused delete is reported as cleanupError and the messa
     refusals++;
     return { code: 'ReceiptHandleIsInvalid', senderFault: true };
   });
-  const source = new SqsSource({ client, queueUrl: url, waitTimeSeconds: 1, visibilityTimeoutSeconds: 1, heartbeatInterval: 0, logger: silentLogger });
+  const source = new SqsSource({
+    client,
+    queueUrl: url,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 1,
+    heartbeatInterval: 0,
+    logger: silentLogger,
+  });
   const consumer = new Consumer(source, {
     logger: silentLogger,
     maxPollers: 1,
@@ -118,10 +153,14 @@ it('under a Consumer, a refused delete is reported as cleanupError and the messa
   consumer.on('consumed', (messages) => messages.forEach((message) => deliveries.set(message.body, message.receiveCount)));
   await consumer.start();
   await until(() => deliveries.get('b') === 2, 15_000, 'b consumed on its second delivery');
-  await until(async () => {
-    const depth = await queueDepth(server.client, url);
-    return depth.visible === 0 && depth.inFlight === 0;
-  }, 10_000, 'the queue to be empty');
+  await until(
+    async () => {
+      const depth = await queueDepth(server.client, url);
+      return depth.visible === 0 && depth.inFlight === 0;
+    },
+    10_000,
+    'the queue to be empty',
+  );
   await consumer.shutdown();
   expect(cleanupErrors[0]).toBeInstanceOf(SqsBatchEntryError);
   expect([...deliveries.keys()].sort()).toEqual(['a', 'b', 'c']);

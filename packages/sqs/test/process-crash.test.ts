@@ -44,12 +44,16 @@ it('a consumer process SIGKILLed mid-bulk loses nothing: its messages come back 
   const source = new SqsSource({ client: server.client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger });
   const received = new Map<string, SqsMessage>();
   const never = new AbortController().signal;
-  await until(async () => {
-    const bulk = await source.get(never);
-    for (const message of bulk) received.set(message.body, message);
-    await source.cleanup(bulk);
-    return received.size === bodies.length;
-  }, 20_000, 'every message to be received again');
+  await until(
+    async () => {
+      const bulk = await source.get(never);
+      for (const message of bulk) received.set(message.body, message);
+      await source.cleanup(bulk);
+      return received.size === bodies.length;
+    },
+    20_000,
+    'every message to be received again',
+  );
   expect([...received.keys()].sort()).toEqual(bodies);
   expect([...received.values()].filter((message) => message.receiveCount === 2)).toHaveLength(inFlightAtKill);
   expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 });

@@ -33,7 +33,11 @@ const never = new AbortController().signal;
 describe('SqsSource.get()', () => {
   it('fills a bulk larger than 10 with several receives at once, and respects the hint', async () => {
     const { source, url } = await open({ maxMessages: 30 });
-    await sendBodies(server.client, url, Array.from({ length: 35 }, (_, index) => `m${index}`));
+    await sendBodies(
+      server.client,
+      url,
+      Array.from({ length: 35 }, (_, index) => `m${index}`),
+    );
     const bulk = await source.get(never, { maxMessages: 100 });
     expect(bulk).toHaveLength(30);
     expect(new Set(bulk.map((message) => message.messageId)).size).toBe(30);
@@ -77,18 +81,26 @@ describe('SqsSource.get()', () => {
     source.on('invalidBody', (message, error) => invalid.push({ receiveCount: message.receiveCount, error }));
     await sendBodies(server.client, url, ['{"n":1}', 'not json {']);
     const received: SqsMessage<{ n: number }>[] = [];
-    await until(async () => {
-      received.push(...(await source.get(never)));
-      return received.length >= 1 && invalid.length >= 1;
-    }, 10_000, 'the good message and the bad one');
+    await until(
+      async () => {
+        received.push(...(await source.get(never)));
+        return received.length >= 1 && invalid.length >= 1;
+      },
+      10_000,
+      'the good message and the bad one',
+    );
     expect(received.map((message) => message.body)).toEqual([{ n: 1 }]);
     expect(invalid[0]?.error).toBeInstanceOf(SqsBodyParseError);
     expect((invalid[0]?.error as SqsBodyParseError).code).toBe('SQS_BODY_PARSE');
     // Released like any failed message: it comes back (and would reach a dead-letter queue).
-    await until(async () => {
-      received.push(...(await source.get(never)));
-      return invalid.length >= 2;
-    }, 10_000, 'the bad message to come back');
+    await until(
+      async () => {
+        received.push(...(await source.get(never)));
+        return invalid.length >= 2;
+      },
+      10_000,
+      'the bad message to come back',
+    );
     expect(invalid[1]?.receiveCount).toBe(2);
     expect(received).toHaveLength(1);
     await source.cleanup(received);
@@ -138,7 +150,9 @@ describe('SqsSource.release()', () => {
     await sendBodies(server.client, url, ['backoff']);
     const [first] = await source.get(never);
     // Make it come back at once, as if a consumer had crashed, to get a second receive.
-    await server.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first?.receiptHandle, VisibilityTimeout: 0 }));
+    await server.client.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first?.receiptHandle, VisibilityTimeout: 0 }),
+    );
     let second: SqsMessage[] = [];
     await until(async () => (second = await source.get(never)).length > 0, 10_000, 'the second receive');
     expect(second[0]?.receiveCount).toBe(2);

@@ -26,7 +26,14 @@ it('the server going down and coming back while consuming: the consumer recovers
   await sendBodies(server.client, url, first);
 
   // Its own client (not the test's), with the SDK's default retries.
-  const source = new SqsSource({ clientConfig: server.clientConfig, queueUrl: url, waitTimeSeconds: 1, visibilityTimeoutSeconds: 2, maxErrorBackoff: 400, logger: silentLogger });
+  const source = new SqsSource({
+    clientConfig: server.clientConfig,
+    queueUrl: url,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 2,
+    maxErrorBackoff: 400,
+    logger: silentLogger,
+  });
   const errors: SqsError[] = [];
   source.on('error', (error) => errors.push(error as SqsError));
   const consumed = new Set<string>();
@@ -58,10 +65,14 @@ it('the server going down and coming back while consuming: the consumer recovers
   const all = [...first, ...second];
   await until(() => all.every((body) => consumed.has(body)), 30_000, 'every message consumed after the restart');
   // Deletes that failed during the outage come back after the visibility timeout and are consumed again.
-  await until(async () => {
-    const depth = await queueDepth(server.client, url);
-    return depth.visible === 0 && depth.inFlight === 0;
-  }, 20_000, 'the queue to be empty');
+  await until(
+    async () => {
+      const depth = await queueDepth(server.client, url);
+      return depth.visible === 0 && depth.inFlight === 0;
+    },
+    20_000,
+    'the queue to be empty',
+  );
   await consumer.shutdown();
   expect(cleanupErrors).toBeGreaterThan(0); // the outage hit deletes in flight
   expect(pollerDeaths).toBe(0); // network errors never killed a poller

@@ -56,7 +56,8 @@ export async function runCommand(modulePath: string, args: readonly string[], op
     try {
       server = await serveMetrics(prometheus.registry, { port: options.metricsPort, host: options.metricsHost });
     } catch (error) {
-      if (error instanceof MetricsServerError) throw new CliError('CLI_UNREACHABLE', `${error.message} (choose another --metrics-port)`, { cause: error });
+      if (error instanceof MetricsServerError)
+        throw new CliError('CLI_UNREACHABLE', `${error.message} (choose another --metrics-port)`, { cause: error });
       throw error;
     }
   }
@@ -103,13 +104,18 @@ export async function runCommand(modulePath: string, args: readonly string[], op
     signals++;
     if (signals === 1) {
       phase = 'draining';
-      notice('info', `${signal}: draining ${count(consumer.stats.inFlight)} messages in flight (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGINT'} again to abort)`);
+      notice(
+        'info',
+        `${signal}: draining ${count(consumer.stats.inFlight)} messages in flight (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGINT'} again to abort)`,
+      );
       draining.abort();
       void consumer.shutdown();
       return;
     }
     shown.view?.stop(snapshot());
-    process.stderr.write(`conveyor: aborted by ${signal}; ${count(consumer.stats.inFlight)} messages in flight were not cleaned up and will be delivered again by the source\n`);
+    process.stderr.write(
+      `conveyor: aborted by ${signal}; ${count(consumer.stats.inFlight)} messages in flight were not cleaned up and will be delivered again by the source\n`,
+    );
     process.exit(exitCodes.aborted);
   };
   // SIGHUP: the terminal went away; drain as for SIGTERM rather than die with messages in flight.
@@ -125,13 +131,16 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   const readLag = (inspector: QueueInspector): void => {
     if (lagReading) return;
     lagReading = true;
-    inspector.read().then(
-      (stats) => {
-        lag = stats;
-        lagError = undefined;
-      },
-      (error: unknown) => void (lagError = `unavailable: ${oneLine(error)}`),
-    ).finally(() => (lagReading = false));
+    inspector
+      .read()
+      .then(
+        (stats) => {
+          lag = stats;
+          lagError = undefined;
+        },
+        (error: unknown) => void (lagError = `unavailable: ${oneLine(error)}`),
+      )
+      .finally(() => (lagReading = false));
   };
 
   const maxPollers = consumer.options.maxPollers;
@@ -184,11 +193,17 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   }
   // Without --lag, the consumer's own source tells its depth when it can (source.inspect()).
   const depthInspector = lagInspector ?? (await sourceInspector(consumer));
-  const view: RunView = stdout.isTTY === true && !options.log && !options.json ? new LiveView(stdout, depthInspector !== undefined) : new LogView(stdout, options.json);
+  const view: RunView =
+    stdout.isTTY === true && !options.log && !options.json
+      ? new LiveView(stdout, depthInspector !== undefined)
+      : new LogView(stdout, options.json);
   shown.view = view;
   if (server !== undefined) notice('info', `metrics on ${server.url}`);
   if (server !== undefined && !countsMessages) {
-    notice('warn', `${modulePath} exports a Consumer built with metrics of its own (or already started), so /metrics shows gauges only: export a factory and pass its context.metrics to the Consumer for message counts`);
+    notice(
+      'warn',
+      `${modulePath} exports a Consumer built with metrics of its own (or already started), so /metrics shows gauges only: export a factory and pass its context.metrics to the Consumer for message counts`,
+    );
   }
   if (depthInspector !== undefined) readLag(depthInspector);
   const tick = (): void => {
@@ -203,7 +218,9 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   const last = snapshot();
   view.stop(last);
   if (view instanceof LiveView) {
-    stdout.write(`stopped after ${(last.uptimeMs / 1000).toFixed(1)} s: received ${count(last.stats.received)}, consumed ${count(last.stats.consumed)}, failed ${count(last.stats.failed)}\n`);
+    stdout.write(
+      `stopped after ${(last.uptimeMs / 1000).toFixed(1)} s: received ${count(last.stats.received)}, consumed ${count(last.stats.consumed)}, failed ${count(last.stats.failed)}\n`,
+    );
   }
   await cleanUp();
   return exitCodes.ok;
@@ -212,7 +229,7 @@ export async function runCommand(modulePath: string, args: readonly string[], op
 /** A lag inspector reading the consumer's own source, when its source can tell its depth. */
 async function sourceInspector(consumer: Consumer<unknown>): Promise<QueueInspector | undefined> {
   const toStats = (depth: SourceDepth): QueueStats => ({
-    source: 'the consumer\'s source',
+    source: "the consumer's source",
     kind: 'source',
     waiting: depth.waiting,
     inFlight: depth.inFlight,

@@ -20,10 +20,19 @@ const handlers: TextLine = (s) => {
   const threads = s.poolThreads;
   const pool = s.executor === 'inline' ? 'inline' : `${threads} pool threads`;
   if (s.bulks === undefined) return `${label('handlers')}${pool}   (build the Consumer with the run context's metrics to see bulks)`;
-  const byThread = s.bulksByThread !== undefined && s.bulksByThread.size > 0
-    ? `   per thread ${[...s.bulksByThread].sort(([a], [b]) => a - b).map(([thread, bulks]) => `#${thread} ${count(bulks)}`).join(', ')}`
-    : threads > 0 ? `, ${rate(s.rates.bulks / threads)} a thread` : '';
-  return `${label('handlers')}${pool}   bulks ${count(s.bulks)} (${rate(s.rates.bulks)})${byThread}` + (s.handlerMs === undefined ? '' : `   ${duration(s.handlerMs)} a parcel`);
+  const byThread =
+    s.bulksByThread !== undefined && s.bulksByThread.size > 0
+      ? `   per thread ${[...s.bulksByThread]
+          .sort(([a], [b]) => a - b)
+          .map(([thread, bulks]) => `#${thread} ${count(bulks)}`)
+          .join(', ')}`
+      : threads > 0
+        ? `, ${rate(s.rates.bulks / threads)} a thread`
+        : '';
+  return (
+    `${label('handlers')}${pool}   bulks ${count(s.bulks)} (${rate(s.rates.bulks)})${byThread}` +
+    (s.handlerMs === undefined ? '' : `   ${duration(s.handlerMs)} a parcel`)
+  );
 };
 const pollers: TextLine = (s) =>
   `${label('pollers')}${s.stats.pollersAlive}/${s.maxPollers} alive   restarts ${count(s.stats.pollerRestarts)}   pool thread deaths ${count(s.threadDeaths)}`;
@@ -61,14 +70,22 @@ export class LiveView implements RunView {
       gracefulExit: false,
     });
     const text = (render: TextLine): void => {
-      this.#lines.push({ render, bar: this.#multiBar.create(1, 0, { text: '' }, { format: (_options, _params, payload: { text?: string }) => payload.text ?? '' }) });
+      this.#lines.push({
+        render,
+        bar: this.#multiBar.create(1, 0, { text: '' }, { format: (_options, _params, payload: { text?: string }) => payload.text ?? '' }),
+      });
     };
     text(header);
     text(messages);
     text(failures);
     this.#lines.push({
       render: undefined,
-      bar: this.#multiBar.create(1, 0, { pending: '0' }, { format: `${label('in flight')}[{bar}] {value}/{total}   pending bulks {pending}` }),
+      bar: this.#multiBar.create(
+        1,
+        0,
+        { pending: '0' },
+        { format: `${label('in flight')}[{bar}] {value}/{total}   pending bulks {pending}` },
+      ),
     });
     text(handlers);
     text(pollers);

@@ -20,7 +20,11 @@ export interface LoadedConsumer {
  */
 export async function loadConsumer(modulePath: string, exportName: string | undefined, context: RunContext): Promise<LoadedConsumer> {
   const path = resolve(modulePath);
-  if (!existsSync(path)) throw new CliError('CLI_MODULE_NOT_FOUND', `No consumer module at ${path}; check the path (relative paths start from ${process.cwd()})`);
+  if (!existsSync(path))
+    throw new CliError(
+      'CLI_MODULE_NOT_FOUND',
+      `No consumer module at ${path}; check the path (relative paths start from ${process.cwd()})`,
+    );
   let exports: Record<string, unknown>;
   try {
     exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -40,7 +44,10 @@ export async function loadConsumer(modulePath: string, exportName: string | unde
   }
   if (isConsumer(found)) return { consumer: found, fromFactory: false };
   if (typeof found !== 'function') {
-    throw new CliError('CLI_NOT_A_CONSUMER', `The \`${name}\` export of ${modulePath} is a ${describe(found)}, not a Consumer or a function returning one`);
+    throw new CliError(
+      'CLI_NOT_A_CONSUMER',
+      `The \`${name}\` export of ${modulePath} is a ${describe(found)}, not a Consumer or a function returning one`,
+    );
   }
   let built: unknown;
   try {
@@ -58,7 +65,12 @@ export async function loadConsumer(modulePath: string, exportName: string | unde
 function isConsumer(value: unknown): value is Consumer<unknown> {
   if (value === null || typeof value !== 'object') return false;
   const candidate = value as Record<string, unknown>;
-  return typeof candidate.start === 'function' && typeof candidate.shutdown === 'function' && typeof candidate.on === 'function' && typeof candidate.stats === 'object';
+  return (
+    typeof candidate.start === 'function' &&
+    typeof candidate.shutdown === 'function' &&
+    typeof candidate.on === 'function' &&
+    typeof candidate.stats === 'object'
+  );
 }
 
 function describe(value: unknown): string {

@@ -65,7 +65,10 @@ function fields(snapshot: RunSnapshot): Record<string, unknown> {
     bulksByThread:
       snapshot.bulksByThread === undefined || snapshot.bulksByThread.size === 0
         ? undefined
-        : [...snapshot.bulksByThread].sort(([a], [b]) => a - b).map(([thread, bulks]) => `${thread}:${bulks}`).join(','),
+        : [...snapshot.bulksByThread]
+            .sort(([a], [b]) => a - b)
+            .map(([thread, bulks]) => `${thread}:${bulks}`)
+            .join(','),
     handlerMs: snapshot.handlerMs === undefined ? undefined : round(snapshot.handlerMs),
     threadDeaths: snapshot.threadDeaths,
     cleanupErrors: snapshot.cleanupErrors,

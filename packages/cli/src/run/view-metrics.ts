@@ -44,7 +44,8 @@ export class ViewMetrics implements ConsumerMetrics {
     this.#bulks += sample.bulks;
     this.#parcels++;
     this.#handlerMs += sample.handlerMs;
-    if (sample.threadId !== undefined) this.#bulksByThread.set(sample.threadId, (this.#bulksByThread.get(sample.threadId) ?? 0) + sample.bulks);
+    if (sample.threadId !== undefined)
+      this.#bulksByThread.set(sample.threadId, (this.#bulksByThread.get(sample.threadId) ?? 0) + sample.bulks);
     this.#next?.settled(sample);
   }
 

@@ -12,7 +12,13 @@ export function openFileSender(location: FileLocation): Promise<Sender> {
   } catch {
     // Reported below.
   }
-  if (!isDirectory) return Promise.reject(new CliError('CLI_QUEUE_NOT_FOUND', `No file queue folder at ${location.directory}; create it (mkdir -p ${location.directory}) or fix the path`));
+  if (!isDirectory)
+    return Promise.reject(
+      new CliError(
+        'CLI_QUEUE_NOT_FOUND',
+        `No file queue folder at ${location.directory}; create it (mkdir -p ${location.directory}) or fix the path`,
+      ),
+    );
   const writer = new FileQueueWriter<unknown>({ directory: location.directory });
   return Promise.resolve({
     batchSize: 1000,

@@ -9,7 +9,11 @@ import type { JsonLine } from './json-line.js';
  * A line that is not JSON ends the input with a `CliError` (exit 5) after the
  * batch of good lines before it has been yielded, so exactly the lines above it are sent.
  */
-export async function* readJsonLines(input: Readable, batchSize: number, onBytes: (bytes: number) => void = () => {}): AsyncGenerator<JsonLine[]> {
+export async function* readJsonLines(
+  input: Readable,
+  batchSize: number,
+  onBytes: (bytes: number) => void = () => {},
+): AsyncGenerator<JsonLine[]> {
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let batch: JsonLine[] = [];
   let lineNumber = 0;
@@ -25,7 +29,11 @@ export async function* readJsonLines(input: Readable, batchSize: number, onBytes
         value = JSON.parse(text);
       } catch (error) {
         if (batch.length > 0) yield batch;
-        throw new CliError('CLI_BAD_INPUT', `stdin line ${lineNumber} is not JSON (${oneLine(error)}); the ${good} messages before it were sent, nothing after it`, { cause: error });
+        throw new CliError(
+          'CLI_BAD_INPUT',
+          `stdin line ${lineNumber} is not JSON (${oneLine(error)}); the ${good} messages before it were sent, nothing after it`,
+          { cause: error },
+        );
       }
       batch.push({ lineNumber, text, value });
       good++;

@@ -19,7 +19,9 @@ export class SendProgress {
     const known = this.#totalBytes !== undefined;
     this.#bar = new SingleBar({
       stream: process.stderr,
-      format: known ? `sending to ${target} [{bar}] {percentage}% | {messages} messages | {speed}` : `sending to ${target} | {messages} messages | {speed}`,
+      format: known
+        ? `sending to ${target} [{bar}] {percentage}% | {messages} messages | {speed}`
+        : `sending to ${target} | {messages} messages | {speed}`,
       barCompleteChar: '█',
       barIncompleteChar: '░',
       hideCursor: true,
@@ -38,7 +40,10 @@ export class SendProgress {
   /** Messages accepted by the queue so far. */
   sent(messages: number): void {
     this.#messages += messages;
-    this.#bar.update(this.#totalBytes === undefined ? 0 : Math.min(this.#bytes, this.#totalBytes), { messages: count(this.#messages), speed: rate(this.#messages / this.seconds) });
+    this.#bar.update(this.#totalBytes === undefined ? 0 : Math.min(this.#bytes, this.#totalBytes), {
+      messages: count(this.#messages),
+      speed: rate(this.#messages / this.seconds),
+    });
   }
 
   get messages(): number {

@@ -30,7 +30,10 @@ export async function openSqsSender(location: SqsLocation): Promise<Sender> {
     const failed = result.Failed?.[0];
     if (failed !== undefined) {
       const line = lines[Number(failed.Id)]?.lineNumber;
-      throw new CliError('CLI_UNREACHABLE', `SQS refused the message of stdin line ${line ?? '?'}: ${failed.Code ?? 'error'} ${failed.Message ?? ''}`.trim());
+      throw new CliError(
+        'CLI_UNREACHABLE',
+        `SQS refused the message of stdin line ${line ?? '?'}: ${failed.Code ?? 'error'} ${failed.Message ?? ''}`.trim(),
+      );
     }
   };
   return {

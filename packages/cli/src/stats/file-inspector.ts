@@ -45,5 +45,6 @@ function checkFolder(directory: string): void {
   } catch {
     // Reported below.
   }
-  if (!isDirectory) throw new CliError('CLI_QUEUE_NOT_FOUND', `No file queue folder at ${directory}; create it (mkdir -p ${directory}) or fix the path`);
+  if (!isDirectory)
+    throw new CliError('CLI_QUEUE_NOT_FOUND', `No file queue folder at ${directory}; create it (mkdir -p ${directory}) or fix the path`);
 }

@@ -17,7 +17,8 @@ export function formatStats(stats: QueueStats, maxThreads = 20): string {
     ['in flight', stats.inFlight === undefined ? '-' : number.format(stats.inFlight)],
     ['dead letters', stats.deadLetters === undefined ? '-' : number.format(stats.deadLetters)],
   ];
-  for (const [name, value] of Object.entries(stats.details)) rows.push([label(name), typeof value === 'number' ? number.format(value) : value]);
+  for (const [name, value] of Object.entries(stats.details))
+    rows.push([label(name), typeof value === 'number' ? number.format(value) : value]);
   const width = Math.max(...rows.map(([name]) => name.length));
   const lines = [`${stats.source}  (${kindNames[stats.kind]})`, ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`)];
   if (stats.threads !== undefined && stats.threads.length > 0) {
@@ -26,9 +27,12 @@ export function formatStats(stats: QueueStats, maxThreads = 20): string {
     lines.push('', `  ${'thread'.padEnd(threadWidth)}  ${'waiting'.padStart(9)}  locked  tubes`);
     for (const thread of shown) {
       const tubes = thread.tubes.map((tube) => `${tube.tube.slice(thread.thread.length + 1)}:${tube.waiting}`).join(' ');
-      lines.push(`  ${thread.thread.padEnd(threadWidth)}  ${number.format(thread.waiting).padStart(9)}  ${(thread.locked ? 'yes' : 'no').padEnd(6)}  priority ${tubes}`);
+      lines.push(
+        `  ${thread.thread.padEnd(threadWidth)}  ${number.format(thread.waiting).padStart(9)}  ${(thread.locked ? 'yes' : 'no').padEnd(6)}  priority ${tubes}`,
+      );
     }
-    if (stats.threads.length > shown.length) lines.push(`  … ${stats.threads.length - shown.length} more threads (--threads N to show more)`);
+    if (stats.threads.length > shown.length)
+      lines.push(`  … ${stats.threads.length - shown.length} more threads (--threads N to show more)`);
   }
   return lines.join('\n');
 }

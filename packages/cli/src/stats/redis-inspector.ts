@@ -73,7 +73,8 @@ async function readSharded(redis: Redis, location: RedisLocation): Promise<Queue
     const tubes = (tubesPerThread[index] ?? []).map((tube) => ({ tube, waiting: results[next++] ?? 0 }));
     return { thread, waiting: tubes.reduce((sum, tube) => sum + tube.waiting, 0), locked: false, tubes };
   });
-  for (let index = 0; index < threads.length; index++) threads[index] = { ...(threads[index] as ShardThreadStats), locked: results[next++] === 1 };
+  for (let index = 0; index < threads.length; index++)
+    threads[index] = { ...(threads[index] as ShardThreadStats), locked: results[next++] === 1 };
   threads.sort((a, b) => b.waiting - a.waiting || a.thread.localeCompare(b.thread));
   const [dead, deferred, recurrent] = await Promise.all([storage.count('dead'), storage.count('deferred'), storage.count('recurrent')]);
   return {

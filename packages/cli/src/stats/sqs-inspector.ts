@@ -4,7 +4,11 @@ import { openSqsQueue, queueUrlOf, sqsFailure } from '../sqs-connection.js';
 import type { SqsLocation } from '../source-url.js';
 import type { QueueInspector, QueueStats } from './queue-stats.js';
 
-const countAttributes = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+const countAttributes = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+] as const;
 
 /**
  * Reads an SQS queue's approximate counts with `GetQueueAttributes`, and those
@@ -28,7 +32,8 @@ export async function openSqsInspector(location: SqsLocation): Promise<QueueInsp
         if (deadLetter !== undefined) {
           details.deadLetterQueue = deadLetter.url === undefined ? `${deadLetter.name} (missing)` : deadLetter.name;
           if (policy !== undefined) details.maxReceiveCount = policy.maxReceiveCount;
-          if (deadLetter.url !== undefined) deadLetters = count((await attributesOf(client, deadLetter.url, ['ApproximateNumberOfMessages'])).ApproximateNumberOfMessages);
+          if (deadLetter.url !== undefined)
+            deadLetters = count((await attributesOf(client, deadLetter.url, ['ApproximateNumberOfMessages'])).ApproximateNumberOfMessages);
         }
         return {
           source: location.display,

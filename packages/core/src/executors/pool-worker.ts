@@ -20,7 +20,9 @@ async function loadHandler(): Promise<Handler<unknown>> {
   try {
     loaded = (await import(data.handlerModule)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`Cannot import handler module ${data.handlerModule}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`Cannot import handler module ${data.handlerModule}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const handler = loaded[data.handlerExport];
   if (typeof handler !== 'function') {

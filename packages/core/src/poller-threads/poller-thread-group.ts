@@ -22,7 +22,11 @@ export class PollerThreadGroup implements Source<number> {
   constructor(options: PollerThreadGroupOptions) {
     this.threads = Array.from(
       { length: options.pollers },
-      (_, poller) => new PollerThread({ module: options.module, export: options.export, options: options.options, poller, bulkSize: options.bulkSize }, this.payloads),
+      (_, poller) =>
+        new PollerThread(
+          { module: options.module, export: options.export, options: options.options, poller, bulkSize: options.bulkSize },
+          this.payloads,
+        ),
     );
   }
 

@@ -64,7 +64,10 @@ async function answerGet(requestId: number, maxMessages: number): Promise<void> 
       openBulks.set(bulkId, { messages: chunk, open: chunk.length });
       bulks.push({ bulkId, count: chunk.length, payload: encoder.encode(JSON.stringify(chunk)) });
     }
-    send({ type: 'got', requestId, bulks }, bulks.map((bulk) => bulk.payload.buffer as ArrayBuffer));
+    send(
+      { type: 'got', requestId, bulks },
+      bulks.map((bulk) => bulk.payload.buffer as ArrayBuffer),
+    );
   } catch (error) {
     send({ type: 'failed', requestId, error: toWireError(error) });
   } finally {
@@ -106,4 +109,3 @@ async function answerClose(requestId: number): Promise<void> {
     send({ type: 'failed', requestId, error: toWireError(error) });
   }
 }
-

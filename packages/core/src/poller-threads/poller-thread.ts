@@ -79,7 +79,8 @@ export class PollerThread implements Source<number> {
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromPollerThread) => {
         if (message.type === 'ready') return resolve();
-        if (message.type === 'loadError') return reject(new PollerThreadError(message.error.message, { cause: fromWireError(message.error) }));
+        if (message.type === 'loadError')
+          return reject(new PollerThreadError(message.error.message, { cause: fromWireError(message.error) }));
         const pending = this.#pending.get(message.requestId);
         if (pending === undefined) return;
         this.#pending.delete(message.requestId);
@@ -90,7 +91,10 @@ export class PollerThread implements Source<number> {
         if (this.#worker !== worker) return;
         this.#worker = undefined;
         this.#ready = undefined;
-        const error = new PollerThreadError(`Poller thread ${this.#data.poller} died: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        const error = new PollerThreadError(
+          `Poller thread ${this.#data.poller} died: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { cause },
+        );
         reject(error);
         for (const pending of this.#pending.values()) pending.reject(error);
         this.#pending.clear();

@@ -19,7 +19,13 @@ export interface EncodedBulk {
 export type ToPollerThread =
   | { readonly type: 'get'; readonly requestId: number; readonly maxMessages: number }
   | { readonly type: 'abort'; readonly requestId: number }
-  | { readonly type: 'settle'; readonly requestId: number; readonly kind: 'cleanup' | 'release'; readonly refs: readonly number[]; readonly error?: WireError }
+  | {
+      readonly type: 'settle';
+      readonly requestId: number;
+      readonly kind: 'cleanup' | 'release';
+      readonly refs: readonly number[];
+      readonly error?: WireError;
+    }
   | { readonly type: 'close'; readonly requestId: number };
 
 export type FromPollerThread =

@@ -60,7 +60,12 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       worker.on('bound', ({ thread }) => bound.push(thread));
       expect(await Promise.all([worker.loop(3), worker.loop(3), worker.loop(3)])).toEqual([3, 3, 3]);
 
-      expect(batches.flat().map((request) => request.userId).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(
+        batches
+          .flat()
+          .map((request) => request.userId)
+          .sort((a, b) => a - b),
+      ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(new Set(bound).size).toBe(3);
       for (const batch of batches) {
         const users = batch.map((request) => request.userId);
@@ -262,10 +267,14 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
 
       expect(await worker.loop(1)).toBe(1);
       expect(handled).toEqual([1]);
-      await until(async () => {
-        await queue.promoteRecurrent();
-        return (await queue.length(ValidateAccess)) === 1;
-      }, 5_000, 'the next run');
+      await until(
+        async () => {
+          await queue.promoteRecurrent();
+          return (await queue.length(ValidateAccess)) === 1;
+        },
+        5_000,
+        'the next run',
+      );
 
       expect(await queue.unregister(ValidateAccess, { company: 1 })).toBe(1);
       expect(await storage.count('recurrent')).toBe(0);
@@ -300,8 +309,14 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       const second = await storage.peek('H/0', 3);
       expect(first?.messages).toEqual(['a', 'b']);
       expect(second?.offset).toBe(first?.offset);
-      expect(await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: second?.offset ?? -1, count: 3 })).toMatchObject({ stale: false, removed: 3 });
-      expect(await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: first?.offset ?? -1, count: 2 })).toMatchObject({ stale: true, removed: 0 });
+      expect(await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: second?.offset ?? -1, count: 3 })).toMatchObject({
+        stale: false,
+        removed: 3,
+      });
+      expect(await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: first?.offset ?? -1, count: 2 })).toMatchObject({
+        stale: true,
+        removed: 0,
+      });
       expect(await storage.length('H/0/0')).toBe(1);
 
       await storage.append(address, ['e', 'f', 'g', 'h'], false);
