@@ -1,31 +1,28 @@
-export { Consumer } from './consumer.js';
-export type { ConsumerStats, SuperviseOptions } from './consumer.js';
-export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './options.js';
-export { consumerDefaults, positiveInteger, nonNegativeNumber } from './options.js';
-export type { ConsumerEvents } from './events.js';
-export type { ConsumerMetrics, SettledSample } from './metrics.js';
-export type { Source, SourceModule, GetHint, SourceDepth } from './source.js';
-export type { Handler } from './handler.js';
-export type { Bulk, BulkReport, Settlement, FailedGroup } from './bulk.js';
-export { BulkCursor, runHandler, settle } from './bulk.js';
-export { MemorySource } from './memory-source.js';
-export type { MemoryMessage, MemorySourceOptions } from './memory-source.js';
-export type { Logger } from './logger.js';
-export { silentLogger, consoleLogger } from './logger.js';
-export {
-  ConveyorError,
-  InvalidOptionError,
-  InvalidSourceError,
-  ConsumerStateError,
-  HandlerModuleError,
-  HandlerFailedError,
-  MessageNotTakenError,
-  PoolThreadError,
-  PollerThreadError,
-  ShutdownError,
-  ShutdownTimeoutError,
-} from './errors.js';
-export type { ConveyorErrorCode } from './errors.js';
-export { sleep } from './timing.js';
-export { TypedEmitter } from './typed-emitter.js';
-export type { EventMap } from './typed-emitter.js';
+// @conveyor/core — the user API. Helpers for source drivers are in '@conveyor/core/kit'.
+export { Consumer } from './consumer/consumer.js';
+export type { ConsumerStats, SuperviseOptions } from './consumer/consumer-stats.js';
+export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './consumer/consumer-options.js';
+export { consumerDefaults } from './consumer/consumer-options.js';
+export type { ConsumerEvents } from './consumer/consumer-events.js';
+export type { ConsumerMetrics, SettledSample } from './consumer/consumer-metrics.js';
+export type { Source, SourceModule, GetHint, SourceDepth } from './sources/source.js';
+export type { Handler } from './bulk/handler.js';
+export type { Bulk } from './bulk/bulk.js';
+export { MemorySource } from './sources/memory-source.js';
+export type { MemoryMessage } from './sources/memory-source.js';
+export type { MemorySourceOptions } from './sources/memory-source-options.js';
+export type { DeliveredMessage } from './kit/delivered-message.js';
+export type { Logger } from './kit/logger.js';
+export { silentLogger, consoleLogger } from './kit/logger.js';
+export { ConveyorError } from './errors/conveyor-error.js';
+export type { ConveyorErrorCode } from './errors/conveyor-error.js';
+export { InvalidOptionError } from './errors/invalid-option-error.js';
+export { InvalidSourceError } from './errors/invalid-source-error.js';
+export { ConsumerStateError } from './errors/consumer-state-error.js';
+export { HandlerModuleError } from './errors/handler-module-error.js';
+export { HandlerFailedError } from './errors/handler-failed-error.js';
+export { MessageNotTakenError } from './errors/message-not-taken-error.js';
+export { PoolThreadError } from './errors/pool-thread-error.js';
+export { PollerThreadError } from './errors/poller-thread-error.js';
+export { ShutdownError } from './errors/shutdown-error.js';
+export { ShutdownTimeoutError } from './errors/shutdown-timeout-error.js';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BulkCursor, Consumer, settle } from '@conveyor/core';
+import { Consumer } from '@conveyor/core';
+import { BulkCursor } from '../src/bulk/bulk-cursor.js';
+import { settleOne } from '../src/bulk/iterator-rule.js';
 import { RecordingSource, quiet } from './helpers.js';
 
 /** What a handler does with message i of a bulk: take it fine, mark it failed, throw while holding it, or stop before it. */
@@ -23,12 +25,12 @@ function scriptedRun(messages: number[], actions: Action[]): ReturnType<BulkCurs
 }
 
 describe('every message ends in exactly one of cleanup or release', () => {
-  it('settle() partitions a bulk for any failure pattern (property)', () => {
+  it('the iterator rule partitions a bulk for any failure pattern (property)', () => {
     fc.assert(
       fc.property(fc.array(action, { minLength: 0, maxLength: 40 }), (actions) => {
         const messages = actions.map((_, index) => index);
         const report = scriptedRun(messages, actions);
-        const { consumed, failed } = settle(messages, report, () => 'not taken');
+        const { consumed, failed } = settleOne(messages, report);
         const failedIds = failed.flatMap((group) => group.messages);
         expect([...consumed, ...failedIds].sort((a, b) => a - b)).toEqual(messages);
         // The iterator rule: what was taken and not marked is consumed, except the message held at a throw.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, InvalidOptionError, MemorySource } from '@conveyor/core';
+import { ManualClock } from '@conveyor/core/kit';
 import { quiet } from './helpers.js';
 
 describe('MemorySource', () => {
@@ -29,11 +30,14 @@ describe('MemorySource', () => {
   });
 
   it('ignores a stale cleanup after the visibility timeout gave the message to someone else', async () => {
-    const source = new MemorySource<string>({ waitTime: 0, visibilityTimeout: 20 });
+    const clock = new ManualClock();
+    const source = new MemorySource<string>({ waitTime: 0, visibilityTimeout: 20_000, clock });
     source.send('slow');
     const signal = new AbortController().signal;
     const [first] = await source.get(signal, { maxMessages: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await clock.advance(19_999);
+    expect(await source.get(signal, { maxMessages: 1 })).toEqual([]);
+    await clock.advance(1);
     const [second] = await source.get(signal, { maxMessages: 1 });
     expect(second!.receiveCount).toBe(2);
     source.cleanup([first!]); // stale: the first consumer was presumed dead

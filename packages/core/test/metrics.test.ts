@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, InvalidOptionError } from '@conveyor/core';
 import type { ConsumerMetrics, SettledSample } from '@conveyor/core';
-import { RecordingSource, bodies, fixture, quiet } from './helpers.js';
+import { RecordingSource, bodies, fixture, quiet, until } from './helpers.js';
 
 class CountingMetrics implements ConsumerMetrics {
   receivedCount = 0;
@@ -22,6 +22,20 @@ class CountingMetrics implements ConsumerMetrics {
 }
 
 describe('metrics', () => {
+  it('a source given as a module keeps its metrics (one assembly path for every kind of source)', async () => {
+    const metrics = new CountingMetrics();
+    const consumer = new Consumer<{ n: number }>(
+      { module: fixture('memory-source-module.js'), options: { count: 20 } },
+      { ...quiet, handler: (bulk) => void [...bulk], metrics },
+    );
+    expect(consumer.metrics).toBe(metrics);
+    expect(consumer.options.metrics).toBe(metrics);
+    await consumer.start();
+    await until(() => metrics.total('consumed') === 20, 10_000, 'every message consumed');
+    await consumer.shutdown();
+    expect(metrics.receivedCount).toBe(20);
+  });
+
   it('reports exact counts of received, consumed and failed messages, and timings', async () => {
     const source = new RecordingSource();
     source.sendMany(bodies(100, (n) => (n % 10 === 0 ? { mark: 'first' } : {})));

@@ -19,7 +19,7 @@ describe('option validation', () => {
     ['handlerModule', { handlerModule: './does-not-exist.js' }, /`handlerModule` to be the path of an existing module file/],
     ['handlerModule', { handlerModule: 'https://example.com/h.js' }, /`handlerModule` to be a file path/],
     ['shutdownTimeout', { shutdownTimeout: -5 }, /`shutdownTimeout`/],
-    ['logger', { logger: { info() {} } }, /`logger` to be a logger with a `debug` method/],
+    ['logger', { logger: { info() {} } }, /`logger` to be a logger with debug, info, warn and error methods/],
     ['signal', { signal: 'stop' }, /`signal` to be an AbortSignal/],
     ['unknown', { bulksize: 10 }, /`bulksize` to be one of the known options/],
   ];

@@ -1,4 +1,4 @@
-import { sleep } from '@conveyor/core';
+import { sleep } from '@conveyor/core/kit';
 import type { GetHint, Source, SourceDepth } from '@conveyor/core';
 import type { FileBatch, FileRow } from './file-batch.js';
 import type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { renameSync, unlink } from 'node:fs';
 import { join } from 'node:path';
-import { MessageNotTakenError, runHandler, settle } from '@conveyor/core';
+import { handleBulk } from '@conveyor/core/kit';
 import type { Handler } from '@conveyor/core';
 import type { StoredRow } from './batch-file.js';
 import { readBatch, removeQuietly } from './batch-file.js';
@@ -119,8 +119,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   async process(handler: Handler<FileRow<T>>): Promise<ProcessedBatch | undefined> {
     const batch = this.claim();
     if (batch === undefined) return undefined;
-    const report = await runHandler(handler, batch.rows);
-    const settlement = settle(batch.rows, report, () => new MessageNotTakenError());
+    const settlement = await handleBulk(handler, batch.rows);
     let failed = 0;
     batch.consume(settlement.consumed);
     for (const group of settlement.failed) {

@@ -31,7 +31,7 @@ export function directoryOption(value: unknown): string {
   return path;
 }
 
-export { positiveInteger } from '@conveyor/core';
+export { positiveInteger } from '@conveyor/core/kit';
 
 /** A positive integer or `Infinity` (no limit). */
 export function limit(name: string, value: unknown, fallback: number): number {

@@ -25,7 +25,7 @@ describe('options and misuse', () => {
       [() => new FileQueueWriter({ directory, maxEvents: 5 } as never), 'maxEvents', /known options/],
       [() => new FileQueueReader({ directory, maxReceiveCount: 0 }), 'maxReceiveCount', /positive integer or Infinity/],
       [() => new FileSource({ directory, visibilityTimeout: 0 }), 'visibilityTimeout', /> 0 or Infinity/],
-      [() => new FileSource({ directory, waitTime: Number.NaN }), 'waitTime', /got `null`/],
+      [() => new FileSource({ directory, waitTime: Number.NaN }), 'waitTime', /got `NaN` \(number\)/],
       [() => new FileSource({ directory, batchSize: 5 } as never), 'batchSize', /known options/],
       [() => new FileSource(null as never), 'options', /an object/],
     ];

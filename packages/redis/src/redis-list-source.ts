@@ -1,4 +1,5 @@
-import { InvalidOptionError, nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core';
+import { InvalidOptionError } from '@conveyor/core';
+import { nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core/kit';
 import type { GetHint, Source, SourceDepth } from '@conveyor/core';
 import type { Redis } from 'ioredis';
 import { checkClient } from './check-client.js';

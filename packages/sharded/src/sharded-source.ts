@@ -1,4 +1,5 @@
-import { ConveyorError, InvalidOptionError, consoleLogger, nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core';
+import { ConveyorError, InvalidOptionError, consoleLogger } from '@conveyor/core';
+import { nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core/kit';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
 import { DueChecks, describeError } from './due-checks.js';
 import { UnknownHandlerError } from './errors.js';

@@ -1,4 +1,5 @@
-import { InvalidOptionError, consoleLogger, sleep } from '@conveyor/core';
+import { InvalidOptionError, consoleLogger } from '@conveyor/core';
+import { sleep } from '@conveyor/core/kit';
 import type { Logger } from '@conveyor/core';
 import { DueChecks, describeError } from './due-checks.js';
 import { MalformedMessageError, UnknownHandlerError } from './errors.js';
@@ -10,7 +11,7 @@ import type { WorkerSettings } from './settings.js';
 import type { Peeked } from './storage.js';
 import { ThreadLease } from './thread-lease.js';
 import { handlerOfThread } from './tube.js';
-import { TypedEmitter } from '@conveyor/core';
+import { TypedEmitter } from '@conveyor/core/kit';
 import type { WorkerEvents } from './worker-events.js';
 
 /** Options of `new Worker(lock, queue, options)`: any worker setting (over the environment), and a logger. */

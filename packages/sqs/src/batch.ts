@@ -1,4 +1,4 @@
-import { sleep } from '@conveyor/core';
+import { sleep } from '@conveyor/core/kit';
 import type { BatchResultErrorEntry } from '@aws-sdk/client-sqs';
 import { toSqsError } from './error-mapping.js';
 import type { SqsBatchEntryFailure, SqsError, SqsOperation } from './errors.js';

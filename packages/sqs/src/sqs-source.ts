@@ -8,7 +8,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { ConveyorError, sleep } from '@conveyor/core';
+import { ConveyorError } from '@conveyor/core';
+import { sleep, TypedEmitter } from '@conveyor/core/kit';
 import type { GetHint, Source, SourceDepth } from '@conveyor/core';
 import type { BatchOutcome } from './batch.js';
 import { sendInBatches } from './batch.js';
@@ -23,7 +24,6 @@ import type { SqsMessage } from './message.js';
 import { toAwsAttributes, toSqsMessage } from './message.js';
 import type { ResolvedSqsSourceOptions, SqsSourceOptions } from './options.js';
 import { resolveSqsSourceOptions } from './options.js';
-import { TypedEmitter } from '@conveyor/core';
 
 /** What the source learns about its queue on the first `get()`. */
 interface QueueInfo {

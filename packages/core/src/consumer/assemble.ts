@@ -1,0 +1,92 @@
+import { InlineExecutor } from '../threads/inline-executor.js';
+import type { Executor } from '../threads/executor.js';
+import { PollerThreadGroup } from '../threads/poller-thread-group.js';
+import { PoolExecutor } from '../threads/pool-executor.js';
+import { loadSourceModule } from '../sources/source-module.js';
+import type { Source } from '../sources/source.js';
+import type { ResolvedConsumerOptions } from './consumer-options.js';
+import type { SourcePlan } from './source-plan.js';
+
+/** What a started consumer runs on: its sources, its executor, and how to close them. */
+export interface ConsumerParts<M> {
+  /** The source poller `i` polls (with poller threads, each poller has its own). */
+  readonly pollerSource: (poller: number) => Source<M>;
+  /** Settles (cleans up, releases) every message, whichever poller received it. */
+  readonly settleSource: Source<M>;
+  /** The one source that answers for the whole queue (`inspect()`); undefined with poller threads. */
+  readonly queueSource: Source<M> | undefined;
+  readonly executor: Executor<M>;
+  /** Closes the source(s); the executor is closed by the shutdown sequence. */
+  closeSources(): Promise<void>;
+}
+
+/** What the parts report back to the consumer. */
+export interface AssemblyHooks {
+  readonly onThreadDied: (error: unknown) => void;
+  readonly onThreadCreated: (threadId: number) => void;
+  readonly onPoolError: (error: unknown) => void;
+}
+
+/**
+ * The one assembly step of `start()`, for every kind of source: builds the
+ * source (as given, from its module once, or in each poller thread) and the
+ * executor, and starts them. Rejects (having closed what it opened) when a
+ * source module or the handler module cannot be used.
+ */
+export async function assemble<M>(plan: SourcePlan<M>, options: ResolvedConsumerOptions<M>, hooks: AssemblyHooks): Promise<ConsumerParts<M>> {
+  let pollerThreads: PollerThreadGroup | undefined;
+  let source: Source<M> | undefined;
+  let executor: Executor<M> | undefined;
+  try {
+    if (plan.kind === 'object') source = plan.source;
+    else if (options.pollerThreads) {
+      pollerThreads = new PollerThreadGroup({ ...plan.module, pollers: options.maxPollers, bulkSize: options.bulkSize });
+      await pollerThreads.start();
+    } else source = await loadSourceModule<M>(plan.module);
+    executor = createExecutor(options, hooks, pollerThreads);
+    await executor.start();
+  } catch (error) {
+    await executor?.destroy().catch(() => {});
+    await pollerThreads?.close().catch(() => {});
+    // A source the consumer built from a module is the consumer's to close; one given as an object is closed by shutdown().
+    if (plan.kind === 'module') await source?.close?.();
+    throw error;
+  }
+  if (pollerThreads !== undefined) {
+    // Messages are refs (numbers) here: they stay in the poller thread that received them.
+    const group = pollerThreads;
+    return {
+      pollerSource: (poller) => group.threads[poller] as unknown as Source<M>,
+      settleSource: group as unknown as Source<M>,
+      queueSource: undefined,
+      executor,
+      closeSources: () => group.close(),
+    };
+  }
+  const only = source as Source<M>;
+  return {
+    pollerSource: () => only,
+    settleSource: only,
+    queueSource: only,
+    executor,
+    closeSources: async () => {
+      await only.close?.();
+    },
+  };
+}
+
+function createExecutor<M>(options: ResolvedConsumerOptions<M>, hooks: AssemblyHooks, pollerThreads: PollerThreadGroup | undefined): Executor<M> {
+  if (options.executor === 'inline') return new InlineExecutor(options.handler as NonNullable<typeof options.handler>, options.maxHandlers);
+  return new PoolExecutor<M>({
+    handlerModule: options.handlerModule as URL,
+    handlerExport: options.handlerExport,
+    initializer: options.poolInitializer,
+    threads: options.maxHandlers,
+    resourceLimits: options.poolResourceLimits,
+    transfer: options.transfer,
+    onThreadDied: hooks.onThreadDied,
+    onThreadCreated: hooks.onThreadCreated,
+    onPoolError: hooks.onPoolError,
+    payloadOf: pollerThreads === undefined ? undefined : (first) => pollerThreads.takePayload(first as unknown as number),
+  });
+}

@@ -1,0 +1,235 @@
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Handler } from '../bulk/handler.js';
+import { InvalidOptionError } from '../errors/invalid-option-error.js';
+import type { Logger } from '../kit/logger.js';
+import { consoleLogger } from '../kit/logger.js';
+import {
+  booleanOption,
+  loggerOption,
+  milliseconds,
+  objectWithMethods,
+  oneOf,
+  optionsObject,
+  positiveInteger,
+  signalOption,
+} from '../kit/validation.js';
+import { maxRefBulkSize, maxRefPollers } from '../threads/message-refs.js';
+import type { BulkTransfer } from '../threads/wire-format.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+import { moduleUrl } from './module-url.js';
+import type { SourcePlan } from './source-plan.js';
+
+export type { BulkTransfer };
+
+/** Options of `new Consumer(source, options)`. */
+export interface ConsumerOptions<M> {
+  /** Handler run inline on the main thread (through p-queue). Overrides `source.handler`. */
+  handler?: Handler<M>;
+  /**
+   * Path or file URL of a module whose export (`handlerExport`) is the handler,
+   * run on the Piscina worker-thread pool. Relative paths resolve from the working directory.
+   */
+  handlerModule?: string | URL;
+  /** Which export of `handlerModule` is the handler. @default 'default' */
+  handlerExport?: string;
+  /** Where handlers run. @default 'threads' when `handlerModule` is given, else 'inline' */
+  executor?: 'threads' | 'inline';
+  /** Number of concurrent polling loops. @default os.availableParallelism() */
+  maxPollers?: number;
+  /** Concurrent handler runs (pool threads for 'threads'). @default os.availableParallelism() */
+  maxHandlers?: number;
+  /** Messages per handler call; a `get()` result is cut into bulks of this size. @default 1 */
+  bulkSize?: number;
+  /** Milliseconds to sleep between two `get()` calls of one poller. @default 0 */
+  pollInterval?: number;
+  /** Longest sleep after empty or failed `get()` calls (backoff doubles up to this). @default 1000 */
+  maxPollBackoff?: number;
+  /** Module run once in every pool thread before its first bulk (its default export is called if a function). */
+  poolInitializer?: string | URL;
+  /** Resource limits of pool threads; a thread over them dies and its bulk fails. */
+  poolResourceLimits?: ResourceLimits;
+  /**
+   * How bulks are sent to pool threads: 'json' sends a whole parcel of bulks as
+   * one string (fastest; messages must be JSON data), 'clone' uses structured
+   * cloning (Dates, Maps, typed arrays survive). A bulk JSON cannot encode falls back to 'clone'.
+   * @default 'json'
+   */
+  transfer?: BulkTransfer;
+  /** Pollers stop polling while this many messages are received and not yet settled. @default max(1024, 4 × maxHandlers × bulkSize) */
+  maxInFlight?: number;
+  /** Milliseconds `shutdown()` waits for running bulks before abandoning them. @default 30000 */
+  shutdownTimeout?: number;
+  /** Attempts of a failing `cleanup()` or `release()` call before it is given up (and reported). @default 5 */
+  settleAttempts?: number;
+  /**
+   * Run each poller on its own worker thread, with its own source built from
+   * the source module, so the source's synchronous work (parsing, decompression)
+   * never blocks the main thread. Needs a source given as a `SourceModule` and a
+   * `handlerModule`; bulks go to the pool as bytes, transferred without a copy.
+   * The `consumed`/`failed` events then carry message refs (numbers), not messages.
+   * @default false
+   */
+  pollerThreads?: boolean;
+  /** Receives counters and timings (received, consumed, failed, handler time, queue wait). */
+  metrics?: ConsumerMetrics;
+  /** Aborting this signal shuts the consumer down. */
+  signal?: AbortSignal;
+  /** Where the consumer logs faults. @default warnings and errors to stderr */
+  logger?: Logger;
+}
+
+/** The defaults of every option that does not depend on the machine or on other options. */
+export const consumerDefaults: Readonly<{
+  handlerExport: string;
+  bulkSize: number;
+  pollInterval: number;
+  maxPollBackoff: number;
+  transfer: BulkTransfer;
+  shutdownTimeout: number;
+  settleAttempts: number;
+}> = Object.freeze({
+  handlerExport: 'default',
+  bulkSize: 1,
+  pollInterval: 0,
+  maxPollBackoff: 1000,
+  transfer: 'json',
+  shutdownTimeout: 30_000,
+  settleAttempts: 5,
+});
+
+/** Options after validation, with every default applied. */
+export interface ResolvedConsumerOptions<M> {
+  readonly handler: Handler<M> | undefined;
+  readonly handlerModule: URL | undefined;
+  readonly handlerExport: string;
+  readonly executor: 'threads' | 'inline';
+  readonly maxPollers: number;
+  readonly maxHandlers: number;
+  readonly bulkSize: number;
+  readonly pollInterval: number;
+  readonly maxPollBackoff: number;
+  readonly poolInitializer: URL | undefined;
+  readonly poolResourceLimits: ResourceLimits | undefined;
+  readonly transfer: BulkTransfer;
+  readonly maxInFlight: number;
+  readonly shutdownTimeout: number;
+  readonly settleAttempts: number;
+  readonly pollerThreads: boolean;
+  readonly metrics: ConsumerMetrics | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly logger: Logger;
+}
+
+const knownOptions = [
+  'handler',
+  'handlerModule',
+  'handlerExport',
+  'executor',
+  'maxPollers',
+  'maxHandlers',
+  'bulkSize',
+  'pollInterval',
+  'maxPollBackoff',
+  'poolInitializer',
+  'poolResourceLimits',
+  'transfer',
+  'maxInFlight',
+  'shutdownTimeout',
+  'settleAttempts',
+  'pollerThreads',
+  'metrics',
+  'signal',
+  'logger',
+];
+
+/**
+ * Validates options against the source they go with and returns a frozen,
+ * fully-typed copy; throws `InvalidOptionError` naming the bad one.
+ */
+export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefined, plan: SourcePlan<M>): ResolvedConsumerOptions<M> {
+  const given = optionsObject(options, knownOptions) as ConsumerOptions<M>;
+  const cores = availableParallelism();
+
+  const handler = given.handler;
+  if (handler !== undefined && typeof handler !== 'function') throw new InvalidOptionError('handler', 'a function', handler);
+  const handlerModule = given.handlerModule === undefined ? undefined : moduleUrl('handlerModule', given.handlerModule);
+  const handlerExport = given.handlerExport ?? consumerDefaults.handlerExport;
+  if (typeof handlerExport !== 'string' || handlerExport === '') throw new InvalidOptionError('handlerExport', 'a non-empty string', handlerExport);
+
+  const executor = oneOf('executor', given.executor, ['threads', 'inline'], handlerModule !== undefined ? 'threads' : 'inline');
+  if (executor === 'threads' && handlerModule === undefined) {
+    throw new InvalidOptionError(
+      'handlerModule',
+      "a module path or URL when `executor` is 'threads' (pool threads load the handler from a module)",
+      given.handlerModule,
+    );
+  }
+  const inlineHandler = handler ?? (plan.kind === 'object' ? plan.handler : undefined);
+  if (executor === 'inline' && inlineHandler === undefined) {
+    throw new InvalidOptionError('handler', 'a function (or a source with a `handler` method, or a `handlerModule`)', handler);
+  }
+
+  const maxPollers = positiveInteger('maxPollers', given.maxPollers, cores);
+  const maxHandlers = positiveInteger('maxHandlers', given.maxHandlers, cores);
+  const bulkSize = positiveInteger('bulkSize', given.bulkSize, consumerDefaults.bulkSize);
+  const pollInterval = milliseconds('pollInterval', given.pollInterval, consumerDefaults.pollInterval);
+  const maxPollBackoff = milliseconds('maxPollBackoff', given.maxPollBackoff, consumerDefaults.maxPollBackoff);
+  const poolInitializer = given.poolInitializer === undefined ? undefined : moduleUrl('poolInitializer', given.poolInitializer);
+  const poolResourceLimits = given.poolResourceLimits;
+  if (poolResourceLimits !== undefined && (poolResourceLimits === null || typeof poolResourceLimits !== 'object')) {
+    throw new InvalidOptionError('poolResourceLimits', 'an object like { maxOldGenerationSizeMb: 64 }', poolResourceLimits);
+  }
+  const transfer = oneOf('transfer', given.transfer, ['json', 'clone'], consumerDefaults.transfer);
+  const maxInFlight = positiveInteger('maxInFlight', given.maxInFlight, Math.max(1024, 4 * maxHandlers * bulkSize));
+  if (maxInFlight < bulkSize) throw new InvalidOptionError('maxInFlight', `at least \`bulkSize\` (${bulkSize})`, maxInFlight);
+  const shutdownTimeout = milliseconds('shutdownTimeout', given.shutdownTimeout, consumerDefaults.shutdownTimeout);
+  const settleAttempts = positiveInteger('settleAttempts', given.settleAttempts, consumerDefaults.settleAttempts);
+
+  const pollerThreads = booleanOption('pollerThreads', given.pollerThreads, false);
+  if (pollerThreads) {
+    if (plan.kind !== 'module') {
+      throw new InvalidOptionError(
+        'pollerThreads',
+        'used with a source given as a module ({ module, export, options }), so each thread can build its own',
+        pollerThreads,
+      );
+    }
+    if (executor !== 'threads') throw new InvalidOptionError('executor', "'threads' with `pollerThreads` (messages stay off the main thread)", executor);
+    if (maxPollers > maxRefPollers) throw new InvalidOptionError('maxPollers', `at most ${maxRefPollers} with \`pollerThreads\``, maxPollers);
+    if (bulkSize > maxRefBulkSize) throw new InvalidOptionError('bulkSize', `at most ${maxRefBulkSize} with \`pollerThreads\``, bulkSize);
+  }
+
+  return Object.freeze({
+    handler: inlineHandler,
+    handlerModule,
+    handlerExport,
+    executor,
+    maxPollers,
+    maxHandlers,
+    bulkSize,
+    pollInterval,
+    maxPollBackoff,
+    poolInitializer,
+    poolResourceLimits,
+    transfer,
+    maxInFlight,
+    shutdownTimeout,
+    settleAttempts,
+    pollerThreads,
+    metrics: metricsOption(given.metrics),
+    signal: signalOption(given.signal),
+    logger: loggerOption(given.logger, consoleLogger),
+  });
+}
+
+/** A `ConsumerMetrics` backend, checked for the methods the consumer calls. */
+export function metricsOption(value: unknown): ConsumerMetrics | undefined {
+  if (value === undefined) return undefined;
+  return objectWithMethods<ConsumerMetrics>(
+    'metrics',
+    value,
+    ['received', 'settled', 'settleError'],
+    'an object with `received`, `settled` and `settleError` methods (see ConsumerMetrics)',
+  );
+}

@@ -1,0 +1,306 @@
+import type { Settlement } from '../bulk/bulk-report.js';
+import { ConsumerStateError } from '../errors/consumer-state-error.js';
+import { TypedEmitter } from '../kit/typed-emitter.js';
+import { Dispatcher } from '../pipeline/dispatcher.js';
+import { FlightGate } from '../pipeline/flight-gate.js';
+import { runPoller } from '../pipeline/poller.js';
+import { Settler } from '../pipeline/settler.js';
+import { Supervisor } from '../pipeline/supervisor.js';
+import type { Source, SourceDepth, SourceModule } from '../sources/source.js';
+import { PoolExecutor } from '../threads/pool-executor.js';
+import type { ConsumerParts } from './assemble.js';
+import { assemble } from './assemble.js';
+import type { ConsumerEvents } from './consumer-events.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+import type { ConsumerOptions, ResolvedConsumerOptions } from './consumer-options.js';
+import { metricsOption, resolveConsumerOptions } from './consumer-options.js';
+import type { ConsumerStats, SuperviseOptions } from './consumer-stats.js';
+import { drainAndStop } from './shutdown.js';
+import type { SourcePlan } from './source-plan.js';
+import { planSource } from './source-plan.js';
+
+const defaultSuperviseInterval = 1000;
+// A pool task carries at most this many messages: big enough to amortise the
+// thread hop, small enough that two threads share a get() result.
+const maxParcelMessages = 2048;
+
+/** What exists while the consumer runs. */
+interface Running<M> {
+  readonly parts: ConsumerParts<M>;
+  readonly dispatcher: Dispatcher<M>;
+  readonly supervisor: Supervisor;
+}
+
+/**
+ * Pulls bulks of messages from a source with several pollers, runs a handler
+ * on each bulk (on a pool of worker threads or inline), and cleans up only the
+ * messages that were consumed; failed ones go back to the source.
+ *
+ * The data path (`pipeline/README.md`): poller → flight gate → dispatcher →
+ * parcel → executor → settler, with a supervisor reviving dead pollers.
+ *
+ * ```ts
+ * const consumer = new Consumer(source, { handlerModule: './handler.js', bulkSize: 64 });
+ * await consumer.start();
+ * await consumer.supervise({ blocking: true });
+ * ```
+ */
+export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
+  readonly #plan: SourcePlan<M>;
+  readonly #options: ResolvedConsumerOptions<M>;
+  readonly #gate: FlightGate;
+  readonly #pollersAbort = new AbortController();
+  #metrics: ConsumerMetrics | undefined;
+  #state: ConsumerStats['state'] = 'new';
+  #running: Running<M> | undefined;
+  #shutdownPromise: Promise<void> | undefined;
+  #resolveStopped!: () => void;
+  readonly #stopped = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
+  #received = 0;
+  #consumed = 0;
+  #failed = 0;
+
+  constructor(source: Source<M> | SourceModule, options?: ConsumerOptions<M>) {
+    super((error, event) => this.#listenerFailed(error, event));
+    this.#plan = planSource(source);
+    this.#options = resolveConsumerOptions(options, this.#plan);
+    this.#gate = new FlightGate(this.#options.maxInFlight);
+    this.#metrics = this.#options.metrics;
+  }
+
+  /**
+   * Attaches a metrics backend to a consumer built elsewhere (for example by a
+   * module that `conveyor run` loads), replacing `options.metrics`. Only before
+   * `start()`: metrics cannot start counting halfway.
+   */
+  useMetrics(metrics: ConsumerMetrics): this {
+    if (this.#state !== 'new') throw new ConsumerStateError('useMetrics() must be called before start()');
+    this.#metrics = metricsOption(metrics);
+    return this;
+  }
+
+  /** The metrics backend in use, if any. */
+  get metrics(): ConsumerMetrics | undefined {
+    return this.#metrics;
+  }
+
+  /** The validated options, defaults applied. */
+  get options(): ResolvedConsumerOptions<M> {
+    return this.#options;
+  }
+
+  /** A snapshot: state, messages in flight, pollers, pool threads, counts. */
+  get stats(): ConsumerStats {
+    const running = this.#running;
+    const executor = running?.parts.executor;
+    return {
+      state: this.#state,
+      inFlight: this.#gate.inFlight,
+      pendingBulks: running?.dispatcher.pendingBulks ?? 0,
+      pollersAlive: running?.supervisor.alive ?? 0,
+      pollerRestarts: running?.supervisor.restarts ?? 0,
+      poolThreads: executor instanceof PoolExecutor ? executor.threads : 0,
+      received: this.#received,
+      consumed: this.#consumed,
+      failed: this.#failed,
+    };
+  }
+
+  /**
+   * Loads the handler (a bad `handlerModule` rejects here), starts the pollers
+   * and supervises them. A consumer starts once: after `shutdown()` make a new one.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') {
+      throw new ConsumerStateError(
+        this.#state === 'stopping' || this.#state === 'stopped'
+          ? 'This consumer was shut down and cannot be started again; create a new Consumer'
+          : 'This consumer is already started',
+      );
+    }
+    this.#state = 'starting';
+    const options = this.#options;
+    let parts: ConsumerParts<M>;
+    try {
+      parts = await assemble(this.#plan, options, {
+        onThreadDied: (error) => {
+          options.logger.warn({ err: error }, 'pool thread died; its bulk goes back to the source');
+          this.emit('threadDied', { error });
+        },
+        onThreadCreated: (threadId) => this.emit('threadRevived', { threadId }),
+        onPoolError: (error) => options.logger.error({ err: error }, 'pool error'),
+      });
+    } catch (error) {
+      this.#state = 'stopped';
+      this.#resolveStopped();
+      throw error;
+    }
+    this.#running = { parts, dispatcher: this.#createDispatcher(parts), supervisor: this.#createSupervisor() };
+    if (options.signal !== undefined) {
+      if (options.signal.aborted) void this.shutdown();
+      else options.signal.addEventListener('abort', () => void this.shutdown(), { once: true });
+    }
+    // shutdown() was called while the parts were being assembled.
+    if (this.#state !== 'starting') return;
+    this.#state = 'running';
+    this.#running.supervisor.startAll();
+    this.#running.supervisor.watch(defaultSuperviseInterval);
+    this.emit('started');
+  }
+
+  /**
+   * Supervision runs from `start()`; this sets how often it checks and, with
+   * `blocking: true`, returns a promise that settles when the consumer has shut
+   * down (SIGINT and SIGTERM trigger a graceful shutdown meanwhile).
+   */
+  supervise(options: SuperviseOptions = {}): Promise<void> {
+    const interval = options.pollInterval ?? defaultSuperviseInterval;
+    if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
+      return Promise.reject(new TypeError(`Expected \`pollInterval\` to be a positive number of milliseconds, got \`${String(interval)}\``));
+    }
+    if (this.#state === 'new' || this.#state === 'starting') {
+      return Promise.reject(new ConsumerStateError('Call start() (and await it) before supervise()'));
+    }
+    this.#running?.supervisor.watch(interval);
+    if (options.blocking !== true) return Promise.resolve();
+    const onSignal = (): void => void this.shutdown();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return this.#stopped.finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+  }
+
+  /**
+   * How deep the source's queue is, when the source can tell (`source.inspect()`);
+   * undefined otherwise, and with poller threads (each thread has its own source).
+   */
+  async inspectSource(): Promise<SourceDepth | undefined> {
+    const source = this.#running?.parts.queueSource ?? (this.#plan.kind === 'object' ? this.#plan.source : undefined);
+    if (source?.inspect === undefined) return undefined;
+    return source.inspect();
+  }
+
+  /** Settles when the consumer has shut down. */
+  get stopped(): Promise<void> {
+    return this.#stopped;
+  }
+
+  /**
+   * Stops polling, drains running and waiting bulks (up to `shutdownTimeout`),
+   * settles them with the source, closes the pool and the source. Idempotent.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdownPromise ??= this.#shutdown();
+    return this.#shutdownPromise;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#state = 'stopping';
+    const running = this.#running;
+    if (running !== undefined) {
+      this.#pollersAbort.abort();
+      await drainAndStop({
+        stopPollers: () => running.supervisor.stop(),
+        gate: this.#gate,
+        dispatcher: running.dispatcher,
+        executor: running.parts.executor,
+        timeoutMs: this.#options.shutdownTimeout,
+        logger: this.#options.logger,
+      });
+    }
+    try {
+      if (running !== undefined) await running.parts.closeSources();
+      else if (this.#plan.kind === 'object') await this.#plan.source.close?.();
+    } catch (error) {
+      this.#options.logger.error({ err: error }, 'source.close() failed');
+    }
+    this.#state = 'stopped';
+    this.emit('shutdown');
+    this.#resolveStopped();
+  }
+
+  #createDispatcher(parts: ConsumerParts<M>): Dispatcher<M> {
+    const options = this.#options;
+    const settler = new Settler(
+      parts.settleSource,
+      options.settleAttempts,
+      {
+        onCleanupError: (info) => {
+          this.#metrics?.settleError('cleanup');
+          this.emit('cleanupError', info);
+        },
+        onReleaseError: (info) => {
+          this.#metrics?.settleError('release');
+          this.emit('releaseError', info);
+        },
+      },
+      options.logger,
+    );
+    return new Dispatcher({
+      executor: parts.executor,
+      settler,
+      gate: this.#gate,
+      bulkSize: options.bulkSize,
+      maxHandlers: options.maxHandlers,
+      maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
+      onSettled: (settlement) => this.#onSettled(settlement),
+      metrics: this.#metrics,
+    });
+  }
+
+  #createSupervisor(): Supervisor {
+    const logger = this.#options.logger;
+    return new Supervisor(this.#options.maxPollers, {
+      startPoller: (index) => this.#startPoller(index),
+      onDied: (index, error) => {
+        logger.warn({ err: error, poller: index }, 'poller died; the supervisor revives it');
+        this.emit('pollerDied', { poller: index, error });
+      },
+      onRevived: (index, restarts) => {
+        logger.info({ poller: index, restarts }, 'poller revived');
+        this.emit('pollerRevived', { poller: index, restarts });
+      },
+    });
+  }
+
+  #startPoller(index: number): Promise<void> {
+    const running = this.#running as Running<M>;
+    this.emit('pollerStarted', { poller: index });
+    return runPoller(
+      {
+        sourceFor: running.parts.pollerSource,
+        gate: this.#gate,
+        pollInterval: this.#options.pollInterval,
+        maxPollBackoff: this.#options.maxPollBackoff,
+        share: Math.max(1, Math.floor(this.#options.maxInFlight / this.#options.maxPollers)),
+        onReceived: (poller, messages) => this.#onReceived(poller, messages),
+      },
+      index,
+      this.#pollersAbort.signal,
+      () => running.supervisor.healthy(index),
+    );
+  }
+
+  #onReceived(poller: number, messages: readonly M[]): void {
+    this.#received += messages.length;
+    this.#metrics?.received(messages.length);
+    if (this.listens('received')) this.emit('received', { poller, count: messages.length });
+    this.#running?.dispatcher.enqueue(messages);
+  }
+
+  #onSettled(settlement: Settlement<M>): void {
+    this.#consumed += settlement.consumed.length;
+    if (settlement.consumed.length > 0 && this.listens('consumed')) this.emit('consumed', settlement.consumed);
+    for (const group of settlement.failed) {
+      this.#failed += group.messages.length;
+      if (this.listens('failed')) this.emit('failed', group.messages, group.error);
+    }
+  }
+
+  #listenerFailed(error: unknown, event: string): void {
+    this.#options.logger.error({ err: error, event }, 'an event listener threw');
+    if (event !== 'listenerError') this.emit('listenerError', { event, error });
+  }
+}

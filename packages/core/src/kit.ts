@@ -1,0 +1,32 @@
+// @conveyor/core/kit — for source drivers: one backoff, one clock, one option-validation
+// kit, the typed emitter and the delivered-message shape, so drivers never write their own.
+export type { BackoffPolicy } from './kit/backoff.js';
+export { backoffDelay } from './kit/backoff.js';
+export type { Clock, ClockTimer } from './kit/clock.js';
+export { systemClock } from './kit/clock.js';
+export { ManualClock } from './kit/manual-clock.js';
+export { sleep } from './kit/sleep.js';
+export { TypedEmitter } from './kit/typed-emitter.js';
+export type { EventMap } from './kit/typed-emitter.js';
+export type { DeliveredMessage } from './kit/delivered-message.js';
+export type { Logger } from './kit/logger.js';
+export { silentLogger, consoleLogger } from './kit/logger.js';
+export {
+  optionsObject,
+  positiveInteger,
+  integerIn,
+  limit,
+  nonNegativeNumber,
+  milliseconds,
+  oneOf,
+  booleanOption,
+  nonEmptyString,
+  objectWithMethods,
+  loggerOption,
+  clockOption,
+  signalOption,
+} from './kit/validation.js';
+export { describeValue } from './errors/describe-value.js';
+export { errorMessage } from './errors/conveyor-error.js';
+export { handleBulk } from './bulk/handle-bulk.js';
+export type { Settlement, FailedGroup } from './bulk/bulk-report.js';

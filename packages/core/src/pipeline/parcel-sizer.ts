@@ -1,0 +1,48 @@
+/**
+ * A parcel runs on one thread, indivisibly: large parcels amortise the thread
+ * hop for quick handlers, but would leave threads idle behind a long parcel
+ * for CPU-heavy ones. Parcels are sized to take about this long to handle,
+ * from a moving average of the handler time per message.
+ * See docs/adr/0001-parcels-sized-from-handler-time.md.
+ */
+const parcelTargetMs = 2;
+const costSmoothing = 0.3;
+
+/** Learns what a message costs the handler and says how many messages a parcel should carry. */
+export class ParcelSizer {
+  readonly #bulkSize: number;
+  readonly #maxParcelMessages: number;
+  /** Moving average of handler milliseconds per message; undefined until a parcel came back. */
+  #msPerMessage: number | undefined;
+
+  /** `maxParcelMessages` 0: one bulk a parcel (the inline executor). */
+  constructor(bulkSize: number, maxParcelMessages: number) {
+    this.#bulkSize = bulkSize;
+    this.#maxParcelMessages = maxParcelMessages;
+  }
+
+  /** True when parcels may carry several bulks. */
+  get packs(): boolean {
+    return this.#maxParcelMessages > 0;
+  }
+
+  /** How many messages the next parcel should carry, sharing `waiting` messages among `freeSlots`. */
+  target(waiting: number, freeSlots: number): number {
+    if (!this.packs) return this.#bulkSize;
+    return Math.min(this.#limit(), Math.ceil(waiting / freeSlots));
+  }
+
+  /** A parcel of `messages` kept the handler side busy `busyMs`. */
+  learn(messages: number, busyMs: number): void {
+    if (messages === 0) return;
+    const sample = busyMs / messages;
+    this.#msPerMessage = this.#msPerMessage === undefined ? sample : this.#msPerMessage + costSmoothing * (sample - this.#msPerMessage);
+  }
+
+  /** The largest parcel that should take about `parcelTargetMs`; one bulk until the cost is known. */
+  #limit(): number {
+    if (this.#msPerMessage === undefined) return this.#bulkSize;
+    if (this.#msPerMessage <= 0) return this.#maxParcelMessages;
+    return Math.min(this.#maxParcelMessages, Math.max(1, Math.floor(parcelTargetMs / this.#msPerMessage)));
+  }
+}

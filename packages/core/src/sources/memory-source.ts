@@ -1,0 +1,246 @@
+import type { Clock } from '../kit/clock.js';
+import type { DeliveredMessage } from '../kit/delivered-message.js';
+import type { MemorySourceOptions } from './memory-source-options.js';
+import { resolveMemorySourceOptions } from './memory-source-options.js';
+import type { GetHint, Source, SourceDepth } from './source.js';
+
+/** A message as the memory source delivers it: `id` is stable across deliveries, `receipt` numbers this delivery. */
+export interface MemoryMessage<T> extends DeliveredMessage<T, number> {
+  readonly id: number;
+}
+
+/**
+ * The stored record behind a delivery. Symbol-keyed, so neither JSON nor
+ * structured cloning carries it to pool threads: it costs the hop nothing.
+ */
+const storedKey = Symbol('conveyor.memory.stored');
+
+interface Delivery<T> extends MemoryMessage<T> {
+  readonly [storedKey]: Stored<T>;
+}
+
+interface Stored<T> {
+  readonly id: number;
+  readonly body: T;
+  receiveCount: number;
+  /** The delivery in flight, if any: a cleanup or release of any other delivery is stale. */
+  delivery: MemoryMessage<T> | undefined;
+  lease: Lease<T> | undefined;
+}
+
+/** One get() call's messages: invisible together until settled or expired. */
+interface Lease<T> {
+  /** The deliveries handed out (the batch get() returned). */
+  readonly deliveries: Delivery<T>[];
+  outstanding: number;
+  readonly deadline: number;
+}
+
+/**
+ * An in-process queue with the semantics of a real broker: delivered messages
+ * are invisible until cleaned up, released, or their visibility times out.
+ * The embedded default source, and the reference the conformance suite checks.
+ */
+export class MemorySource<T> implements Source<MemoryMessage<T>> {
+  readonly #maxMessagesPerGet: number;
+  readonly #waitTime: number;
+  readonly #visibilityTimeout: number;
+  readonly #maxReceiveCount: number;
+  readonly #clock: Clock;
+  #ready: Stored<T>[] = [];
+  #readyHead = 0;
+  /** Released messages, served before the ready ones. */
+  #retry: Stored<T>[] = [];
+  /** Open leases in deadline order (the timeout is constant), for cheap expiry. */
+  #leases: Lease<T>[] = [];
+  #leasesHead = 0;
+  #inFlight = 0;
+  #waiters = new Set<() => void>();
+  #drainWaiters: Array<() => void> = [];
+  #nextId = 1;
+  #nextReceipt = 1;
+  #consumed = 0;
+  #closed = false;
+  /** Messages released `maxReceiveCount` times, with the last error. */
+  readonly deadLetters: Array<{ message: MemoryMessage<T>; error: unknown }> = [];
+
+  constructor(options?: MemorySourceOptions) {
+    const resolved = resolveMemorySourceOptions(options);
+    this.#maxMessagesPerGet = resolved.maxMessagesPerGet;
+    this.#waitTime = resolved.waitTime;
+    this.#visibilityTimeout = resolved.visibilityTimeout;
+    this.#maxReceiveCount = resolved.maxReceiveCount;
+    this.#clock = resolved.clock;
+  }
+
+  /** Messages waiting to be delivered. */
+  get size(): number {
+    return this.#ready.length - this.#readyHead + this.#retry.length;
+  }
+
+  /** Messages delivered and not yet cleaned up or released. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Messages cleaned up so far. */
+  get consumedCount(): number {
+    return this.#consumed;
+  }
+
+  /** Adds messages at the tail; returns their ids. */
+  send(...bodies: T[]): number[] {
+    return this.sendMany(bodies);
+  }
+
+  sendMany(bodies: Iterable<T>): number[] {
+    if (this.#closed) throw new Error('MemorySource is closed');
+    const ids: number[] = [];
+    for (const body of bodies) {
+      const id = this.#nextId++;
+      this.#ready.push({ id, body, receiveCount: 0, delivery: undefined, lease: undefined });
+      ids.push(id);
+    }
+    if (ids.length > 0) this.#wake();
+    return ids;
+  }
+
+  async get(signal: AbortSignal, hint?: GetHint): Promise<MemoryMessage<T>[]> {
+    const max = Math.min(this.#maxMessagesPerGet, hint?.maxMessages ?? this.#maxMessagesPerGet);
+    let batch = this.#take(max);
+    if (batch.length > 0 || this.#waitTime === 0 || signal.aborted) return batch;
+    await this.#waitForMessages(signal);
+    batch = this.#take(max);
+    return batch;
+  }
+
+  cleanup(consumed: MemoryMessage<T>[]): void {
+    for (const message of consumed) {
+      if (this.#settle(message) !== undefined) this.#consumed++;
+    }
+    this.#checkDrained();
+  }
+
+  release(failed: MemoryMessage<T>[], error: unknown): void {
+    for (const message of failed) {
+      const stored = this.#settle(message);
+      if (stored === undefined) continue;
+      if (stored.receiveCount >= this.#maxReceiveCount) this.deadLetters.push({ message, error });
+      else this.#retry.push(stored);
+    }
+    if (this.#retry.length > 0) this.#wake();
+    this.#checkDrained();
+  }
+
+  inspect(): SourceDepth {
+    return { waiting: this.size, inFlight: this.inFlight, deadLetters: this.deadLetters.length };
+  }
+
+  /** Resolves when every message sent was cleaned up or dead-lettered. */
+  drained(): Promise<void> {
+    if (this.size === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  #take(max: number): MemoryMessage<T>[] {
+    this.#expireLeases();
+    const available = this.#retry.length + this.#ready.length - this.#readyHead;
+    const count = Math.min(max, available);
+    if (count === 0) return [];
+    const batch = new Array<Delivery<T>>(count);
+    const lease: Lease<T> = { deliveries: batch, outstanding: count, deadline: this.#clock.now() + this.#visibilityTimeout };
+    let index = 0;
+    // Released messages first, then the ready ones, in a tight loop of their own.
+    while (index < count && this.#retry.length > 0) batch[index++] = this.#deliver(this.#retry.shift() as Stored<T>, lease);
+    const ready = this.#ready;
+    let head = this.#readyHead;
+    while (index < count) {
+      batch[index++] = this.#deliver(ready[head] as Stored<T>, lease);
+      ready[head++] = undefined as unknown as Stored<T>;
+    }
+    this.#readyHead = head;
+    if (this.#readyHead === this.#ready.length) {
+      this.#ready = [];
+      this.#readyHead = 0;
+    } else if (this.#readyHead > 4096 && this.#readyHead * 2 > this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#readyHead);
+      this.#readyHead = 0;
+    }
+    this.#leases.push(lease);
+    this.#inFlight += count;
+    return batch;
+  }
+
+  #deliver(stored: Stored<T>, lease: Lease<T>): Delivery<T> {
+    stored.receiveCount++;
+    const delivery: Delivery<T> = { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, receipt: this.#nextReceipt++, [storedKey]: stored };
+    stored.delivery = delivery;
+    stored.lease = lease;
+    return delivery;
+  }
+
+  /** Marks a delivery settled; undefined when it was settled before or its lease expired (a stale delivery). */
+  #settle(message: MemoryMessage<T>): Stored<T> | undefined {
+    const stored = (message as Partial<Delivery<T>>)[storedKey];
+    if (stored === undefined || stored.delivery !== message) return undefined;
+    stored.delivery = undefined;
+    (stored.lease as Lease<T>).outstanding--;
+    stored.lease = undefined;
+    this.#inFlight--;
+    return stored;
+  }
+
+  /** Messages whose consumer vanished come back once their visibility timed out. */
+  #expireLeases(): void {
+    const now = this.#clock.now();
+    while (this.#leasesHead < this.#leases.length) {
+      const lease = this.#leases[this.#leasesHead] as Lease<T>;
+      if (lease.outstanding > 0 && lease.deadline > now) break;
+      this.#leasesHead++;
+      if (lease.outstanding === 0) continue;
+      for (const delivery of lease.deliveries) {
+        const stored = delivery[storedKey];
+        if (stored.lease !== lease || stored.delivery !== delivery) continue;
+        // A late cleanup or release of this delivery is now stale.
+        stored.delivery = undefined;
+        stored.lease = undefined;
+        this.#retry.push(stored);
+      }
+      this.#inFlight -= lease.outstanding;
+      lease.outstanding = 0;
+    }
+    if (this.#leasesHead > 1024 && this.#leasesHead * 2 > this.#leases.length) {
+      this.#leases = this.#leases.slice(this.#leasesHead);
+      this.#leasesHead = 0;
+    }
+  }
+
+  #waitForMessages(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        timer.clear();
+        signal.removeEventListener('abort', done);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = this.#clock.setTimeout(done, this.#waitTime);
+      this.#waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #checkDrained(): void {
+    if (this.#drainWaiters.length > 0 && this.size === 0 && this.inFlight === 0) {
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { Handler } from '../bulk/handler.js';
+
+/** A hint the consumer gives `get()`: how many messages it can take right now. */
+export interface GetHint {
+  /** Messages the consumer can accept before `maxInFlight` is reached (at least 1). */
+  readonly maxMessages: number;
+}
+
+/** One look at a source's queue, without consuming: what `inspect()` answers. */
+export interface SourceDepth {
+  /** Messages waiting to be delivered (approximate where the broker is). */
+  readonly waiting: number;
+  /** Messages delivered and not settled yet, where the source can tell. */
+  readonly inFlight?: number;
+  /** Messages in the dead letters, where the source has them. */
+  readonly deadLetters?: number;
+}
+
+/**
+ * Anything messages can be pulled from. A user class with `get`, `cleanup` and
+ * `handler` methods is a Source; so are the built-in SQS, Redis, memory and file sources.
+ */
+export interface Source<M> {
+  /** Returns one bulk of messages, possibly empty; may long-poll until `signal` aborts. */
+  get(signal: AbortSignal, hint: GetHint): Promise<readonly M[]> | readonly M[];
+  /** Acknowledges (deletes) the messages that were consumed successfully. */
+  cleanup?(consumed: M[]): Promise<void> | void;
+  /** Gives failed messages back to the source now, instead of waiting for a timeout. */
+  release?(failed: M[], error: unknown): Promise<void> | void;
+  /** The handler used when the consumer options give none (run inline). */
+  handler?: Handler<M>;
+  /** Tells how deep the queue is (for lag displays and metrics); optional. */
+  inspect?(): Promise<SourceDepth> | SourceDepth;
+  /** Frees the source's resources; called once by `Consumer.shutdown()`. */
+  close?(): Promise<void> | void;
+}
+
+/**
+ * A source given as a module, so it can be constructed inside poller threads.
+ * The export is a factory `(options) => Source` or a class `new (options) => Source`.
+ */
+export interface SourceModule {
+  /** Path or URL of the module. */
+  readonly module: string | URL;
+  /** The export to use. @default 'default' */
+  readonly export?: string;
+  /** Passed to the factory; must survive structured cloning. */
+  readonly options?: unknown;
+}

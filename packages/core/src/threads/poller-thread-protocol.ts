@@ -1,0 +1,36 @@
+import type { WireError } from './wire-error.js';
+
+/** Given to a poller thread at creation. */
+export interface PollerThreadData {
+  readonly module: string;
+  readonly export: string;
+  readonly options: unknown;
+  readonly poller: number;
+  readonly bulkSize: number;
+}
+
+/** A bulk as it leaves a poller thread: its messages as JSON bytes. */
+export interface EncodedBulk {
+  readonly bulkId: number;
+  readonly count: number;
+  readonly payload: Uint8Array;
+}
+
+export type ToPollerThread =
+  | { readonly type: 'get'; readonly requestId: number; readonly maxMessages: number }
+  | { readonly type: 'abort'; readonly requestId: number }
+  | {
+      readonly type: 'settle';
+      readonly requestId: number;
+      readonly kind: 'cleanup' | 'release';
+      readonly refs: readonly number[];
+      readonly error?: WireError;
+    }
+  | { readonly type: 'close'; readonly requestId: number };
+
+export type FromPollerThread =
+  | { readonly type: 'ready' }
+  | { readonly type: 'loadError'; readonly error: WireError }
+  | { readonly type: 'got'; readonly requestId: number; readonly bulks: readonly EncodedBulk[] }
+  | { readonly type: 'failed'; readonly requestId: number; readonly error: WireError }
+  | { readonly type: 'done'; readonly requestId: number };

@@ -1,0 +1,112 @@
+// Runs inside a poller thread: owns one source, answers the main thread's get and
+// settle requests. Messages never leave this thread as objects: they go to the
+// pool as JSON bytes, and come back as refs to clean up or release.
+import { parentPort, workerData } from 'node:worker_threads';
+import { HandlerFailedError } from '../errors/handler-failed-error.js';
+import { ShutdownError } from '../errors/shutdown-error.js';
+import { loadSourceModule } from '../sources/source-module.js';
+import type { Source } from '../sources/source.js';
+import { nextBulkId, refBulkId, refIndex } from './message-refs.js';
+import type { EncodedBulk, FromPollerThread, PollerThreadData, ToPollerThread } from './poller-thread-protocol.js';
+import { toWireError } from './wire-error.js';
+
+const data = workerData as PollerThreadData;
+const port = parentPort!;
+const encoder = new TextEncoder();
+/** Bulks handed out and not fully settled: their messages, and how many are still open. */
+const openBulks = new Map<number, { messages: unknown[]; open: number }>();
+const aborts = new Map<number, AbortController>();
+let bulkId = 0;
+
+const send = (message: FromPollerThread, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+let source: Source<unknown>;
+try {
+  source = await loadSourceModule({ module: data.module, export: data.export, options: data.options });
+  send({ type: 'ready' });
+} catch (error) {
+  send({ type: 'loadError', error: toWireError(error) });
+  process.exit(1);
+}
+
+port.on('message', (request: ToPollerThread) => {
+  switch (request.type) {
+    case 'get':
+      void answerGet(request.requestId, request.maxMessages);
+      break;
+    case 'abort':
+      aborts.get(request.requestId)?.abort();
+      break;
+    case 'settle':
+      void answerSettle(request);
+      break;
+    case 'close':
+      void answerClose(request.requestId);
+      break;
+  }
+});
+
+async function answerGet(requestId: number, maxMessages: number): Promise<void> {
+  const controller = new AbortController();
+  aborts.set(requestId, controller);
+  try {
+    const messages: readonly unknown[] = await source.get(controller.signal, { maxMessages });
+    if (!Array.isArray(messages)) throw new TypeError(`source.get() must resolve to an array of messages, got ${typeof messages}`);
+    if (controller.signal.aborted && messages.length > 0) {
+      // Main stopped waiting: give the messages back rather than strand them.
+      await source.release?.(Array.from(messages as readonly unknown[]), new ShutdownError());
+      send({ type: 'got', requestId, bulks: [] });
+      return;
+    }
+    const bulks: EncodedBulk[] = [];
+    for (let start = 0; start < messages.length; start += data.bulkSize) {
+      const chunk = messages.slice(start, start + data.bulkSize);
+      bulkId = nextBulkId(bulkId);
+      openBulks.set(bulkId, { messages: chunk, open: chunk.length });
+      bulks.push({ bulkId, count: chunk.length, payload: encoder.encode(JSON.stringify(chunk)) });
+    }
+    send(
+      { type: 'got', requestId, bulks },
+      bulks.map((bulk) => bulk.payload.buffer as ArrayBuffer),
+    );
+  } catch (error) {
+    send({ type: 'failed', requestId, error: toWireError(error) });
+  } finally {
+    aborts.delete(requestId);
+  }
+}
+
+async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>): Promise<void> {
+  try {
+    const messages: unknown[] = [];
+    const settledBulks: number[] = [];
+    for (const ref of request.refs) {
+      const id = refBulkId(ref);
+      const bulk = openBulks.get(id);
+      if (bulk === undefined) continue; // settled before, or this thread restarted since: the source redelivers
+      messages.push(bulk.messages[refIndex(ref)]);
+      settledBulks.push(id);
+    }
+    if (messages.length > 0) {
+      if (request.kind === 'cleanup') await source.cleanup?.(messages);
+      else await source.release?.(messages, request.error === undefined ? new Error('failed') : new HandlerFailedError(request.error));
+    }
+    // Only a successful call closes the messages: a failed one is retried by main with the same refs.
+    for (const id of settledBulks) {
+      const bulk = openBulks.get(id);
+      if (bulk !== undefined && --bulk.open === 0) openBulks.delete(id);
+    }
+    send({ type: 'done', requestId: request.requestId });
+  } catch (error) {
+    send({ type: 'failed', requestId: request.requestId, error: toWireError(error) });
+  }
+}
+
+async function answerClose(requestId: number): Promise<void> {
+  try {
+    await source.close?.();
+    send({ type: 'done', requestId });
+  } catch (error) {
+    send({ type: 'failed', requestId, error: toWireError(error) });
+  }
+}
