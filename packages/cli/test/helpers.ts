@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until, uniqueName } from '@conveyor/conformance';
+
+export { until };
 
 /** The built command, as a user runs it. */
 export const binPath = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -84,15 +86,6 @@ export async function cli(
   }
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `timeoutMs`. */
-export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** JSON lines of a `--json` run, by event. */
 export function jsonEvents(stdout: string): Array<Record<string, unknown> & { event: string }> {
   return stdout
@@ -103,7 +96,7 @@ export function jsonEvents(stdout: string): Array<Record<string, unknown> & { ev
 
 /** A key prefix (or list key) no other test or run uses. */
 export function uniqueKey(label: string): string {
-  return `conveyor-cli-test:${label}:${randomUUID().slice(0, 8)}`;
+  return uniqueName(`conveyor-cli-test:${label}`);
 }
 
 /** A fresh temporary folder and a function removing it. */

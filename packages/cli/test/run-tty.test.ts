@@ -93,7 +93,7 @@ describe('on a terminal', () => {
       expect(await terminal.done).toBe(0);
       const shown = visible(terminal.output());
       expect(shown).toMatch(
-        /sending to redis:\/\/127\.0\.0\.1:6379\/conveyor-cli-test:tty:\S+ \[█+\] 100% \| 3,000 messages \| [\d,.]+\/s/,
+        /sending to redis:\/\/127\.0\.0\.1:6379\/conveyor-cli-test:tty-\S+ \[█+\] 100% \| 3,000 messages \| [\d,.]+\/s/,
       );
       expect(shown).toContain('sent 3000 messages to');
       expect(await redis.llen(list)).toBe(3000);

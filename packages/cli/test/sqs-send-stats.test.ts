@@ -1,24 +1,21 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSqsServer } from '@conveyor/conformance';
+import type { SqsTestServer } from '@conveyor/conformance';
 import { cli, jsonLines } from './helpers.js';
 
-let server: Awaited<ReturnType<typeof startFauxqs>>;
+let server: SqsTestServer;
 let client: SQSClient;
 let base: string;
 
 beforeAll(async () => {
-  server = await startFauxqs({ port: 0, logger: false });
+  server = await startSqsServer();
   base = `sqs://127.0.0.1:${server.port}/000000000000`;
-  client = new SQSClient({
-    endpoint: `http://127.0.0.1:${server.port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  client = server.client;
 });
 
 afterAll(async () => {
-  client.destroy();
   await server.stop();
 });
 

@@ -1,2 +1,10 @@
 export { runSourceConformance } from './run-source-conformance.js';
 export type { ConformanceFixture, ConformanceOptions } from './fixture.js';
+export { runShardedScenarios } from './sharded/run-sharded-scenarios.js';
+export type { Drivers, DriverOptions } from './sharded/run-sharded-scenarios.js';
+export { until, delay } from './until.js';
+export { uniqueName } from './unique-name.js';
+export { redisUrl, connectRedis, startOwnRedis, freePort } from './redis-fixture.js';
+export type { OwnRedisServer } from './redis-fixture.js';
+export { startSqsServer } from './sqs-server.js';
+export type { SqsTestServer } from './sqs-server.js';

@@ -1,6 +1,10 @@
 import { MemorySource, silentLogger } from '@conveyor/core';
 import type { MemoryMessage, MemorySourceOptions } from '@conveyor/core';
 
+import { until } from '@conveyor/conformance';
+
+export { until };
+
 export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
 
 export interface Body {
@@ -44,15 +48,6 @@ export const quiet = { logger: silentLogger } as const;
 
 export function bodies(count: number, script: (n: number) => Partial<Body> = () => ({})): Body[] {
   return Array.from({ length: count }, (_, n) => ({ n, ...script(n) }));
-}
-
-/** Resolves when `predicate` holds, polling; fails the test after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 export function sorted(values: number[]): number[] {

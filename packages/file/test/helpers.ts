@@ -8,6 +8,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach } from 'vitest';
 import { silentLogger } from '@conveyor/core';
 
+import { until } from '@conveyor/conformance';
+
+export { until };
+
 export const quiet = { logger: silentLogger } as const;
 
 /** A unique, empty queue folder under the OS temp folder; `remove()` deletes it. */
@@ -37,15 +41,6 @@ export function names(directory: string): string[] {
 /** Batch files (`.db`, not their journals) whose name starts with `prefix`. */
 export function namesStartingWith(directory: string, prefix: string): string[] {
   return names(directory).filter((name) => name.startsWith(prefix) && name.endsWith('.db'));
-}
-
-/** Resolves when `predicate` holds, polling; fails after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** A child Node process running a fixture script, with its stdout in lines. */

@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { RedisLock, RedisStorage, deleteByPrefix } from '@conveyor/redis';
-import { runShardedScenarios } from '../../sharded/test/scenarios/run-sharded-scenarios.js';
+import { runShardedScenarios } from '@conveyor/conformance';
 import { connect, uniquePrefix } from './redis-test-client.js';
 
 const redis = connect();

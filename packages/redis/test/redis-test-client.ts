@@ -1,14 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { uniqueName } from '@conveyor/conformance';
 
-/** The real Redis the tests run against. */
-export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-export function connect(): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-}
+export { redisUrl, connectRedis as connect } from '@conveyor/conformance';
 
 /** A key prefix no other test (or run) uses. */
 export function uniquePrefix(label: string): string {
-  return `conveyor-test:${label}:${randomUUID().slice(0, 8)}:`;
+  return uniqueName(`conveyor-test:${label}`, ':');
 }

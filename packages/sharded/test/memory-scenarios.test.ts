@@ -1,5 +1,5 @@
 import { MemoryLock, MemoryStorage } from '@conveyor/sharded';
-import { runShardedScenarios } from './scenarios/run-sharded-scenarios.js';
+import { runShardedScenarios } from '@conveyor/conformance';
 
 for (const serialized of [false, true]) {
   runShardedScenarios(serialized ? 'memory, serialized' : 'memory, values', async (options) => ({

@@ -3,12 +3,12 @@ import { silentLogger } from '@conveyor/core';
 import { runSourceConformance } from '@conveyor/conformance';
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage } from '../src/index.js';
-import type { TestServer } from './helpers.js';
-import { createQueue, deleteQueue, sendBodies, startServer, uniqueName } from './helpers.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, deleteQueue, sendBodies, startSqsServer, uniqueName } from './helpers.js';
 
-let server: TestServer;
+let server: SqsTestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startSqsServer();
 });
 afterAll(async () => {
   await server.stop();
@@ -36,7 +36,7 @@ runSourceConformance<SqsMessage>(
 runSourceConformance<SqsMessage>(
   'SqsSource (FIFO queue, one group per message)',
   async () => {
-    const name = uniqueName('conformance', true);
+    const name = uniqueName('conformance', '.fifo');
     const url = await createQueue(server.client, name);
     // By name, so queue resolution is covered too.
     const source = new SqsSource({ ...sourceOptions, client: server.client, queueName: name });

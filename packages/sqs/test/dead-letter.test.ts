@@ -3,13 +3,13 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions, UndeliveredMessage } from '../src/index.js';
-import type { TestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, receiveRaw, sendBodies, startServer, uniqueName, until } from './helpers.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, deleteQueue, queueDepth, receiveRaw, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
-let server: TestServer;
+let server: SqsTestServer;
 const cleanups: Array<() => Promise<void>> = [];
 beforeAll(async () => {
-  server = await startServer();
+  server = await startSqsServer();
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

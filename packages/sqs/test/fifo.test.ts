@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
-import type { TestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, sendBodies, startServer, uniqueName, until } from './helpers.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, deleteQueue, queueDepth, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
-let server: TestServer;
+let server: SqsTestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startSqsServer();
 });
 afterAll(async () => {
   await server.stop();
 });
 
 it('FIFO: each group is consumed in send order although some of its messages fail', async () => {
-  const url = await createQueue(server.client, uniqueName('fifo', true), { VisibilityTimeout: '10' });
+  const url = await createQueue(server.client, uniqueName('fifo', '.fifo'), { VisibilityTimeout: '10' });
   const groups = ['A', 'B', 'C'];
   const bodies = groups.flatMap((group) => Array.from({ length: 5 }, (_, index) => `${group}${index}`));
   await sendBodies(server.client, url, bodies, (body) => ({ MessageGroupId: body[0], MessageDeduplicationId: body }));

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
-import type { TestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, receiveRaw, sendBodies, startServer, uniqueName, until } from './helpers.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, deleteQueue, queueDepth, receiveRaw, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
-let server: TestServer;
+let server: SqsTestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startSqsServer();
 });
 afterAll(async () => {
   await server.stop();

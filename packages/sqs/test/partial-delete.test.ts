@@ -4,12 +4,12 @@ import type { DeleteMessageBatchCommandOutput, DeleteMessageBatchRequest } from 
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsBatchEntryError, SqsSource } from '../src/index.js';
 import type { SqsMessage } from '../src/index.js';
-import type { TestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, sendBodies, startServer, uniqueName, until } from './helpers.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, deleteQueue, queueDepth, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
-let server: TestServer;
+let server: SqsTestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startSqsServer();
 });
 afterAll(async () => {
   await server.stop();

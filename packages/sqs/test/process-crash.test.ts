@@ -4,12 +4,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage } from '../src/index.js';
-import type { TestServer } from './helpers.js';
-import { createQueue, deleteQueue, fixture, queueDepth, sendBodies, startServer, uniqueName, until } from './helpers.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, deleteQueue, fixture, queueDepth, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
-let server: TestServer;
+let server: SqsTestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startSqsServer();
 });
 afterAll(async () => {
   await server.stop();

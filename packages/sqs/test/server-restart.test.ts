@@ -5,14 +5,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
 import type { SqsError } from '../src/index.js';
-import type { TestServer } from './helpers.js';
-import { createQueue, queueDepth, sendBodies, startServer, uniqueName, until } from './helpers.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, queueDepth, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
 // The server keeps its queues in SQLite here, so a restart on the same port loses nothing.
 const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-sqs-'));
-let server: TestServer;
+let server: SqsTestServer;
 beforeAll(async () => {
-  server = await startServer({ dataDir });
+  server = await startSqsServer({ dataDir });
 });
 afterAll(async () => {
   await server.stop();

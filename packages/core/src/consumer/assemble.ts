@@ -33,7 +33,11 @@ export interface AssemblyHooks {
  * executor, and starts them. Rejects (having closed what it opened) when a
  * source module or the handler module cannot be used.
  */
-export async function assemble<M>(plan: SourcePlan<M>, options: ResolvedConsumerOptions<M>, hooks: AssemblyHooks): Promise<ConsumerParts<M>> {
+export async function assemble<M>(
+  plan: SourcePlan<M>,
+  options: ResolvedConsumerOptions<M>,
+  hooks: AssemblyHooks,
+): Promise<ConsumerParts<M>> {
   let pollerThreads: PollerThreadGroup | undefined;
   let source: Source<M> | undefined;
   let executor: Executor<M> | undefined;
@@ -75,7 +79,11 @@ export async function assemble<M>(plan: SourcePlan<M>, options: ResolvedConsumer
   };
 }
 
-function createExecutor<M>(options: ResolvedConsumerOptions<M>, hooks: AssemblyHooks, pollerThreads: PollerThreadGroup | undefined): Executor<M> {
+function createExecutor<M>(
+  options: ResolvedConsumerOptions<M>,
+  hooks: AssemblyHooks,
+  pollerThreads: PollerThreadGroup | undefined,
+): Executor<M> {
   if (options.executor === 'inline') return new InlineExecutor(options.handler as NonNullable<typeof options.handler>, options.maxHandlers);
   return new PoolExecutor<M>({
     handlerModule: options.handlerModule as URL,

@@ -155,7 +155,8 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   if (handler !== undefined && typeof handler !== 'function') throw new InvalidOptionError('handler', 'a function', handler);
   const handlerModule = given.handlerModule === undefined ? undefined : moduleUrl('handlerModule', given.handlerModule);
   const handlerExport = given.handlerExport ?? consumerDefaults.handlerExport;
-  if (typeof handlerExport !== 'string' || handlerExport === '') throw new InvalidOptionError('handlerExport', 'a non-empty string', handlerExport);
+  if (typeof handlerExport !== 'string' || handlerExport === '')
+    throw new InvalidOptionError('handlerExport', 'a non-empty string', handlerExport);
 
   const executor = oneOf('executor', given.executor, ['threads', 'inline'], handlerModule !== undefined ? 'threads' : 'inline');
   if (executor === 'threads' && handlerModule === undefined) {
@@ -195,8 +196,10 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
         pollerThreads,
       );
     }
-    if (executor !== 'threads') throw new InvalidOptionError('executor', "'threads' with `pollerThreads` (messages stay off the main thread)", executor);
-    if (maxPollers > maxRefPollers) throw new InvalidOptionError('maxPollers', `at most ${maxRefPollers} with \`pollerThreads\``, maxPollers);
+    if (executor !== 'threads')
+      throw new InvalidOptionError('executor', "'threads' with `pollerThreads` (messages stay off the main thread)", executor);
+    if (maxPollers > maxRefPollers)
+      throw new InvalidOptionError('maxPollers', `at most ${maxRefPollers} with \`pollerThreads\``, maxPollers);
     if (bulkSize > maxRefBulkSize) throw new InvalidOptionError('bulkSize', `at most ${maxRefBulkSize} with \`pollerThreads\``, bulkSize);
   }
 

@@ -156,7 +156,9 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   supervise(options: SuperviseOptions = {}): Promise<void> {
     const interval = options.pollInterval ?? defaultSuperviseInterval;
     if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
-      return Promise.reject(new TypeError(`Expected \`pollInterval\` to be a positive number of milliseconds, got \`${String(interval)}\``));
+      return Promise.reject(
+        new TypeError(`Expected \`pollInterval\` to be a positive number of milliseconds, got \`${String(interval)}\``),
+      );
     }
     if (this.#state === 'new' || this.#state === 'starting') {
       return Promise.reject(new ConsumerStateError('Call start() (and await it) before supervise()'));

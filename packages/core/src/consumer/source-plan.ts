@@ -18,8 +18,12 @@ export type SourcePlan<M> =
 export function planSource<M>(source: Source<M> | SourceModule): SourcePlan<M> {
   if (isSourceModule(source)) {
     const exportName = source.export ?? 'default';
-    if (typeof exportName !== 'string' || exportName === '') throw new InvalidSourceError("A source module's `export` must be a non-empty string");
-    return { kind: 'module', module: { module: moduleUrl('source.module', source.module).href, export: exportName, options: source.options } };
+    if (typeof exportName !== 'string' || exportName === '')
+      throw new InvalidSourceError("A source module's `export` must be a non-empty string");
+    return {
+      kind: 'module',
+      module: { module: moduleUrl('source.module', source.module).href, export: exportName, options: source.options },
+    };
   }
   if (source === null || typeof source !== 'object' || typeof source.get !== 'function') {
     throw new InvalidSourceError(

@@ -4,7 +4,7 @@
  */
 export function describeValue(value: unknown): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  let shown: string;
+  let shown = '';
   switch (typeof value) {
     case 'number':
       shown = Object.is(value, -0) ? '-0' : String(value);
@@ -19,7 +19,9 @@ export function describeValue(value: unknown): string {
     case 'undefined':
       shown = String(value);
       break;
-    default:
+    case 'boolean':
+    case 'object':
+    case 'string':
       shown = safeJson(value);
   }
   if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
@@ -28,7 +30,10 @@ export function describeValue(value: unknown): string {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'number' && !Number.isFinite(inner) ? String(inner) : inner)) ?? String(value);
+    return (
+      JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'number' && !Number.isFinite(inner) ? String(inner) : inner)) ??
+      String(value)
+    );
   } catch {
     return String(value);
   }

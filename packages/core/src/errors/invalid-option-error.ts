@@ -8,7 +8,10 @@ export class InvalidOptionError extends ConveyorError {
 
   /** `hint` is added after the quoted value: what to write instead. */
   constructor(option: string, expected: string, received: unknown, hint?: string) {
-    super('INVALID_OPTION', `Expected \`${option}\` to be ${expected}, got ${describeValue(received)}${hint === undefined ? '' : `; ${hint}`}`);
+    super(
+      'INVALID_OPTION',
+      `Expected \`${option}\` to be ${expected}, got ${describeValue(received)}${hint === undefined ? '' : `; ${hint}`}`,
+    );
     this.option = option;
   }
 }

@@ -37,7 +37,8 @@ export function optionsObject(
 /** A positive safe integer. */
 export function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(name, 'a positive integer', value);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw new InvalidOptionError(name, 'a positive integer', value);
   return value;
 }
 
@@ -119,7 +120,12 @@ export function objectWithMethods<T>(name: string, value: unknown, methods: read
 /** A pino-shaped logger (`debug`, `info`, `warn`, `error`). */
 export function loggerOption(value: unknown, fallback: Logger): Logger {
   if (value === undefined) return fallback;
-  return objectWithMethods<Logger>('logger', value, ['debug', 'info', 'warn', 'error'], "a logger with debug, info, warn and error methods (pino's shape)");
+  return objectWithMethods<Logger>(
+    'logger',
+    value,
+    ['debug', 'info', 'warn', 'error'],
+    "a logger with debug, info, warn and error methods (pino's shape)",
+  );
 }
 
 /** A `Clock` (tests pass a `ManualClock`). */
@@ -154,7 +160,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }

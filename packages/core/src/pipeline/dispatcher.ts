@@ -91,7 +91,14 @@ export class Dispatcher<M> {
       const handlerMs = performance.now() - dispatchedAt;
       let failed = 0;
       for (const group of settlement.failed) failed += group.messages.length;
-      metrics.settled({ bulks: parcel.bulkSizes.length, consumed: settlement.consumed.length, failed, handlerMs, waitMs: dispatchedAt - enqueuedAt, threadId });
+      metrics.settled({
+        bulks: parcel.bulkSizes.length,
+        consumed: settlement.consumed.length,
+        failed,
+        handlerMs,
+        waitMs: dispatchedAt - enqueuedAt,
+        threadId,
+      });
     }
   }
 

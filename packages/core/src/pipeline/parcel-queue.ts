@@ -41,7 +41,7 @@ export class ParcelQueue<M> {
 
   /** When the oldest waiting message arrived (`performance.now()`, or 0 when not timed). */
   get oldestEnqueuedAt(): number {
-    return (this.#chunks[this.#head] as Chunk<M> | undefined)?.enqueuedAt ?? 0;
+    return this.#chunks[this.#head]?.enqueuedAt ?? 0;
   }
 
   push(messages: readonly M[], enqueuedAt: number): void {

@@ -50,7 +50,10 @@ export async function runPoller<M>(context: PollerContext<M>, poller: number, si
     onHealthy();
     if (messages.length === 0) {
       emptyPolls++;
-      await sleep(Math.max(context.pollInterval, backoffDelay(emptyPolls, { baseMs: emptyBackoffBaseMs, capMs: context.maxPollBackoff })), signal);
+      await sleep(
+        Math.max(context.pollInterval, backoffDelay(emptyPolls, { baseMs: emptyBackoffBaseMs, capMs: context.maxPollBackoff })),
+        signal,
+      );
       continue;
     }
     emptyPolls = 0;

@@ -178,7 +178,13 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
 
   #deliver(stored: Stored<T>, lease: Lease<T>): Delivery<T> {
     stored.receiveCount++;
-    const delivery: Delivery<T> = { id: stored.id, body: stored.body, receiveCount: stored.receiveCount, receipt: this.#nextReceipt++, [storedKey]: stored };
+    const delivery: Delivery<T> = {
+      id: stored.id,
+      body: stored.body,
+      receiveCount: stored.receiveCount,
+      receipt: this.#nextReceipt++,
+      [storedKey]: stored,
+    };
     stored.delivery = delivery;
     stored.lease = lease;
     return delivery;

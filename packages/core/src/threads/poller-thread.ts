@@ -3,7 +3,6 @@ import { PollerThreadError } from '../errors/poller-thread-error.js';
 import type { GetHint, Source } from '../sources/source.js';
 import { messageRef } from './message-refs.js';
 import type { FromPollerThread, PollerThreadData, ToPollerThread } from './poller-thread-protocol.js';
-import type { WireError } from './wire-error.js';
 import { fromWireError, toWireError } from './wire-error.js';
 
 type Pending = { resolve: (message: FromPollerThread) => void; reject: (error: unknown) => void };

@@ -9,7 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@conveyor/core';
 import { Handler, Queue, Route, Worker } from '@conveyor/sharded';
 import type { Lock, Storage, TubeAddress } from '@conveyor/sharded';
-import { delay, quick, until } from '../helpers.js';
+import { delay, until } from '../until.js';
+
+/** Worker options for tests: silent, and no idle pauses to wait through. */
+const quick = { logger: silentLogger, emptyPause: 0, emptyLimit: 1, acquireDelay: 20 } as const;
 
 /** A fresh storage and lock (unique prefix on a shared server), and how to remove them. */
 export interface Drivers {
