@@ -25,7 +25,14 @@ export interface Source<M> {
   get(signal: AbortSignal, hint: GetHint): Promise<readonly M[]> | readonly M[];
   /** Acknowledges (deletes) the messages that were consumed successfully. */
   cleanup?(consumed: M[]): Promise<void> | void;
-  /** Gives failed messages back to the source now, instead of waiting for a timeout. */
+  /**
+   * Gives failed messages back to the source, instead of waiting for a timeout.
+   * `error` says why. When the handler never received them (`isUncharged(error)`
+   * from `@conveyor/core/kit`: not taken from the bulk, a later bulk of a lost
+   * parcel, unstarted at shutdown), a source that counts receives puts them back
+   * at once and does not count that delivery; otherwise the failure is charged:
+   * the message comes back after a backoff, or goes to the dead letters.
+   */
   release?(failed: M[], error: unknown): Promise<void> | void;
   /** The handler used when the consumer options give none (run inline). */
   handler?: Handler<M>;
