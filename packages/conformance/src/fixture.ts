@@ -10,6 +10,8 @@ export interface ConformanceFixture<M> {
   readonly bodyOf: (message: M) => string;
   /** Removes the queue and everything the fixture made. Called after `source.close()`. */
   readonly dispose: () => Promise<void>;
+  /** How many messages are in the source's dead letters, for a source that keeps them. */
+  readonly deadLetterCount?: () => Promise<number>;
 }
 
 /** What the suite may expect of a source. */
@@ -22,6 +24,14 @@ export interface ConformanceOptions {
   readonly redeliveryAfterMs?: number;
   /** Whether the source keeps the order messages were sent in (FIFO). @default false */
   readonly ordered?: boolean;
+  /**
+   * The least milliseconds a message released with a charged failure stays
+   * invisible (the fixture's `retryBackoff` base without jitter, or half of it
+   * with equal jitter). @default 0
+   */
+  readonly minRetryDelayMs?: number;
+  /** The broker counts every receive itself (SQS): an uncharged release still increases `receiveCount`. @default false */
+  readonly countsEveryReceive?: boolean;
   /** Longest wait for any expected delivery. @default 15000 */
   readonly timeoutMs?: number;
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Consumer, silentLogger } from '@conveyor/core';
+import { Consumer, MessageEncodingError, MessageNotTakenError, silentLogger } from '@conveyor/core';
+import type { DeliveredMessage } from '@conveyor/core';
 import type { Source } from '@conveyor/core';
 import type { ConformanceFixture, ConformanceOptions } from './fixture.js';
 
@@ -54,7 +55,21 @@ export function runSourceConformance<M>(
       expect(await getOnce(source)).toEqual([]);
     });
 
-    it('release() makes failed messages available again without waiting for a timeout', async () => {
+    it('release() of messages the handler never received (uncharged) makes them available again at once', async () => {
+      const { source, send, bodyOf } = await open();
+      await send(['untaken']);
+      const [first] = await receiveAll(source, 1, timeoutMs);
+      const started = Date.now();
+      await source.release?.([first as M], new MessageNotTakenError());
+      const [second] = await receiveAll(source, 1, timeoutMs);
+      expect(bodyOf(second as M)).toBe('untaken');
+      expect(Date.now() - started).toBeLessThan(Math.min(timeoutMs, 10_000));
+      const count = (message: M): number | undefined => (message as Partial<DeliveredMessage>).receiveCount;
+      if (count(first as M) !== undefined && options.countsEveryReceive !== true) expect(count(second as M)).toBe(count(first as M));
+      await source.cleanup?.([second as M]);
+    });
+
+    it('release() with a charged failure makes the message available again, not before its retry delay', async () => {
       const { source, send, bodyOf } = await open();
       await send(['retry-me']);
       const [first] = await receiveAll(source, 1, timeoutMs);
@@ -62,8 +77,21 @@ export function runSourceConformance<M>(
       await source.release?.([first as M], new Error('boom'));
       const [second] = await receiveAll(source, 1, timeoutMs);
       expect(bodyOf(second as M)).toBe('retry-me');
-      expect(Date.now() - started).toBeLessThan(Math.min(timeoutMs, 10_000));
+      expect(Date.now() - started).toBeGreaterThanOrEqual((options.minRetryDelayMs ?? 0) - 5);
+      const count = (message: M): number | undefined => (message as Partial<DeliveredMessage>).receiveCount;
+      if (count(first as M) !== undefined) expect(count(second as M)).toBe((count(first as M) as number) + 1);
       await source.cleanup?.([second as M]);
+    });
+
+    it('release() of a message that can never be handled (MessageEncodingError) dead-letters it at once, where the source keeps dead letters', async (context) => {
+      const fixture = await open();
+      if (fixture.deadLetterCount === undefined) return context.skip();
+      await fixture.send(['poison']);
+      const [first] = await receiveAll(fixture.source, 1, timeoutMs);
+      const before = await fixture.deadLetterCount();
+      await fixture.source.release?.([first as M], new MessageEncodingError('message.body.f', 'a function'));
+      expect(await fixture.deadLetterCount()).toBe(before + 1);
+      expect(await getOnce(fixture.source)).toEqual([]);
     });
 
     it.skipIf(options.redeliveryAfterMs === undefined)('delivers again a message that was neither cleaned up nor released', async () => {

@@ -8,9 +8,9 @@ export type { ConsumerMetrics, SettledSample } from './consumer/consumer-metrics
 export type { Source, SourceModule, GetHint, SourceDepth } from './sources/source.js';
 export type { Handler } from './bulk/handler.js';
 export type { Bulk } from './bulk/bulk.js';
-export { MemorySource } from './sources/memory-source.js';
-export type { MemoryMessage } from './sources/memory-source.js';
-export type { MemorySourceOptions } from './sources/memory-source-options.js';
+export { MemorySource } from './sources/memory/memory-source.js';
+export type { MemoryMessage } from './sources/memory/memory-source.js';
+export type { MemorySourceOptions } from './sources/memory/memory-source-options.js';
 export type { DeliveredMessage } from './kit/delivered-message.js';
 export type { Logger } from './kit/logger.js';
 export { silentLogger, consoleLogger } from './kit/logger.js';
@@ -26,3 +26,5 @@ export { PoolThreadError } from './errors/pool-thread-error.js';
 export { PollerThreadError } from './errors/poller-thread-error.js';
 export { ShutdownError } from './errors/shutdown-error.js';
 export { ShutdownTimeoutError } from './errors/shutdown-timeout-error.js';
+export { MessageEncodingError } from './errors/message-encoding-error.js';
+export { HandlerTimeoutError } from './errors/handler-timeout-error.js';

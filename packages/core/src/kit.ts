@@ -30,6 +30,6 @@ export { describeValue } from './errors/describe-value.js';
 export { errorMessage } from './errors/conveyor-error.js';
 export { handleBulk } from './bulk/handle-bulk.js';
 export type { Settlement, FailedGroup } from './bulk/bulk-report.js';
-export type { RetryOptions, ResolvedRetryOptions } from './kit/retry-options.js';
+export type { RetryOptions, ResolvedRetryOptions, BackoffOptions } from './kit/retry-options.js';
 export { resolveRetryOptions, retryDefaults, backoffOption } from './kit/retry-options.js';
-export { isUncharged } from './kit/uncharged.js';
+export { isUncharged, isPoison } from './kit/release-reason.js';

@@ -1,5 +1,5 @@
 import { MemorySource, silentLogger } from '@conveyor/core';
-import type { MemoryMessage, MemorySourceOptions } from '@conveyor/core';
+import type { GetHint, MemoryMessage, MemorySourceOptions } from '@conveyor/core';
 
 import { until } from '@conveyor/conformance';
 
@@ -14,6 +14,10 @@ export interface Body {
   exitOnFirst?: boolean;
   uncaughtOnFirst?: boolean;
   oomOnFirst?: boolean;
+  spinOnFirst?: boolean;
+  hangOnFirst?: boolean;
+  strayAfterMs?: number;
+  rejectOnFirst?: boolean;
   sleep?: number;
 }
 
@@ -26,7 +30,16 @@ export class RecordingSource<T = Body> extends MemorySource<T> {
   readonly released: Array<{ ids: number[]; error: unknown }> = [];
 
   constructor(options: MemorySourceOptions = {}) {
-    super({ waitTime: 10, ...options });
+    super({ waitTime: 10, retryBackoff: { baseMs: 5, capMs: 20 }, ...options });
+  }
+
+  /** Messages `get()` handed out, every delivery counted. */
+  delivered = 0;
+
+  override async get(signal: AbortSignal, hint?: GetHint): Promise<MemoryMessage<T>[]> {
+    const messages = await super.get(signal, hint);
+    this.delivered += messages.length;
+    return messages;
   }
 
   override cleanup(consumed: MemoryMessage<T>[]): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, HandlerFailedError, MessageNotTakenError } from '@conveyor/core';
-import scriptedHandler from './fixtures/scripted-handler.js';
+import scriptedHandler, { batchWrite } from './fixtures/scripted-handler.js';
 import { RecordingSource, bodies, fixture, quiet, sorted, until } from './helpers.js';
 
 const executors = [
@@ -9,40 +9,64 @@ const executors = [
 ] as const;
 
 describe.each(executors)('the iterator rule (%s)', (executor, handlerOptions) => {
-  it('consumes what was taken before a throw; fails the held message and the rest', async () => {
+  it('consumes what was taken before a throw; charges the held message; the untaken rest goes back uncharged', async () => {
     const n = 8;
     const k = 5; // throw while holding message 5 of the bulk
     const source = new RecordingSource();
     source.sendMany(bodies(n, (index) => (index === k ? { throw: 'first' } : {})));
     const consumer = new Consumer(source, { ...quiet, ...handlerOptions, bulkSize: n, maxPollers: 1 });
+    const receiveCounts = new Map<number, number>();
+    consumer.on('consumed', (messages) => messages.forEach((message) => receiveCounts.set(message.id, message.receiveCount)));
     await consumer.start();
-    await until(() => source.released.length > 0, 10_000, 'the first release');
-    const firstRelease = source.released[0]!;
-    expect(firstRelease.ids).toEqual([6, 7, 8].map((id) => id)); // ids are 1-based: messages 5, 6, 7
+    await until(() => source.released.length >= 2, 10_000, 'the first releases');
+    const [held, untaken] = source.released;
+    expect(held!.ids).toEqual([6]); // ids are 1-based: message 5
+    expect(untaken!.ids).toEqual([7, 8]);
+    expect(untaken!.error).toBeInstanceOf(MessageNotTakenError);
     expect(sorted(source.cleaned.slice(0, k))).toEqual([1, 2, 3, 4, 5]);
-    const error = firstRelease.error as Error;
+    const error = held!.error as Error;
     if (executor === 'threads') {
       expect(error).toBeInstanceOf(HandlerFailedError);
       expect(error.message).toContain('boom 5');
     } else {
       expect(error.message).toBe('boom 5');
     }
-    // The failed ones come back and succeed on their second delivery.
+    // The failed ones come back and succeed; only the held one was charged a delivery.
     await source.drained();
     await consumer.shutdown();
     expect(sorted(source.cleaned)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([receiveCounts.get(6), receiveCounts.get(7), receiveCounts.get(8)]).toEqual([2, 1, 1]);
   });
 
-  it('fails every message when the handler throws before taking one', async () => {
+  it('charges the first message when the handler throws before taking one; the others go back uncharged', async () => {
     const source = new RecordingSource();
     source.sendMany(bodies(3, (index) => (index === 0 ? { throw: 'first' } : {})));
     const consumer = new Consumer(source, { ...quiet, ...handlerOptions, bulkSize: 3, maxPollers: 1 });
     await consumer.start();
-    await until(() => source.released.length > 0);
-    expect(source.released[0]!.ids).toEqual([1, 2, 3]);
+    await until(() => source.released.length >= 2);
+    expect(source.released[0]!.ids).toEqual([1]);
+    expect(source.released[1]!.ids).toEqual([2, 3]);
+    expect(source.released[1]!.error).toBeInstanceOf(MessageNotTakenError);
     await source.drained();
     await consumer.shutdown();
     expect(sorted(source.cleaned)).toEqual([1, 2, 3]);
+  });
+
+  it('bulk.all() takes the bulk as one unit: all consumed when the handler returns, all failed when it throws', async () => {
+    const source = new RecordingSource();
+    source.sendMany(bodies(10, (index) => (index === 9 ? { throw: 'first' } : {})));
+    const batchOptions =
+      executor === 'inline'
+        ? { handler: batchWrite }
+        : { handlerModule: fixture('scripted-handler.js'), handlerExport: 'batchWrite', maxHandlers: 2 };
+    const consumer = new Consumer(source, { ...quiet, ...batchOptions, bulkSize: 10, maxPollers: 1 });
+    await consumer.start();
+    await until(() => source.released.length >= 1);
+    expect(source.cleaned).toEqual([]);
+    expect(sorted(source.released[0]!.ids)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await source.drained();
+    await consumer.shutdown();
+    expect(sorted(source.cleaned)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   it('marks single messages failed without throwing (partial-batch failure)', async () => {

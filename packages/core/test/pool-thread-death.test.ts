@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Consumer, PoolThreadError } from '@conveyor/core';
+import { Consumer, HandlerFailedError, MessageNotTakenError, PoolThreadError } from '@conveyor/core';
 import { RecordingSource, bodies, fixture, quiet, sorted, until } from './helpers.js';
 import type { Body } from './helpers.js';
 
@@ -13,10 +13,10 @@ const deaths: Array<[string, Partial<Body>, object]> = [
   ],
 ];
 
-describe.each(deaths)('a pool thread dying by %s mid-bulk', (_name, script, extraOptions) => {
-  it('fails its whole bulk, cleans up nothing of it, and the pool replaces the thread', async () => {
+describe.each(deaths)('a pool thread dying by %s mid-bulk', (name, script, extraOptions) => {
+  it('retries the messages its handler took one by one: only the culprit is charged; the untaken ones go back uncharged', async () => {
     const source = new RecordingSource();
-    // Message 3 of the bulk kills the thread; 1 and 2 were already handled but must not be cleaned up.
+    // Message 3 of the bulk kills the thread on its first delivery; 1 and 2 were already handled but must not be cleaned up yet.
     source.sendMany(bodies(5, (n) => (n === 2 ? script : {})));
     const consumer = new Consumer(source, {
       ...quiet,
@@ -28,24 +28,42 @@ describe.each(deaths)('a pool thread dying by %s mid-bulk', (_name, script, extr
     });
     const died: unknown[] = [];
     const revived: number[] = [];
+    const receiveCounts = new Map<number, number>();
     consumer.on('threadDied', ({ error }) => died.push(error));
     consumer.on('threadRevived', ({ threadId }) => revived.push(threadId));
+    consumer.on('consumed', (messages) => messages.forEach((message) => receiveCounts.set(message.id, message.receiveCount)));
     await consumer.start();
-    await until(() => source.released.length > 0, 20_000, 'the dead bulk to be released');
-    expect(source.released[0]!.ids).toEqual([1, 2, 3, 4, 5]);
-    expect(source.released[0]!.error).toBeInstanceOf(PoolThreadError);
-    expect(source.cleaned).toEqual([]);
-    // Redelivered to the replacement thread, which handles it (the script only kills on first receive).
     await source.drained();
-    await until(() => revived.length > 0, 10_000, 'threadRevived');
     await consumer.shutdown();
-    expect(died.length).toBe(1);
+    // The suspects (the messages the handler took: 1, 2, 3 — all five for the uncaught error, whose handler went on)
+    // were handled alone: 3 failed alone again and was the only one charged. The untaken ones went back uncharged.
+    const charged = source.released.filter((entry) => !(entry.error instanceof MessageNotTakenError));
+    expect(charged.flatMap((entry) => entry.ids)).toEqual([3]);
+    const untaken = source.released.filter((entry) => entry.error instanceof MessageNotTakenError).flatMap((entry) => entry.ids);
+    expect(untaken).toEqual(name === 'an uncaught error' ? [] : [4, 5]);
     expect(sorted(source.cleaned)).toEqual([1, 2, 3, 4, 5]);
+    expect([...receiveCounts.entries()].sort(([a], [b]) => a - b)).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 1],
+      [5, 1],
+    ]);
+    if (name === 'an uncaught error') {
+      // Caught, blamed on the bulk that started the work: the thread survives.
+      expect(charged[0]!.error).toBeInstanceOf(HandlerFailedError);
+      expect((charged[0]!.error as Error).message).toContain('uncaught in pool thread');
+      expect(died).toEqual([]);
+    } else {
+      expect(charged[0]!.error).toBeInstanceOf(PoolThreadError);
+      expect(died.length).toBe(2); // once in the bulk, once alone
+      await until(() => revived.length >= 2, 10_000, 'threadRevived');
+    }
   });
 });
 
 describe('a pool thread dying in the middle of a parcel of many bulks', () => {
-  it('fails only the bulk it was in and those after it; the bulks it finished stay consumed', async () => {
+  it('keeps the bulks it finished; charges only the message that kills it; the later bulks go back uncharged', async () => {
     const source = new RecordingSource({ waitTime: 5 });
     const exitAt = 1500; // message index (id exitAt + 1) that kills its thread on first receive
     source.sendMany(bodies(2000, (n) => (n === exitAt ? { exitOnFirst: true } : {})));
@@ -62,11 +80,10 @@ describe('a pool thread dying in the middle of a parcel of many bulks', () => {
     await source.drained();
     await consumer.shutdown();
     // The scenario really had a multi-bulk parcel lost.
-    expect(lostParcels.length).toBe(1);
-    expect(lostParcels[0]).toBeGreaterThan(1);
-    const released = source.releasedIds;
-    expect(released).toContain(exitAt + 1);
-    expect(Math.min(...released)).toBe(exitAt + 1);
+    expect(lostParcels.some((bulks) => bulks > 1)).toBe(true);
+    const charged = source.released.filter((entry) => !(entry.error instanceof MessageNotTakenError));
+    expect(charged.flatMap((entry) => entry.ids)).toEqual([exitAt + 1]);
+    expect(Math.min(...source.releasedIds)).toBe(exitAt + 1);
     expect(sorted(source.cleaned)).toEqual(Array.from({ length: 2000 }, (_, index) => index + 1));
   });
 });

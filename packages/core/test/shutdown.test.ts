@@ -63,6 +63,35 @@ describe('shutdown', () => {
     release();
   });
 
+  it('past shutdownTimeout on pool threads, running bulks go back uncharged and no thread death is reported', async () => {
+    const source = new RecordingSource();
+    source.sendMany(bodies(4, () => ({ hangOnFirst: true })));
+    const warnings: string[] = [];
+    const logger = { ...quiet.logger, warn: (_context: object, message: string) => void warnings.push(message) };
+    const consumer = new Consumer(source, {
+      logger,
+      handlerModule: fixture('scripted-handler.js'),
+      maxHandlers: 2,
+      maxPollers: 1,
+      bulkSize: 1,
+      shutdownTimeout: 200,
+    });
+    const died: unknown[] = [];
+    consumer.on('threadDied', ({ error }) => died.push(error));
+    await consumer.start();
+    await until(() => source.inFlight === 4, 5_000, 'all four in flight');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await consumer.shutdown();
+    expect(died).toEqual([]);
+    expect(warnings.filter((message) => /thread died/.test(message))).toEqual([]);
+    expect(sorted(source.releasedIds)).toEqual([1, 2, 3, 4]);
+    expect(source.released.every((entry) => entry.error instanceof ShutdownError)).toBe(true);
+    // Uncharged: none of them counts as a delivery.
+    expect(source.size).toBe(4);
+    const again = await source.get(new AbortController().signal, { maxMessages: 4 });
+    expect(again.map((message) => message.receiveCount)).toEqual([1, 1, 1, 1]);
+  });
+
   it('an aborted options.signal shuts the consumer down', async () => {
     const controller = new AbortController();
     const consumer = new Consumer(new MemorySource<number>({ waitTime: 5 }), { ...quiet, handler: () => {}, signal: controller.signal });

@@ -1,6 +1,12 @@
 import type { Bulk } from './bulk.js';
 import type { BulkReport } from './bulk-report.js';
 
+/** Where a cursor publishes how far the handler got (shared memory on a pool thread). */
+export interface TakeWatcher {
+  /** `taken` messages were taken; `unit` once `all()` took the bulk as one unit. */
+  taken(taken: number, unit: boolean): void;
+}
+
 /**
  * The iterator a handler walks: messages `start` to `end` of an array (a bulk
  * is a range of its parcel, so cutting a parcel into bulks copies nothing).
@@ -10,13 +16,16 @@ export class BulkCursor<M> implements Bulk<M> {
   readonly #messages: readonly M[];
   readonly #start: number;
   readonly #size: number;
+  readonly #watcher: TakeWatcher | undefined;
   #taken = 0;
+  #unit = false;
   #marked: Array<readonly [number, unknown]> | undefined;
 
-  constructor(messages: readonly M[], start = 0, end = messages.length) {
+  constructor(messages: readonly M[], start = 0, end = messages.length, watcher?: TakeWatcher) {
     this.#messages = messages;
     this.#start = start;
     this.#size = end - start;
+    this.#watcher = watcher;
   }
 
   get size(): number {
@@ -29,7 +38,9 @@ export class BulkCursor<M> implements Bulk<M> {
 
   next(): IteratorResult<M, undefined> {
     if (this.#taken >= this.#size) return { done: true, value: undefined };
-    return { done: false, value: this.#messages[this.#start + this.#taken++] as M };
+    const message = this.#messages[this.#start + this.#taken++] as M;
+    this.#watcher?.taken(this.#taken, this.#unit);
+    return { done: false, value: message };
   }
 
   // A handler that breaks out of its loop keeps what it took; nothing to undo here.
@@ -39,6 +50,13 @@ export class BulkCursor<M> implements Bulk<M> {
 
   [Symbol.iterator](): this {
     return this;
+  }
+
+  all(): M[] {
+    this.#unit = true;
+    this.#taken = this.#size;
+    this.#watcher?.taken(this.#taken, true);
+    return this.#messages.slice(this.#start, this.#start + this.#size);
   }
 
   fail(message: M, reason?: unknown): void {
@@ -59,11 +77,21 @@ export class BulkCursor<M> implements Bulk<M> {
 
   /** The report of a run that returned normally. */
   returned(): BulkReport {
-    return { taken: this.#taken, marked: this.#marked ?? [] };
+    return this.#report({});
   }
 
   /** The report of a run that threw `error`. */
   threw(error: unknown): BulkReport {
-    return { taken: this.#taken, thrown: { error }, marked: this.#marked ?? [] };
+    return this.#report({ thrown: { error } });
+  }
+
+  #report(ending: Pick<BulkReport, 'thrown'>): BulkReport {
+    // A copy of the marks: a handler still running past its timeout must not change a report already made.
+    return {
+      taken: this.#taken,
+      marked: this.#marked === undefined ? [] : [...this.#marked],
+      ...ending,
+      ...(this.#unit ? { unit: true as const } : {}),
+    };
   }
 }

@@ -6,6 +6,10 @@ export interface BulkReport<E = unknown> {
   readonly thrown?: { readonly error: E };
   /** Messages marked with `bulk.fail()`: index in the bulk and reason. */
   readonly marked: ReadonlyArray<readonly [index: number, reason: E]>;
+  /** The handler took the bulk as one unit (`bulk.all()`): if it threw, every message failed. */
+  readonly unit?: true;
+  /** An uncaught error escaped work this bulk's handler started: the messages it took are suspects. */
+  readonly uncaught?: { readonly error: E };
 }
 
 /**
@@ -14,6 +18,18 @@ export interface BulkReport<E = unknown> {
  * fully consumed.
  */
 export type ParcelReports = readonly (BulkReport | undefined)[] | undefined;
+
+/** How far a parcel got before it was lost, as its pool thread published it. */
+export interface ParcelProgress {
+  /** Leading bulks fully consumed. */
+  readonly completedBulks: number;
+  /** The bulk that was running (the number of bulks when all had run and the report was lost). */
+  readonly currentBulk: number;
+  /** Messages taken from the bulk in progress. */
+  readonly taken: number;
+  /** The bulk in progress was taken as one unit (`bulk.all()`). */
+  readonly unit: boolean;
+}
 
 /** One group of failed messages sharing a reason. */
 export interface FailedGroup<M> {
@@ -25,4 +41,10 @@ export interface FailedGroup<M> {
 export interface Settlement<M> {
   readonly consumed: M[];
   readonly failed: FailedGroup<M>[];
+  /**
+   * Messages of a bulk whose handler killed its thread or let an uncaught error
+   * escape: not settled yet, they are handled again one by one (isolation), so
+   * only the one that fails alone is charged.
+   */
+  readonly suspects: M[];
 }

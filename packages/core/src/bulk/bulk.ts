@@ -14,4 +14,10 @@ export interface Bulk<M> extends IterableIterator<M> {
    * Throws a `RangeError` for a message that is not part of this bulk or not taken yet.
    */
   fail(message: M, reason?: unknown): void;
+  /**
+   * Takes every message of the bulk at once, as one unit: all are consumed if
+   * the handler returns normally, all fail if it throws (for batch writes:
+   * `await db.insertMany(bulk.all())`). `fail()` still marks single ones.
+   */
+  all(): M[];
 }

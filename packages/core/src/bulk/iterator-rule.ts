@@ -1,41 +1,47 @@
 // The iterator rule, decided in this one place for inline handlers, pool threads
-// and lost parcels alike: what a handler run consumed and what failed.
+// and lost parcels alike: what a handler run consumed, what failed (charged or
+// not), and what is suspect after a thread death or an uncaught error.
+import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import { MessageNotTakenError } from '../errors/message-not-taken-error.js';
-import { PoolThreadError } from '../errors/pool-thread-error.js';
-import type { BulkReport, FailedGroup, ParcelReports, Settlement } from './bulk-report.js';
+import { ShutdownError } from '../errors/shutdown-error.js';
+import type { BulkReport, FailedGroup, ParcelProgress, ParcelReports, Settlement } from './bulk-report.js';
 import type { Parcel } from './parcel.js';
 
-/** How a parcel ended: its reports, or the error that lost it (a pool thread died). */
-export type ParcelOutcome = { readonly reports: ParcelReports } | { readonly lost: unknown };
+/** How a parcel ended: its reports, or the error that lost it (a pool thread died, timed out, shutdown) and how far it got. */
+export type ParcelOutcome = { readonly reports: ParcelReports } | { readonly lost: unknown; readonly progress: ParcelProgress };
 
 /**
  * Applies the rule to every bulk of a parcel:
  * - a fully consumed bulk (no report) is consumed;
+ * - messages the handler never took go back uncharged (`MessageNotTakenError`);
  * - if the handler threw, the messages taken before the one it held are
- *   consumed, the held one and those never taken fail with the thrown error;
- * - if it returned, those never taken fail with `MessageNotTakenError`;
+ *   consumed and the held one fails with the thrown error (when it threw
+ *   before taking any, the first message is held: some message is always
+ *   charged, so a throwing handler cannot loop hot); after `bulk.all()`, all fail;
  * - messages marked with `bulk.fail()` fail with their reason;
- * - a lost parcel keeps the bulks the thread reported fully consumed before it
- *   died (`PoolThreadError.completedBulks`); the rest fail with the error.
+ * - when the handler killed its thread or let an uncaught error escape, the
+ *   messages it took are suspects, handled again one by one; a suspect handled
+ *   alone (`parcel.isolated`) that fails that way again is charged;
+ * - a lost parcel keeps the bulks its thread reported fully consumed; past
+ *   `handlerTimeout` the held message fails; at shutdown nothing more is charged.
  */
 export function settleParcel<M>(parcel: Parcel<M>, outcome: ParcelOutcome): Settlement<M> {
-  if ('lost' in outcome) return settleLost(parcel, outcome.lost);
-  const { reports } = outcome;
   // The common case: everything consumed, cleaned up in one call, no copy.
-  if (reports === undefined) return { consumed: parcel.messages as M[], failed: [] };
-  const consumed: M[] = [];
-  const failedByReason = new Map<unknown, M[]>();
-  let notTaken: MessageNotTakenError | undefined;
-  const notTakenError = (): MessageNotTakenError => (notTaken ??= new MessageNotTakenError());
-  let start = 0;
-  for (let index = 0; index < parcel.bulkSizes.length; index++) {
-    const end = start + (parcel.bulkSizes[index] as number);
-    const report = reports[index];
-    if (report === undefined) for (let at = start; at < end; at++) consumed.push(parcel.messages[at] as M);
-    else settleBulk(parcel.messages, start, end, report, notTakenError, consumed, failedByReason);
-    start = end;
+  if ('reports' in outcome && outcome.reports === undefined) return { consumed: parcel.messages as M[], failed: [], suspects: [] };
+  const builder = new SettlementBuilder(parcel.messages, parcel.isolated === true);
+  if ('lost' in outcome) settleLost(parcel, outcome.lost, outcome.progress, builder);
+  else {
+    const reports = outcome.reports as NonNullable<ParcelReports>;
+    let start = 0;
+    for (let index = 0; index < parcel.bulkSizes.length; index++) {
+      const end = start + (parcel.bulkSizes[index] as number);
+      const report = reports[index];
+      if (report === undefined) builder.consume(start, end);
+      else settleBulk(builder, start, end, report);
+      start = end;
+    }
   }
-  return { consumed, failed: toFailedGroups(failedByReason) };
+  return builder.build();
 }
 
 /** The rule for one bulk given as its messages and report (undefined: all consumed). */
@@ -43,50 +49,122 @@ export function settleOne<M>(messages: readonly M[], report: BulkReport | undefi
   return settleParcel({ messages, bulkSizes: [messages.length] }, { reports: report === undefined ? undefined : [report] });
 }
 
-function settleLost<M>(parcel: Parcel<M>, error: unknown): Settlement<M> {
-  const completed = error instanceof PoolThreadError ? error.completedBulks : 0;
-  let split = 0;
-  for (let index = 0; index < completed; index++) split += parcel.bulkSizes[index] as number;
-  const failed = parcel.messages.slice(split);
-  return { consumed: parcel.messages.slice(0, split), failed: failed.length > 0 ? [{ messages: failed, error }] : [] };
-}
-
-/** The rule for messages `start` to `end` of `messages`, adding to `consumed` and `failedByReason`. */
-function settleBulk<M>(
-  messages: readonly M[],
-  start: number,
-  end: number,
-  report: BulkReport,
-  notTaken: () => unknown,
-  consumed: M[],
-  failedByReason: Map<unknown, M[]>,
-): void {
+function settleBulk<M>(builder: SettlementBuilder<M>, start: number, end: number, report: BulkReport): void {
   const size = end - start;
   const taken = Math.min(Math.max(report.taken, 0), size);
-  const firstFailed = report.thrown === undefined ? taken : Math.max(taken - 1, 0);
-  let marked: Map<number, unknown> | undefined;
-  for (const [index, reason] of report.marked) {
-    if (index < firstFailed && !(marked ??= new Map()).has(index)) marked.set(index, reason);
+  const marks = marksOf(report);
+  if (report.uncaught !== undefined) {
+    builder.suspect(start, start + Math.max(taken, 1), report.uncaught.error, marks, start);
+    builder.notTaken(start + Math.max(taken, 1), end);
+    return;
   }
-  for (let index = 0; index < firstFailed; index++) {
-    const message = messages[start + index] as M;
-    if (marked?.has(index) === true) pushTo(failedByReason, marked.get(index), message);
-    else consumed.push(message);
+  if (report.thrown !== undefined) {
+    const error = report.thrown.error;
+    if (report.unit === true) return builder.fail(start, end, error, marks, start);
+    const held = Math.max(taken, 1) - 1;
+    builder.consumeMarked(start, start + held, marks, start);
+    builder.fail(start + held, start + held + 1, error, marks, start);
+    builder.notTaken(start + held + 1, end);
+    return;
   }
-  if (firstFailed < size) {
-    const reason = report.thrown !== undefined ? report.thrown.error : notTaken();
-    for (let index = firstFailed; index < size; index++) pushTo(failedByReason, reason, messages[start + index] as M);
+  builder.consumeMarked(start, start + taken, marks, start);
+  builder.notTaken(start + taken, end);
+}
+
+function settleLost<M>(parcel: Parcel<M>, error: unknown, progress: ParcelProgress, builder: SettlementBuilder<M>): void {
+  const bulks = parcel.bulkSizes;
+  let start = 0;
+  for (let index = 0; index < bulks.length; index++) {
+    const end = start + (bulks[index] as number);
+    if (index < progress.completedBulks) builder.consume(start, end);
+    else if (error instanceof ShutdownError) builder.fail(start, end, error);
+    else if (index > progress.currentBulk) builder.notTaken(start, end);
+    else if (index < progress.currentBulk)
+      builder.suspect(start, end, error); // it ran, its report was lost
+    else if (error instanceof HandlerTimeoutError) {
+      settleBulk(builder, start, end, { taken: progress.taken, thrown: { error }, marked: [], ...(progress.unit ? { unit: true } : {}) });
+    } else if (progress.taken === 0 && progress.completedBulks === 0 && index === 0) {
+      // Died before any handler took a message (while decoding?): any message of the parcel may be the cause.
+      builder.suspect(0, parcel.messages.length, error);
+      return;
+    } else {
+      const taken = progress.taken === 0 || progress.unit ? end - start : Math.min(progress.taken, end - start);
+      builder.suspect(start, start + taken, error);
+      builder.notTaken(start + taken, end);
+    }
+    start = end;
   }
 }
 
-function toFailedGroups<M>(failedByReason: Map<unknown, M[]>): FailedGroup<M>[] {
-  const failed: FailedGroup<M>[] = [];
-  for (const [error, group] of failedByReason) failed.push({ messages: group, error });
-  return failed;
+function marksOf(report: BulkReport): Map<number, unknown> | undefined {
+  let marks: Map<number, unknown> | undefined;
+  for (const [index, reason] of report.marked) if (!(marks ??= new Map()).has(index)) marks.set(index, reason);
+  return marks;
 }
 
-function pushTo<M>(groups: Map<unknown, M[]>, key: unknown, message: M): void {
-  const group = groups.get(key);
-  if (group === undefined) groups.set(key, [message]);
-  else group.push(message);
+/** Collects the verdicts of one parcel; bulks are ranges of its messages. */
+class SettlementBuilder<M> {
+  readonly #messages: readonly M[];
+  readonly #isolated: boolean;
+  readonly #consumed: M[] = [];
+  readonly #failed = new Map<unknown, M[]>();
+  readonly #suspects: M[] = [];
+  #notTaken: MessageNotTakenError | undefined;
+
+  constructor(messages: readonly M[], isolated: boolean) {
+    this.#messages = messages;
+    this.#isolated = isolated;
+  }
+
+  consume(from: number, to: number): void {
+    for (let at = from; at < to; at++) this.#consumed.push(this.#messages[at] as M);
+  }
+
+  /** Consumed, but for those `bulk.fail()` marked (mark indexes count from `bulkStart`). */
+  consumeMarked(from: number, to: number, marks: Map<number, unknown> | undefined, bulkStart: number): void {
+    if (marks === undefined) return this.consume(from, to);
+    for (let at = from; at < to; at++) {
+      const index = at - bulkStart;
+      if (marks.has(index)) this.#push(marks.get(index), at);
+      else this.#consumed.push(this.#messages[at] as M);
+    }
+  }
+
+  /** Charged failures with `error` (or their mark's reason). */
+  fail(from: number, to: number, error: unknown, marks?: Map<number, unknown>, bulkStart = from): void {
+    for (let at = from; at < to; at++) {
+      const index = at - bulkStart;
+      this.#push(marks?.has(index) === true ? marks.get(index) : error, at);
+    }
+  }
+
+  /** Never handed to the handler: uncharged. */
+  notTaken(from: number, to: number): void {
+    if (from >= to) return;
+    this.#notTaken ??= new MessageNotTakenError();
+    for (let at = from; at < to; at++) this.#push(this.#notTaken, at);
+  }
+
+  /** Suspects of a thread death or uncaught error: isolated, or charged when already isolated. */
+  suspect(from: number, to: number, error: unknown, marks?: Map<number, unknown>, bulkStart = from): void {
+    for (let at = from; at < to; at++) {
+      const index = at - bulkStart;
+      if (marks?.has(index) === true) this.#push(marks.get(index), at);
+      else if (this.#isolated) this.#push(error, at);
+      else this.#suspects.push(this.#messages[at] as M);
+    }
+  }
+
+  build(): Settlement<M> {
+    const failed: FailedGroup<M>[] = [];
+    for (const [error, group] of this.#failed) failed.push({ messages: group, error });
+    return { consumed: this.#consumed, failed, suspects: this.#suspects };
+  }
+
+  #push(reason: unknown, at: number): void {
+    const group = this.#failed.get(reason);
+    const message = this.#messages[at] as M;
+    if (group === undefined) this.#failed.set(reason, [message]);
+    else group.push(message);
+  }
 }

@@ -7,4 +7,9 @@
 export interface Parcel<M> {
   readonly messages: readonly M[];
   readonly bulkSizes: readonly number[];
+  /**
+   * One suspect message handled alone, after its bulk killed a thread or let an
+   * uncaught error escape: if it fails that way again, it is the culprit and is charged.
+   */
+  readonly isolated?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { TakeWatcher } from './bulk-cursor.js';
 import { BulkCursor } from './bulk-cursor.js';
 import type { BulkReport } from './bulk-report.js';
 import type { Handler } from './handler.js';
@@ -11,8 +12,9 @@ export async function runHandler<M>(
   messages: readonly M[],
   start = 0,
   end = messages.length,
+  watcher?: TakeWatcher,
 ): Promise<BulkReport | undefined> {
-  const cursor = new BulkCursor(messages, start, end);
+  const cursor = new BulkCursor(messages, start, end, watcher);
   try {
     const result = handler(cursor);
     // Only await real promises: a synchronous handler costs no extra tick.
@@ -25,26 +27,34 @@ export async function runHandler<M>(
   }
 }
 
+/** How a parcel's handler runs are watched: each bulk's start and its takes (pool threads publish them). */
+export interface ParcelWatcher extends TakeWatcher {
+  /** Bulk `index` starts; the `index` bulks before it were all fully consumed if `prefixConsumed`. */
+  bulkStarted(index: number, prefixConsumed: boolean): void;
+}
+
 /**
  * Runs the handler once per bulk of a parcel. Returns undefined when every
  * message was consumed (nothing to report), else one report per bulk
- * (undefined entries for bulks fully consumed). `onConsumedPrefix(n)` is told
- * while the first n bulks were all fully consumed: if the thread dies later,
- * those stay consumed.
+ * (undefined entries for bulks fully consumed). `runBulk` wraps each run (a
+ * pool thread runs it inside the bulk's async context, to attribute uncaught errors).
  */
 export async function runParcel<M>(
   handler: Handler<M>,
   messages: readonly M[],
   bulkSizes: readonly number[],
-  onConsumedPrefix?: (bulks: number) => void,
+  watcher?: ParcelWatcher,
+  runBulk: (index: number, run: () => Promise<BulkReport | undefined>) => Promise<BulkReport | undefined> = (_index, run) => run(),
 ): Promise<(BulkReport | undefined)[] | undefined> {
   let reports: (BulkReport | undefined)[] | undefined;
   let start = 0;
   for (let index = 0; index < bulkSizes.length; index++) {
     const end = start + (bulkSizes[index] as number);
-    const report = await runHandler(handler, messages, start, end);
+    // While every bulk so far was fully consumed, say so: if the thread dies later, those stay consumed.
+    watcher?.bulkStarted(index, reports === undefined);
+    const bulkStart = start;
+    const report = await runBulk(index, () => runHandler(handler, messages, bulkStart, end, watcher));
     if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(bulkSizes.length))[index] = report;
-    else if (reports === undefined) onConsumedPrefix?.(index + 1);
     start = end;
   }
   return reports;

@@ -25,6 +25,7 @@ export interface AssemblyHooks {
   readonly onThreadDied: (error: unknown) => void;
   readonly onThreadCreated: (threadId: number) => void;
   readonly onPoolError: (error: unknown) => void;
+  readonly onStrayError: (error: unknown, threadId: number) => void;
 }
 
 /**
@@ -84,7 +85,9 @@ function createExecutor<M>(
   hooks: AssemblyHooks,
   pollerThreads: PollerThreadGroup | undefined,
 ): Executor<M> {
-  if (options.executor === 'inline') return new InlineExecutor(options.handler as NonNullable<typeof options.handler>, options.maxHandlers);
+  if (options.executor === 'inline') {
+    return new InlineExecutor(options.handler as NonNullable<typeof options.handler>, options.maxHandlers, options.handlerTimeout);
+  }
   return new PoolExecutor<M>({
     handlerModule: options.handlerModule as URL,
     handlerExport: options.handlerExport,
@@ -92,6 +95,8 @@ function createExecutor<M>(
     threads: options.maxHandlers,
     resourceLimits: options.poolResourceLimits,
     transfer: options.transfer,
+    handlerTimeout: options.handlerTimeout,
+    onLateUncaught: hooks.onStrayError,
     onThreadDied: hooks.onThreadDied,
     onThreadCreated: hooks.onThreadCreated,
     onPoolError: hooks.onPoolError,

@@ -20,6 +20,13 @@ export interface ConsumerEvents<M> {
   releaseError: [info: { error: unknown; messages: readonly M[]; attempt: number; willRetry: boolean }];
   /** A pool thread died; the pool replaces it. */
   threadDied: [info: { error: unknown }];
+  /**
+   * An uncaught error escaped work a handler left running (a timer, a promise
+   * nobody awaited) after its bulk was already settled: no bulk can be failed
+   * for it any more. Errors that happen while their bulk is still open fail
+   * that bulk instead (its messages are retried one by one).
+   */
+  strayError: [info: { error: unknown; threadId: number }];
   /** A pool thread was created to replace one that died. */
   threadRevived: [info: { threadId: number }];
   /** A listener of another event threw. */

@@ -50,12 +50,22 @@ export interface ConsumerOptions<M> {
   /** Resource limits of pool threads; a thread over them dies and its bulk fails. */
   poolResourceLimits?: ResourceLimits;
   /**
-   * How bulks are sent to pool threads: 'json' sends a whole parcel of bulks as
-   * one string (fastest; messages must be JSON data), 'clone' uses structured
-   * cloning (Dates, Maps, typed arrays survive). A bulk JSON cannot encode falls back to 'clone'.
+   * How bulks are sent to pool threads. 'json': a parcel crosses as one JSON
+   * string when every message is plain JSON data, else as structured data;
+   * 'structured': always structured (v8 serialization: Map, Set, Date, BigInt,
+   * Buffers survive). Either way a handler sees what the source gave: a message
+   * that cannot cross unchanged (a function, a class instance) fails with
+   * `MessageEncodingError` without running the handler.
    * @default 'json'
    */
   transfer?: BulkTransfer;
+  /**
+   * Milliseconds one bulk may run. Past it the bulk fails with
+   * `HandlerTimeoutError` (the messages taken before the held one stay
+   * consumed): on a pool thread the thread is terminated and replaced; inline,
+   * the late completion is ignored. 0: no limit. @default 0
+   */
+  handlerTimeout?: number;
   /** Pollers stop polling while this many messages are received and not yet settled. @default max(1024, 4 × maxHandlers × bulkSize) */
   maxInFlight?: number;
   /** Milliseconds `shutdown()` waits for running bulks before abandoning them. @default 30000 */
@@ -112,6 +122,7 @@ export interface ResolvedConsumerOptions<M> {
   readonly poolInitializer: URL | undefined;
   readonly poolResourceLimits: ResourceLimits | undefined;
   readonly transfer: BulkTransfer;
+  readonly handlerTimeout: number;
   readonly maxInFlight: number;
   readonly shutdownTimeout: number;
   readonly settleAttempts: number;
@@ -134,6 +145,7 @@ const knownOptions = [
   'poolInitializer',
   'poolResourceLimits',
   'transfer',
+  'handlerTimeout',
   'maxInFlight',
   'shutdownTimeout',
   'settleAttempts',
@@ -181,7 +193,8 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   if (poolResourceLimits !== undefined && (poolResourceLimits === null || typeof poolResourceLimits !== 'object')) {
     throw new InvalidOptionError('poolResourceLimits', 'an object like { maxOldGenerationSizeMb: 64 }', poolResourceLimits);
   }
-  const transfer = oneOf('transfer', given.transfer, ['json', 'clone'], consumerDefaults.transfer);
+  const transfer = oneOf('transfer', given.transfer, ['json', 'structured'], consumerDefaults.transfer);
+  const handlerTimeout = milliseconds('handlerTimeout', given.handlerTimeout, 0);
   const maxInFlight = positiveInteger('maxInFlight', given.maxInFlight, Math.max(1024, 4 * maxHandlers * bulkSize));
   if (maxInFlight < bulkSize) throw new InvalidOptionError('maxInFlight', `at least \`bulkSize\` (${bulkSize})`, maxInFlight);
   const shutdownTimeout = milliseconds('shutdownTimeout', given.shutdownTimeout, consumerDefaults.shutdownTimeout);
@@ -216,6 +229,7 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     poolInitializer,
     poolResourceLimits,
     transfer,
+    handlerTimeout,
     maxInFlight,
     shutdownTimeout,
     settleAttempts,

@@ -129,6 +129,10 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         },
         onThreadCreated: (threadId) => this.emit('threadRevived', { threadId }),
         onPoolError: (error) => options.logger.error({ err: error }, 'pool error'),
+        onStrayError: (error, threadId) => {
+          options.logger.warn({ err: error, threadId }, 'an uncaught error escaped work a handler left running after its bulk was settled');
+          this.emit('strayError', { error, threadId });
+        },
       });
     } catch (error) {
       this.#state = 'stopped';

@@ -35,7 +35,8 @@ export async function drainAndStop<M>(plan: ShutdownPlan<M>): Promise<void> {
   const error = new ShutdownTimeoutError(timeoutMs);
   logger.warn({ inFlight: gate.count }, error.message);
   const shutdownError = new ShutdownError();
-  for (const parcel of dispatcher.takePending()) await dispatcher.settle(parcel, { lost: shutdownError });
+  const nothingDone = { completedBulks: 0, currentBulk: 0, taken: 0, unit: false };
+  for (const parcel of dispatcher.takePending()) await dispatcher.settle(parcel, { lost: shutdownError, progress: nothingDone });
   await executor.destroy();
   // An inline handler cannot be interrupted: stop waiting for it after a second timeout;
   // its messages were never cleaned up, so the source delivers them again.

@@ -10,6 +10,8 @@ export type ConveyorErrorCode =
   | 'POLLER_THREAD_FAILED'
   | 'SHUTDOWN'
   | 'SHUTDOWN_TIMEOUT'
+  | 'MESSAGE_ENCODING'
+  | 'HANDLER_TIMEOUT'
   | (string & {});
 
 /** Base class of every error Conveyor throws or reports. */

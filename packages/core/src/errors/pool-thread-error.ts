@@ -1,12 +1,12 @@
 import { ConveyorError, errorMessage } from './conveyor-error.js';
 
-/** The pool thread running a bulk died (exit, uncaught error, out of memory); its whole bulk failed. */
+/**
+ * The pool thread running a parcel died (exit, out of memory) or an uncaught
+ * error escaped a handler. The bulk it was in is suspect: its messages are
+ * retried one by one, so only the one that kills the thread again is charged.
+ */
 export class PoolThreadError extends ConveyorError {
-  /** Leading bulks of the parcel the thread had fully consumed before it died: they stay consumed. */
-  readonly completedBulks: number;
-
-  constructor(cause: unknown, completedBulks = 0) {
+  constructor(cause: unknown) {
     super('POOL_THREAD_FAILED', `A pool thread failed while running a bulk: ${errorMessage(cause)}`, { cause });
-    this.completedBulks = completedBulks;
   }
 }

@@ -16,8 +16,11 @@ export interface RetryOptions {
    * `baseMs × 2^(receiveCount − 1)` up to `capMs`, with jitter (`false`: at once).
    * @default { baseMs: 500, capMs: 60000, jitter: 'equal' }
    */
-  retryBackoff?: BackoffPolicy | false;
+  retryBackoff?: BackoffOptions | false;
 }
+
+/** A backoff as an option: `baseMs` is required, `capMs` defaults to the source's cap, `jitter` to 'equal'. */
+export type BackoffOptions = Pick<BackoffPolicy, 'baseMs'> & Partial<BackoffPolicy>;
 
 /** Retry options with every default applied. */
 export interface ResolvedRetryOptions {

@@ -1,7 +1,7 @@
-import type { Parcel } from '../bulk/parcel.js';
 import type { Settlement } from '../bulk/bulk-report.js';
 import type { ParcelOutcome } from '../bulk/iterator-rule.js';
 import { settleParcel } from '../bulk/iterator-rule.js';
+import type { Parcel } from '../bulk/parcel.js';
 import type { ConsumerMetrics } from '../consumer/consumer-metrics.js';
 import type { Executor } from '../threads/executor.js';
 import type { FlightGate } from './flight-gate.js';
@@ -28,12 +28,16 @@ export interface DispatcherOptions<M> {
  * Sends received messages to the executor in parcels and settles what comes
  * back: when several bulks wait, one pool task carries many of them, which
  * amortises the thread hop (what makes bulkSize 1 fast) without changing what
- * each handler call sees.
+ * each handler call sees. Suspects of a thread death or an uncaught error are
+ * handled again one by one, before anything else, so a poison message is found
+ * without charging its neighbours.
  */
 export class Dispatcher<M> {
   readonly #options: DispatcherOptions<M>;
   readonly #queue: ParcelQueue<M>;
   readonly #sizer: ParcelSizer;
+  /** Suspects waiting to be handled alone. */
+  #suspects: M[] = [];
   #running = 0;
   // Two parcels per handler slot keep pool threads busy while the next parcel is encoded.
   readonly #maxRunning: number;
@@ -47,70 +51,98 @@ export class Dispatcher<M> {
 
   /** Bulks waiting for a handler slot. */
   get pendingBulks(): number {
-    return this.#queue.bulks;
+    return this.#queue.bulks + this.#suspects.length;
   }
 
-  /** Queues a get() result; it is cut into bulks of `bulkSize` as it is dispatched. */
+  /**
+   * Queues a get() result; it is cut into bulks of `bulkSize` as it is
+   * dispatched. Messages the executor cannot take (they cannot cross to a pool
+   * thread unchanged) fail at once, without running the handler.
+   */
   enqueue(messages: readonly M[]): void {
-    this.#queue.push(messages, this.#options.metrics === undefined ? 0 : performance.now());
+    const admission = this.#options.executor.admit(messages);
+    if (admission.rejected.length > 0) void this.#reject(admission.rejected);
+    if (admission.admitted.length === 0) return;
+    this.#queue.push(admission.admitted, this.#options.metrics === undefined ? 0 : performance.now(), admission.structured);
     this.#pump();
   }
 
   /** Takes every bulk not dispatched yet, as parcels (shutdown gives them back to the source). */
   takePending(): Parcel<M>[] {
-    return this.#queue.takeAll();
+    const suspects = this.#suspects.splice(0);
+    const parcels = this.#queue.takeAll();
+    if (suspects.length > 0) parcels.push({ messages: suspects, bulkSizes: suspects.map(() => 1), isolated: true });
+    return parcels;
   }
 
   #pump(): void {
-    while (this.#running < this.#maxRunning && this.#queue.messages > 0) {
-      const enqueuedAt = this.#queue.oldestEnqueuedAt;
-      // Share what waits among the free slots, so every thread gets work.
-      const parcel = this.#queue.take(this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running));
+    while (this.#running < this.#maxRunning) {
+      let parcel: Parcel<M>;
+      let structured = true;
+      let enqueuedAt = 0;
+      if (this.#suspects.length > 0) {
+        parcel = { messages: [this.#suspects.shift() as M], bulkSizes: [1], isolated: true };
+      } else if (this.#queue.messages > 0) {
+        enqueuedAt = this.#queue.oldestEnqueuedAt;
+        // Share what waits among the free slots, so every thread gets work.
+        const taken = this.#queue.take(this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running));
+        parcel = taken.parcel;
+        structured = taken.structured;
+      } else return;
       this.#running++;
-      void this.#runParcel(parcel, enqueuedAt);
+      void this.#runParcel(parcel, structured, enqueuedAt);
     }
   }
 
-  async #runParcel(parcel: Parcel<M>, enqueuedAt: number): Promise<void> {
+  async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number): Promise<void> {
     const metrics = this.#options.metrics;
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
-    let outcome: ParcelOutcome;
-    let threadId: number | undefined;
-    try {
-      const result = await this.#options.executor.run(parcel);
-      this.#sizer.learn(parcel.messages.length, result.busyMs);
-      threadId = result.threadId;
-      outcome = { reports: result.reports };
-    } catch (error) {
-      outcome = { lost: error };
-    }
+    const result = await this.#options.executor.run(parcel, structured);
+    if ('reports' in result.outcome && parcel.isolated !== true) this.#sizer.learn(parcel.messages.length, result.busyMs);
     this.#running--;
-    this.#pump();
-    const settlement = await this.settle(parcel, outcome);
+    const settlement = await this.settle(parcel, result.outcome);
     if (metrics !== undefined) {
       const handlerMs = performance.now() - dispatchedAt;
       let failed = 0;
       for (const group of settlement.failed) failed += group.messages.length;
-      metrics.settled({
+      const sample = {
         bulks: parcel.bulkSizes.length,
         consumed: settlement.consumed.length,
         failed,
         handlerMs,
         waitMs: dispatchedAt - enqueuedAt,
-        threadId,
-      });
+      };
+      metrics.settled({ ...sample, threadId: result.threadId });
     }
   }
 
-  /** Applies the iterator rule to a parcel's outcome, then hands the result to the source. */
+  /**
+   * Applies the iterator rule to a parcel's outcome and hands the result to the
+   * source; suspects stay in flight and are queued to be handled alone.
+   */
   async settle(parcel: Parcel<M>, outcome: ParcelOutcome): Promise<Settlement<M>> {
     const settlement = settleParcel(parcel, outcome);
+    for (const suspect of settlement.suspects) this.#suspects.push(suspect);
+    this.#pump();
+    await this.#settle(settlement, parcel.messages.length - settlement.suspects.length);
+    return settlement;
+  }
+
+  async #reject(rejected: ReadonlyArray<{ readonly messages: M[]; readonly error: unknown }>): Promise<void> {
+    let count = 0;
+    for (const group of rejected) count += group.messages.length;
+    await this.#settle(
+      { consumed: [], failed: rejected.map((group) => ({ messages: group.messages, error: group.error })), suspects: [] },
+      count,
+    );
+  }
+
+  async #settle(settlement: Settlement<M>, settledMessages: number): Promise<void> {
     this.#options.onSettled(settlement);
     try {
       await this.#options.settler.settle(settlement);
     } finally {
-      this.#options.gate.remove(parcel.messages.length);
+      this.#options.gate.remove(settledMessages);
     }
-    return settlement;
   }
 }

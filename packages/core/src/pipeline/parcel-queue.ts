@@ -6,6 +6,8 @@ interface Chunk<M> {
   /** Messages before this index were dispatched; always a bulk boundary. */
   offset: number;
   readonly enqueuedAt: number;
+  /** Some message must cross to a pool thread as structured data, not JSON. */
+  readonly structured: boolean;
 }
 
 /**
@@ -44,23 +46,28 @@ export class ParcelQueue<M> {
     return this.#chunks[this.#head]?.enqueuedAt ?? 0;
   }
 
-  push(messages: readonly M[], enqueuedAt: number): void {
-    this.#chunks.push({ messages, offset: 0, enqueuedAt });
+  push(messages: readonly M[], enqueuedAt: number, structured = false): void {
+    this.#chunks.push({ messages, offset: 0, enqueuedAt, structured });
     this.#messages += messages.length;
   }
 
-  /** Takes whole bulks, at least one, until about `target` messages. */
-  take(target: number): Parcel<M> {
+  /**
+   * Takes whole bulks, at least one, until about `target` messages; the parcel
+   * is `structured` when a message of it must cross as structured data.
+   */
+  take(target: number): { readonly parcel: Parcel<M>; readonly structured: boolean } {
     const bulkSize = this.#bulkSize;
     const bulkSizes: number[] = [];
     let messages: readonly M[] | undefined;
     let gathered: M[] | undefined;
     let count = 0;
+    let structured = false;
     while (this.#head < this.#chunks.length && (count === 0 || count < target)) {
       const chunk = this.#chunks[this.#head] as Chunk<M>;
       const remaining = chunk.messages.length - chunk.offset;
       const take = Math.min(remaining, Math.max(1, Math.ceil((target - count) / bulkSize)) * bulkSize);
       for (let cut = 0; cut < take; cut += bulkSize) bulkSizes.push(Math.min(bulkSize, take - cut));
+      structured ||= chunk.structured;
       const whole = chunk.offset === 0 && take === chunk.messages.length;
       if (messages === undefined && whole) messages = chunk.messages;
       else {
@@ -73,13 +80,13 @@ export class ParcelQueue<M> {
       if (chunk.offset === chunk.messages.length) this.#dropHead();
     }
     this.#messages -= count;
-    return { messages: messages ?? [], bulkSizes };
+    return { parcel: { messages: messages ?? [], bulkSizes }, structured };
   }
 
   /** Takes everything, as parcels of at most `target` messages. */
   takeAll(target = Number.POSITIVE_INFINITY): Parcel<M>[] {
     const parcels: Parcel<M>[] = [];
-    while (this.#messages > 0) parcels.push(this.take(target));
+    while (this.#messages > 0) parcels.push(this.take(target).parcel);
     return parcels;
   }
 

@@ -1,25 +1,38 @@
-import type { ParcelReports } from '../bulk/bulk-report.js';
+import type { ParcelOutcome } from '../bulk/iterator-rule.js';
 import type { Parcel } from '../bulk/parcel.js';
 
-/** A parcel's reports, and how long the handler side was busy with it (decoding and handling, not queueing). */
+/** What became of a parcel, and how long the handler side was busy with it (decoding and handling, not queueing). */
 export interface ParcelResult {
-  readonly reports: ParcelReports;
+  readonly outcome: ParcelOutcome;
   readonly busyMs: number;
-  /** The pool thread that ran it (undefined inline). */
+  /** The pool thread that ran it (undefined inline or when the thread was lost). */
   readonly threadId?: number | undefined;
+}
+
+/** Which messages of a `get()` result can be sent to the executor, and how. */
+export interface Admission<M> {
+  /** The messages to dispatch (the same array when all were admitted). */
+  readonly admitted: readonly M[];
+  /** Messages that cannot be handled here, with the error to fail them with. */
+  readonly rejected: ReadonlyArray<{ readonly messages: M[]; readonly error: unknown }>;
+  /** Some admitted message must cross as structured data rather than JSON. */
+  readonly structured: boolean;
 }
 
 /**
  * Runs handlers: inline on the main thread, or on a pool of worker threads.
- * `run()` resolves with the parcel's reports, or rejects when the parcel was
- * lost (a pool thread died): the iterator rule then fails what was not reported done.
+ * `run()` never rejects: a parcel whose thread died, timed out or was stopped
+ * by shutdown resolves as lost, with how far it got.
  */
 export interface Executor<M> {
   /** Loads the handler (pool threads: probes the module) so a bad module fails `start()`. */
   start(): Promise<void>;
-  run(parcel: Parcel<M>): Promise<ParcelResult>;
+  /** Checks received messages before they are queued (pool threads: can each cross unchanged?). */
+  admit(messages: readonly M[]): Admission<M>;
+  /** Runs a parcel; `structured` when a message of it must cross as structured data. */
+  run(parcel: Parcel<M>, structured: boolean): Promise<ParcelResult>;
   /** Waits for running parcels, then frees threads. */
   close(): Promise<void>;
-  /** Stops at once: running parcels reject. */
+  /** Stops at once: running parcels resolve as lost with a `ShutdownError`. */
   destroy(): Promise<void>;
 }

@@ -1,26 +1,38 @@
 import PQueue from 'p-queue';
+import type { BulkReport } from '../bulk/bulk-report.js';
+import { BulkCursor } from '../bulk/bulk-cursor.js';
 import type { Handler } from '../bulk/handler.js';
 import type { Parcel } from '../bulk/parcel.js';
 import { runParcel } from '../bulk/run-handler.js';
-import type { Executor, ParcelResult } from './executor.js';
+import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
+import type { Admission, Executor, ParcelResult } from './executor.js';
 
 /** Runs handlers on the main thread, at most `concurrency` at once (I/O-bound handlers). */
 export class InlineExecutor<M> implements Executor<M> {
   readonly #handler: Handler<M>;
   readonly #queue: PQueue;
+  readonly #handlerTimeout: number;
 
-  constructor(handler: Handler<M>, concurrency: number) {
+  /** `handlerTimeout` > 0: a bulk running longer is failed (`HandlerTimeoutError`) and its late completion ignored. */
+  constructor(handler: Handler<M>, concurrency: number, handlerTimeout = 0) {
     this.#handler = handler;
     this.#queue = new PQueue({ concurrency });
+    this.#handlerTimeout = handlerTimeout;
   }
 
   async start(): Promise<void> {}
 
+  admit(messages: readonly M[]): Admission<M> {
+    // Inline, the handler sees the very objects the source gave: nothing to check.
+    return { admitted: messages, rejected: [], structured: false };
+  }
+
   run(parcel: Parcel<M>): Promise<ParcelResult> {
     return this.#queue.add(async () => {
       const started = performance.now();
-      const reports = await runParcel(this.#handler, parcel.messages, parcel.bulkSizes);
-      return { reports, busyMs: performance.now() - started };
+      const reports =
+        this.#handlerTimeout > 0 ? await this.#runWithTimeout(parcel) : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes);
+      return { outcome: { reports }, busyMs: performance.now() - started };
     });
   }
 
@@ -32,5 +44,39 @@ export class InlineExecutor<M> implements Executor<M> {
     // Inline handlers cannot be interrupted; shutdown stops waiting for them instead.
     this.#queue.clear();
     return Promise.resolve();
+  }
+
+  async #runWithTimeout(parcel: Parcel<M>): Promise<(BulkReport | undefined)[] | undefined> {
+    let reports: (BulkReport | undefined)[] | undefined;
+    let start = 0;
+    for (let index = 0; index < parcel.bulkSizes.length; index++) {
+      const end = start + (parcel.bulkSizes[index] as number);
+      const report = await this.#runBulk(parcel.messages, start, end);
+      if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(parcel.bulkSizes.length))[index] = report;
+      start = end;
+    }
+    return reports;
+  }
+
+  /** One bulk raced against `handlerTimeout`: past it, the report says where the handler was; what it does later is ignored. */
+  async #runBulk(messages: readonly M[], start: number, end: number): Promise<BulkReport | undefined> {
+    const cursor = new BulkCursor(messages, start, end);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<BulkReport>((resolve) => {
+      timer = setTimeout(() => resolve(cursor.threw(new HandlerTimeoutError(this.#handlerTimeout))), this.#handlerTimeout);
+    });
+    const handled = (async (): Promise<BulkReport | undefined> => {
+      try {
+        await this.#handler(cursor);
+        return cursor.allConsumed ? undefined : cursor.returned();
+      } catch (error) {
+        return cursor.threw(error);
+      }
+    })();
+    try {
+      return await Promise.race([handled, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { Source } from '../sources/source.js';
 import { refPoller } from './message-refs.js';
 import { PollerThread } from './poller-thread.js';
+import type { EncodedPayload } from './wire-format.js';
 
 export interface PollerThreadGroupOptions {
   readonly module: string;
@@ -16,8 +17,8 @@ export interface PollerThreadGroupOptions {
  */
 export class PollerThreadGroup implements Source<number> {
   readonly threads: PollerThread[];
-  /** First ref of each bulk received and not yet sent to the pool → the bulk's JSON bytes. */
-  readonly payloads = new Map<number, Uint8Array>();
+  /** First ref of each bulk received and not yet sent to the pool → the bulk's encoded bytes. */
+  readonly payloads = new Map<number, EncodedPayload>();
 
   constructor(options: PollerThreadGroupOptions) {
     this.threads = Array.from(
@@ -35,8 +36,8 @@ export class PollerThreadGroup implements Source<number> {
     await Promise.all(this.threads.map((thread) => thread.ensureStarted()));
   }
 
-  /** The JSON bytes of the bulk that starts with ref `first`, taken once when it goes to the pool. */
-  takePayload(first: number): Uint8Array | undefined {
+  /** The encoded bytes of the bulk that starts with ref `first`, taken once when it goes to the pool. */
+  takePayload(first: number): EncodedPayload | undefined {
     const payload = this.payloads.get(first);
     this.payloads.delete(first);
     return payload;

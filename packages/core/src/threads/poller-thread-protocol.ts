@@ -1,4 +1,5 @@
 import type { WireError } from './wire-error.js';
+import type { PayloadFormat } from './wire-format.js';
 
 /** Given to a poller thread at creation. */
 export interface PollerThreadData {
@@ -9,11 +10,12 @@ export interface PollerThreadData {
   readonly bulkSize: number;
 }
 
-/** A bulk as it leaves a poller thread: its messages as JSON bytes. */
+/** A bulk as it leaves a poller thread: its messages encoded (JSON, or structured when JSON would alter them). */
 export interface EncodedBulk {
   readonly bulkId: number;
   readonly count: number;
   readonly payload: Uint8Array;
+  readonly format: PayloadFormat;
 }
 
 export type ToPollerThread =

@@ -2,13 +2,14 @@
 // settle requests. Messages never leave this thread as objects: they go to the
 // pool as JSON bytes, and come back as refs to clean up or release.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HandlerFailedError } from '../errors/handler-failed-error.js';
 import { ShutdownError } from '../errors/shutdown-error.js';
 import { loadSourceModule } from '../sources/source-module.js';
 import type { Source } from '../sources/source.js';
 import { nextBulkId, refBulkId, refIndex } from './message-refs.js';
 import type { EncodedBulk, FromPollerThread, PollerThreadData, ToPollerThread } from './poller-thread-protocol.js';
-import { toWireError } from './wire-error.js';
+import { wireVerdict } from './wire-check.js';
+import { fromWireError, toWireError } from './wire-error.js';
+import { encodeStructured } from './wire-format.js';
 
 const data = workerData as PollerThreadData;
 const port = parentPort!;
@@ -58,12 +59,14 @@ async function answerGet(requestId: number, maxMessages: number): Promise<void> 
       send({ type: 'got', requestId, bulks: [] });
       return;
     }
+    const { admitted, structured } = await admit(messages);
     const bulks: EncodedBulk[] = [];
-    for (let start = 0; start < messages.length; start += data.bulkSize) {
-      const chunk = messages.slice(start, start + data.bulkSize);
+    for (let start = 0; start < admitted.length; start += data.bulkSize) {
+      const chunk = admitted.slice(start, start + data.bulkSize);
       bulkId = nextBulkId(bulkId);
       openBulks.set(bulkId, { messages: chunk, open: chunk.length });
-      bulks.push({ bulkId, count: chunk.length, payload: encoder.encode(JSON.stringify(chunk)) });
+      const payload = structured ? encodeStructured(chunk) : encoder.encode(JSON.stringify(chunk));
+      bulks.push({ bulkId, count: chunk.length, payload, format: structured ? 'structured' : 'json' });
     }
     send(
       { type: 'got', requestId, bulks },
@@ -74,6 +77,25 @@ async function answerGet(requestId: number, maxMessages: number): Promise<void> 
   } finally {
     aborts.delete(requestId);
   }
+}
+
+/**
+ * The wire check, here where the messages are: one that cannot cross to a pool
+ * thread unchanged is released (poison: dead-lettered at once where the source
+ * can) and never sent; `structured` when some message needs more than JSON.
+ */
+async function admit(messages: readonly unknown[]): Promise<{ admitted: unknown[]; structured: boolean }> {
+  const admitted: unknown[] = [];
+  let structured = false;
+  for (const message of messages) {
+    const verdict = wireVerdict(message);
+    if (verdict === 'json') admitted.push(message);
+    else if (verdict === 'structured') {
+      structured = true;
+      admitted.push(message);
+    } else await source.release?.([message], verdict);
+  }
+  return { admitted, structured };
 }
 
 async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>): Promise<void> {
@@ -89,7 +111,7 @@ async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>
     }
     if (messages.length > 0) {
       if (request.kind === 'cleanup') await source.cleanup?.(messages);
-      else await source.release?.(messages, request.error === undefined ? new Error('failed') : new HandlerFailedError(request.error));
+      else await source.release?.(messages, request.error === undefined ? new Error('failed') : fromWireError(request.error));
     }
     // Only a successful call closes the messages: a failed one is retried by main with the same refs.
     for (const id of settledBulks) {

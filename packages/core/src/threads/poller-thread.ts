@@ -4,6 +4,7 @@ import type { GetHint, Source } from '../sources/source.js';
 import { messageRef } from './message-refs.js';
 import type { FromPollerThread, PollerThreadData, ToPollerThread } from './poller-thread-protocol.js';
 import { fromWireError, toWireError } from './wire-error.js';
+import type { EncodedPayload } from './wire-format.js';
 
 type Pending = { resolve: (message: FromPollerThread) => void; reject: (error: unknown) => void };
 
@@ -15,14 +16,14 @@ type Pending = { resolve: (message: FromPollerThread) => void; reject: (error: u
  */
 export class PollerThread implements Source<number> {
   readonly #data: PollerThreadData;
-  readonly #payloads: Map<number, Uint8Array>;
+  readonly #payloads: Map<number, EncodedPayload>;
   #worker: Worker | undefined;
   #ready: Promise<void> | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextRequest = 1;
 
   /** `payloads` is shared by all poller threads: first ref of a bulk → its bytes. */
-  constructor(data: PollerThreadData, payloads: Map<number, Uint8Array>) {
+  constructor(data: PollerThreadData, payloads: Map<number, EncodedPayload>) {
     this.#data = data;
     this.#payloads = payloads;
   }
@@ -43,7 +44,7 @@ export class PollerThread implements Source<number> {
       const refs: number[] = [];
       for (const bulk of reply.bulks) {
         const first = messageRef(this.#data.poller, bulk.bulkId, 0);
-        this.#payloads.set(first, bulk.payload);
+        this.#payloads.set(first, { bytes: bulk.payload, format: bulk.format });
         for (let index = 0; index < bulk.count; index++) refs.push(first + index);
       }
       return refs;

@@ -3,12 +3,17 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { ParcelReports } from '../bulk/bulk-report.js';
 import type { Parcel } from '../bulk/parcel.js';
 import { HandlerModuleError } from '../errors/handler-module-error.js';
+import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import { PoolThreadError } from '../errors/pool-thread-error.js';
-import type { Executor, ParcelResult } from './executor.js';
-import type { PoolParcelResult, PoolProbeResult, PoolTask, PoolWorkerData } from './pool-protocol.js';
+import { ShutdownError } from '../errors/shutdown-error.js';
+import type { Admission, Executor, ParcelResult } from './executor.js';
+import type { ProgressSlot } from './parcel-progress.js';
+import { ProgressSlots } from './parcel-progress.js';
+import type { PoolParcelResult, PoolProbeResult, PoolTask, PoolThreadNotice, PoolWorkerData } from './pool-protocol.js';
+import { wireVerdict } from './wire-check.js';
 import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
-import type { BulkTransfer } from './wire-format.js';
+import type { BulkTransfer, EncodedPayload } from './wire-format.js';
 import { encodeParcel, transferListOf } from './wire-format.js';
 
 export interface PoolExecutorOptions<M> {
@@ -18,18 +23,26 @@ export interface PoolExecutorOptions<M> {
   readonly threads: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly transfer: BulkTransfer;
+  /** Milliseconds one bulk may run before its thread is terminated (`HandlerTimeoutError`); 0: no limit. */
+  readonly handlerTimeout: number;
   readonly onThreadDied: (error: unknown) => void;
   readonly onThreadCreated: (threadId: number) => void;
   readonly onPoolError: (error: unknown) => void;
+  /** An uncaught error of work no running parcel started (reported, never blamed on a bulk). */
+  readonly onLateUncaught: (error: unknown, threadId: number) => void;
   /** Bytes a poller thread already encoded for the bulk that starts with this message; such bulks cross without re-encoding. */
-  readonly payloadOf?: ((firstMessage: M) => Uint8Array | undefined) | undefined;
+  readonly payloadOf?: ((firstMessage: M) => EncodedPayload | undefined) | undefined;
 }
 
 /** Runs handlers on a Piscina pool of worker threads, one parcel of bulks per task. */
 export class PoolExecutor<M> implements Executor<M> {
   readonly #pool: Piscina<PoolTask, unknown>;
   readonly #options: PoolExecutorOptions<M>;
+  readonly #slots = new ProgressSlots();
+  /** Threads this executor terminated because a bulk outran `handlerTimeout`. */
+  readonly #timedOut = new Set<number>();
   #started = false;
+  #destroying = false;
 
   constructor(options: PoolExecutorOptions<M>) {
     this.#options = options;
@@ -53,6 +66,10 @@ export class PoolExecutor<M> implements Executor<M> {
       // Threads created after start() replace threads that died.
       if (this.#started) options.onThreadCreated(worker.threadId ?? -1);
     });
+    this.#pool.on('message', (message: unknown) => {
+      const notice = message as Partial<PoolThreadNotice> | null;
+      if (notice?.conveyorUncaught !== undefined) options.onLateUncaught(fromWireError(notice.conveyorUncaught), notice.threadId ?? -1);
+    });
   }
 
   /** Number of live pool threads. */
@@ -68,22 +85,45 @@ export class PoolExecutor<M> implements Executor<M> {
     this.#started = true;
   }
 
-  async run(parcel: Parcel<M>): Promise<ParcelResult> {
-    let result: unknown;
-    // Shared progress only pays off when a parcel holds several bulks.
-    const progress = parcel.bulkSizes.length > 1 ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-    try {
-      const encoded = encodeParcel(parcel, this.#options.transfer, this.#options.payloadOf);
-      const task: PoolTask = progress === undefined ? encoded : { ...encoded, progress };
-      const transferList = transferListOf(encoded);
-      result = await (transferList === undefined ? this.#pool.run(task) : this.#pool.run(task, { transferList }));
-    } catch (error) {
-      // The worker catches every handler error, so a rejection means the thread itself failed.
-      this.#options.onThreadDied(error);
-      throw new PoolThreadError(error, progress === undefined ? 0 : Atomics.load(progress, 0));
+  admit(messages: readonly M[]): Admission<M> {
+    // Poller threads checked their messages before encoding them.
+    if (this.#options.payloadOf !== undefined) return { admitted: messages, rejected: [], structured: false };
+    let structured = this.#options.transfer === 'structured';
+    let rejected: Array<{ messages: M[]; error: unknown }> | undefined;
+    let admitted: M[] | undefined;
+    for (let index = 0; index < messages.length; index++) {
+      const message = messages[index] as M;
+      const verdict = wireVerdict(message);
+      if (verdict === 'json') {
+        admitted?.push(message);
+      } else if (verdict === 'structured') {
+        structured = true;
+        admitted?.push(message);
+      } else {
+        admitted ??= messages.slice(0, index);
+        (rejected ??= []).push({ messages: [message], error: verdict });
+      }
     }
-    const { reports, busyMs, threadId } = result as PoolParcelResult;
-    return { reports: fromWireReports(reports), busyMs, threadId };
+    return { admitted: admitted ?? messages, rejected: rejected ?? [], structured };
+  }
+
+  async run(parcel: Parcel<M>, structured: boolean): Promise<ParcelResult> {
+    const slot = this.#slots.take();
+    const timer = this.#options.handlerTimeout > 0 ? this.#watchTimeout(slot) : undefined;
+    try {
+      const wire = encodeParcel(parcel, structured, this.#options.payloadOf);
+      const task: PoolTask = { kind: 'parcel', wire, progress: slot.buffer };
+      const transferList = transferListOf(wire);
+      const result = (await (transferList === undefined
+        ? this.#pool.run(task)
+        : this.#pool.run(task, { transferList }))) as PoolParcelResult;
+      return { outcome: { reports: fromWireReports(result.reports) }, busyMs: result.busyMs, threadId: result.threadId };
+    } catch (cause) {
+      return { outcome: { lost: this.#lostBecause(cause, slot), progress: slot.read() }, busyMs: 0 };
+    } finally {
+      timer?.stop();
+      this.#slots.give(slot);
+    }
   }
 
   async close(): Promise<void> {
@@ -91,7 +131,38 @@ export class PoolExecutor<M> implements Executor<M> {
   }
 
   async destroy(): Promise<void> {
+    this.#destroying = true;
     await this.#pool.destroy();
+  }
+
+  /** Why a task was lost: shutdown, a timeout this executor enforced, or the thread died. */
+  #lostBecause(cause: unknown, slot: ProgressSlot): unknown {
+    if (this.#destroying) return new ShutdownError();
+    const threadId = slot.threadId;
+    if (this.#timedOut.delete(threadId)) return new HandlerTimeoutError(this.#options.handlerTimeout);
+    this.#options.onThreadDied(cause);
+    return new PoolThreadError(cause);
+  }
+
+  /** Checks a running parcel's current bulk against `handlerTimeout`; terminates its thread past it. */
+  #watchTimeout(slot: ProgressSlot): { stop(): void } {
+    const timeoutMs = this.#options.handlerTimeout;
+    let timer: NodeJS.Timeout | undefined;
+    const check = (): void => {
+      const { startedAt } = slot.running;
+      const threadId = slot.threadId;
+      const left = startedAt === 0 ? timeoutMs : startedAt + timeoutMs - Date.now();
+      if (left > 0 || threadId === 0) {
+        timer = setTimeout(check, Math.max(left, 1));
+        return;
+      }
+      const worker = this.#pool.threads.find((thread) => thread.threadId === threadId);
+      if (worker === undefined) return;
+      this.#timedOut.add(threadId);
+      void worker.terminate();
+    };
+    timer = setTimeout(check, timeoutMs);
+    return { stop: () => clearTimeout(timer) };
   }
 }
 
@@ -105,9 +176,12 @@ function fromWireReports(wireReports: PoolParcelResult['reports']): ParcelReport
   };
   return wireReports.map((report) => {
     if (report === null) return undefined;
-    const marked = report.marked.map(([index, wire]) => [index, convert(wire)] as const);
-    return report.thrown === undefined
-      ? { taken: report.taken, marked }
-      : { taken: report.taken, thrown: { error: convert(report.thrown.error) }, marked };
+    return {
+      taken: report.taken,
+      marked: report.marked.map(([index, wire]) => [index, convert(wire)] as const),
+      ...(report.thrown === undefined ? {} : { thrown: { error: convert(report.thrown.error) } }),
+      ...(report.uncaught === undefined ? {} : { uncaught: { error: convert(report.uncaught.error) } }),
+      ...(report.unit === true ? { unit: true as const } : {}),
+    };
   });
 }

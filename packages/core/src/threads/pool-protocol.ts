@@ -1,5 +1,6 @@
 import type { BulkReport } from '../bulk/bulk-report.js';
 import type { WireError } from './wire-error.js';
+import type { WireParcel } from './wire-format.js';
 
 /** Given to every pool thread at creation. */
 export interface PoolWorkerData {
@@ -9,21 +10,11 @@ export interface PoolWorkerData {
 }
 
 /**
- * One task: a parcel's messages as one JSON array string or structured-cloned,
- * with the size of each bulk; or bulks a poller thread encoded (one JSON array
- * per bulk, as UTF-8 bytes, transferred); or a probe that only loads the handler.
+ * One task: a parcel as it crosses (`wire`) with its shared progress slots
+ * (`parcel-progress.ts`), or a probe that only loads the handler.
  */
 export type PoolTask =
-  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: readonly number[]; readonly progress?: Int32Array }
-  | { readonly kind: 'clone'; readonly messages: readonly unknown[]; readonly bulkSizes: readonly number[]; readonly progress?: Int32Array }
-  | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[]; readonly progress?: Int32Array }
-  | { readonly kind: 'probe' };
-
-/*
- * `progress` (shared memory, parcels of several bulks only): the thread stores
- * how many leading bulks it fully consumed, so a thread that dies mid-parcel
- * fails only the bulk it was in and those after it.
- */
+  { readonly kind: 'parcel'; readonly wire: WireParcel; readonly progress: SharedArrayBuffer } | { readonly kind: 'probe' };
 
 /** A probe's answer: `error` when the handler module cannot be used. */
 export type PoolProbeResult = { readonly error?: WireError };
@@ -39,3 +30,12 @@ export interface PoolParcelResult {
 }
 
 export type PoolTaskResult = PoolParcelResult | PoolProbeResult;
+
+/**
+ * What a pool thread posts on its own (outside any task): an uncaught error of
+ * work that no running parcel started, which no bulk can be blamed for any more.
+ */
+export interface PoolThreadNotice {
+  readonly conveyorUncaught: WireError;
+  readonly threadId: number;
+}

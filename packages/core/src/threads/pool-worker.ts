@@ -1,15 +1,52 @@
 // Runs inside every pool thread: loads the user's handler once, then runs parcels of bulks.
-import { threadId, workerData } from 'node:worker_threads';
+// Each bulk runs in its own async context, so an uncaught error (a timer, a rejected
+// promise nobody awaited) is blamed on the bulk whose handler started that work.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { BulkReport } from '../bulk/bulk-report.js';
 import type { Handler } from '../bulk/handler.js';
 import { runParcel } from '../bulk/run-handler.js';
-import type { PoolTask, PoolTaskResult, PoolWorkerData } from './pool-protocol.js';
+import { ProgressWriter } from './parcel-progress.js';
+import type { PoolTask, PoolTaskResult, PoolThreadNotice, PoolWorkerData } from './pool-protocol.js';
 import { toWireError } from './wire-error.js';
 import type { WireError } from './wire-error.js';
 import { decodeParcel } from './wire-format.js';
 
 const data = workerData as PoolWorkerData;
 let handlerLoading: Promise<Handler<unknown>> | undefined;
+
+/** Which bulk of which task a piece of async work belongs to. */
+interface BulkContext {
+  readonly task: number;
+  readonly bulk: number;
+}
+
+/** The task running now, and the uncaught errors blamed on its bulks. */
+interface RunningTask {
+  readonly task: number;
+  currentBulk: number;
+  readonly blame: Map<number, unknown>;
+}
+
+const context = new AsyncLocalStorage<BulkContext>();
+let tasks = 0;
+let running: RunningTask | undefined;
+
+function onUncaught(error: unknown): void {
+  const origin = context.getStore();
+  if (running !== undefined && (origin === undefined || origin.task === running.task)) {
+    // Work of the running parcel; with no context at all, blame the bulk running (it becomes suspect, not charged).
+    const bulk = origin?.bulk ?? running.currentBulk;
+    if (!running.blame.has(bulk)) running.blame.set(bulk, error);
+    return;
+  }
+  // Work of a parcel already reported: no bulk can be failed any more; say so.
+  const notice: PoolThreadNotice = { conveyorUncaught: toWireError(error), threadId };
+  parentPort?.postMessage(notice);
+}
+process.on('uncaughtException', onUncaught);
+process.on('unhandledRejection', onUncaught);
 
 async function loadHandler(): Promise<Handler<unknown>> {
   if (data.initializer !== undefined) {
@@ -47,28 +84,54 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
   }
   const handler = await (handlerLoading ??= loadHandler());
   const started = performance.now();
-  const progress = task.progress;
-  const onConsumedPrefix = progress === undefined ? undefined : (bulks: number): void => void Atomics.store(progress, 0, bulks);
-  const parcel = decodeParcel(task);
-  const reports = await runParcel(handler, parcel.messages, parcel.bulkSizes, onConsumedPrefix);
-  if (reports === undefined) return { reports: null, busyMs: performance.now() - started, threadId };
+  const state: RunningTask = { task: ++tasks, currentBulk: 0, blame: new Map() };
+  running = state;
+  let reports: (BulkReport | undefined)[] | undefined;
+  let bulkSizes: readonly number[];
+  try {
+    const watcher = new ProgressWriter(task.progress, threadId);
+    const parcel = decodeParcel(task.wire);
+    bulkSizes = parcel.bulkSizes;
+    reports = await runParcel(handler, parcel.messages, parcel.bulkSizes, watcher, (bulk, run) => {
+      state.currentBulk = bulk;
+      return context.run({ task: state.task, bulk }, run);
+    });
+    // Work the handlers left behind that fails at once (a rejected promise nobody
+    // awaited, an immediate) is still blamed on its bulk, not on the next parcel.
+    await nextTurn();
+  } finally {
+    running = undefined;
+  }
+  for (const [bulk, error] of state.blame) {
+    const report = reports?.[bulk];
+    (reports ??= new Array<BulkReport | undefined>(bulkSizes.length))[bulk] = {
+      ...(report ?? { taken: bulkSizes[bulk] ?? 0, marked: [] }),
+      uncaught: { error },
+    };
+  }
+  const busyMs = performance.now() - started;
+  if (reports === undefined) return { reports: null, busyMs, threadId };
   const wire: (BulkReport<WireError> | null)[] = new Array<BulkReport<WireError> | null>(reports.length).fill(null);
   for (let index = 0; index < reports.length; index++) {
     const report = reports[index];
     if (report !== undefined) wire[index] = toWireReport(report);
   }
-  return { reports: wire, busyMs: performance.now() - started, threadId };
+  return { reports: wire, busyMs, threadId };
 }
 
 function toWireReport(report: BulkReport): BulkReport<WireError> {
   // One wire object per distinct reason: structured cloning keeps the sharing, so main can regroup them.
   const wires = new Map<unknown, WireError>();
-  const marked = report.marked.map(([index, reason]) => {
+  const wireOf = (reason: unknown): WireError => {
     let wire = wires.get(reason);
     if (wire === undefined) wires.set(reason, (wire = toWireError(reason)));
-    return [index, wire] as const;
-  });
-  return report.thrown === undefined
-    ? { taken: report.taken, marked }
-    : { taken: report.taken, thrown: { error: toWireError(report.thrown.error) }, marked };
+    return wire;
+  };
+  return {
+    taken: report.taken,
+    marked: report.marked.map(([index, reason]) => [index, wireOf(reason)] as const),
+    ...(report.thrown === undefined ? {} : { thrown: { error: wireOf(report.thrown.error) } }),
+    ...(report.uncaught === undefined ? {} : { uncaught: { error: wireOf(report.uncaught.error) } }),
+    ...(report.unit === true ? { unit: true as const } : {}),
+  };
 }

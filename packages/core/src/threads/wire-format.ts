@@ -1,67 +1,99 @@
 // How a parcel crosses to a pool thread, and back into messages there.
 // See docs/adr/0003-the-json-hop.md for why JSON is the default.
+import { deserialize, serialize } from 'node:v8';
 import type { Parcel } from '../bulk/parcel.js';
-import type { PoolTask } from './pool-protocol.js';
-
-/** How bulks cross into pool threads. */
-export type BulkTransfer = 'json' | 'clone';
-
-/** A parcel's task without its shared progress slot. */
-type ParcelTask = Exclude<PoolTask, { kind: 'probe' }>;
 
 /**
- * Encodes a parcel as one task: the bytes poller threads already encoded (when
- * every bulk has them), one JSON string, or structured clone when JSON cannot
- * encode it (BigInt, cycles) or `transfer` is 'clone'.
+ * How bulks cross into pool threads: 'json' sends a parcel as one JSON string
+ * when every message is plain JSON data (else structured); 'structured' always
+ * uses v8 serialization (the structured clone algorithm, Buffers kept as Buffers).
+ */
+export type BulkTransfer = 'json' | 'structured';
+
+/** How one encoded payload must be decoded. */
+export type PayloadFormat = 'json' | 'structured';
+
+/** A parcel as it crosses: one payload for the whole parcel, or one per bulk (poller threads). */
+export type WireParcel =
+  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: readonly number[] }
+  | { readonly kind: 'structured'; readonly payload: Uint8Array; readonly bulkSizes: readonly number[] }
+  | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[]; readonly formats: readonly PayloadFormat[] };
+
+/** A bulk a poller thread already encoded: its bytes and their format. */
+export interface EncodedPayload {
+  readonly bytes: Uint8Array;
+  readonly format: PayloadFormat;
+}
+
+/**
+ * Encodes a parcel: the bytes poller threads already encoded (when every bulk
+ * has them), else one JSON string, or v8 serialization when a message needs it
+ * (`structured`, decided by the wire check when the messages were received).
  */
 export function encodeParcel<M>(
   parcel: Parcel<M>,
-  transfer: BulkTransfer,
-  payloadOf: ((firstMessage: M) => Uint8Array | undefined) | undefined,
-): ParcelTask {
+  structured: boolean,
+  payloadOf: ((firstMessage: M) => EncodedPayload | undefined) | undefined,
+): WireParcel {
   if (payloadOf !== undefined) {
     const payloads: Uint8Array[] = [];
+    const formats: PayloadFormat[] = [];
     let start = 0;
     for (const size of parcel.bulkSizes) {
       const payload = payloadOf(parcel.messages[start] as M);
-      if (payload !== undefined) payloads.push(payload);
+      if (payload !== undefined) {
+        payloads.push(payload.bytes);
+        formats.push(payload.format);
+      }
       start += size;
     }
-    if (payloads.length === parcel.bulkSizes.length) return { kind: 'bytes', payloads };
+    if (payloads.length === parcel.bulkSizes.length) return { kind: 'bytes', payloads, formats };
   }
-  if (transfer === 'json') {
-    try {
-      return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes: parcel.bulkSizes };
-    } catch {
-      // BigInt, cycles: structured cloning can carry what JSON cannot.
-    }
-  }
-  return { kind: 'clone', messages: parcel.messages, bulkSizes: parcel.bulkSizes };
+  if (!structured) return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes: parcel.bulkSizes };
+  return { kind: 'structured', payload: encodeStructured(parcel.messages), bulkSizes: parcel.bulkSizes };
+}
+
+/** v8 serialization of `value`, in a buffer of its own (so it can be transferred, not copied). */
+export function encodeStructured(value: unknown): Uint8Array {
+  const buffer = serialize(value);
+  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? buffer : new Uint8Array(buffer);
 }
 
 /** The buffers a task's `postMessage` should transfer rather than copy. */
-export function transferListOf(task: ParcelTask): ArrayBuffer[] | undefined {
-  return task.kind === 'bytes' ? task.payloads.map((payload) => payload.buffer as ArrayBuffer) : undefined;
+export function transferListOf(wire: WireParcel): ArrayBuffer[] | undefined {
+  switch (wire.kind) {
+    case 'json':
+      return undefined;
+    case 'structured':
+      return [wire.payload.buffer as ArrayBuffer];
+    case 'bytes':
+      return wire.payloads.map((payload) => payload.buffer as ArrayBuffer);
+  }
 }
 
 const decoder = new TextDecoder();
 
+/** Decodes one payload a poller thread encoded. */
+export function decodePayload(bytes: Uint8Array, format: PayloadFormat): unknown[] {
+  return (format === 'json' ? JSON.parse(decoder.decode(bytes)) : deserialize(bytes)) as unknown[];
+}
+
 /** The parcel a pool thread receives: its messages and bulk sizes. */
-export function decodeParcel(task: ParcelTask): Parcel<unknown> {
-  switch (task.kind) {
+export function decodeParcel(wire: WireParcel): Parcel<unknown> {
+  switch (wire.kind) {
     case 'json':
-      return { messages: JSON.parse(task.payload) as unknown[], bulkSizes: task.bulkSizes };
-    case 'clone':
-      return task;
+      return { messages: JSON.parse(wire.payload) as unknown[], bulkSizes: wire.bulkSizes };
+    case 'structured':
+      return { messages: deserialize(wire.payload) as unknown[], bulkSizes: wire.bulkSizes };
     case 'bytes': {
       // One payload per bulk, as the poller thread cut them.
       const messages: unknown[] = [];
       const bulkSizes: number[] = [];
-      for (const payload of task.payloads) {
-        const bulk = JSON.parse(decoder.decode(payload)) as unknown[];
+      wire.payloads.forEach((payload, index) => {
+        const bulk = decodePayload(payload, wire.formats[index] ?? 'json');
         for (const message of bulk) messages.push(message);
         bulkSizes.push(bulk.length);
-      }
+      });
       return { messages, bulkSizes };
     }
   }

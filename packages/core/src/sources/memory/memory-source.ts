@@ -1,8 +1,12 @@
-import type { Clock } from '../kit/clock.js';
-import type { DeliveredMessage } from '../kit/delivered-message.js';
+import type { BackoffPolicy } from '../../kit/backoff.js';
+import { backoffDelay } from '../../kit/backoff.js';
+import type { Clock } from '../../kit/clock.js';
+import type { DeliveredMessage } from '../../kit/delivered-message.js';
+import { isPoison, isUncharged } from '../../kit/release-reason.js';
+import type { GetHint, Source, SourceDepth } from '../source.js';
+import { DelayedRetries } from './delayed-retries.js';
 import type { MemorySourceOptions } from './memory-source-options.js';
 import { resolveMemorySourceOptions } from './memory-source-options.js';
-import type { GetHint, Source, SourceDepth } from './source.js';
 
 /** A message as the memory source delivers it: `id` is stable across deliveries, `receipt` numbers this delivery. */
 export interface MemoryMessage<T> extends DeliveredMessage<T, number> {
@@ -46,11 +50,14 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   readonly #waitTime: number;
   readonly #visibilityTimeout: number;
   readonly #maxReceiveCount: number;
+  readonly #retryBackoff: BackoffPolicy | false;
   readonly #clock: Clock;
   #ready: Stored<T>[] = [];
   #readyHead = 0;
   /** Released messages, served before the ready ones. */
   #retry: Stored<T>[] = [];
+  /** Failed messages waiting out their backoff. */
+  readonly #delayed = new DelayedRetries<Stored<T>>();
   /** Open leases in deadline order (the timeout is constant), for cheap expiry. */
   #leases: Lease<T>[] = [];
   #leasesHead = 0;
@@ -61,7 +68,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   #nextReceipt = 1;
   #consumed = 0;
   #closed = false;
-  /** Messages released `maxReceiveCount` times, with the last error. */
+  /** Messages that failed `maxReceiveCount` charged deliveries (or could never be handled), with the last error. */
   readonly deadLetters: Array<{ message: MemoryMessage<T>; error: unknown }> = [];
 
   constructor(options?: MemorySourceOptions) {
@@ -70,12 +77,13 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#waitTime = resolved.waitTime;
     this.#visibilityTimeout = resolved.visibilityTimeout;
     this.#maxReceiveCount = resolved.maxReceiveCount;
+    this.#retryBackoff = resolved.retryBackoff;
     this.#clock = resolved.clock;
   }
 
-  /** Messages waiting to be delivered. */
+  /** Messages waiting to be delivered (failed ones waiting out their backoff included). */
   get size(): number {
-    return this.#ready.length - this.#readyHead + this.#retry.length;
+    return this.#ready.length - this.#readyHead + this.#retry.length + this.#delayed.size;
   }
 
   /** Messages delivered and not yet cleaned up or released. */
@@ -121,12 +129,29 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#checkDrained();
   }
 
+  /**
+   * Gives failed messages back. Uncharged ones (the handler never received
+   * them) go back at once and their delivery is not counted; charged ones come
+   * back after `retryBackoff`, or go to `deadLetters` after `maxReceiveCount`
+   * charged deliveries; poison ones (they can never be handled) go there at once.
+   */
   release(failed: MemoryMessage<T>[], error: unknown): void {
+    const uncharged = isUncharged(error);
+    const poison = isPoison(error);
+    const now = this.#clock.now();
     for (const message of failed) {
       const stored = this.#settle(message);
       if (stored === undefined) continue;
-      if (stored.receiveCount >= this.#maxReceiveCount) this.deadLetters.push({ message, error });
-      else this.#retry.push(stored);
+      if (uncharged) {
+        stored.receiveCount--;
+        this.#retry.push(stored);
+      } else if (poison || stored.receiveCount >= this.#maxReceiveCount) {
+        this.deadLetters.push({ message, error });
+      } else if (this.#retryBackoff === false) {
+        this.#retry.push(stored);
+      } else {
+        this.#delayed.add(stored, now + backoffDelay(stored.receiveCount, this.#retryBackoff));
+      }
     }
     if (this.#retry.length > 0) this.#wake();
     this.#checkDrained();
@@ -149,6 +174,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
 
   #take(max: number): MemoryMessage<T>[] {
     this.#expireLeases();
+    if (this.#delayed.size > 0) for (const due of this.#delayed.takeDue(this.#clock.now())) this.#retry.push(due);
     const available = this.#retry.length + this.#ready.length - this.#readyHead;
     const count = Math.min(max, available);
     if (count === 0) return [];
@@ -234,7 +260,10 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
         this.#waiters.delete(done);
         resolve();
       };
-      const timer = this.#clock.setTimeout(done, this.#waitTime);
+      // Wake when a delayed retry falls due too, so it is not late by a whole wait.
+      const nextDue = this.#delayed.nextDueAt;
+      const wait = nextDue === undefined ? this.#waitTime : Math.min(this.#waitTime, Math.max(0, nextDue - this.#clock.now()));
+      const timer = this.#clock.setTimeout(done, wait);
       this.#waiters.add(done);
       signal.addEventListener('abort', done, { once: true });
     });

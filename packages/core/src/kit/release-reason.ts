@@ -6,6 +6,9 @@ import { ConveyorError } from '../errors/conveyor-error.js';
  */
 const unchargedCodes: ReadonlySet<string> = new Set(['MESSAGE_NOT_TAKEN', 'SHUTDOWN']);
 
+/** Codes of the errors that no retry can cure: the message goes to the dead letters at once. */
+const poisonCodes: ReadonlySet<string> = new Set(['MESSAGE_ENCODING']);
+
 /**
  * True when `release(messages, error)` gives back messages the handler never
  * received (not taken from the bulk, a later bulk of a lost parcel, unstarted
@@ -14,4 +17,13 @@ const unchargedCodes: ReadonlySet<string> = new Set(['MESSAGE_NOT_TAKEN', 'SHUTD
  */
 export function isUncharged(error: unknown): boolean {
   return error instanceof ConveyorError && unchargedCodes.has(error.code);
+}
+
+/**
+ * True when `release(messages, error)` gives back messages that can never be
+ * handled (a `MessageEncodingError`: they cannot cross to a pool thread
+ * unchanged): a source with dead letters moves them there at once.
+ */
+export function isPoison(error: unknown): boolean {
+  return error instanceof ConveyorError && poisonCodes.has(error.code);
 }
