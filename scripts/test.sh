@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace against the real services they need.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 install_dependencies
 ensure_redis

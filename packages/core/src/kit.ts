@@ -33,3 +33,4 @@ export type { Settlement, FailedGroup } from './bulk/bulk-report.js';
 export type { RetryOptions, ResolvedRetryOptions, BackoffOptions } from './kit/retry-options.js';
 export { resolveRetryOptions, retryDefaults, backoffOption } from './kit/retry-options.js';
 export { isUncharged, isPoison } from './kit/release-reason.js';
+export { checkNodeVersion, supportsNode, minimumNode } from './kit/node-version.js';

@@ -6,6 +6,8 @@ import { loadSourceModule } from '../sources/source-module.js';
 import type { Source } from '../sources/source.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
 import type { SourcePlan } from './source-plan.js';
+import { HandlerModuleError } from '../errors/handler-module-error.js';
+import type { HandlerSpec } from '../threads/pool-protocol.js';
 
 /** What a started consumer runs on: its sources, its executor, and how to close them. */
 export interface ConsumerParts<M> {
@@ -48,7 +50,7 @@ export async function assemble<M>(
       pollerThreads = new PollerThreadGroup({ ...plan.module, pollers: options.maxPollers, bulkSize: options.bulkSize });
       await pollerThreads.start();
     } else source = await loadSourceModule<M>(plan.module);
-    executor = createExecutor(options, hooks, pollerThreads);
+    executor = createExecutor(plan, options, hooks, pollerThreads, source);
     await executor.start();
   } catch (error) {
     await executor?.destroy().catch(() => {});
@@ -81,16 +83,27 @@ export async function assemble<M>(
 }
 
 function createExecutor<M>(
+  plan: SourcePlan<M>,
   options: ResolvedConsumerOptions<M>,
   hooks: AssemblyHooks,
   pollerThreads: PollerThreadGroup | undefined,
+  source: Source<M> | undefined,
 ): Executor<M> {
   if (options.executor === 'inline') {
-    return new InlineExecutor(options.handler as NonNullable<typeof options.handler>, options.maxHandlers, options.handlerTimeout);
+    // A source built from its module here brings its own handler.
+    const handler = options.handler ?? source?.handler?.bind(source);
+    if (handler === undefined) {
+      const built = plan.kind === 'module' ? plan.module.module : 'the source object';
+      throw new HandlerModuleError(`The source built from ${built} has no handler method; give \`handler\` or \`handlerModule\``);
+    }
+    return new InlineExecutor(handler, options.maxHandlers, options.handlerTimeout);
   }
+  const handler: HandlerSpec =
+    options.handlerFrom === 'source' && plan.kind === 'module'
+      ? { kind: 'source', ...plan.module }
+      : { kind: 'module', module: (options.handlerModule as URL).href, export: options.handlerExport };
   return new PoolExecutor<M>({
-    handlerModule: options.handlerModule as URL,
-    handlerExport: options.handlerExport,
+    handler,
     initializer: options.poolInitializer,
     threads: options.maxHandlers,
     resourceLimits: options.poolResourceLimits,

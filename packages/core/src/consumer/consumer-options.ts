@@ -17,6 +17,7 @@ import {
 import { maxRefBulkSize, maxRefPollers } from '../threads/message-refs.js';
 import type { BulkTransfer } from '../threads/wire-format.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
+import { consumerMigrationHints } from './migration-hints.js';
 import { moduleUrl } from './module-url.js';
 import type { SourcePlan } from './source-plan.js';
 
@@ -108,9 +109,18 @@ export const consumerDefaults: Readonly<{
   settleAttempts: 5,
 });
 
+/**
+ * Where the handler comes from: the `handler` option, `handlerModule`, or the
+ * source itself: an object source's `handler` method (inline), or the class of
+ * a source given as a module (its `handler`, run on each pool thread on an
+ * instance of its own).
+ */
+export type HandlerOrigin = 'handler' | 'handlerModule' | 'source';
+
 /** Options after validation, with every default applied. */
 export interface ResolvedConsumerOptions<M> {
   readonly handler: Handler<M> | undefined;
+  readonly handlerFrom: HandlerOrigin;
   readonly handlerModule: URL | undefined;
   readonly handlerExport: string;
   readonly executor: 'threads' | 'inline';
@@ -160,7 +170,7 @@ const knownOptions = [
  * fully-typed copy; throws `InvalidOptionError` naming the bad one.
  */
 export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefined, plan: SourcePlan<M>): ResolvedConsumerOptions<M> {
-  const given = optionsObject(options, knownOptions) as ConsumerOptions<M>;
+  const given = optionsObject(options, knownOptions, consumerMigrationHints) as ConsumerOptions<M>;
   const cores = availableParallelism();
 
   const handler = given.handler;
@@ -170,18 +180,28 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   if (typeof handlerExport !== 'string' || handlerExport === '')
     throw new InvalidOptionError('handlerExport', 'a non-empty string', handlerExport);
 
-  const executor = oneOf('executor', given.executor, ['threads', 'inline'], handlerModule !== undefined ? 'threads' : 'inline');
-  if (executor === 'threads' && handlerModule === undefined) {
+  // Where the handler comes from: an inline function, a handler module, or the source class itself
+  // (a source given as a module whose class has a `handler`: each pool thread builds its own instance).
+  const fromSource = handler === undefined && handlerModule === undefined && plan.kind === 'module';
+  const executor = oneOf(
+    'executor',
+    given.executor,
+    ['threads', 'inline'],
+    handlerModule !== undefined || (fromSource && given.executor === undefined) ? 'threads' : 'inline',
+  );
+  if (executor === 'threads' && handlerModule === undefined && !fromSource) {
     throw new InvalidOptionError(
       'handlerModule',
-      "a module path or URL when `executor` is 'threads' (pool threads load the handler from a module)",
+      "a module path or URL when `executor` is 'threads' (pool threads load the handler from a module, or from a source given as a module)",
       given.handlerModule,
     );
   }
   const inlineHandler = handler ?? (plan.kind === 'object' ? plan.handler : undefined);
-  if (executor === 'inline' && inlineHandler === undefined) {
+  if (executor === 'inline' && inlineHandler === undefined && plan.kind === 'object') {
     throw new InvalidOptionError('handler', 'a function (or a source with a `handler` method, or a `handlerModule`)', handler);
   }
+  const handlerFrom: HandlerOrigin =
+    handlerModule !== undefined && executor === 'threads' ? 'handlerModule' : handler !== undefined ? 'handler' : 'source';
 
   const maxPollers = positiveInteger('maxPollers', given.maxPollers, cores);
   const maxHandlers = positiveInteger('maxHandlers', given.maxHandlers, cores);
@@ -218,6 +238,7 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
 
   return Object.freeze({
     handler: inlineHandler,
+    handlerFrom,
     handlerModule,
     handlerExport,
     executor,

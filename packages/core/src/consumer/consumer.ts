@@ -1,5 +1,7 @@
 import type { Settlement } from '../bulk/bulk-report.js';
 import { ConsumerStateError } from '../errors/consumer-state-error.js';
+import { InvalidOptionError } from '../errors/invalid-option-error.js';
+import { checkNodeVersion } from '../kit/node-version.js';
 import { TypedEmitter } from '../kit/typed-emitter.js';
 import { Dispatcher } from '../pipeline/dispatcher.js';
 import { FlightGate } from '../pipeline/flight-gate.js';
@@ -53,6 +55,9 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   #metrics: ConsumerMetrics | undefined;
   #state: ConsumerStats['state'] = 'new';
   #running: Running<M> | undefined;
+  #startPromise: Promise<void> | undefined;
+  /** The source object's own handler runs inline without the user asking: say once how to use every core. */
+  readonly #hintThreads: boolean;
   #shutdownPromise: Promise<void> | undefined;
   #resolveStopped!: () => void;
   readonly #stopped = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
@@ -62,10 +67,12 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
 
   constructor(source: Source<M> | SourceModule, options?: ConsumerOptions<M>) {
     super((error, event) => this.#listenerFailed(error, event));
+    checkNodeVersion();
     this.#plan = planSource(source);
     this.#options = resolveConsumerOptions(options, this.#plan);
     this.#gate = new FlightGate(this.#options.maxInFlight);
     this.#metrics = this.#options.metrics;
+    this.#hintThreads = this.#plan.kind === 'object' && this.#options.handlerFrom === 'source' && options?.executor === undefined;
   }
 
   /**
@@ -110,14 +117,19 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
    * Loads the handler (a bad `handlerModule` rejects here), starts the pollers
    * and supervises them. A consumer starts once: after `shutdown()` make a new one.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
     if (this.#state !== 'new') {
-      throw new ConsumerStateError(
+      const reason =
         this.#state === 'stopping' || this.#state === 'stopped'
           ? 'This consumer was shut down and cannot be started again; create a new Consumer'
-          : 'This consumer is already started',
-      );
+          : 'This consumer is already started';
+      return Promise.reject(new ConsumerStateError(reason));
     }
+    this.#startPromise = this.#start();
+    return this.#startPromise;
+  }
+
+  async #start(): Promise<void> {
     this.#state = 'starting';
     const options = this.#options;
     let parts: ConsumerParts<M>;
@@ -146,6 +158,13 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     }
     // shutdown() was called while the parts were being assembled.
     if (this.#state !== 'starting') return;
+    if (this.#hintThreads) {
+      options.logger.warn(
+        {},
+        "the source's handler runs inline on the main thread; to run it on every core, give the source as a module " +
+          "(new Consumer({ module: new URL('./my-queue.js', import.meta.url), export: 'MyQueue', options })), or pass executor: 'inline' to keep it here",
+      );
+    }
     this.#state = 'running';
     this.#running.supervisor.startAll();
     this.#running.supervisor.watch(defaultSuperviseInterval);
@@ -157,25 +176,30 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
    * `blocking: true`, returns a promise that settles when the consumer has shut
    * down (SIGINT and SIGTERM trigger a graceful shutdown meanwhile).
    */
-  supervise(options: SuperviseOptions = {}): Promise<void> {
+  async supervise(options: SuperviseOptions = {}): Promise<void> {
     const interval = options.pollInterval ?? defaultSuperviseInterval;
     if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
-      return Promise.reject(
-        new TypeError(`Expected \`pollInterval\` to be a positive number of milliseconds, got \`${String(interval)}\``),
-      );
+      throw new InvalidOptionError('pollInterval', 'a positive number of milliseconds', interval);
     }
-    if (this.#state === 'new' || this.#state === 'starting') {
-      return Promise.reject(new ConsumerStateError('Call start() (and await it) before supervise()'));
-    }
+    // The original's form: start() without awaiting it, then supervise(); or supervise() alone.
+    if (this.#state === 'new') await this.start();
+    else if (this.#state === 'starting') await this.#startPromise;
     this.#running?.supervisor.watch(interval);
-    if (options.blocking !== true) return Promise.resolve();
+    if (options.blocking !== true) return;
     const onSignal = (): void => void this.shutdown();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    return this.#stopped.finally(() => {
+    try {
+      await this.#stopped;
+    } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-    });
+    }
+  }
+
+  /** `await using consumer = new Consumer(...)`: shuts the consumer down when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
   }
 
   /**

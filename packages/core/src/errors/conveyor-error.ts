@@ -12,6 +12,7 @@ export type ConveyorErrorCode =
   | 'SHUTDOWN_TIMEOUT'
   | 'MESSAGE_ENCODING'
   | 'HANDLER_TIMEOUT'
+  | 'NODE_VERSION'
   | (string & {});
 
 /** Base class of every error Conveyor throws or reports. */

@@ -23,12 +23,13 @@ export function optionsObject(
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const prefix = name === 'options' ? '' : `${name}.`;
-    const hint = Object.hasOwn(hints, key) ? hints[key] : closest(key, known);
+    const near = closest(key, known);
+    const hint = Object.hasOwn(hints, key) ? hints[key] : near === undefined ? undefined : `${prefix}${near}`;
     throw new InvalidOptionError(
       `${prefix}${key}`,
       'one of the known options, not an unknown key',
       options[key],
-      hint === undefined ? undefined : hint.includes(' ') ? hint : `did you mean \`${prefix}${hint}\`?`,
+      hint === undefined ? undefined : hint.includes(' ') ? hint : `did you mean \`${hint}\`?`,
     );
   }
   return options;

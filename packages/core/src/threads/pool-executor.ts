@@ -9,7 +9,7 @@ import { ShutdownError } from '../errors/shutdown-error.js';
 import type { Admission, Executor, ParcelResult } from './executor.js';
 import type { ProgressSlot } from './parcel-progress.js';
 import { ProgressSlots } from './parcel-progress.js';
-import type { PoolParcelResult, PoolProbeResult, PoolTask, PoolThreadNotice, PoolWorkerData } from './pool-protocol.js';
+import type { HandlerSpec, PoolParcelResult, PoolProbeResult, PoolTask, PoolThreadNotice, PoolWorkerData } from './pool-protocol.js';
 import { wireVerdict } from './wire-check.js';
 import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
@@ -17,8 +17,8 @@ import type { BulkTransfer, EncodedPayload } from './wire-format.js';
 import { encodeParcel, transferListOf } from './wire-format.js';
 
 export interface PoolExecutorOptions<M> {
-  readonly handlerModule: URL;
-  readonly handlerExport: string;
+  /** Where each pool thread finds the handler. */
+  readonly handler: HandlerSpec;
   readonly initializer: URL | undefined;
   readonly threads: number;
   readonly resourceLimits: ResourceLimits | undefined;
@@ -46,11 +46,7 @@ export class PoolExecutor<M> implements Executor<M> {
 
   constructor(options: PoolExecutorOptions<M>) {
     this.#options = options;
-    const workerData: PoolWorkerData = {
-      handlerModule: options.handlerModule.href,
-      handlerExport: options.handlerExport,
-      initializer: options.initializer?.href,
-    };
+    const workerData: PoolWorkerData = { handler: options.handler, initializer: options.initializer?.href };
     this.#pool = new Piscina<PoolTask, unknown>({
       filename: new URL('./pool-worker.js', import.meta.url).href,
       minThreads: options.threads,

@@ -2,10 +2,17 @@ import type { BulkReport } from '../bulk/bulk-report.js';
 import type { WireError } from './wire-error.js';
 import type { WireParcel } from './wire-format.js';
 
+/**
+ * Where a pool thread finds its handler: an export of a handler module, or the
+ * `handler` of a source class (static, or of an instance built from `options`).
+ */
+export type HandlerSpec =
+  | { readonly kind: 'module'; readonly module: string; readonly export: string }
+  | { readonly kind: 'source'; readonly module: string; readonly export: string; readonly options: unknown };
+
 /** Given to every pool thread at creation. */
 export interface PoolWorkerData {
-  readonly handlerModule: string;
-  readonly handlerExport: string;
+  readonly handler: HandlerSpec;
   readonly initializer: string | undefined;
 }
 

@@ -7,6 +7,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { BulkReport } from '../bulk/bulk-report.js';
 import type { Handler } from '../bulk/handler.js';
 import { runParcel } from '../bulk/run-handler.js';
+import { loadSourceModule } from '../sources/source-module.js';
 import { ProgressWriter } from './parcel-progress.js';
 import type { PoolTask, PoolTaskResult, PoolThreadNotice, PoolWorkerData } from './pool-protocol.js';
 import { toWireError } from './wire-error.js';
@@ -53,23 +54,38 @@ async function loadHandler(): Promise<Handler<unknown>> {
     const initializer = (await import(data.initializer)) as { default?: unknown };
     if (typeof initializer.default === 'function') await (initializer.default as () => unknown)();
   }
+  const spec = data.handler;
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(data.handlerModule)) as Record<string, unknown>;
+    loaded = (await import(spec.module)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`Cannot import handler module ${data.handlerModule}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    const what = spec.kind === 'module' ? 'handler module' : 'source module';
+    throw new Error(`Cannot import ${what} ${spec.module}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const handler = loaded[data.handlerExport];
-  if (typeof handler !== 'function') {
-    const exported = Object.keys(loaded).join(', ') || 'nothing';
+  const exported = loaded[spec.export];
+  if (spec.kind === 'source') return sourceHandler(spec, exported);
+  if (typeof exported !== 'function') {
+    const names = Object.keys(loaded).join(', ') || 'nothing';
     throw new Error(
-      `Handler module ${data.handlerModule} has no function export \`${data.handlerExport}\` (it exports: ${exported}); ` +
+      `Handler module ${spec.module} has no function export \`${spec.export}\` (it exports: ${names}); ` +
         'write `export default function handler(bulk) { for (const message of bulk) { ... } }`',
     );
   }
-  return handler as Handler<unknown>;
+  return exported as Handler<unknown>;
+}
+
+/** The `handler` of a source class: static, or of an instance this thread builds (its get/cleanup are never called here). */
+async function sourceHandler(spec: Extract<PoolWorkerData['handler'], { kind: 'source' }>, exported: unknown): Promise<Handler<unknown>> {
+  const staticHandler = (exported as { handler?: unknown } | undefined)?.handler;
+  if (typeof exported === 'function' && typeof staticHandler === 'function') return (staticHandler as Handler<unknown>).bind(exported);
+  const source = await loadSourceModule<unknown>(spec);
+  if (typeof source.handler !== 'function') {
+    throw new Error(
+      `The source built by \`${spec.export}\` of ${spec.module} has no handler method, and the consumer has no \`handler\` or \`handlerModule\`: ` +
+        'add `handler(bulk) { for (const message of bulk) { ... } }` to the class, or give `handlerModule`',
+    );
+  }
+  return source.handler.bind(source);
 }
 
 export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
