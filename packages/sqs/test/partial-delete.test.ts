@@ -20,7 +20,7 @@ afterAll(async () => {
  * entries `refuse` picks: those are kept out of the request and answered as failed,
  * the way AWS answers a partial failure (fauxqs never does).
  */
-function clientRefusing(refuse: (receiptHandle: string) => { code: string; senderFault: boolean } | undefined): {
+function clientRefusing(refuse: (receipt: string) => { code: string; senderFault: boolean } | undefined): {
   client: SQSClient;
   sent: string[];
 } {
@@ -59,8 +59,8 @@ it('a delete entry refused inside a successful call is retried, then reported; t
   );
   const handles = new Map<string, string>(); // receipt handle → body
   const attempts = new Map<string, number>();
-  const { client, sent } = clientRefusing((receiptHandle) => {
-    const body = handles.get(receiptHandle);
+  const { client, sent } = clientRefusing((receipt) => {
+    const body = handles.get(receipt);
     const attempt = (attempts.get(body ?? '') ?? 0) + 1;
     attempts.set(body ?? '', attempt);
     if (body === 'm2' && attempt === 1) return { code: 'InternalError', senderFault: false }; // transient: the retry works
@@ -86,7 +86,7 @@ it('a delete entry refused inside a successful call is retried, then reported; t
     10_000,
     'all 12 messages',
   );
-  for (const message of received) handles.set(message.receiptHandle, message.body);
+  for (const message of received) handles.set(message.receipt, message.body);
 
   const error = await source.cleanup(received).then(
     () => undefined,
@@ -126,8 +126,8 @@ it('under a Consumer, a refused delete is reported as cleanupError and the messa
   await sendBodies(server.client, url, ['a', 'b', 'c']);
   const handles = new Map<string, string>();
   let refusals = 0;
-  const { client } = clientRefusing((receiptHandle) => {
-    if (handles.get(receiptHandle) !== 'b' || refusals > 0) return undefined;
+  const { client } = clientRefusing((receipt) => {
+    if (handles.get(receipt) !== 'b' || refusals > 0) return undefined;
     refusals++;
     return { code: 'ReceiptHandleIsInvalid', senderFault: true };
   });
@@ -144,7 +144,7 @@ it('under a Consumer, a refused delete is reported as cleanupError and the messa
     maxPollers: 1,
     bulkSize: 10,
     handler(bulk) {
-      for (const message of bulk) handles.set(message.receiptHandle, message.body);
+      for (const message of bulk) handles.set(message.receipt, message.body);
     },
   });
   const cleanupErrors: unknown[] = [];

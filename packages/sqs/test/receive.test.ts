@@ -40,7 +40,7 @@ describe('SqsSource.get()', () => {
     );
     const bulk = await source.get(never, { maxMessages: 100 });
     expect(bulk).toHaveLength(30);
-    expect(new Set(bulk.map((message) => message.messageId)).size).toBe(30);
+    expect(new Set(bulk.map((message) => message.id)).size).toBe(30);
     const limited = await source.get(never, { maxMessages: 3 });
     expect(limited).toHaveLength(3);
     expect(source.inFlight).toBe(33);
@@ -150,9 +150,7 @@ describe('SqsSource.release()', () => {
     await sendBodies(server.client, url, ['backoff']);
     const [first] = await source.get(never);
     // Make it come back at once, as if a consumer had crashed, to get a second receive.
-    await server.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first?.receiptHandle, VisibilityTimeout: 0 }),
-    );
+    await server.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first?.receipt, VisibilityTimeout: 0 }));
     let second: SqsMessage[] = [];
     await until(async () => (second = await source.get(never)).length > 0, 10_000, 'the second receive');
     expect(second[0]?.receiveCount).toBe(2);
