@@ -1,9 +1,11 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { isUncharged } from '@conveyor/core/kit';
 import type { DeadLetters } from './dead-letters.js';
 import { SqsBatchEntryError } from './errors/sqs-batch-entry-error.js';
 import type { SqsBatchEntryFailure } from './errors/sqs-batch-entry-error.js';
 import type { SqsOperation } from './errors/sqs-error.js';
+import { SqsFifoGroupError } from './errors/sqs-fifo-group-error.js';
 import type { FifoOrder } from './fifo-order.js';
 import type { FailedLease, Lease } from './lease.js';
 import type { LeaseBook } from './lease-book.js';
@@ -30,8 +32,9 @@ export interface SettlerParts {
 /**
  * Settles deliveries with SQS's batch calls: deletes consumed messages
  * (`DeleteMessageBatch`), makes failed ones visible again
- * (`ChangeMessageVisibilityBatch`) after the retry delay, and moves those past
- * the receive limit to the dead letters. Keeps FIFO group order. Rejects with
+ * (`ChangeMessageVisibilityBatch`) after the retry delay, or at once when the
+ * handler never received them, and moves those past the receive limit to the
+ * dead letters. Keeps FIFO group order. Rejects with
  * what the caller must know: `SqsError` for a failed call, `SqsBatchEntryError`
  * for refused entries.
  */
@@ -80,8 +83,10 @@ export class Settler {
   }
 
   /**
-   * Failed messages back to the queue after the retry delay, or to the dead
-   * letters once received `deadLetter.maxReceiveCount` times.
+   * Failed messages back to the queue: at once when the handler never received
+   * them (and never to the dead letters then: SQS counted the receive, but the
+   * handler did not fail it), else after the retry delay, or to the dead letters
+   * once received `deadLetter.maxReceiveCount` times.
    */
   async release(items: readonly FailedLease[]): Promise<void> {
     if (items.length === 0) return;
@@ -89,9 +94,10 @@ export class Settler {
     const visible: Array<{ lease: Lease; seconds: number }> = [];
     const dead: FailedLease[] = [];
     for (const item of items) {
-      const lease = item.lease;
+      const { lease, error } = item;
       // Copied to the dead letters by an earlier call whose delete failed: only the delete is left.
       if (lease.deadLettered) dead.push(item);
+      else if (neverHandled(error)) visible.push({ lease, seconds: 0 });
       else if (limit !== undefined && lease.receiveCount >= limit) dead.push(item);
       else visible.push({ lease, seconds: this.#retryDelay(lease) });
     }
@@ -172,6 +178,14 @@ export class Settler {
   #retryDelay(lease: Lease): number {
     return retryDelaySeconds(lease.receiveCount, this.#parts.options.retryDelaySeconds);
   }
+}
+
+/**
+ * Released without reaching the handler (`isUncharged`), or a later message of a
+ * FIFO group released because such a message was: back at once, never dead-lettered.
+ */
+function neverHandled(error: unknown): boolean {
+  return isUncharged(error) || (error instanceof SqsFifoGroupError && isUncharged(error.cause));
 }
 
 /** Waits for every settle call, then rejects with the first failure, so one failure never abandons the others. */

@@ -67,7 +67,8 @@ export interface SqsSourceOptions {
   maxExtensionSeconds?: number;
   /**
    * Seconds before a released (failed) message is visible again: a number (0 = now)
-   * or an exponential backoff by receive count. @default 0
+   * or an exponential backoff by receive count. A message released without having
+   * reached the handler (`isUncharged(error)`) is visible again at once. @default 0
    */
   retryDelaySeconds?: number | RetryBackoff;
   /** 'json' parses bodies; a body that does not parse fails (`SqsBodyParseError`) and is never handed to a handler. @default 'text' */
