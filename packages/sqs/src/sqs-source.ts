@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { GetHint, Source, SourceDepth } from '@conveyor/core';
 import { TypedEmitter } from '@conveyor/core/kit';
 import { DeadLetters } from './dead-letters.js';
@@ -174,7 +175,7 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
   }
 
   /** Accepts received messages; settles on its own, in the background, those that must not reach a handler. */
-  #accept(raw: Parameters<Receiver<T>['accept']>[0], info: QueueInfo, receivedAt: number): SqsMessage<T>[] {
+  #accept(raw: readonly Message[], info: QueueInfo, receivedAt: number): SqsMessage<T>[] {
     const { delivered, failed, deadLetters } = this.#receiver.accept(raw, info, receivedAt);
     if (failed.length > 0) this.#faults.inBackground(this.#settler.release(failed), 'ChangeMessageVisibilityBatch');
     if (deadLetters.length > 0) this.#faults.inBackground(this.#settler.deadLetter(deadLetters), 'SendMessageBatch');
