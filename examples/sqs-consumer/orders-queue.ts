@@ -3,13 +3,15 @@
 // (@conveyor/sqs's SqsSource does the same with heartbeats, FIFO order, dead letters and back-off.)
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DeliveredMessage } from '@conveyor/core';
 import handleOrders from './handler.ts';
 
-/** One received message, as plain data (it crosses to the pool threads). */
-export interface OrderMessage {
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly receiveCount: number;
+/**
+ * One received message, as plain data (it crosses to the pool threads), in
+ * Conveyor's words: `id` is the SQS MessageId, `receipt` the receipt handle.
+ */
+export interface OrderMessage extends DeliveredMessage<string, string> {
+  readonly id: string;
   /** The order as JSON text; the handler parses it. */
   readonly body: string;
 }
@@ -38,8 +40,8 @@ export class OrdersQueue {
         { abortSignal: signal },
       );
       return Messages.map((message) => ({
-        messageId: message.MessageId ?? '',
-        receiptHandle: message.ReceiptHandle ?? '',
+        id: message.MessageId ?? '',
+        receipt: message.ReceiptHandle ?? '',
         receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
         body: message.Body ?? '',
       }));
@@ -55,7 +57,7 @@ export class OrdersQueue {
       const { Failed = [] } = await this.#client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.#queueUrl,
-          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle })),
+          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receipt })),
         }),
       );
       // Throwing makes the consumer retry; given up, SQS delivers the message again.
@@ -69,7 +71,7 @@ export class OrdersQueue {
       await this.#client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.#queueUrl,
-          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle, VisibilityTimeout: 0 })),
+          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receipt, VisibilityTimeout: 0 })),
         }),
       );
     }

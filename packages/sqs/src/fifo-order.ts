@@ -1,4 +1,4 @@
-import { SqsFifoGroupError } from './errors.js';
+import { SqsFifoGroupError } from './errors/sqs-fifo-group-error.js';
 
 /** What the FIFO order allows once a message settles. */
 export interface OrderDecision<L> {
@@ -24,7 +24,7 @@ interface Entry<L> {
  * its group still in the chain is released too (now if already settled, else
  * when it settles), so nothing overtakes the failed message.
  */
-export class FifoOrder<L extends { readonly groupId: string | undefined; readonly messageId: string; readonly receiptHandle: string }> {
+export class FifoOrder<L extends { readonly groupId: string | undefined; readonly id: string; readonly receipt: string }> {
   readonly #chains = new Map<string, Entry<L>[]>();
   readonly #entries = new Map<string, Entry<L>>();
 
@@ -37,7 +37,7 @@ export class FifoOrder<L extends { readonly groupId: string | undefined; readonl
   add(lease: L): void {
     if (lease.groupId === undefined) return;
     const entry: Entry<L> = { lease, consumed: false, doomedBy: undefined };
-    this.#entries.set(lease.receiptHandle, entry);
+    this.#entries.set(lease.receipt, entry);
     const chain = this.#chains.get(lease.groupId);
     if (chain === undefined) this.#chains.set(lease.groupId, [entry]);
     else chain.push(entry);
@@ -46,7 +46,7 @@ export class FifoOrder<L extends { readonly groupId: string | undefined; readonl
   /** The handler consumed `lease`. */
   consumed(lease: L): OrderDecision<L> {
     const decision: OrderDecision<L> = { remove: [], release: [], waiting: [] };
-    const entry = this.#entries.get(lease.receiptHandle);
+    const entry = this.#entries.get(lease.receipt);
     if (entry === undefined || lease.groupId === undefined) {
       decision.remove.push(lease);
       return decision;
@@ -59,18 +59,18 @@ export class FifoOrder<L extends { readonly groupId: string | undefined; readonl
       entry.consumed = true;
     }
     this.#flush(lease.groupId, chain, decision);
-    if (this.#entries.get(lease.receiptHandle) === entry) decision.waiting.push(lease);
+    if (this.#entries.get(lease.receipt) === entry) decision.waiting.push(lease);
     return decision;
   }
 
   /** The handler failed `lease` with `error`. */
   failed(lease: L, error: unknown): OrderDecision<L> {
     const decision: OrderDecision<L> = { remove: [], release: [{ lease, error }], waiting: [] };
-    const entry = this.#entries.get(lease.receiptHandle);
+    const entry = this.#entries.get(lease.receipt);
     if (entry === undefined || lease.groupId === undefined) return decision;
     const chain = this.#chains.get(lease.groupId) as Entry<L>[];
     const position = chain.indexOf(entry);
-    const doom = new SqsFifoGroupError(lease.groupId, lease.messageId, error);
+    const doom = new SqsFifoGroupError(lease.groupId, lease.id, error);
     const later = chain.slice(position + 1);
     this.#drop(chain, entry);
     for (const next of later) {
@@ -91,7 +91,7 @@ export class FifoOrder<L extends { readonly groupId: string | undefined; readonl
       const head = chain[0] as Entry<L>;
       if (!head.consumed || head.doomedBy !== undefined) break;
       chain.shift();
-      this.#entries.delete(head.lease.receiptHandle);
+      this.#entries.delete(head.lease.receipt);
       decision.remove.push(head.lease);
     }
     if (chain.length === 0) this.#chains.delete(groupId);
@@ -100,6 +100,6 @@ export class FifoOrder<L extends { readonly groupId: string | undefined; readonl
   #drop(chain: Entry<L>[], entry: Entry<L>): void {
     const index = chain.indexOf(entry);
     if (index >= 0) chain.splice(index, 1);
-    this.#entries.delete(entry.lease.receiptHandle);
+    this.#entries.delete(entry.lease.receipt);
   }
 }

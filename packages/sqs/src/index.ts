@@ -1,7 +1,11 @@
 export { SqsSource } from './sqs-source.js';
-export type { SqsSourceOptions, ResolvedSqsSourceOptions, RetryBackoff, DeadLetterOptions } from './options.js';
-export { sqsSourceDefaults } from './options.js';
-export type { SqsMessage, SqsMessageAttribute } from './message.js';
-export type { SqsSourceEvents, UndeliveredMessage } from './events.js';
-export { SqsError, SqsBatchEntryError, SqsBodyParseError, SqsFifoGroupError } from './errors.js';
-export type { SqsErrorCode, SqsErrorDetails, SqsOperation, SqsBatchEntryFailure } from './errors.js';
+export type { SqsSourceOptions, ResolvedSqsSourceOptions, RetryBackoff, DeadLetterOptions } from './sqs-source-options.js';
+export { sqsSourceDefaults } from './sqs-source-options.js';
+export type { SqsMessage, SqsMessageAttribute } from './sqs-message.js';
+export type { SqsSourceEvents, UndeliveredMessage } from './sqs-source-events.js';
+export { SqsError } from './errors/sqs-error.js';
+export type { SqsErrorCode, SqsErrorDetails, SqsOperation } from './errors/sqs-error.js';
+export { SqsBatchEntryError } from './errors/sqs-batch-entry-error.js';
+export type { SqsBatchEntryFailure } from './errors/sqs-batch-entry-error.js';
+export { SqsBodyParseError } from './errors/sqs-body-parse-error.js';
+export { SqsFifoGroupError } from './errors/sqs-fifo-group-error.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sendInBatches } from '../src/batch.js';
-import type { BatchResponse } from '../src/batch.js';
-import { toSqsError } from '../src/error-mapping.js';
+import { sendInBatches } from '../src/send-in-batches.js';
+import type { BatchResponse } from '../src/send-in-batches.js';
+import { toSqsError } from '../src/errors/error-mapping.js';
 import { SqsError } from '../src/index.js';
 
 // The response handling of batch calls, on answers SQS documents but fauxqs does not
@@ -13,7 +13,7 @@ describe('sendInBatches: the handling of batch responses', () => {
     toEntry: (item: string, id: string) => ({ Id: id, item }),
     messageIdOf: (item: string) => item,
     attempts: 3,
-    retryDelay: 1,
+    retryBackoff: { baseMs: 1, capMs: 4 },
   };
 
   it('sends chunks of at most 10 entries, concurrently', async () => {

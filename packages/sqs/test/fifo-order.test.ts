@@ -6,11 +6,11 @@ import { SqsFifoGroupError } from '../src/index.js';
 // (it returns one message per group per receive), so the rule is proven here.
 interface L {
   readonly groupId: string | undefined;
-  readonly messageId: string;
-  readonly receiptHandle: string;
+  readonly id: string;
+  readonly receipt: string;
 }
-const lease = (id: string, groupId = 'g'): L => ({ groupId, messageId: id, receiptHandle: `rh-${id}` });
-const ids = (leases: readonly L[]): string[] => leases.map((item) => item.messageId);
+const lease = (id: string, groupId = 'g'): L => ({ groupId, id, receipt: `rh-${id}` });
+const ids = (leases: readonly L[]): string[] => leases.map((item) => item.id);
 
 describe('FifoOrder', () => {
   it('deletes consumed messages of a group in delivery order only', () => {
@@ -35,7 +35,7 @@ describe('FifoOrder', () => {
     const failure = new Error('b failed');
     const decision = order.failed(b, failure);
     expect(ids(decision.remove)).toEqual([]);
-    expect(decision.release.map((item) => item.lease.messageId)).toEqual(['b', 'c']);
+    expect(decision.release.map((item) => item.lease.id)).toEqual(['b', 'c']);
     expect(decision.release[0]?.error).toBe(failure);
     const held = decision.release[1]?.error;
     expect(held).toBeInstanceOf(SqsFifoGroupError);
@@ -43,7 +43,7 @@ describe('FifoOrder', () => {
     // d was still being handled: consumed later, it is released, never deleted.
     const late = order.consumed(d);
     expect(ids(late.remove)).toEqual([]);
-    expect(late.release.map((item) => item.lease.messageId)).toEqual(['d']);
+    expect(late.release.map((item) => item.lease.id)).toEqual(['d']);
     // Other groups are not affected.
     expect(ids(order.consumed(other).remove)).toEqual(['x']);
     expect(order.size).toBe(0);
@@ -54,7 +54,7 @@ describe('FifoOrder', () => {
     const [a, b] = [lease('a'), lease('b')];
     order.add(a);
     order.add(b);
-    expect(order.failed(b, new Error('b')).release.map((item) => item.lease.messageId)).toEqual(['b']);
+    expect(order.failed(b, new Error('b')).release.map((item) => item.lease.id)).toEqual(['b']);
     expect(ids(order.consumed(a).remove)).toEqual(['a']);
   });
 

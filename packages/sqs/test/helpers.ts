@@ -4,11 +4,17 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  type SQSClient,
+  SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Message, SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type {
+  DeleteMessageBatchCommandOutput,
+  DeleteMessageBatchRequest,
+  Message,
+  SendMessageBatchRequestEntry,
+} from '@aws-sdk/client-sqs';
+import type { SqsTestServer } from '@conveyor/conformance';
 
-export { until, uniqueName, startSqsServer } from '@conveyor/conformance';
+export { until, uniqueName, startSqsServer, delay } from '@conveyor/conformance';
 export type { SqsTestServer } from '@conveyor/conformance';
 
 export async function createQueue(client: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<string> {
@@ -68,3 +74,56 @@ export async function receiveRaw(client: SQSClient, url: string, waitTimeSeconds
 }
 
 export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
+
+/**
+ * A real client to `server` that records the input of every `commandName` call
+ * it sends (`'ChangeMessageVisibilityBatchCommand'`...), so a test can check what
+ * the source asked SQS for without waiting for SQS to act on it.
+ */
+export function recordingClient<I>(server: SqsTestServer, commandName: string): { client: SQSClient; inputs: I[] } {
+  const client = new SQSClient(server.clientConfig);
+  const inputs: I[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === commandName) inputs.push(args.input as I);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCalls' },
+  );
+  return { client, inputs };
+}
+
+/**
+ * A real client whose DeleteMessageBatch calls reach the real server, except the
+ * entries `refuse` picks: those are kept out of the request and answered as failed,
+ * the way AWS answers a partial failure (fauxqs never does).
+ */
+export function clientRefusing(
+  server: SqsTestServer,
+  refuse: (receipt: string) => { code: string; senderFault: boolean } | undefined,
+): { client: SQSClient; sent: string[] } {
+  const client = new SQSClient(server.clientConfig);
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'DeleteMessageBatchCommand') return next(args);
+      const input = args.input as DeleteMessageBatchRequest;
+      const entries = input.Entries ?? [];
+      const refused = entries.flatMap((entry) => {
+        const failure = refuse(entry.ReceiptHandle ?? '');
+        return failure === undefined ? [] : [{ Id: entry.Id, Code: failure.code, SenderFault: failure.senderFault, Message: 'injected' }];
+      });
+      const passed = entries.filter((entry) => !refused.some((failure) => failure.Id === entry.Id));
+      sent.push(...passed.map((entry) => entry.ReceiptHandle ?? ''));
+      if (passed.length === 0) {
+        const output: DeleteMessageBatchCommandOutput = { Successful: [], Failed: refused, $metadata: {} };
+        return { response: {}, output: output as unknown as Awaited<ReturnType<typeof next>>['output'] };
+      }
+      const result = await next({ ...args, input: { ...input, Entries: passed } });
+      const output = result.output as DeleteMessageBatchCommandOutput;
+      return { ...result, output: { ...output, Failed: [...(output.Failed ?? []), ...refused] } as typeof result.output };
+    },
+    { step: 'initialize', name: 'refuseSomeEntries' },
+  );
+  return { client, sent };
+}

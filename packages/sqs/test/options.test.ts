@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '@conveyor/core';
+import { ManualClock, systemClock } from '@conveyor/core/kit';
 import { SqsSource } from '../src/index.js';
 import type { SqsSourceOptions } from '../src/index.js';
 
@@ -28,6 +29,7 @@ describe('SqsSource options', () => {
       fifo: false,
       entryAttempts: 3,
     });
+    expect(source.options.clock).toBe(systemClock);
     expect(Object.isFrozen(source.options)).toBe(true);
     expect(source.queueUrl).toBe(base.queueUrl);
   });
@@ -50,6 +52,9 @@ describe('SqsSource options', () => {
     rejects({ ...base, deadLetter: { maxReceiveCount: 3 } }, 'deadLetter.queueUrl', '`undefined`');
     rejects({ ...base, messageAttributeNames: 'All' }, 'messageAttributeNames', '`"All"` (string)');
     rejects({ ...base, logger: {} }, 'logger', '(object)');
+    rejects({ ...base, clock: { now: () => 0 } }, 'clock', '(object)');
+    rejects({ ...base, maxErrorBackoff: Number.NaN }, 'maxErrorBackoff', '`NaN` (number)');
+    rejects({ ...base, retryDelaySeconds: { baseSeconds: 2, maxSeconds: 1 } }, 'retryDelaySeconds.maxSeconds', '`1` (number)');
     rejects({ ...base, wait: 3 }, 'wait', '`3` (number)');
   });
 
@@ -59,5 +64,34 @@ describe('SqsSource options', () => {
     rejects({ ...base, client: { send: () => {} } }, 'clientConfig', '(object)');
     rejects({ queueUrl: base.queueUrl, client: {} }, 'client', '`{}` (object)');
     rejects(null, 'options', '`null` (null)');
+  });
+
+  it('takes a clock (a ManualClock in tests)', () => {
+    const clock = new ManualClock();
+    expect(new SqsSource({ ...base, clock }).options.clock).toBe(clock);
+  });
+
+  it('names the option meant by a misspelt or foreign one ("did you mean")', () => {
+    rejects({ ...base, waitTimeSecond: 5 }, 'waitTimeSecond', 'did you mean `waitTimeSeconds`?');
+    rejects({ ...base, visiblityTimeoutSeconds: 30 }, 'visiblityTimeoutSeconds', 'did you mean `visibilityTimeoutSeconds`?');
+    rejects({ ...base, heartbeatIntervall: 1000 }, 'heartbeatIntervall', 'did you mean `heartbeatInterval`?');
+    rejects(
+      { ...base, deadLetter: { queueName: 'dlq', maxRecieveCount: 3 } },
+      'deadLetter.maxRecieveCount',
+      'did you mean `deadLetter.maxReceiveCount`?',
+    );
+    rejects(
+      { ...base, retryDelaySeconds: { baseSecond: 1 } },
+      'retryDelaySeconds.baseSecond',
+      'did you mean `retryDelaySeconds.baseSeconds`?',
+    );
+    // Names of sqs-consumer, and Conveyor's millisecond names for what SQS counts in seconds.
+    rejects({ ...base, batchSize: 10 }, 'batchSize', 'did you mean `maxMessages`?');
+    rejects(
+      { ...base, visibilityTimeout: 30_000 },
+      'visibilityTimeout',
+      'did you mean `visibilityTimeoutSeconds`? (SQS settings are in seconds)',
+    );
+    rejects({ ...base, region: 'eu-west-1' }, 'region', 'give `clientConfig: { region }`');
   });
 });

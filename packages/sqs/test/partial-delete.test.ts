@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeleteMessageBatchCommandOutput, DeleteMessageBatchRequest } from '@aws-sdk/client-sqs';
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsBatchEntryError, SqsSource } from '../src/index.js';
 import type { SqsMessage } from '../src/index.js';
 import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+import { clientRefusing, createQueue, deleteQueue, queueDepth, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
 let server: SqsTestServer;
 beforeAll(async () => {
@@ -14,41 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
 });
-
-/**
- * A real client whose DeleteMessageBatch calls reach the real server, except the
- * entries `refuse` picks: those are kept out of the request and answered as failed,
- * the way AWS answers a partial failure (fauxqs never does).
- */
-function clientRefusing(refuse: (receiptHandle: string) => { code: string; senderFault: boolean } | undefined): {
-  client: SQSClient;
-  sent: string[];
-} {
-  const client = new SQSClient(server.clientConfig);
-  const sent: string[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'DeleteMessageBatchCommand') return next(args);
-      const input = args.input as DeleteMessageBatchRequest;
-      const entries = input.Entries ?? [];
-      const refused = entries.flatMap((entry) => {
-        const failure = refuse(entry.ReceiptHandle ?? '');
-        return failure === undefined ? [] : [{ Id: entry.Id, Code: failure.code, SenderFault: failure.senderFault, Message: 'injected' }];
-      });
-      const passed = entries.filter((entry) => !refused.some((failure) => failure.Id === entry.Id));
-      sent.push(...passed.map((entry) => entry.ReceiptHandle ?? ''));
-      if (passed.length === 0) {
-        const output: DeleteMessageBatchCommandOutput = { Successful: [], Failed: refused, $metadata: {} };
-        return { response: {}, output: output as unknown as Awaited<ReturnType<typeof next>>['output'] };
-      }
-      const result = await next({ ...args, input: { ...input, Entries: passed } });
-      const output = result.output as DeleteMessageBatchCommandOutput;
-      return { ...result, output: { ...output, Failed: [...(output.Failed ?? []), ...refused] } as typeof result.output };
-    },
-    { step: 'initialize', name: 'refuseSomeEntries' },
-  );
-  return { client, sent };
-}
 
 it('a delete entry refused inside a successful call is retried, then reported; the message comes back', async () => {
   const url = await createQueue(server.client, uniqueName('partial'));
@@ -59,8 +22,8 @@ it('a delete entry refused inside a successful call is retried, then reported; t
   );
   const handles = new Map<string, string>(); // receipt handle → body
   const attempts = new Map<string, number>();
-  const { client, sent } = clientRefusing((receiptHandle) => {
-    const body = handles.get(receiptHandle);
+  const { client, sent } = clientRefusing(server, (receipt) => {
+    const body = handles.get(receipt);
     const attempt = (attempts.get(body ?? '') ?? 0) + 1;
     attempts.set(body ?? '', attempt);
     if (body === 'm2' && attempt === 1) return { code: 'InternalError', senderFault: false }; // transient: the retry works
@@ -86,7 +49,7 @@ it('a delete entry refused inside a successful call is retried, then reported; t
     10_000,
     'all 12 messages',
   );
-  for (const message of received) handles.set(message.receiptHandle, message.body);
+  for (const message of received) handles.set(message.receipt, message.body);
 
   const error = await source.cleanup(received).then(
     () => undefined,
@@ -126,8 +89,8 @@ it('under a Consumer, a refused delete is reported as cleanupError and the messa
   await sendBodies(server.client, url, ['a', 'b', 'c']);
   const handles = new Map<string, string>();
   let refusals = 0;
-  const { client } = clientRefusing((receiptHandle) => {
-    if (handles.get(receiptHandle) !== 'b' || refusals > 0) return undefined;
+  const { client } = clientRefusing(server, (receipt) => {
+    if (handles.get(receipt) !== 'b' || refusals > 0) return undefined;
     refusals++;
     return { code: 'ReceiptHandleIsInvalid', senderFault: true };
   });
@@ -144,7 +107,7 @@ it('under a Consumer, a refused delete is reported as cleanupError and the messa
     maxPollers: 1,
     bulkSize: 10,
     handler(bulk) {
-      for (const message of bulk) handles.set(message.receiptHandle, message.body);
+      for (const message of bulk) handles.set(message.receipt, message.body);
     },
   });
   const cleanupErrors: unknown[] = [];

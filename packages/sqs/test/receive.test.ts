@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { silentLogger } from '@conveyor/core';
+import type { DeliveredMessage } from '@conveyor/core/kit';
 import { SqsBodyParseError, SqsError, SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions } from '../src/index.js';
 import type { SqsTestServer } from './helpers.js';
@@ -40,12 +41,27 @@ describe('SqsSource.get()', () => {
     );
     const bulk = await source.get(never, { maxMessages: 100 });
     expect(bulk).toHaveLength(30);
-    expect(new Set(bulk.map((message) => message.messageId)).size).toBe(30);
+    expect(new Set(bulk.map((message) => message.id)).size).toBe(30);
     const limited = await source.get(never, { maxMessages: 3 });
     expect(limited).toHaveLength(3);
     expect(source.inFlight).toBe(33);
     await source.cleanup([...bulk, ...limited]);
     expect(source.inFlight).toBe(0);
+  });
+
+  it("delivers the glossary's delivered message: id (the MessageId), body, receiveCount and receipt (the receipt handle)", async () => {
+    expectTypeOf<SqsMessage<{ n: number }>>().toExtend<DeliveredMessage<{ n: number }, string>>();
+    const { source, url } = await open();
+    const { MessageId } = await server.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'shape' }));
+    const [message] = await source.get(never);
+    expect(message).toMatchObject({ id: MessageId, body: 'shape', receiveCount: 1 });
+    expect(message?.receipt).toMatch(/\S/);
+    expect(message).not.toHaveProperty('messageId');
+    expect(message).not.toHaveProperty('receiptHandle');
+    // The receipt is what settles this delivery.
+    await source.cleanup(message === undefined ? [] : [message]);
+    expect(source.inFlight).toBe(0);
+    expect(await receiveRaw(server.client, url)).toEqual([]);
   });
 
   it('exposes system attributes and message attributes as plain JSON data', async () => {
@@ -127,41 +143,5 @@ describe('SqsSource.get()', () => {
     expect(error).toBeInstanceOf(SqsError);
     expect(error).toMatchObject({ code: 'SQS_QUEUE_NOT_FOUND', operation: 'GetQueueUrl', retryable: false });
     await source.close();
-  });
-});
-
-describe('SqsSource.release()', () => {
-  it('makes a failed message visible again after retryDelaySeconds', async () => {
-    const { source, url } = await open({ retryDelaySeconds: 2, visibilityTimeoutSeconds: 30 });
-    await sendBodies(server.client, url, ['later']);
-    const bulk = await source.get(never);
-    const releasedAt = Date.now();
-    await source.release(bulk, new Error('failed'));
-    expect(await receiveRaw(server.client, url)).toEqual([]);
-    let again: SqsMessage[] = [];
-    await until(async () => (again = await source.get(never)).length > 0, 10_000, 'the message to come back');
-    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(1_500);
-    expect(again[0]?.receiveCount).toBe(2);
-    await source.cleanup(again);
-  });
-
-  it('backs off by receive count', async () => {
-    const { source, url } = await open({ retryDelaySeconds: { baseSeconds: 1, maxSeconds: 60 }, visibilityTimeoutSeconds: 30 });
-    await sendBodies(server.client, url, ['backoff']);
-    const [first] = await source.get(never);
-    // Make it come back at once, as if a consumer had crashed, to get a second receive.
-    await server.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first?.receiptHandle, VisibilityTimeout: 0 }),
-    );
-    let second: SqsMessage[] = [];
-    await until(async () => (second = await source.get(never)).length > 0, 10_000, 'the second receive');
-    expect(second[0]?.receiveCount).toBe(2);
-    const releasedAt = Date.now();
-    await source.release(second, new Error('failed again'));
-    let third: SqsMessage[] = [];
-    await until(async () => (third = await source.get(never)).length > 0, 10_000, 'the third receive');
-    // receive count 2: 1 s × 2^(2-1) = 2 s
-    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(1_500);
-    await source.cleanup(third);
   });
 });

@@ -1,4 +1,5 @@
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { DeliveredMessage } from '@conveyor/core/kit';
 
 /**
  * A message attribute as the source delivers it. Binary values are base64
@@ -12,14 +13,18 @@ export interface SqsMessageAttribute {
   readonly binaryValue?: string;
 }
 
-/** A message received from SQS, as handlers see it. Plain JSON data. */
-export interface SqsMessage<T = string> {
-  readonly messageId: string;
-  /** Identifies this delivery: cleanup and release use it. */
-  readonly receiptHandle: string;
+/**
+ * A message received from SQS, as handlers see it: a `DeliveredMessage` (the
+ * glossary's four fields) plus what SQS tells about it. Plain JSON data.
+ */
+export interface SqsMessage<T = string> extends DeliveredMessage<T, string> {
+  /** The SQS `MessageId`: stable across deliveries. */
+  readonly id: string;
+  /** The SQS receipt handle of this delivery: cleanup and release use it; stale once settled or its visibility timeout ran out. */
+  readonly receipt: string;
   /** The body: the raw string, or the parsed value with `bodyFormat: 'json'`. */
   readonly body: T;
-  /** Deliveries of this message so far, this one included (`ApproximateReceiveCount`). */
+  /** Deliveries of this message so far, this one included (SQS's `ApproximateReceiveCount`, which counts every receive). */
   readonly receiveCount: number;
   /** When the message was sent, in ms since the epoch (`SentTimestamp`). */
   readonly sentTimestamp: number;
@@ -38,8 +43,8 @@ export function toSqsMessage<T>(raw: Message, body: T): SqsMessage<T> {
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw.Attributes ?? {})) if (typeof value === 'string') attributes[name] = value;
   const message: { -readonly [K in keyof SqsMessage<T>]: SqsMessage<T>[K] } = {
-    messageId: raw.MessageId ?? '',
-    receiptHandle: raw.ReceiptHandle ?? '',
+    id: raw.MessageId ?? '',
+    receipt: raw.ReceiptHandle ?? '',
     body,
     receiveCount: Number(attributes.ApproximateReceiveCount ?? 1) || 1,
     sentTimestamp: Number(attributes.SentTimestamp ?? 0) || 0,

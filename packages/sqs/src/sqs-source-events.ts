@@ -1,9 +1,10 @@
 import type { ConveyorError } from '@conveyor/core';
-import type { SqsOperation } from './errors.js';
+import type { SqsOperation } from './errors/sqs-error.js';
 
 /** A message the source settled on its own, without handing it to a handler. */
 export interface UndeliveredMessage {
-  readonly messageId: string;
+  /** The SQS `MessageId`. */
+  readonly id: string;
   readonly receiveCount: number;
   /** The body as received. */
   readonly body: string;
@@ -25,3 +26,6 @@ export interface SqsSourceEvents {
   /** The heartbeat extended the visibility of this many messages. */
   extended: [count: number];
 }
+
+/** How the parts behind `SqsSource` emit its events (the source's own `emit`, which is protected). */
+export type EmitSqsSourceEvent = <E extends keyof SqsSourceEvents>(event: E, ...args: SqsSourceEvents[E]) => void;

@@ -1,5 +1,5 @@
-import type { SqsErrorCode, SqsOperation } from './errors.js';
-import { SqsError } from './errors.js';
+import type { SqsErrorCode, SqsOperation } from './sqs-error.js';
+import { SqsError } from './sqs-error.js';
 
 const notFound = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue', 'ResourceNotFoundException']);
 const denied = new Set([

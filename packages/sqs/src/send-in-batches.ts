@@ -1,10 +1,15 @@
-import { sleep } from '@conveyor/core/kit';
 import type { BatchResultErrorEntry } from '@aws-sdk/client-sqs';
-import { toSqsError } from './error-mapping.js';
-import type { SqsBatchEntryFailure, SqsError, SqsOperation } from './errors.js';
+import { backoffDelay, sleep, systemClock } from '@conveyor/core/kit';
+import type { BackoffPolicy, Clock } from '@conveyor/core/kit';
+import { toSqsError } from './errors/error-mapping.js';
+import type { SqsBatchEntryFailure } from './errors/sqs-batch-entry-error.js';
+import type { SqsError, SqsOperation } from './errors/sqs-error.js';
 
 /** SQS takes at most 10 entries per batch call. */
 export const maxBatchEntries = 10;
+
+/** The wait before a refused entry is sent again: a retry of a failing call, so with jitter. */
+export const entryRetryBackoff: BackoffPolicy = Object.freeze({ baseMs: 50, capMs: 2_000, jitter: 'equal' });
 
 /** What a batch call answers: the ids that worked and those that did not. */
 export interface BatchResponse {
@@ -32,8 +37,10 @@ export interface BatchOptions<I, E> {
   readonly call: BatchCall<E>;
   /** Calls per chunk: an entry that failed without sender fault is sent again until this many calls were made. */
   readonly attempts: number;
-  /** Milliseconds before the first retry of failed entries; doubles each time. @default 50 */
-  readonly retryDelay?: number;
+  /** The wait before failed entries are sent again. @default entryRetryBackoff */
+  readonly retryBackoff?: BackoffPolicy;
+  /** Where the retries wait. @default systemClock */
+  readonly clock?: Clock;
 }
 
 /**
@@ -53,7 +60,7 @@ export async function sendInBatches<I, E>(items: readonly I[], options: BatchOpt
 
 async function sendChunk<I, E>(chunk: I[], options: BatchOptions<I, E>, outcome: BatchOutcome<I>): Promise<void> {
   let pending = chunk;
-  const retryDelay = options.retryDelay ?? 50;
+  const retryBackoff = options.retryBackoff ?? entryRetryBackoff;
   for (let attempt = 1; pending.length > 0; attempt++) {
     let response: BatchResponse;
     try {
@@ -87,6 +94,6 @@ async function sendChunk<I, E>(chunk: I[], options: BatchOptions<I, E>, outcome:
       else outcome.failed.push({ item, failure });
     });
     pending = retry;
-    if (pending.length > 0) await sleep(retryDelay * 2 ** (attempt - 1));
+    if (pending.length > 0) await sleep(backoffDelay(attempt, retryBackoff), undefined, options.clock ?? systemClock);
   }
 }

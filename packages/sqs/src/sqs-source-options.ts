@@ -1,6 +1,17 @@
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 import { consoleLogger, InvalidOptionError } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
+import {
+  clockOption,
+  integerIn,
+  loggerOption,
+  milliseconds,
+  nonEmptyString,
+  objectWithMethods,
+  oneOf,
+  optionsObject,
+} from '@conveyor/core/kit';
+import type { Clock } from '@conveyor/core/kit';
 
 /** Exponential retry delay by receive count: `min(maxSeconds, baseSeconds × 2^(receiveCount − 1))`. */
 export interface RetryBackoff {
@@ -56,21 +67,24 @@ export interface SqsSourceOptions {
   maxExtensionSeconds?: number;
   /**
    * Seconds before a released (failed) message is visible again: a number (0 = now)
-   * or an exponential backoff by receive count. @default 0
+   * or an exponential backoff by receive count. A message released without having
+   * reached the handler (`isUncharged(error)`) is visible again at once. @default 0
    */
   retryDelaySeconds?: number | RetryBackoff;
   /** 'json' parses bodies; a body that does not parse fails (`SqsBodyParseError`) and is never handed to a handler. @default 'text' */
   bodyFormat?: 'text' | 'json';
   /** Message attributes to receive. @default ['All'] */
   messageAttributeNames?: readonly string[];
-  /** Move messages that failed too often to a dead-letter queue (for queues without a redrive policy). */
+  /** Move messages that failed too often to a dead-letter queue (for queues without a redrive policy). @default none */
   deadLetter?: DeadLetterOptions;
   /** Calls made for a batch entry SQS refused without blaming the sender, before it is reported. @default 3 */
   entryAttempts?: number;
-  /** Longest back-off in ms after network errors, throttling or server errors (it doubles from 100 ms). @default 5000 */
+  /** Longest back-off in ms after network errors, throttling or server errors (it doubles from 100 ms, with jitter). @default 5000 */
   maxErrorBackoff?: number;
   /** Where the source logs faults it recovers from. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Where the heartbeat and the back-offs read time and wait (tests pass a `ManualClock`). @default the system clock */
+  clock?: Clock;
 }
 
 /** The defaults of the options that have a fixed one. */
@@ -115,9 +129,10 @@ export interface ResolvedSqsSourceOptions {
   readonly entryAttempts: number;
   readonly maxErrorBackoff: number;
   readonly logger: Logger;
+  readonly clock: Clock;
 }
 
-const knownOptions = new Set([
+const knownOptions = [
   'client',
   'clientConfig',
   'queueUrl',
@@ -134,109 +149,68 @@ const knownOptions = new Set([
   'entryAttempts',
   'maxErrorBackoff',
   'logger',
-]);
+  'clock',
+];
+/** What to write instead of the option names of sqs-consumer (and of Conveyor's millisecond options). */
+const hints: Readonly<Record<string, string>> = {
+  batchSize: 'maxMessages',
+  sqs: 'client',
+  visibilityTimeout: 'did you mean `visibilityTimeoutSeconds`? (SQS settings are in seconds)',
+  waitTime: 'did you mean `waitTimeSeconds`? (SQS settings are in seconds)',
+  region: 'give `clientConfig: { region }`',
+  terminateVisibilityTimeout: 'failed messages are released by `retryDelaySeconds`',
+  handleMessage: 'the handler is a Consumer option',
+  handleMessageBatch: 'the handler is a Consumer option',
+};
 const maxVisibility = 43_200;
 
 /** Validates options and returns a frozen copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsSourceOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key))
-      throw new InvalidOptionError(key, 'one of the known options, not an unknown key', (options as Record<string, unknown>)[key]);
-  }
+  if (options === undefined) throw new InvalidOptionError('options', 'an object', options);
+  const given = optionsObject(options, knownOptions, hints) as SqsSourceOptions;
 
-  const client = options.client;
-  if (
-    client !== undefined &&
-    (client === null || typeof client !== 'object' || typeof (client as { send?: unknown }).send !== 'function')
-  ) {
-    throw new InvalidOptionError('client', 'an SQSClient from @aws-sdk/client-sqs', client);
-  }
-  const clientConfig = options.clientConfig;
-  if (clientConfig !== undefined && (clientConfig === null || typeof clientConfig !== 'object')) {
+  const client =
+    given.client === undefined
+      ? undefined
+      : objectWithMethods<SQSClient>('client', given.client, ['send'], 'an SQSClient from @aws-sdk/client-sqs');
+  const clientConfig = given.clientConfig;
+  if (clientConfig !== undefined && ((clientConfig as unknown) === null || typeof clientConfig !== 'object')) {
     throw new InvalidOptionError('clientConfig', 'an SQSClientConfig object', clientConfig);
   }
   if (client !== undefined && clientConfig !== undefined) {
     throw new InvalidOptionError('clientConfig', 'absent when `client` is given (give one of them)', clientConfig);
   }
 
-  const queueUrl = optionalString('queueUrl', options.queueUrl);
-  const queueName = optionalString('queueName', options.queueName);
+  const queueUrl = optionalString('queueUrl', given.queueUrl);
+  const queueName = optionalString('queueName', given.queueName);
   if ((queueUrl === undefined) === (queueName === undefined)) {
-    throw new InvalidOptionError('queueUrl', 'a queue URL, or a `queueName` instead (exactly one of them)', options.queueUrl);
+    throw new InvalidOptionError('queueUrl', 'a queue URL, or a `queueName` instead (exactly one of them)', given.queueUrl);
   }
   // AWS requires FIFO queue names to end in .fifo, so the name tells.
   const fifo = (queueUrl ?? queueName ?? '').endsWith('.fifo');
 
-  const waitTimeSeconds = integerIn('waitTimeSeconds', options.waitTimeSeconds, 0, 20, sqsSourceDefaults.waitTimeSeconds);
-  const maxMessages = integerIn('maxMessages', options.maxMessages, 1, 1000, sqsSourceDefaults.maxMessages);
   const visibilityTimeoutSeconds =
-    options.visibilityTimeoutSeconds === undefined
+    given.visibilityTimeoutSeconds === undefined
       ? undefined
-      : integerIn('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 0, maxVisibility, 0);
-  let heartbeatInterval: number | undefined;
-  if (options.heartbeatInterval !== undefined) {
-    heartbeatInterval = options.heartbeatInterval;
-    if (typeof heartbeatInterval !== 'number' || !Number.isFinite(heartbeatInterval) || heartbeatInterval < 0) {
-      throw new InvalidOptionError(
-        'heartbeatInterval',
-        'a finite number of milliseconds >= 0 (0 turns the heartbeat off)',
-        heartbeatInterval,
-      );
-    }
-    // Extensions further apart than half the timeout could let a message reappear between two of them.
-    if (visibilityTimeoutSeconds !== undefined && heartbeatInterval > (visibilityTimeoutSeconds * 1000) / 2) {
-      throw new InvalidOptionError(
-        'heartbeatInterval',
-        `at most half of \`visibilityTimeoutSeconds\` (${(visibilityTimeoutSeconds * 1000) / 2} ms)`,
-        heartbeatInterval,
-      );
-    }
+      : integerIn('visibilityTimeoutSeconds', given.visibilityTimeoutSeconds, 0, maxVisibility, 0);
+  const heartbeatInterval =
+    given.heartbeatInterval === undefined ? undefined : milliseconds('heartbeatInterval', given.heartbeatInterval, 0);
+  // Extensions further apart than half the timeout could let a message reappear between two of them.
+  if (
+    heartbeatInterval !== undefined &&
+    visibilityTimeoutSeconds !== undefined &&
+    heartbeatInterval > (visibilityTimeoutSeconds * 1000) / 2
+  ) {
+    throw new InvalidOptionError(
+      'heartbeatInterval',
+      `at most half of \`visibilityTimeoutSeconds\` (${(visibilityTimeoutSeconds * 1000) / 2} ms)`,
+      heartbeatInterval,
+    );
   }
-  const maxExtensionSeconds = integerIn(
-    'maxExtensionSeconds',
-    options.maxExtensionSeconds,
-    1,
-    maxVisibility,
-    sqsSourceDefaults.maxExtensionSeconds,
-  );
-  const retryDelaySeconds = resolveRetryDelay(options.retryDelaySeconds);
 
-  const bodyFormat = options.bodyFormat ?? sqsSourceDefaults.bodyFormat;
-  if (bodyFormat !== 'text' && bodyFormat !== 'json') throw new InvalidOptionError('bodyFormat', "'text' or 'json'", bodyFormat);
-  const messageAttributeNames = options.messageAttributeNames ?? sqsSourceDefaults.messageAttributeNames;
+  const messageAttributeNames = given.messageAttributeNames ?? sqsSourceDefaults.messageAttributeNames;
   if (!isNameList(messageAttributeNames)) {
     throw new InvalidOptionError('messageAttributeNames', "an array of attribute names (or ['All'])", messageAttributeNames);
-  }
-
-  let deadLetter: ResolvedSqsSourceOptions['deadLetter'];
-  if (options.deadLetter !== undefined) {
-    const given = options.deadLetter as DeadLetterOptions | null;
-    if (given === null || typeof given !== 'object')
-      throw new InvalidOptionError('deadLetter', 'an object like { queueName, maxReceiveCount }', given);
-    const dlqUrl = optionalString('deadLetter.queueUrl', given.queueUrl);
-    const dlqName = optionalString('deadLetter.queueName', given.queueName);
-    if ((dlqUrl === undefined) === (dlqName === undefined)) {
-      throw new InvalidOptionError(
-        'deadLetter.queueUrl',
-        'a queue URL, or a `deadLetter.queueName` instead (exactly one of them)',
-        given.queueUrl,
-      );
-    }
-    const maxReceiveCount = integerIn('deadLetter.maxReceiveCount', given.maxReceiveCount, 1, 1000, Number.NaN);
-    deadLetter = Object.freeze({ queueUrl: dlqUrl, queueName: dlqName, maxReceiveCount });
-  }
-
-  const entryAttempts = integerIn('entryAttempts', options.entryAttempts, 1, 100, sqsSourceDefaults.entryAttempts);
-  const maxErrorBackoff = options.maxErrorBackoff ?? sqsSourceDefaults.maxErrorBackoff;
-  if (typeof maxErrorBackoff !== 'number' || !Number.isFinite(maxErrorBackoff) || maxErrorBackoff < 0) {
-    throw new InvalidOptionError('maxErrorBackoff', 'a finite number of milliseconds >= 0', maxErrorBackoff);
-  }
-  const logger = options.logger ?? consoleLogger;
-  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    if (typeof (logger as unknown as Record<string, unknown>)[level] !== 'function') {
-      throw new InvalidOptionError('logger', `a logger with a \`${level}\` method (pino's shape)`, logger);
-    }
   }
 
   return Object.freeze({
@@ -245,18 +219,25 @@ export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsS
     queueUrl,
     queueName,
     fifo,
-    waitTimeSeconds,
-    maxMessages,
+    waitTimeSeconds: integerIn('waitTimeSeconds', given.waitTimeSeconds, 0, 20, sqsSourceDefaults.waitTimeSeconds),
+    maxMessages: integerIn('maxMessages', given.maxMessages, 1, 1000, sqsSourceDefaults.maxMessages),
     visibilityTimeoutSeconds,
     heartbeatInterval,
-    maxExtensionSeconds,
-    retryDelaySeconds,
-    bodyFormat,
+    maxExtensionSeconds: integerIn(
+      'maxExtensionSeconds',
+      given.maxExtensionSeconds,
+      1,
+      maxVisibility,
+      sqsSourceDefaults.maxExtensionSeconds,
+    ),
+    retryDelaySeconds: resolveRetryDelay(given.retryDelaySeconds),
+    bodyFormat: oneOf('bodyFormat', given.bodyFormat, ['text', 'json'], sqsSourceDefaults.bodyFormat),
     messageAttributeNames: Object.freeze([...messageAttributeNames]),
-    deadLetter,
-    entryAttempts,
-    maxErrorBackoff,
-    logger,
+    deadLetter: resolveDeadLetter(given.deadLetter),
+    entryAttempts: integerIn('entryAttempts', given.entryAttempts, 1, 100, sqsSourceDefaults.entryAttempts),
+    maxErrorBackoff: milliseconds('maxErrorBackoff', given.maxErrorBackoff, sqsSourceDefaults.maxErrorBackoff),
+    logger: loggerOption(given.logger, consoleLogger),
+    clock: clockOption(given.clock),
   });
 }
 
@@ -266,34 +247,40 @@ function resolveRetryDelay(value: unknown): number | Required<RetryBackoff> {
   if (value === null || typeof value !== 'object') {
     throw new InvalidOptionError('retryDelaySeconds', 'a number of seconds or { baseSeconds, maxSeconds? }', value);
   }
-  const backoff = value as RetryBackoff;
-  const baseSeconds = integerIn('retryDelaySeconds.baseSeconds', backoff.baseSeconds, 1, maxVisibility, Number.NaN);
-  const maxSeconds = integerIn(
-    'retryDelaySeconds.maxSeconds',
-    backoff.maxSeconds,
-    baseSeconds,
-    maxVisibility,
-    Math.max(baseSeconds, sqsSourceDefaults.retryBackoffMaxSeconds),
-  );
+  const backoff = optionsObject(value, ['baseSeconds', 'maxSeconds'], {}, 'retryDelaySeconds') as Partial<RetryBackoff>;
+  const baseSeconds = requiredIntegerIn('retryDelaySeconds.baseSeconds', backoff.baseSeconds, 1, maxVisibility);
+  const fallbackMax = Math.max(baseSeconds, sqsSourceDefaults.retryBackoffMaxSeconds);
+  const maxSeconds = integerIn('retryDelaySeconds.maxSeconds', backoff.maxSeconds, baseSeconds, maxVisibility, fallbackMax);
   return Object.freeze({ baseSeconds, maxSeconds });
+}
+
+function resolveDeadLetter(value: unknown): ResolvedSqsSourceOptions['deadLetter'] {
+  if (value === undefined) return undefined;
+  const given = optionsObject(value, ['queueUrl', 'queueName', 'maxReceiveCount'], {}, 'deadLetter') as Partial<DeadLetterOptions>;
+  const queueUrl = optionalString('deadLetter.queueUrl', given.queueUrl);
+  const queueName = optionalString('deadLetter.queueName', given.queueName);
+  if ((queueUrl === undefined) === (queueName === undefined)) {
+    throw new InvalidOptionError(
+      'deadLetter.queueUrl',
+      'a queue URL, or a `deadLetter.queueName` instead (exactly one of them)',
+      given.queueUrl,
+    );
+  }
+  const maxReceiveCount = requiredIntegerIn('deadLetter.maxReceiveCount', given.maxReceiveCount, 1, 1000);
+  return Object.freeze({ queueUrl, queueName, maxReceiveCount });
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  return value === undefined ? undefined : nonEmptyString(name, value);
+}
+
+/** `integerIn` for an option that has no default. */
+function requiredIntegerIn(name: string, value: unknown, min: number, max: number): number {
+  if (value === undefined) throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
+  return integerIn(name, value, min, max, min);
 }
 
 // A guard rather than a bare Array.isArray(), which would narrow the names to `any[]`.
 function isNameList(value: unknown): value is readonly string[] {
   return Array.isArray(value) && value.every((name) => typeof name === 'string' && name !== '');
-}
-
-function optionalString(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(name, 'a non-empty string', value);
-  return value;
-}
-
-/** An integer in [min, max]; `fallback` NaN means the option is required. */
-function integerIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
-  if (value === undefined && !Number.isNaN(fallback)) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
 }

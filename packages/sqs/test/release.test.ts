@@ -1,0 +1,121 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import type { ChangeMessageVisibilityBatchRequest, SQSClient } from '@aws-sdk/client-sqs';
+import { MessageNotTakenError, ShutdownError, silentLogger } from '@conveyor/core';
+import { SqsSource } from '../src/index.js';
+import type { SqsMessage, SqsSourceOptions, UndeliveredMessage } from '../src/index.js';
+import type { SqsTestServer } from './helpers.js';
+import { createQueue, deleteQueue, receiveRaw, recordingClient, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+
+let server: SqsTestServer;
+const cleanups: Array<() => Promise<void>> = [];
+beforeAll(async () => {
+  server = await startSqsServer();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+const never = new AbortController().signal;
+
+/** A source on a new queue (and a dead-letter queue its options may use). */
+async function open(
+  options: (dlqUrl: string) => Partial<SqsSourceOptions>,
+  client: SQSClient = server.client,
+): Promise<{ source: SqsSource; url: string; dlqUrl: string }> {
+  const url = await createQueue(server.client, uniqueName('release'));
+  const dlqUrl = await createQueue(server.client, uniqueName('release-dlq'));
+  const source = new SqsSource({ client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger, ...options(dlqUrl) });
+  cleanups.push(async () => {
+    await source.close();
+    if (client !== server.client) client.destroy();
+    await deleteQueue(server.client, url);
+    await deleteQueue(server.client, dlqUrl);
+  });
+  return { source, url, dlqUrl };
+}
+
+/** Receives with the source until it delivers something. */
+async function getSome(source: SqsSource): Promise<SqsMessage[]> {
+  let messages: SqsMessage[] = [];
+  await until(async () => (messages = await source.get(never)).length > 0, 10_000, 'a delivery');
+  return messages;
+}
+
+/** Makes a delivered message visible at once (as if its consumer had crashed), bypassing the source. */
+async function dropLease(url: string, message: SqsMessage): Promise<void> {
+  await server.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: message.receipt, VisibilityTimeout: 0 }));
+}
+
+describe('SqsSource.release()', () => {
+  // The server's own visibility timer, in real time: 1 s.
+  it('makes a failed message visible again after retryDelaySeconds', async () => {
+    const { source, url } = await open(() => ({ retryDelaySeconds: 1, visibilityTimeoutSeconds: 30 }));
+    await sendBodies(server.client, url, ['later']);
+    const bulk = await getSome(source);
+    const releasedAt = Date.now();
+    await source.release(bulk, new Error('failed'));
+    expect(await receiveRaw(server.client, url)).toEqual([]);
+    const again = await getSome(source);
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(700);
+    expect(again[0]?.receiveCount).toBe(2);
+    await source.cleanup(again);
+  });
+
+  it('backs off by receive count: baseSeconds × 2^(receiveCount − 1), up to maxSeconds', async () => {
+    const { client, inputs } = recordingClient<ChangeMessageVisibilityBatchRequest>(server, 'ChangeMessageVisibilityBatchCommand');
+    const retryDelaySeconds = { baseSeconds: 1, maxSeconds: 3 };
+    const { source, url } = await open(() => ({ retryDelaySeconds, visibilityTimeoutSeconds: 30, heartbeatInterval: 0 }), client);
+    await sendBodies(server.client, url, ['backoff']);
+    const delays: Array<[receiveCount: number, seconds: number | undefined]> = [];
+    for (let receive = 1; receive <= 3; receive++) {
+      const [message] = await getSome(source);
+      expect(message?.receiveCount).toBe(receive);
+      await source.release(message === undefined ? [] : [message], new Error(`failed ${receive}`));
+      delays.push([receive, inputs.at(-1)?.Entries?.[0]?.VisibilityTimeout]);
+      expect(await receiveRaw(server.client, url)).toEqual([]); // invisible for that long
+      if (message !== undefined) await dropLease(url, message); // no need to wait it out: what SQS was asked is the point
+    }
+    expect(delays).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+  });
+
+  it.each([
+    ['not taken from the bulk', new MessageNotTakenError()],
+    ['unstarted at shutdown', new ShutdownError()],
+  ])(
+    'a message the handler never received (%s) is visible again at once, and not dead-lettered even at the receive limit',
+    async (_case, uncharged) => {
+      const { source, url, dlqUrl } = await open((queueUrl) => ({
+        retryDelaySeconds: 30,
+        visibilityTimeoutSeconds: 30,
+        deadLetter: { queueUrl, maxReceiveCount: 1 },
+      }));
+      const deadLettered: UndeliveredMessage[] = [];
+      source.on('deadLettered', (message) => deadLettered.push(message));
+      await sendBodies(server.client, url, ['untaken']);
+      const [message] = await getSome(source);
+      expect(message?.receiveCount).toBe(1); // the limit
+      await source.release(message === undefined ? [] : [message], uncharged);
+      expect(source.inFlight).toBe(0);
+      const [again] = await receiveRaw(server.client, url); // at once, not after 30 s
+      expect(again?.Body).toBe('untaken');
+      expect(again?.Attributes?.ApproximateReceiveCount).toBe('2'); // SQS counted the receive all the same
+      expect(await receiveRaw(server.client, dlqUrl)).toEqual([]);
+      expect(deadLettered).toEqual([]);
+
+      // The control: a failure of the handler at the limit is dead-lettered.
+      await sendBodies(server.client, url, ['failing']);
+      const [failing] = await getSome(source);
+      await source.release(failing === undefined ? [] : [failing], new Error('the handler failed'));
+      expect(deadLettered.map((dead) => dead.body)).toEqual(['failing']);
+      expect((await receiveRaw(server.client, dlqUrl)).map((dead) => dead.Body)).toEqual(['failing']);
+    },
+  );
+});
