@@ -103,6 +103,7 @@ describe('PrometheusMetrics', () => {
     const consumer = {
       stats: {
         state: 'new',
+        paused: false,
         inFlight: 0,
         pendingBulks: 0,
         pollersAlive: 0,

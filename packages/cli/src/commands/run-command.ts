@@ -121,8 +121,16 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   // SIGHUP: the terminal went away; drain as for SIGTERM rather than die with messages in flight.
   const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of stopSignals) process.on(signal, onSignal);
+  // SIGUSR2 pauses the consumer (no new messages; those in flight go on) and resumes it.
+  const onPauseSignal = (): void => {
+    if (consumer.stats.paused) consumer.resume();
+    else consumer.pause();
+    notice('info', consumer.stats.paused ? 'SIGUSR2: paused (SIGUSR2 again to resume)' : 'SIGUSR2: resumed');
+  };
+  process.on('SIGUSR2', onPauseSignal);
   cleanups.push(() => {
     for (const signal of stopSignals) process.off(signal, onSignal);
+    process.off('SIGUSR2', onPauseSignal);
   });
 
   let lag: QueueStats | undefined;
@@ -159,7 +167,7 @@ export async function runCommand(modulePath: string, args: readonly string[], op
     if (parcels > 0) lastHandlerMs = (totals.handlerMs - previous.handlerMs) / parcels;
     const result: RunSnapshot = {
       module: name,
-      phase: stats.state === 'stopped' ? 'stopped' : phase,
+      phase: stats.state === 'stopped' ? 'stopped' : phase === 'running' && stats.paused ? 'paused' : phase,
       uptimeMs: now - startedAt,
       stats,
       maxInFlight,

@@ -9,9 +9,19 @@ type TextLine = (snapshot: RunSnapshot) => string;
 const label = (text: string): string => text.padEnd(11);
 
 // One function a line; the in-flight line is a real bar (cli-progress draws it).
-const header: TextLine = (s) =>
-  `conveyor ▸ ${s.module}  ${s.phase === 'running' ? 'running' : s.phase === 'draining' ? 'DRAINING' : 'stopped'}  ${clock(s.uptimeMs)}` +
-  (s.phase === 'running' ? '   Ctrl-C: drain' : s.phase === 'draining' ? '   Ctrl-C again: abort' : '');
+const header: TextLine = (s) => `conveyor ▸ ${s.module}  ${phaseLabels[s.phase]}  ${clock(s.uptimeMs)}` + phaseHints[s.phase];
+const phaseLabels: Readonly<Record<RunSnapshot['phase'], string>> = {
+  running: 'running',
+  paused: 'PAUSED',
+  draining: 'DRAINING',
+  stopped: 'stopped',
+};
+const phaseHints: Readonly<Record<RunSnapshot['phase'], string>> = {
+  running: '   Ctrl-C: drain',
+  paused: '   SIGUSR2: resume   Ctrl-C: drain',
+  draining: '   Ctrl-C again: abort',
+  stopped: '',
+};
 const messages: TextLine = (s) =>
   `${label('messages')}received ${count(s.stats.received)} (${rate(s.rates.received)})   consumed ${count(s.stats.consumed)} (${rate(s.rates.consumed)})`;
 const failures: TextLine = (s) =>

@@ -12,7 +12,7 @@ export interface Rates {
 /** Everything a view shows at one tick. */
 export interface RunSnapshot {
   readonly module: string;
-  readonly phase: 'running' | 'draining' | 'stopped';
+  readonly phase: 'running' | 'paused' | 'draining' | 'stopped';
   readonly uptimeMs: number;
   readonly stats: ConsumerStats;
   readonly maxInFlight: number;

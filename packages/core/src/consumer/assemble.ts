@@ -7,7 +7,7 @@ import type { Source } from '../sources/source.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
 import type { SourcePlan } from './source-plan.js';
 import { HandlerModuleError } from '../errors/handler-module-error.js';
-import type { HandlerSpec } from '../threads/pool-protocol.js';
+import type { HandlerSpec, RecycleReason } from '../threads/pool-protocol.js';
 
 /** What a started consumer runs on: its sources, its executor, and how to close them. */
 export interface ConsumerParts<M> {
@@ -28,6 +28,7 @@ export interface AssemblyHooks {
   readonly onThreadCreated: (threadId: number) => void;
   readonly onPoolError: (error: unknown) => void;
   readonly onStrayError: (error: unknown, threadId: number) => void;
+  readonly onThreadRecycled: (threadId: number, reason: RecycleReason) => void;
 }
 
 /**
@@ -106,6 +107,11 @@ function createExecutor<M>(
     handler,
     initializer: options.poolInitializer,
     threads: options.maxHandlers,
+    minThreads: options.minHandlers,
+    idleTimeout: options.threadIdleTimeout,
+    maxBulksPerThread: options.maxBulksPerThread,
+    maxThreadHeapMb: options.maxThreadHeapMb,
+    onThreadRecycled: hooks.onThreadRecycled,
     resourceLimits: options.poolResourceLimits,
     transfer: options.transfer,
     handlerTimeout: options.handlerTimeout,

@@ -27,6 +27,12 @@ export interface ConsumerEvents<M> {
    * that bulk instead (its messages are retried one by one).
    */
   strayError: [info: { error: unknown; threadId: number }];
+  /** A pool thread asked to be replaced (`maxBulksPerThread`, `maxThreadHeapMb`): it finished its parcel and was stopped. */
+  threadRecycled: [info: { threadId: number; reason: 'bulks' | 'heap' }];
+  /** Pollers were held (`pause()`): no new messages are taken; those in flight go on. */
+  paused: [];
+  /** Pollers were let go again (`resume()`). */
+  resumed: [];
   /** A pool thread was created to replace one that died. */
   threadRevived: [info: { threadId: number }];
   /** A listener of another event threw. */

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
-import type { ResourceLimits } from 'node:worker_threads';
 import type { Handler } from '../bulk/handler.js';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
 import type { Logger } from '../kit/logger.js';
 import { consoleLogger } from '../kit/logger.js';
 import {
   booleanOption,
+  clockOption,
   loggerOption,
   milliseconds,
   objectWithMethods,
@@ -15,6 +15,11 @@ import {
   signalOption,
 } from '../kit/validation.js';
 import { maxRefBulkSize, maxRefPollers } from '../threads/message-refs.js';
+import type { Clock } from '../kit/clock.js';
+import type { RateLimit, RateLimiter } from '../pipeline/rate-limiter.js';
+import { TokenBucket } from '../pipeline/rate-limiter.js';
+import type { PoolOptions, ResolvedPoolOptions } from './pool-options.js';
+import { poolOptionNames, resolvePoolOptions } from './pool-options.js';
 import type { BulkTransfer } from '../threads/wire-format.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { consumerMigrationHints } from './migration-hints.js';
@@ -24,7 +29,7 @@ import type { SourcePlan } from './source-plan.js';
 export type { BulkTransfer };
 
 /** Options of `new Consumer(source, options)`. */
-export interface ConsumerOptions<M> {
+export interface ConsumerOptions<M> extends PoolOptions {
   /** Handler run inline on the main thread (through p-queue). Overrides `source.handler`. */
   handler?: Handler<M>;
   /**
@@ -46,10 +51,6 @@ export interface ConsumerOptions<M> {
   pollInterval?: number;
   /** Longest sleep after empty or failed `get()` calls (backoff doubles up to this). @default 1000 */
   maxPollBackoff?: number;
-  /** Module run once in every pool thread before its first bulk (its default export is called if a function). */
-  poolInitializer?: string | URL;
-  /** Resource limits of pool threads; a thread over them dies and its bulk fails. */
-  poolResourceLimits?: ResourceLimits;
   /**
    * How bulks are sent to pool threads. 'json': a parcel crosses as one JSON
    * string when every message is plain JSON data, else as structured data;
@@ -84,6 +85,14 @@ export interface ConsumerOptions<M> {
   pollerThreads?: boolean;
   /** Receives counters and timings (received, consumed, failed, handler time, queue wait). */
   metrics?: ConsumerMetrics;
+  /**
+   * Paces the whole consumer: at most `messages` handled per `per` ms
+   * (`{ messages, per }`, a token bucket in this process), or a `RateLimiter`
+   * shared by several processes (`RedisRateLimiter` from `@conveyor/redis`).
+   */
+  rateLimit?: RateLimit | RateLimiter;
+  /** Where the consumer reads time (rate limits); tests pass a `ManualClock` from `@conveyor/core/kit`. @default the system clock */
+  clock?: Clock;
   /** Aborting this signal shuts the consumer down. */
   signal?: AbortSignal;
   /** Where the consumer logs faults. @default warnings and errors to stderr */
@@ -118,7 +127,7 @@ export const consumerDefaults: Readonly<{
 export type HandlerOrigin = 'handler' | 'handlerModule' | 'source';
 
 /** Options after validation, with every default applied. */
-export interface ResolvedConsumerOptions<M> {
+export interface ResolvedConsumerOptions<M> extends ResolvedPoolOptions {
   readonly handler: Handler<M> | undefined;
   readonly handlerFrom: HandlerOrigin;
   readonly handlerModule: URL | undefined;
@@ -129,8 +138,6 @@ export interface ResolvedConsumerOptions<M> {
   readonly bulkSize: number;
   readonly pollInterval: number;
   readonly maxPollBackoff: number;
-  readonly poolInitializer: URL | undefined;
-  readonly poolResourceLimits: ResourceLimits | undefined;
   readonly transfer: BulkTransfer;
   readonly handlerTimeout: number;
   readonly maxInFlight: number;
@@ -138,6 +145,8 @@ export interface ResolvedConsumerOptions<M> {
   readonly settleAttempts: number;
   readonly pollerThreads: boolean;
   readonly metrics: ConsumerMetrics | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly clock: Clock;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
 }
@@ -152,8 +161,6 @@ const knownOptions = [
   'bulkSize',
   'pollInterval',
   'maxPollBackoff',
-  'poolInitializer',
-  'poolResourceLimits',
   'transfer',
   'handlerTimeout',
   'maxInFlight',
@@ -161,8 +168,11 @@ const knownOptions = [
   'settleAttempts',
   'pollerThreads',
   'metrics',
+  'rateLimit',
+  'clock',
   'signal',
   'logger',
+  ...poolOptionNames,
 ];
 
 /**
@@ -208,11 +218,6 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   const bulkSize = positiveInteger('bulkSize', given.bulkSize, consumerDefaults.bulkSize);
   const pollInterval = milliseconds('pollInterval', given.pollInterval, consumerDefaults.pollInterval);
   const maxPollBackoff = milliseconds('maxPollBackoff', given.maxPollBackoff, consumerDefaults.maxPollBackoff);
-  const poolInitializer = given.poolInitializer === undefined ? undefined : moduleUrl('poolInitializer', given.poolInitializer);
-  const poolResourceLimits = given.poolResourceLimits;
-  if (poolResourceLimits !== undefined && (poolResourceLimits === null || typeof poolResourceLimits !== 'object')) {
-    throw new InvalidOptionError('poolResourceLimits', 'an object like { maxOldGenerationSizeMb: 64 }', poolResourceLimits);
-  }
   const transfer = oneOf('transfer', given.transfer, ['json', 'structured'], consumerDefaults.transfer);
   const handlerTimeout = milliseconds('handlerTimeout', given.handlerTimeout, 0);
   const maxInFlight = positiveInteger('maxInFlight', given.maxInFlight, Math.max(1024, 4 * maxHandlers * bulkSize));
@@ -236,6 +241,7 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     if (bulkSize > maxRefBulkSize) throw new InvalidOptionError('bulkSize', `at most ${maxRefBulkSize} with \`pollerThreads\``, bulkSize);
   }
 
+  const clock = clockOption(given.clock);
   return Object.freeze({
     handler: inlineHandler,
     handlerFrom,
@@ -247,8 +253,7 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     bulkSize,
     pollInterval,
     maxPollBackoff,
-    poolInitializer,
-    poolResourceLimits,
+    ...resolvePoolOptions(given, maxHandlers),
     transfer,
     handlerTimeout,
     maxInFlight,
@@ -256,9 +261,31 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     settleAttempts,
     pollerThreads,
     metrics: metricsOption(given.metrics),
+    rateLimiter: rateLimiterOption(given.rateLimit, clock),
+    clock,
     signal: signalOption(given.signal),
     logger: loggerOption(given.logger, consoleLogger),
   });
+}
+
+/** `{ messages, per }` becomes a token bucket here; a `RateLimiter` is used as is. */
+function rateLimiterOption(value: unknown, clock: Clock): RateLimiter | undefined {
+  if (value === undefined) return undefined;
+  if (value !== null && typeof value === 'object' && typeof (value as Partial<RateLimiter>).acquire === 'function') {
+    positiveInteger('rateLimit.capacity', (value as Partial<RateLimiter>).capacity, 1);
+    return value as RateLimiter;
+  }
+  const given = optionsObject(value, ['messages', 'per'], {}, 'rateLimit') as Partial<RateLimit>;
+  if (given.messages === undefined || given.per === undefined) {
+    throw new InvalidOptionError(
+      'rateLimit',
+      'an object like { messages: 100, per: 1000 } (100 messages a second), or a RateLimiter',
+      value,
+    );
+  }
+  const messages = positiveInteger('rateLimit.messages', given.messages, 1);
+  const per = milliseconds('rateLimit.per', given.per, 1000, { positive: true });
+  return new TokenBucket({ messages, per }, clock);
 }
 
 /** A `ConsumerMetrics` backend, checked for the methods the consumer calls. */

@@ -1,6 +1,8 @@
 /** A snapshot of what the consumer is doing (`consumer.stats`). */
 export interface ConsumerStats {
   readonly state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+  /** Pollers are held by `pause()`. */
+  readonly paused: boolean;
   /** Messages received and not settled yet. */
   readonly inFlight: number;
   /** Bulks waiting for a handler slot. */

@@ -52,6 +52,8 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   readonly #options: ResolvedConsumerOptions<M>;
   readonly #gate: FlightGate;
   readonly #pollersAbort = new AbortController();
+  /** Aborted when shutdown stops waiting: parcels waiting for rate-limit tokens go on (and find the pool gone). */
+  readonly #hurry = new AbortController();
   #metrics: ConsumerMetrics | undefined;
   #state: ConsumerStats['state'] = 'new';
   #running: Running<M> | undefined;
@@ -102,6 +104,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     const executor = running?.parts.executor;
     return {
       state: this.#state,
+      paused: this.#gate.paused,
       inFlight: this.#gate.inFlight,
       pendingBulks: running?.dispatcher.pendingBulks ?? 0,
       pollersAlive: running?.supervisor.alive ?? 0,
@@ -141,6 +144,10 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         },
         onThreadCreated: (threadId) => this.emit('threadRevived', { threadId }),
         onPoolError: (error) => options.logger.error({ err: error }, 'pool error'),
+        onThreadRecycled: (threadId, reason) => {
+          options.logger.info({ threadId, reason }, 'pool thread recycled');
+          this.emit('threadRecycled', { threadId, reason });
+        },
         onStrayError: (error, threadId) => {
           options.logger.warn({ err: error, threadId }, 'an uncaught error escaped work a handler left running after its bulk was settled');
           this.emit('strayError', { error, threadId });
@@ -212,6 +219,24 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     return source.inspect();
   }
 
+  /**
+   * Stops taking new messages without shutting down: pollers finish the
+   * `get()` they are in and wait; bulks in flight are handled and settled.
+   * `resume()` lets them go again. Idempotent.
+   */
+  pause(): void {
+    if (this.#gate.paused) return;
+    this.#gate.setPaused(true);
+    this.emit('paused');
+  }
+
+  /** Lets paused pollers take messages again. Idempotent. */
+  resume(): void {
+    if (!this.#gate.paused) return;
+    this.#gate.setPaused(false);
+    this.emit('resumed');
+  }
+
   /** Settles when the consumer has shut down. */
   get stopped(): Promise<void> {
     return this.#stopped;
@@ -238,6 +263,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         executor: running.parts.executor,
         timeoutMs: this.#options.shutdownTimeout,
         logger: this.#options.logger,
+        onTimeout: () => this.#hurry.abort(),
       });
     }
     try {
@@ -277,6 +303,8 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
       onSettled: (settlement) => this.#onSettled(settlement),
       metrics: this.#metrics,
+      rateLimiter: options.rateLimiter,
+      signal: this.#hurry.signal,
     });
   }
 

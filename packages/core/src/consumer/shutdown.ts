@@ -14,6 +14,8 @@ export interface ShutdownPlan<M> {
   readonly executor: Executor<M>;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** Called when the drain outlasts `timeoutMs`, before running bulks are abandoned. */
+  readonly onTimeout?: () => void;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function drainAndStop<M>(plan: ShutdownPlan<M>): Promise<void> {
     await executor.close();
     return;
   }
+  plan.onTimeout?.();
   const error = new ShutdownTimeoutError(timeoutMs);
   logger.warn({ inFlight: gate.count }, error.message);
   const shutdownError = new ShutdownError();

@@ -4,6 +4,7 @@ import { settleParcel } from '../bulk/iterator-rule.js';
 import type { Parcel } from '../bulk/parcel.js';
 import type { ConsumerMetrics } from '../consumer/consumer-metrics.js';
 import type { Executor } from '../threads/executor.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { FlightGate } from './flight-gate.js';
 import { ParcelQueue } from './parcel-queue.js';
 import { ParcelSizer } from './parcel-sizer.js';
@@ -22,6 +23,10 @@ export interface DispatcherOptions<M> {
   readonly onSettled: (settlement: Settlement<M>) => void;
   /** When set, each parcel is timed and reported (costs two clock reads per parcel). */
   readonly metrics?: ConsumerMetrics | undefined;
+  /** When set, each parcel waits for its messages' tokens before it runs. */
+  readonly rateLimiter?: RateLimiter | undefined;
+  /** Aborted at shutdown: a parcel waiting for tokens goes on. */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -85,7 +90,8 @@ export class Dispatcher<M> {
       } else if (this.#queue.messages > 0) {
         enqueuedAt = this.#queue.oldestEnqueuedAt;
         // Share what waits among the free slots, so every thread gets work.
-        const taken = this.#queue.take(this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running));
+        const target = this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running);
+        const taken = this.#queue.take(Math.min(target, this.#options.rateLimiter?.capacity ?? target));
         parcel = taken.parcel;
         structured = taken.structured;
       } else return;
@@ -96,6 +102,7 @@ export class Dispatcher<M> {
 
   async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number): Promise<void> {
     const metrics = this.#options.metrics;
+    await this.#options.rateLimiter?.acquire(parcel.messages.length, this.#options.signal);
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
     const result = await this.#options.executor.run(parcel, structured);
     if ('reports' in result.outcome && parcel.isolated !== true) this.#sizer.learn(parcel.messages.length, result.busyMs);

@@ -1,9 +1,11 @@
 /**
  * Counts messages received and not yet settled; pollers wait here while the
- * count is at `limit` (backpressure), and shutdown waits here for zero.
+ * count is at `limit` (backpressure) or the consumer is paused, and shutdown
+ * waits here for zero.
  */
 export class FlightGate {
   readonly limit: number;
+  #paused = false;
   #count = 0;
   #reserved = 0;
   #roomWaiters: Array<() => void> = [];
@@ -51,13 +53,24 @@ export class FlightGate {
 
   remove(messages: number): void {
     this.#count -= messages;
-    if (this.#count < this.limit && this.#roomWaiters.length > 0) wakeAll(this.#roomWaiters);
+    if (this.#count < this.limit && !this.#paused && this.#roomWaiters.length > 0) wakeAll(this.#roomWaiters);
     if (this.#count === 0 && this.#emptyWaiters.length > 0) wakeAll(this.#emptyWaiters);
   }
 
-  /** Resolves when there is room, or when `signal` aborts. */
+  /** True while pollers are held (`consumer.pause()`). */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Holds pollers before their next `get()` (in-flight messages go on), or lets them go. */
+  setPaused(paused: boolean): void {
+    this.#paused = paused;
+    if (!paused && this.#roomWaiters.length > 0 && this.#count < this.limit) wakeAll(this.#roomWaiters);
+  }
+
+  /** Resolves when there is room and the gate is not paused, or when `signal` aborts. */
   waitForRoom(signal: AbortSignal): Promise<void> {
-    if (this.#count < this.limit || signal.aborted) return Promise.resolve();
+    if ((this.#count < this.limit && !this.#paused) || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         signal.removeEventListener('abort', done);

@@ -29,6 +29,7 @@ export async function runPoller<M>(context: PollerContext<M>, poller: number, si
   while (!signal.aborted) {
     await context.gate.waitForRoom(signal);
     if (signal.aborted) return;
+    if (context.gate.paused) continue;
     const reserved = context.gate.reserve(context.share);
     if (reserved === 0) continue;
     let messages: readonly M[];

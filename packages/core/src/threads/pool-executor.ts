@@ -9,7 +9,15 @@ import { ShutdownError } from '../errors/shutdown-error.js';
 import type { Admission, Executor, ParcelResult } from './executor.js';
 import type { ProgressSlot } from './parcel-progress.js';
 import { ProgressSlots } from './parcel-progress.js';
-import type { HandlerSpec, PoolParcelResult, PoolProbeResult, PoolTask, PoolThreadNotice, PoolWorkerData } from './pool-protocol.js';
+import type {
+  HandlerSpec,
+  PoolParcelResult,
+  PoolProbeResult,
+  PoolTask,
+  PoolThreadNotice,
+  PoolWorkerData,
+  RecycleReason,
+} from './pool-protocol.js';
 import { wireVerdict } from './wire-check.js';
 import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
@@ -20,13 +28,23 @@ export interface PoolExecutorOptions<M> {
   /** Where each pool thread finds the handler. */
   readonly handler: HandlerSpec;
   readonly initializer: URL | undefined;
+  /** Most pool threads. */
   readonly threads: number;
+  /** Fewest pool threads: the pool grows to `threads` under load and shrinks back after `idleTimeout` ms idle. */
+  readonly minThreads: number;
+  readonly idleTimeout: number;
+  /** A thread is replaced after this many bulks (0: never). */
+  readonly maxBulksPerThread: number;
+  /** A thread is replaced once its heap is over this many MB after a parcel (0: never). */
+  readonly maxThreadHeapMb: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly transfer: BulkTransfer;
   /** Milliseconds one bulk may run before its thread is terminated (`HandlerTimeoutError`); 0: no limit. */
   readonly handlerTimeout: number;
   readonly onThreadDied: (error: unknown) => void;
   readonly onThreadCreated: (threadId: number) => void;
+  /** A thread asked to be replaced (`maxBulksPerThread`, `maxThreadHeapMb`); it is, once idle. */
+  readonly onThreadRecycled: (threadId: number, reason: RecycleReason) => void;
   readonly onPoolError: (error: unknown) => void;
   /** An uncaught error of work no running parcel started (reported, never blamed on a bulk). */
   readonly onLateUncaught: (error: unknown, threadId: number) => void;
@@ -41,17 +59,28 @@ export class PoolExecutor<M> implements Executor<M> {
   readonly #slots = new ProgressSlots();
   /** Threads this executor terminated because a bulk outran `handlerTimeout`. */
   readonly #timedOut = new Set<number>();
+  /** Slots pool threads set when they ask to be replaced (see `RecycleRule`). */
+  readonly #recycleTable = new Int32Array(new SharedArrayBuffer(4 * 1024));
   #started = false;
   #destroying = false;
 
   constructor(options: PoolExecutorOptions<M>) {
     this.#options = options;
-    const workerData: PoolWorkerData = { handler: options.handler, initializer: options.initializer?.href };
+    const table = this.#recycleTable;
+    const recycle = { maxBulks: options.maxBulksPerThread, maxHeapMb: options.maxThreadHeapMb, table: table.buffer };
+    const workerData: PoolWorkerData = { handler: options.handler, initializer: options.initializer?.href, recycle };
     this.#pool = new Piscina<PoolTask, unknown>({
       filename: new URL('./pool-worker.js', import.meta.url).href,
-      minThreads: options.threads,
+      minThreads: options.minThreads,
       maxThreads: options.threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
+      idleTimeout: options.minThreads < options.threads ? options.idleTimeout : Number.POSITIVE_INFINITY,
+      // The least busy thread that has not asked to be replaced: a retiring thread gets no new task.
+      loadBalancer: (_task, workers) => {
+        for (const worker of workers) {
+          if (worker.currentUsage === 0 && !worker.terminating && Atomics.load(table, worker.id % table.length) === 0) return worker;
+        }
+        return null;
+      },
       concurrentTasksPerWorker: 1,
       recordTiming: false,
       workerData,
@@ -113,6 +142,7 @@ export class PoolExecutor<M> implements Executor<M> {
       const result = (await (transferList === undefined
         ? this.#pool.run(task)
         : this.#pool.run(task, { transferList }))) as PoolParcelResult;
+      if (result.recycle !== undefined) this.#recycle(result.threadId, result.recycle);
       return { outcome: { reports: fromWireReports(result.reports) }, busyMs: result.busyMs, threadId: result.threadId };
     } catch (cause) {
       return { outcome: { lost: this.#lostBecause(cause, slot), progress: slot.read() }, busyMs: 0 };
@@ -129,6 +159,15 @@ export class PoolExecutor<M> implements Executor<M> {
   async destroy(): Promise<void> {
     this.#destroying = true;
     await this.#pool.destroy();
+  }
+
+  /** Replaces a thread that asked for it; it is idle (the balancer gives it no more work). */
+  #recycle(threadId: number, reason: RecycleReason): void {
+    const worker = this.#pool.threads.find((thread) => thread.threadId === threadId);
+    const slot = threadId % this.#recycleTable.length;
+    if (worker === undefined) return void Atomics.store(this.#recycleTable, slot, 0);
+    this.#options.onThreadRecycled(threadId, reason);
+    void worker.terminate().finally(() => Atomics.store(this.#recycleTable, slot, 0));
   }
 
   /** Why a task was lost: shutdown, a timeout this executor enforced, or the thread died. */

@@ -10,10 +10,27 @@ export type HandlerSpec =
   | { readonly kind: 'module'; readonly module: string; readonly export: string }
   | { readonly kind: 'source'; readonly module: string; readonly export: string; readonly options: unknown };
 
+/** When a pool thread asks to be replaced: after `maxBulks` bulks, or once its heap is over `maxHeapMb` (0: never). */
+export interface RecycleRule {
+  readonly maxBulks: number;
+  readonly maxHeapMb: number;
+  /**
+   * Shared with main, one slot per thread (threadId modulo its length): a
+   * thread sets its slot before it answers its last task, so main never gives
+   * it another one and replaces it when idle.
+   */
+  readonly table: SharedArrayBuffer;
+}
+
+/** Why a pool thread asked to be replaced (its slot's value in the recycle table). */
+export type RecycleReason = 'bulks' | 'heap';
+export const recycleCodes: Readonly<Record<RecycleReason, number>> = { bulks: 1, heap: 2 };
+
 /** Given to every pool thread at creation. */
 export interface PoolWorkerData {
   readonly handler: HandlerSpec;
   readonly initializer: string | undefined;
+  readonly recycle: RecycleRule;
 }
 
 /**
@@ -34,6 +51,8 @@ export interface PoolParcelResult {
   readonly reports: (BulkReport<WireError> | null)[] | null;
   readonly busyMs: number;
   readonly threadId: number;
+  /** This was the thread's last task: replace it. */
+  readonly recycle?: RecycleReason;
 }
 
 export type PoolTaskResult = PoolParcelResult | PoolProbeResult;

@@ -3,13 +3,15 @@
 // promise nobody awaited) is blamed on the bulk whose handler started that work.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { BulkReport } from '../bulk/bulk-report.js';
 import type { Handler } from '../bulk/handler.js';
 import { runParcel } from '../bulk/run-handler.js';
 import { loadSourceModule } from '../sources/source-module.js';
 import { ProgressWriter } from './parcel-progress.js';
-import type { PoolTask, PoolTaskResult, PoolThreadNotice, PoolWorkerData } from './pool-protocol.js';
+import type { PoolTask, PoolTaskResult, PoolThreadNotice, PoolWorkerData, RecycleReason } from './pool-protocol.js';
+import { recycleCodes } from './pool-protocol.js';
 import { toWireError } from './wire-error.js';
 import type { WireError } from './wire-error.js';
 import { decodeParcel } from './wire-format.js';
@@ -32,6 +34,8 @@ interface RunningTask {
 
 const context = new AsyncLocalStorage<BulkContext>();
 let tasks = 0;
+let bulksHandled = 0;
+const recycleTable = new Int32Array(data.recycle.table);
 let running: RunningTask | undefined;
 
 function onUncaught(error: unknown): void {
@@ -126,13 +130,29 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     };
   }
   const busyMs = performance.now() - started;
-  if (reports === undefined) return { reports: null, busyMs, threadId };
+  bulksHandled += bulkSizes.length;
+  const recycle = recycleReason();
+  if (recycle !== undefined) Atomics.store(recycleTable, threadId % recycleTable.length, recycleCodes[recycle]);
+  const ending = recycle === undefined ? {} : { recycle };
+  if (reports === undefined) return { reports: null, busyMs, threadId, ...ending };
   const wire: (BulkReport<WireError> | null)[] = new Array<BulkReport<WireError> | null>(reports.length).fill(null);
   for (let index = 0; index < reports.length; index++) {
     const report = reports[index];
     if (report !== undefined) wire[index] = toWireReport(report);
   }
-  return { reports: wire, busyMs, threadId };
+  return { reports: wire, busyMs, threadId, ...ending };
+}
+
+/** Whether this thread has done its share: too many bulks, or a heap grown past the ceiling (a leaking handler library). */
+function recycleReason(): RecycleReason | undefined {
+  const { maxBulks, maxHeapMb } = data.recycle;
+  if (maxBulks > 0 && bulksHandled >= maxBulks) return 'bulks';
+  if (maxHeapMb > 0) {
+    // The heap and what it holds outside it (array buffers): a leak of either counts.
+    const heap = getHeapStatistics();
+    if (heap.used_heap_size + heap.external_memory > maxHeapMb * 1024 * 1024) return 'heap';
+  }
+  return undefined;
 }
 
 function toWireReport(report: BulkReport): BulkReport<WireError> {
