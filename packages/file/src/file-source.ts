@@ -1,10 +1,10 @@
 import { sleep } from '@conveyor/core/kit';
 import type { GetHint, Source, SourceDepth } from '@conveyor/core';
-import type { FileBatch, FileRow } from './file-batch.js';
+import type { FileBatch, FileRow } from './claimed-batch.js';
+import { FileQueueReader } from './file-queue-reader.js';
 import type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';
 import { resolveFileSourceOptions } from './file-source-options.js';
-import { FileQueueReader } from './reader.js';
-import { inspectQueueFolder } from './folder-depth.js';
+import { inspectQueueFolder } from './queue-folder-depth.js';
 
 /** A row of the file queue as the `FileSource` delivers it; plain data, so it crosses to pool threads as JSON. */
 export interface FileMessage<T> {

@@ -1,10 +1,13 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@conveyor/core';
-import type { BatchKeyGenerator } from './batch-keys.js';
-import type { RowToWrite, StoredRow, Synchronous } from './batch-file.js';
-import { removeQuietly, syncDirectory, writeBatch } from './batch-file.js';
+import type { BatchKeyGenerator } from './batch-key-generator.js';
 import { availName } from './batch-name.js';
+import { deadLetterFolder } from './dead-letters.js';
+import { syncDirectory } from './queue-folder.js';
+import type { RowToWrite, StoredRow } from './sqlite-batch.js';
+import { removeBatchFile, writeBatch } from './sqlite-batch.js';
+import type { Synchronous } from './synchronous-option.js';
 
 /** One item of a batch, as a reader hands it out. */
 export interface FileRow<T> {
@@ -15,9 +18,6 @@ export interface FileRow<T> {
   /** Deliveries of this row so far, this one included: 1, then one more after each failure. */
   readonly receiveCount: number;
 }
-
-/** Name of the folder, inside the queue folder, that rows failed `maxReceiveCount` times go to. */
-export const deadLetterFolder = 'dead';
 
 /** What a batch needs from the reader that claimed it. */
 export interface BatchContext {
@@ -131,7 +131,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
       try {
         if (unsettled.length > 0) writeBatch(directory, owner, keys.giveBack(this.key), unsettled, synchronous);
         this.#writeFailed();
-        removeQuietly(this.path);
+        removeBatchFile(this.path);
       } catch (error) {
         this.#giveBackWhole();
         throw error;

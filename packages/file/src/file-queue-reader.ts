@@ -3,21 +3,22 @@ import { renameSync, unlink } from 'node:fs';
 import { join } from 'node:path';
 import { handleBulk } from '@conveyor/core/kit';
 import type { Handler } from '@conveyor/core';
-import type { StoredRow } from './batch-file.js';
-import { readBatch, removeQuietly } from './batch-file.js';
-import { BatchKeyGenerator } from './batch-keys.js';
+import { BatchKeyGenerator } from './batch-key-generator.js';
 import { assignedName, parseBatchName } from './batch-name.js';
-import { CorruptBatchError, ReaderClosedError } from './errors.js';
-import type { BatchContext, FileRow } from './file-batch.js';
-import { FileBatch } from './file-batch.js';
-import { listAvailBatches } from './folder.js';
+import type { BatchContext, FileRow } from './claimed-batch.js';
+import { FileBatch } from './claimed-batch.js';
+import { CorruptBatchError } from './errors/corrupt-batch-error.js';
+import { ReaderClosedError } from './errors/reader-closed-error.js';
+import type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './file-queue-reader-options.js';
+import { resolveFileQueueReaderOptions } from './file-queue-reader-options.js';
 import { currentOwner } from './process-identity.js';
 import type { CorruptReport } from './quarantine.js';
 import { quarantine } from './quarantine.js';
-import type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './reader-options.js';
-import { resolveReaderOptions } from './reader-options.js';
+import { listAvailBatches } from './queue-folder.js';
 import type { RecoveryReport } from './recovery.js';
 import { recoverBatches } from './recovery.js';
+import type { StoredRow } from './sqlite-batch.js';
+import { readBatch, removeBatchFile } from './sqlite-batch.js';
 
 /** Events of a `FileQueueReader`. A throwing listener is logged, never breaks the reader. */
 export interface FileQueueReaderEvents {
@@ -63,7 +64,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
 
   constructor(options: FileQueueReaderOptions) {
     super();
-    this.#options = resolveReaderOptions(options);
+    this.#options = resolveFileQueueReaderOptions(options);
     this.#context = {
       directory: this.#options.directory,
       owner: this.#owner,
@@ -162,7 +163,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
     // A finished batch must not outlive its reader, or recovery would deliver it again.
     for (const path of this.#removing) {
       try {
-        removeQuietly(path);
+        removeBatchFile(path);
       } catch (error) {
         first ??= { error };
       }
@@ -216,7 +217,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
       return undefined;
     }
     if (rows.length === 0) {
-      removeQuietly(path);
+      removeBatchFile(path);
       return undefined;
     }
     const batch = new FileBatch<T>(this.#context, parsed.key, path, rows, stored);

@@ -1,7 +1,9 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import type { Synchronous } from './batch-file.js';
-import { checkKnown, checkObject, directoryOption, duration, limit, loggerOption, synchronousOption } from './validation.js';
+import { limit, loggerOption, milliseconds, optionsObject } from '@conveyor/core/kit';
+import { directoryOption } from './directory-option.js';
+import type { Synchronous } from './synchronous-option.js';
+import { synchronousOption } from './synchronous-option.js';
 
 /** Options of `new FileQueueReader(options)`. */
 export interface FileQueueReaderOptions {
@@ -42,16 +44,12 @@ export const readerDefaults: Readonly<{ recoverInterval: number; maxReceiveCount
 /** Names of the reader options (the source accepts them too). */
 export const readerOptionNames: readonly string[] = ['directory', 'recoverInterval', 'maxReceiveCount', 'synchronous', 'logger'];
 
-/** Validates reader options; throws `InvalidOptionError` naming the bad one. */
-export function resolveReaderOptions(
-  options: FileQueueReaderOptions,
-  known: ReadonlySet<string> = new Set(readerOptionNames),
-): ResolvedFileQueueReaderOptions {
-  const given = checkObject(options);
-  checkKnown(given, known);
+/** Validates reader options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
+export function resolveFileQueueReaderOptions(options: FileQueueReaderOptions): ResolvedFileQueueReaderOptions {
+  const given = optionsObject(options, readerOptionNames) as Partial<FileQueueReaderOptions>;
   return Object.freeze({
     directory: directoryOption(given.directory),
-    recoverInterval: duration('recoverInterval', given.recoverInterval, readerDefaults.recoverInterval),
+    recoverInterval: milliseconds('recoverInterval', given.recoverInterval, readerDefaults.recoverInterval, { positive: true }),
     maxReceiveCount: limit('maxReceiveCount', given.maxReceiveCount, readerDefaults.maxReceiveCount),
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),

@@ -1,13 +1,12 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import { availName, loadingName } from './batch-name.js';
-import { CorruptBatchError } from './errors.js';
-
-/** How hard SQLite flushes to disk. 'normal' survives a process crash, 'full' also a power cut. */
-export type Synchronous = 'normal' | 'full';
+import { CorruptBatchError } from './errors/corrupt-batch-error.js';
+import { syncDirectory } from './queue-folder.js';
+import type { Synchronous } from './synchronous-option.js';
 
 /** `PRAGMA user_version` of the batch format; a file with another version is not ours. */
 export const batchFormatVersion = 1;
@@ -23,13 +22,16 @@ const schema =
   'CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);' +
   `PRAGMA user_version = ${batchFormatVersion};`;
 
+// One SQLite batch file: its format, writing it in one transaction, reading it whole,
+// and what a dead writer left in it.
+
 /**
  * A batch file being written: one SQLite file, one explicit transaction from the
  * first row to `commit()`. A rollback journal (not WAL) so a closed batch is a
  * single file that can be renamed; until commit nothing is visible, so a writer
  * killed mid-batch leaves no half batch behind, only an empty `loading_` file.
  */
-export class BatchFileWriter {
+export class SqliteBatchWriter {
   readonly path: string;
   readonly #database: DatabaseSync;
   readonly #insert: StatementSync;
@@ -82,7 +84,7 @@ export class BatchFileWriter {
       if (this.#database.isTransaction) this.#database.exec('ROLLBACK');
     } finally {
       this.#database.close();
-      removeQuietly(this.path);
+      removeBatchFile(this.path);
     }
   }
 }
@@ -101,7 +103,7 @@ export interface RowToWrite {
  */
 export function writeBatch(directory: string, owner: string, key: string, rows: Iterable<RowToWrite>, synchronous: Synchronous): string {
   const loading = join(directory, loadingName(owner, key));
-  const writer = new BatchFileWriter(loading, synchronous);
+  const writer = new SqliteBatchWriter(loading, synchronous);
   try {
     for (const row of rows) writer.insertFailed(row.body, row.attempts, row.lastError);
   } catch (error) {
@@ -210,23 +212,13 @@ function isMissing(error: unknown, path: string): boolean {
   }
 }
 
-/** Unlinks a file and the journal SQLite may have left next to it; a missing file is fine. */
-export function removeQuietly(path: string): void {
+/** Unlinks a batch file and the journal SQLite may have left next to it; a missing file is fine. */
+export function removeBatchFile(path: string): void {
   for (const target of [path, `${path}-journal`]) {
     try {
       unlinkSync(target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-  }
-}
-
-/** Makes renames and unlinks in `directory` survive a power cut. */
-export function syncDirectory(directory: string): void {
-  const descriptor = openSync(directory, 'r');
-  try {
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
   }
 }

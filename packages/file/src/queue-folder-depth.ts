@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseBatchName } from './batch-name.js';
 import type { BatchState } from './batch-name.js';
-import { deadLetterFolder } from './file-batch.js';
+import { deadLetterFolder } from './dead-letters.js';
 import { corruptFolder } from './quarantine.js';
 
 /** One look at a queue folder, taken without claiming or renaming anything. */

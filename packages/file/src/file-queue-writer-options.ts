@@ -1,17 +1,9 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import type { Synchronous } from './batch-file.js';
-import {
-  checkKnown,
-  checkObject,
-  directoryOption,
-  duration,
-  limit,
-  loggerOption,
-  oneOf,
-  positiveInteger,
-  synchronousOption,
-} from './validation.js';
+import { limit, loggerOption, milliseconds, oneOf, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import { directoryOption } from './directory-option.js';
+import type { Synchronous } from './synchronous-option.js';
+import { synchronousOption } from './synchronous-option.js';
 
 /** What `add()` does when the queue is full (`maxAvailFiles` batches wait and the open batch is full). */
 export type FullPolicy = 'wait' | 'drop';
@@ -75,19 +67,18 @@ export const writerDefaults: Readonly<{
   synchronous: 'normal',
 });
 
-const known = new Set(['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger']);
+const known = ['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger'];
 
-/** Validates writer options; throws `InvalidOptionError` naming the bad one. */
-export function resolveWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
-  const given = checkObject(options);
-  checkKnown(given, known);
+/** Validates writer options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
+export function resolveFileQueueWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
+  const given = optionsObject(options, known) as Partial<FileQueueWriterOptions>;
   return Object.freeze({
     directory: directoryOption(given.directory),
     maxEventsPerFile: positiveInteger('maxEventsPerFile', given.maxEventsPerFile, writerDefaults.maxEventsPerFile),
-    maxBatchAge: duration('maxBatchAge', given.maxBatchAge, writerDefaults.maxBatchAge),
+    maxBatchAge: milliseconds('maxBatchAge', given.maxBatchAge, writerDefaults.maxBatchAge, { positive: true }),
     maxAvailFiles: limit('maxAvailFiles', given.maxAvailFiles, writerDefaults.maxAvailFiles),
-    onFull: oneOf('onFull', given.onFull, ['wait', 'drop'] as const, writerDefaults.onFull),
-    pollInterval: duration('pollInterval', given.pollInterval, writerDefaults.pollInterval),
+    onFull: oneOf('onFull', given.onFull, ['wait', 'drop'], writerDefaults.onFull),
+    pollInterval: milliseconds('pollInterval', given.pollInterval, writerDefaults.pollInterval, { positive: true }),
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),
   });

@@ -1,0 +1,2 @@
+/** Name of the folder, inside the queue folder, that rows failed `maxReceiveCount` times go to. */
+export const deadLetterFolder = 'dead';
