@@ -1,6 +1,7 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import { limit, loggerOption, milliseconds, optionsObject } from '@conveyor/core/kit';
+import type { Clock } from '@conveyor/core/kit';
+import { clockOption, limit, loggerOption, milliseconds, optionsObject } from '@conveyor/core/kit';
 import { directoryOption } from './directory-option.js';
 import type { Synchronous } from './synchronous-option.js';
 import { synchronousOption } from './synchronous-option.js';
@@ -23,6 +24,11 @@ export interface FileQueueReaderOptions {
   synchronous?: Synchronous;
   /** Where the reader reports recoveries, corrupt files and dead letters. @default warnings and errors to stderr */
   logger?: Logger;
+  /**
+   * Where the reader (and a `FileSource`: its waits and visibility timeouts) reads
+   * the time and schedules its waits; tests pass a `ManualClock`. @default the system clock
+   */
+  clock?: Clock;
 }
 
 /** Reader options after validation, defaults applied. */
@@ -32,6 +38,7 @@ export interface ResolvedFileQueueReaderOptions {
   readonly maxReceiveCount: number;
   readonly synchronous: Synchronous;
   readonly logger: Logger;
+  readonly clock: Clock;
 }
 
 /** The defaults of every reader option that has one. */
@@ -42,7 +49,7 @@ export const readerDefaults: Readonly<{ recoverInterval: number; maxReceiveCount
 });
 
 /** Names of the reader options (the source accepts them too). */
-export const readerOptionNames: readonly string[] = ['directory', 'recoverInterval', 'maxReceiveCount', 'synchronous', 'logger'];
+export const readerOptionNames: readonly string[] = ['directory', 'recoverInterval', 'maxReceiveCount', 'synchronous', 'logger', 'clock'];
 
 /** Validates reader options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
 export function resolveFileQueueReaderOptions(options: FileQueueReaderOptions): ResolvedFileQueueReaderOptions {
@@ -53,5 +60,6 @@ export function resolveFileQueueReaderOptions(options: FileQueueReaderOptions): 
     maxReceiveCount: limit('maxReceiveCount', given.maxReceiveCount, readerDefaults.maxReceiveCount),
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),
+    clock: clockOption(given.clock),
   });
 }

@@ -52,7 +52,7 @@ export interface ProcessedBatch {
 export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEvents> {
   readonly #options: ResolvedFileQueueReaderOptions;
   readonly #owner = currentOwner();
-  readonly #keys = new BatchKeyGenerator();
+  readonly #keys: BatchKeyGenerator;
   readonly #held = new Set<FileBatch<unknown>>();
   readonly #context: BatchContext;
   /** Finished batch files being deleted. */
@@ -65,6 +65,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   constructor(options: FileQueueReaderOptions) {
     super();
     this.#options = resolveFileQueueReaderOptions(options);
+    this.#keys = new BatchKeyGenerator(this.#options.clock);
     this.#context = {
       directory: this.#options.directory,
       owner: this.#owner,
@@ -95,7 +96,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
    */
   claim(): FileBatch<T> | undefined {
     if (this.#closed) throw new ReaderClosedError();
-    if (Date.now() >= this.#nextRecovery) this.recover();
+    if (this.#options.clock.now() >= this.#nextRecovery) this.recover();
     let listed = false;
     for (;;) {
       if (this.#candidateHead >= this.#candidates.length) {
@@ -132,7 +133,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
 
   /** Runs a recovery pass now: files of dead writers and readers go back to the queue. */
   recover(): RecoveryReport {
-    this.#nextRecovery = Date.now() + this.#options.recoverInterval;
+    this.#nextRecovery = this.#options.clock.now() + this.#options.recoverInterval;
     const report = recoverBatches(this.#options.directory);
     for (const corrupt of report.corrupt) this.#reportCorrupt(corrupt);
     if (report.returned.length > 0 || report.removed.length > 0) {

@@ -1,6 +1,7 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import { limit, loggerOption, milliseconds, oneOf, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import type { Clock } from '@conveyor/core/kit';
+import { clockOption, limit, loggerOption, milliseconds, oneOf, optionsObject, positiveInteger } from '@conveyor/core/kit';
 import { directoryOption } from './directory-option.js';
 import type { Synchronous } from './synchronous-option.js';
 import { synchronousOption } from './synchronous-option.js';
@@ -36,6 +37,11 @@ export interface FileQueueWriterOptions {
   synchronous?: Synchronous;
   /** Where the writer reports drops and faults. @default warnings and errors to stderr */
   logger?: Logger;
+  /**
+   * Where the writer reads the time (batch keys) and schedules the `maxBatchAge`
+   * flush and the polls while full; tests pass a `ManualClock`. @default the system clock
+   */
+  clock?: Clock;
 }
 
 /** Options after validation, defaults applied. */
@@ -48,6 +54,7 @@ export interface ResolvedFileQueueWriterOptions {
   readonly pollInterval: number;
   readonly synchronous: Synchronous;
   readonly logger: Logger;
+  readonly clock: Clock;
 }
 
 /** The defaults of every writer option that has one. */
@@ -67,7 +74,7 @@ export const writerDefaults: Readonly<{
   synchronous: 'normal',
 });
 
-const known = ['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger'];
+const known = ['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger', 'clock'];
 
 /** Validates writer options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
 export function resolveFileQueueWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
@@ -81,5 +88,6 @@ export function resolveFileQueueWriterOptions(options: FileQueueWriterOptions): 
     pollInterval: milliseconds('pollInterval', given.pollInterval, writerDefaults.pollInterval, { positive: true }),
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),
+    clock: clockOption(given.clock),
   });
 }

@@ -48,15 +48,15 @@ export class FileQueueWriter<T = unknown> {
   constructor(options: FileQueueWriterOptions) {
     const resolved = resolveFileQueueWriterOptions(options);
     this.#options = resolved;
-    const { directory, synchronous, maxBatchAge, maxAvailFiles, pollInterval, logger } = resolved;
-    this.#batch = new OpenBatch({ directory, owner: currentOwner(), keys: new BatchKeyGenerator(), synchronous, maxBatchAge }, () =>
-      this.#onAged(),
-    );
+    const { directory, synchronous, maxBatchAge, maxAvailFiles, pollInterval, logger, clock } = resolved;
+    const keys = new BatchKeyGenerator(clock);
+    this.#batch = new OpenBatch({ directory, owner: currentOwner(), keys, synchronous, maxBatchAge, clock }, () => this.#onAged());
     this.#backpressure = new Backpressure({
       directory,
       maxAvailFiles,
       pollInterval,
       logger,
+      clock,
       onRoom: () => this.#onRoom(),
       itemsWaiting: () => this.#waitingHead < this.#waiting.length,
     });

@@ -91,14 +91,15 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
    */
   async get(signal: AbortSignal, hint?: GetHint): Promise<FileMessage<T>[]> {
     const max = Math.max(1, Math.min(this.#options.maxMessagesPerGet, hint?.maxMessages ?? Number.POSITIVE_INFINITY));
-    const deadline = Date.now() + this.#options.waitTime;
+    const clock = this.#options.reader.clock;
+    const deadline = clock.now() + this.#options.waitTime;
     for (;;) {
       if (this.#closed || signal.aborted) return [];
       const messages = this.#take(max);
       if (messages.length > 0) return messages;
-      const left = deadline - Date.now();
+      const left = deadline - clock.now();
       if (left <= 0) return [];
-      await sleep(Math.min(this.#options.pollInterval, left), signal);
+      await sleep(Math.min(this.#options.pollInterval, left), signal, clock);
     }
   }
 
@@ -162,7 +163,8 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
     held.receipts[index] = receipt;
     const row = held.batch.rows[index] as FileRow<T>;
     const timeout = this.#options.visibilityTimeout;
-    if (timeout !== Number.POSITIVE_INFINITY) this.#leases.push({ held, index, receipt, deadline: Date.now() + timeout });
+    if (timeout !== Number.POSITIVE_INFINITY)
+      this.#leases.push({ held, index, receipt, deadline: this.#options.reader.clock.now() + timeout });
     return {
       id: `${held.batch.key}:${index}`,
       batch: held.batch.key,
@@ -175,7 +177,7 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
 
   /** Rows out longer than `visibilityTimeout` are delivered again, before fresh ones. */
   #expireLeases(messages: FileMessage<T>[], max: number): void {
-    const now = Date.now();
+    const now = this.#options.reader.clock.now();
     // Leases are in deadline order (the timeout is constant).
     while (this.#leaseHead < this.#leases.length) {
       const lease = this.#leases[this.#leaseHead] as Lease<T>;

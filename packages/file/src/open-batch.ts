@@ -1,5 +1,6 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Clock, ClockTimer } from '@conveyor/core/kit';
 import type { BatchKeyGenerator } from './batch-key-generator.js';
 import { availName, loadingName } from './batch-name.js';
 import { syncDirectory } from './queue-folder.js';
@@ -13,6 +14,7 @@ export interface OpenBatchSettings {
   readonly keys: BatchKeyGenerator;
   readonly synchronous: Synchronous;
   readonly maxBatchAge: number;
+  readonly clock: Clock;
 }
 
 /**
@@ -27,7 +29,7 @@ export class OpenBatch {
   readonly #onAged: () => void;
   #file: SqliteBatchWriter | undefined;
   #key = '';
-  #ageTimer: NodeJS.Timeout | undefined;
+  #ageTimer: ClockTimer | undefined;
   #aged = false;
 
   constructor(settings: OpenBatchSettings, onAged: () => void) {
@@ -72,23 +74,25 @@ export class OpenBatch {
   }
 
   #open(): SqliteBatchWriter {
-    const { directory, owner, keys, synchronous, maxBatchAge } = this.#settings;
+    const { directory, owner, keys, synchronous, maxBatchAge, clock } = this.#settings;
     const key = keys.next();
     this.#key = key;
     const file = new SqliteBatchWriter(join(directory, loadingName(owner, key)), synchronous);
     this.#file = file;
     this.#aged = false;
     // Unref'd: a pending age flush must not keep a process alive; the exit hook flushes instead.
-    this.#ageTimer = setTimeout(() => {
-      this.#ageTimer = undefined;
-      this.#aged = true;
-      this.#onAged();
-    }, maxBatchAge).unref();
+    this.#ageTimer = clock
+      .setTimeout(() => {
+        this.#ageTimer = undefined;
+        this.#aged = true;
+        this.#onAged();
+      }, maxBatchAge)
+      .unref();
     return file;
   }
 
   #stopAgeTimer(): void {
-    clearTimeout(this.#ageTimer);
+    this.#ageTimer?.clear();
     this.#ageTimer = undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@conveyor/core';
+import type { Clock, ClockTimer } from '@conveyor/core/kit';
 import { countAvailBatches } from './queue-folder.js';
 
 /** What backpressure needs from its writer. */
@@ -7,6 +8,7 @@ export interface BackpressureSettings {
   readonly maxAvailFiles: number;
   readonly pollInterval: number;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** The folder has room again: the writer makes its held-back batch available and drains its waiting items. */
   readonly onRoom: () => void;
   /** True while items wait for room in the writer (they keep the process alive, like `ready()` callers). */
@@ -22,7 +24,9 @@ export interface BackpressureSettings {
 export class Backpressure {
   readonly #settings: BackpressureSettings;
   #active = true;
-  #pollTimer: NodeJS.Timeout | undefined;
+  #pollTimer: ClockTimer | undefined;
+  /** Whether the pending poll keeps the process alive (someone waits for room). */
+  #pollKeepsAlive = false;
   #readyWaiters: Array<() => void> = [];
   #stopped = false;
 
@@ -69,20 +73,21 @@ export class Backpressure {
   /** While there is no room, counts the folder every `pollInterval`; call it when someone starts waiting. */
   pollWhileFull(): void {
     if (this.#active || this.#stopped) return;
-    if (this.#pollTimer === undefined) {
-      this.#pollTimer = setTimeout(() => {
-        this.#pollTimer = undefined;
-        try {
-          this.check();
-        } catch (error) {
-          this.#settings.logger.error({ err: error, directory: this.#settings.directory }, 'file queue: counting available batches failed');
-        }
-        this.pollWhileFull();
-      }, this.#settings.pollInterval);
-    }
     // Keep the process alive only while someone waits for room.
-    if (this.#readyWaiters.length > 0 || this.#settings.itemsWaiting()) this.#pollTimer.ref();
-    else this.#pollTimer.unref();
+    const keepAlive = this.#readyWaiters.length > 0 || this.#settings.itemsWaiting();
+    if (this.#pollTimer !== undefined && keepAlive && !this.#pollKeepsAlive) this.#stopPolling();
+    if (this.#pollTimer !== undefined) return;
+    this.#pollTimer = this.#settings.clock.setTimeout(() => {
+      this.#pollTimer = undefined;
+      try {
+        this.check();
+      } catch (error) {
+        this.#settings.logger.error({ err: error, directory: this.#settings.directory }, 'file queue: counting available batches failed');
+      }
+      this.pollWhileFull();
+    }, this.#settings.pollInterval);
+    if (!keepAlive) this.#pollTimer.unref();
+    this.#pollKeepsAlive = keepAlive;
   }
 
   /** Stops polling and resolves every `ready()` waiter (the writer closed). */
@@ -101,7 +106,7 @@ export class Backpressure {
   }
 
   #stopPolling(): void {
-    clearTimeout(this.#pollTimer);
+    this.#pollTimer?.clear();
     this.#pollTimer = undefined;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '@conveyor/core/kit';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileQueueReader, FileQueueWriter, recoverBatches } from '@conveyor/file';
@@ -43,6 +44,29 @@ describe('recovery after crashes', () => {
     expect(readAll(reader)).toEqual(Array.from({ length: 10 }, (_, n) => n));
     reader.close();
     expect(namesStartingWith(directory, 'assigned_')).toEqual([]);
+  });
+
+  it("claim() runs a recovery pass every recoverInterval: a dead reader's batch comes back without recover()", async () => {
+    const directory = queue();
+    const writer = new FileQueueWriter<{ n: number }>({ directory, maxEventsPerFile: 10, ...quiet });
+    for (let n = 0; n < 10; n++) void writer.add({ n });
+    writer.close();
+    const holder = runFixture('hold-batch.ts', [directory]);
+    expect(await holder.line('claimed')).toMatch(/^claimed \S+ 10$/);
+    const clock = new ManualClock();
+    const reader = new FileQueueReader<{ n: number }>({ directory, recoverInterval: 5000, clock, ...quiet });
+    const recovered: string[][] = [];
+    reader.on('recovered', (report) => recovered.push(report.returned));
+    holder.process.kill('SIGKILL');
+    expect(await holder.exited).toBe('SIGKILL');
+
+    await clock.advance(4999);
+    expect(reader.claim()).toBeUndefined();
+    expect(namesStartingWith(directory, 'assigned_')).toHaveLength(1);
+    await clock.advance(1);
+    expect(readAll(reader)).toEqual(Array.from({ length: 10 }, (_, n) => n));
+    expect(recovered).toHaveLength(1);
+    reader.close();
   });
 
   it('a writer killed mid-batch loses only what it had not flushed; flush() lost nothing', async () => {

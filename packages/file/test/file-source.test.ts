@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Consumer } from '@conveyor/core';
+import { ManualClock } from '@conveyor/core/kit';
 import { FileQueueReader, FileQueueWriter, FileSource } from '@conveyor/file';
 import type { FileMessage } from '@conveyor/file';
 import { names, quiet, useTempQueues, until } from './helpers.js';
@@ -126,6 +127,41 @@ describe('FileSource under a Consumer', () => {
     reader.close();
   });
 
+  it('get() on an empty folder looks again every pollInterval for up to waitTime', async () => {
+    const directory = queue();
+    const clock = new ManualClock();
+    const source = new FileSource<Job>({ directory, waitTime: 1000, pollInterval: 50, clock, ...quiet });
+    const signal = new AbortController().signal;
+    let empty: FileMessage<Job>[] | undefined;
+    void source.get(signal, { maxMessages: 10 }).then((got) => (empty = got));
+    await clock.advance(999);
+    expect(empty).toBeUndefined();
+    await clock.advance(1);
+    expect(empty).toEqual([]);
+
+    let got: FileMessage<Job>[] | undefined;
+    void source.get(signal, { maxMessages: 10 }).then((messages) => (got = messages));
+    await clock.advance(120);
+    expect(got).toBeUndefined();
+    write(directory, [{ n: 1 }, { n: 2 }]);
+    // The next look, at 150 ms, finds the batch.
+    await clock.advance(29);
+    expect(got).toBeUndefined();
+    await clock.advance(1);
+    expect(got?.map((message) => message.body.n)).toEqual([1, 2]);
+    source.cleanup(got ?? []);
+
+    // An abort ends the wait at once.
+    const controller = new AbortController();
+    let aborted: FileMessage<Job>[] | undefined;
+    void source.get(controller.signal, { maxMessages: 10 }).then((messages) => (aborted = messages));
+    await clock.advance(10);
+    controller.abort();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(aborted).toEqual([]);
+    source.close();
+  });
+
   it('close() gives back rows delivered and not settled, which a new source delivers again', async () => {
     const directory = queue();
     write(
@@ -153,10 +189,13 @@ describe('FileSource under a Consumer', () => {
   it('ignores a settlement of an older delivery (receipt) after a visibility timeout redelivered the row', async () => {
     const directory = queue();
     write(directory, [{ n: 1 }]);
-    const source = new FileSource<Job>({ directory, waitTime: 0, visibilityTimeout: 50, ...quiet });
+    const clock = new ManualClock();
+    const source = new FileSource<Job>({ directory, waitTime: 0, visibilityTimeout: 50, clock, ...quiet });
     const signal = new AbortController().signal;
     const [first] = await source.get(signal, { maxMessages: 10 });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await clock.advance(49);
+    expect(await source.get(signal, { maxMessages: 10 })).toEqual([]);
+    await clock.advance(1);
     const [second] = await source.get(signal, { maxMessages: 10 });
     expect(second?.id).toBe(first?.id);
     expect(second?.receiveCount).toBe(2);
