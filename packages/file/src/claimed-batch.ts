@@ -9,9 +9,14 @@ import type { RowToWrite, StoredRow } from './sqlite-batch.js';
 import { removeBatchFile, writeBatch } from './sqlite-batch.js';
 import type { Synchronous } from './synchronous-option.js';
 
-/** One item of a batch, as a reader hands it out. */
-export interface FileRow<T> {
-  /** Position in its batch, from 0. */
+/** One row of a claimed batch, as a reader hands it out. */
+export interface BatchRow<T> {
+  /**
+   * The message's identity, stable across deliveries: `<batch key>:<index>` of the
+   * batch it was first written to, kept when it is written again (failed, given back).
+   */
+  readonly id: string;
+  /** Position in this batch file, from 0. */
   readonly index: number;
   /** The item given to `writer.add()`. */
   readonly body: T;
@@ -28,7 +33,7 @@ export interface BatchContext {
   readonly maxReceiveCount: number;
   readonly logger: Logger;
   /** The batch is settled or given back; the reader forgets it. */
-  readonly onDone: (batch: FileBatch<unknown>) => void;
+  readonly onDone: (batch: ClaimedBatch<unknown>) => void;
   /** Deletes a finished batch file off the main thread (the reader finishes pending deletes at close). */
   readonly remove: (path: string) => void;
   readonly onDeadLetter: (info: { file: string; rows: number }) => void;
@@ -39,19 +44,19 @@ const consumed = 1;
 const failed = 2;
 
 /**
- * A batch file claimed by a reader (renamed `assigned_<owner>_<key>.db`): its rows
+ * A batch file a reader claimed (renamed `assigned_<owner>_<key>.db`): its rows
  * in order, and what became of each. When every row is consumed or failed, the
  * failed ones are written back as a new available batch (at the back of the
  * queue) and only then the file is deleted. If the process dies first, recovery
  * gives the whole file back: rows may come twice, never zero times.
  */
-export class FileBatch<T> implements Iterable<FileRow<T>> {
+export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
   /** The batch key, `<time>_<sequence>_<tag>`. */
   readonly key: string;
   /** Path of the claimed file. */
   readonly path: string;
   /** The rows, in the order they were added. */
-  readonly rows: readonly FileRow<T>[];
+  readonly rows: readonly BatchRow<T>[];
   readonly #stored: readonly StoredRow[];
   readonly #context: BatchContext;
   readonly #states: Uint8Array;
@@ -61,7 +66,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
   #done = false;
 
   /** @internal Made by `FileQueueReader.claim()`. */
-  constructor(context: BatchContext, key: string, path: string, rows: FileRow<T>[], stored: readonly StoredRow[]) {
+  constructor(context: BatchContext, key: string, path: string, rows: BatchRow<T>[], stored: readonly StoredRow[]) {
     this.#context = context;
     this.key = key;
     this.path = path;
@@ -85,12 +90,12 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
     return this.#done;
   }
 
-  [Symbol.iterator](): Iterator<FileRow<T>> {
+  [Symbol.iterator](): Iterator<BatchRow<T>> {
     return this.rows[Symbol.iterator]();
   }
 
   /** Marks rows consumed. Settling a row twice, or after the batch is done, does nothing. */
-  consume(rows: Iterable<FileRow<T>>): void {
+  consume(rows: Iterable<BatchRow<T>>): void {
     for (const row of rows) this.#settle(this.#indexOf(row), consumed, undefined);
   }
 
@@ -102,7 +107,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
   }
 
   /** Marks rows failed: they go back to the queue (or to `dead/`) when the batch finishes. */
-  fail(rows: Iterable<FileRow<T>>, reason?: unknown): void {
+  fail(rows: Iterable<BatchRow<T>>, reason?: unknown): void {
     const message = reason === undefined ? null : describeReason(reason);
     for (const row of rows) this.#settle(this.#indexOf(row), failed, message);
   }
@@ -112,7 +117,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
    * itself is renamed back to `avail_` when no row was settled, else those rows
    * are written to a new batch sorted where this one was. Failed rows go back as usual.
    */
-  release(): void {
+  giveBack(): void {
     if (this.#done) return;
     this.#done = true;
     const { directory, owner, keys, synchronous } = this.#context;
@@ -126,7 +131,7 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
       for (let index = 0; index < this.#states.length; index++) {
         if (this.#states[index] !== pending) continue;
         const row = this.#stored[index] as StoredRow;
-        unsettled.push({ body: row.body, attempts: row.attempts, lastError: null });
+        unsettled.push({ body: row.body, previousReceives: row.previousReceives, lastError: null, messageId: this.#idOf(index) });
       }
       try {
         if (unsettled.length > 0) writeBatch(directory, owner, keys.giveBack(this.key), unsettled, synchronous);
@@ -141,12 +146,16 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
     }
   }
 
-  #indexOf(row: FileRow<T>): number {
+  #indexOf(row: BatchRow<T>): number {
     const index = row?.index;
     if (typeof index !== 'number' || this.rows[index] !== row) {
       throw new RangeError(`This row is not part of batch ${this.key}`);
     }
     return index;
+  }
+
+  #idOf(index: number): string {
+    return (this.rows[index] as BatchRow<T>).id;
   }
 
   #settle(index: number, state: number, reason: string | null | undefined): void {
@@ -197,9 +206,14 @@ export class FileBatch<T> implements Iterable<FileRow<T>> {
     for (let position = 0; position < this.#failed.length; position++) {
       const index = this.#failed[position] as number;
       const stored = this.#stored[index] as StoredRow;
-      const row: RowToWrite = { body: stored.body, attempts: stored.attempts + 1, lastError: this.#reasons[position] || null };
-      // attempts + 1 is the number of deliveries so far.
-      (row.attempts >= maxReceiveCount ? dead : retry).push(row);
+      // previousReceives + 1 is the number of deliveries so far.
+      const row: RowToWrite = {
+        body: stored.body,
+        previousReceives: stored.previousReceives + 1,
+        lastError: this.#reasons[position] || null,
+        messageId: this.#idOf(index),
+      };
+      (row.previousReceives >= maxReceiveCount ? dead : retry).push(row);
     }
     if (retry.length > 0) writeBatch(directory, owner, keys.next(), retry, synchronous);
     if (dead.length > 0) {

@@ -42,11 +42,12 @@ export interface ResolvedFileQueueReaderOptions {
 }
 
 /** The defaults of every reader option that has one. */
-export const readerDefaults: Readonly<{ recoverInterval: number; maxReceiveCount: number; synchronous: Synchronous }> = Object.freeze({
-  recoverInterval: 5000,
-  maxReceiveCount: Number.POSITIVE_INFINITY,
-  synchronous: 'normal',
-});
+export const fileQueueReaderDefaults: Readonly<{ recoverInterval: number; maxReceiveCount: number; synchronous: Synchronous }> =
+  Object.freeze({
+    recoverInterval: 5000,
+    maxReceiveCount: Number.POSITIVE_INFINITY,
+    synchronous: 'normal',
+  });
 
 /** Names of the reader options (the source accepts them too). */
 export const readerOptionNames: readonly string[] = ['directory', 'recoverInterval', 'maxReceiveCount', 'synchronous', 'logger', 'clock'];
@@ -56,8 +57,8 @@ export function resolveFileQueueReaderOptions(options: FileQueueReaderOptions): 
   const given = optionsObject(options, readerOptionNames) as Partial<FileQueueReaderOptions>;
   return Object.freeze({
     directory: directoryOption(given.directory),
-    recoverInterval: milliseconds('recoverInterval', given.recoverInterval, readerDefaults.recoverInterval, { positive: true }),
-    maxReceiveCount: limit('maxReceiveCount', given.maxReceiveCount, readerDefaults.maxReceiveCount),
+    recoverInterval: milliseconds('recoverInterval', given.recoverInterval, fileQueueReaderDefaults.recoverInterval, { positive: true }),
+    maxReceiveCount: limit('maxReceiveCount', given.maxReceiveCount, fileQueueReaderDefaults.maxReceiveCount),
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),
     clock: clockOption(given.clock),

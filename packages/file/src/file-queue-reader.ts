@@ -5,8 +5,8 @@ import { handleBulk } from '@conveyor/core/kit';
 import type { Handler } from '@conveyor/core';
 import { BatchKeyGenerator } from './batch-key-generator.js';
 import { assignedName, parseBatchName } from './batch-name.js';
-import type { BatchContext, FileRow } from './claimed-batch.js';
-import { FileBatch } from './claimed-batch.js';
+import type { BatchContext, BatchRow } from './claimed-batch.js';
+import { ClaimedBatch } from './claimed-batch.js';
 import { CorruptBatchError } from './errors/corrupt-batch-error.js';
 import { ReaderClosedError } from './errors/reader-closed-error.js';
 import type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './file-queue-reader-options.js';
@@ -53,7 +53,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   readonly #options: ResolvedFileQueueReaderOptions;
   readonly #owner = currentOwner();
   readonly #keys: BatchKeyGenerator;
-  readonly #held = new Set<FileBatch<unknown>>();
+  readonly #claimed = new Set<ClaimedBatch<unknown>>();
   readonly #context: BatchContext;
   /** Finished batch files being deleted. */
   readonly #removing = new Set<string>();
@@ -73,7 +73,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
       synchronous: this.#options.synchronous,
       maxReceiveCount: this.#options.maxReceiveCount,
       logger: this.#options.logger,
-      onDone: (batch) => this.#held.delete(batch),
+      onDone: (batch) => this.#claimed.delete(batch),
       remove: (path) => this.#remove(path),
       onDeadLetter: (info) => this.#emitSafely('deadLetter', () => this.emit('deadLetter', info)),
     };
@@ -86,15 +86,15 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   }
 
   /** Batches claimed and not finished or given back yet. */
-  get held(): number {
-    return this.#held.size;
+  get claimed(): number {
+    return this.#claimed.size;
   }
 
   /**
    * Claims the oldest available batch and reads it; `undefined` when none is
    * available. Corrupt files met on the way are moved to `corrupt/` and skipped.
    */
-  claim(): FileBatch<T> | undefined {
+  claim(): ClaimedBatch<T> | undefined {
     if (this.#closed) throw new ReaderClosedError();
     if (this.#options.clock.now() >= this.#nextRecovery) this.recover();
     let listed = false;
@@ -118,7 +118,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
    * not taken fail, as do rows marked with `bulk.fail()`. Failed rows go back to
    * the queue. Resolves `undefined` when no batch is available.
    */
-  async process(handler: Handler<FileRow<T>>): Promise<ProcessedBatch | undefined> {
+  async process(handler: Handler<BatchRow<T>>): Promise<ProcessedBatch | undefined> {
     const batch = this.claim();
     if (batch === undefined) return undefined;
     const settlement = await handleBulk(handler, batch.rows);
@@ -146,15 +146,15 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
     return report;
   }
 
-  /** Gives back every batch still held (their unsettled rows keep their turn) and stops. Idempotent. */
+  /** Gives back every batch still claimed (their unsettled rows keep their turn) and stops. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     // Boxed so that whatever was thrown first is rethrown as is.
     let first: { error: unknown } | undefined;
-    for (const batch of [...this.#held]) {
+    for (const batch of [...this.#claimed]) {
       try {
-        batch.release();
+        batch.giveBack();
       } catch (error) {
         // The file stays assigned to this process; recovery gives it back once the process is gone.
         first ??= { error };
@@ -192,7 +192,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
     });
   }
 
-  #tryClaim(name: string): FileBatch<T> | undefined {
+  #tryClaim(name: string): ClaimedBatch<T> | undefined {
     const parsed = parseBatchName(name);
     if (parsed === undefined) return undefined;
     const directory = this.#options.directory;
@@ -204,10 +204,10 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
       throw error;
     }
     let stored: StoredRow[];
-    let rows: FileRow<T>[];
+    let rows: BatchRow<T>[];
     try {
       stored = readBatch(path);
-      rows = decodeRows<T>(path, stored);
+      rows = decodeRows<T>(path, parsed.key, stored);
     } catch (error) {
       if (!(error instanceof CorruptBatchError)) {
         // Not the file's fault (I/O, too many open files): put it back for a later try.
@@ -221,8 +221,8 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
       removeBatchFile(path);
       return undefined;
     }
-    const batch = new FileBatch<T>(this.#context, parsed.key, path, rows, stored);
-    this.#held.add(batch);
+    const batch = new ClaimedBatch<T>(this.#context, parsed.key, path, rows, stored);
+    this.#claimed.add(batch);
     return batch;
   }
 
@@ -244,17 +244,17 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   }
 }
 
-function decodeRows<T>(path: string, stored: readonly StoredRow[]): FileRow<T>[] {
-  const rows = new Array<FileRow<T>>(stored.length);
+function decodeRows<T>(path: string, key: string, stored: readonly StoredRow[]): BatchRow<T>[] {
+  const rows = new Array<BatchRow<T>>(stored.length);
   for (let index = 0; index < stored.length; index++) {
     const row = stored[index] as StoredRow;
     let body: T;
     try {
       body = JSON.parse(row.body) as T;
     } catch (error) {
-      throw new CorruptBatchError(path, `row ${row.id} is not JSON`, { cause: error });
+      throw new CorruptBatchError(path, `row ${row.rowId} is not JSON`, { cause: error });
     }
-    rows[index] = { index, body, receiveCount: row.attempts + 1 };
+    rows[index] = { id: row.messageId ?? `${key}:${index}`, index, body, receiveCount: row.previousReceives + 1 };
   }
   return rows;
 }

@@ -14,7 +14,7 @@ export interface FileQueueWriterOptions {
   /** The queue folder (must exist); readers use the same folder. */
   directory: string;
   /** Rows per batch file: the open batch becomes available when it holds this many. @default 1000 */
-  maxEventsPerFile?: number;
+  maxRowsPerBatch?: number;
   /**
    * Milliseconds after its first row that an open batch becomes available even
    * if not full, so a slow trickle of items still reaches the readers. @default 1000
@@ -47,7 +47,7 @@ export interface FileQueueWriterOptions {
 /** Options after validation, defaults applied. */
 export interface ResolvedFileQueueWriterOptions {
   readonly directory: string;
-  readonly maxEventsPerFile: number;
+  readonly maxRowsPerBatch: number;
   readonly maxBatchAge: number;
   readonly maxAvailFiles: number;
   readonly onFull: FullPolicy;
@@ -58,15 +58,15 @@ export interface ResolvedFileQueueWriterOptions {
 }
 
 /** The defaults of every writer option that has one. */
-export const writerDefaults: Readonly<{
-  maxEventsPerFile: number;
+export const fileQueueWriterDefaults: Readonly<{
+  maxRowsPerBatch: number;
   maxBatchAge: number;
   maxAvailFiles: number;
   onFull: FullPolicy;
   pollInterval: number;
   synchronous: Synchronous;
 }> = Object.freeze({
-  maxEventsPerFile: 1000,
+  maxRowsPerBatch: 1000,
   maxBatchAge: 1000,
   maxAvailFiles: 1000,
   onFull: 'wait',
@@ -74,18 +74,21 @@ export const writerDefaults: Readonly<{
   synchronous: 'normal',
 });
 
-const known = ['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger', 'clock'];
+/** Options that were renamed, with what to write instead. */
+const renamed = { maxEventsPerFile: 'renamed: write `maxRowsPerBatch` (rows per batch file)' };
+
+const known = ['directory', 'maxRowsPerBatch', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger', 'clock'];
 
 /** Validates writer options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
 export function resolveFileQueueWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
-  const given = optionsObject(options, known) as Partial<FileQueueWriterOptions>;
+  const given = optionsObject(options, known, renamed) as Partial<FileQueueWriterOptions>;
   return Object.freeze({
     directory: directoryOption(given.directory),
-    maxEventsPerFile: positiveInteger('maxEventsPerFile', given.maxEventsPerFile, writerDefaults.maxEventsPerFile),
-    maxBatchAge: milliseconds('maxBatchAge', given.maxBatchAge, writerDefaults.maxBatchAge, { positive: true }),
-    maxAvailFiles: limit('maxAvailFiles', given.maxAvailFiles, writerDefaults.maxAvailFiles),
-    onFull: oneOf('onFull', given.onFull, ['wait', 'drop'], writerDefaults.onFull),
-    pollInterval: milliseconds('pollInterval', given.pollInterval, writerDefaults.pollInterval, { positive: true }),
+    maxRowsPerBatch: positiveInteger('maxRowsPerBatch', given.maxRowsPerBatch, fileQueueWriterDefaults.maxRowsPerBatch),
+    maxBatchAge: milliseconds('maxBatchAge', given.maxBatchAge, fileQueueWriterDefaults.maxBatchAge, { positive: true }),
+    maxAvailFiles: limit('maxAvailFiles', given.maxAvailFiles, fileQueueWriterDefaults.maxAvailFiles),
+    onFull: oneOf('onFull', given.onFull, ['wait', 'drop'], fileQueueWriterDefaults.onFull),
+    pollInterval: milliseconds('pollInterval', given.pollInterval, fileQueueWriterDefaults.pollInterval, { positive: true }),
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),
     clock: clockOption(given.clock),

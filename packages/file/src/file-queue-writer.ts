@@ -17,7 +17,7 @@ interface Deferred {
  * The enqueue side of the file queue. `add()` appends items (as JSON) to the
  * open batch `loading_<owner>_<key>.db` inside one SQLite transaction; the batch
  * is committed and renamed to `avail_<key>.db` (atomic, so readers never see it
- * half written) when it holds `maxEventsPerFile` rows, when `maxBatchAge` has
+ * half written) when it holds `maxRowsPerBatch` rows, when `maxBatchAge` has
  * passed since its first row, on `flush()` and on `close()`.
  *
  * What a crash loses: the rows of the open batch, added since the last batch
@@ -152,11 +152,11 @@ export class FileQueueWriter<T = unknown> {
 
   /** The open batch is full: new items wait (or are dropped) until it can roll. */
   #blocked(): boolean {
-    return this.#batch.rows >= this.#options.maxEventsPerFile;
+    return this.#batch.rows >= this.#options.maxRowsPerBatch;
   }
 
   #append(body: string, force: boolean): void {
-    if (this.#batch.append(body) >= this.#options.maxEventsPerFile) this.#roll(force);
+    if (this.#batch.append(body) >= this.#options.maxRowsPerBatch) this.#roll(force);
   }
 
   #onAged(): void {

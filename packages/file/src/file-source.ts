@@ -1,43 +1,52 @@
 import { sleep } from '@conveyor/core/kit';
+import type { DeliveredMessage } from '@conveyor/core/kit';
 import type { GetHint, Source, SourceDepth } from '@conveyor/core';
-import type { FileBatch, FileRow } from './claimed-batch.js';
+import type { BatchRow, ClaimedBatch } from './claimed-batch.js';
 import { FileQueueReader } from './file-queue-reader.js';
 import type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';
 import { resolveFileSourceOptions } from './file-source-options.js';
 import { inspectQueueFolder } from './queue-folder-depth.js';
 
-/** A row of the file queue as the `FileSource` delivers it; plain data, so it crosses to pool threads as JSON. */
-export interface FileMessage<T> {
-  /** `<batch>:<index>`: the row in its batch file. A failed row comes back in a new batch, with a new id. */
-  readonly id: string;
-  /** Key of the batch file the row is in. */
+/** What settles one delivery of a row: where the row is, and which delivery this is. */
+export interface FileReceipt {
+  /** Key of the claimed batch file the row is in. */
   readonly batch: string;
-  /** Position of the row in its batch. */
+  /** Position of the row in that batch file. */
   readonly index: number;
-  /** The item given to `writer.add()`. */
-  readonly body: T;
-  /** Deliveries of this row so far, this one included. */
-  readonly receiveCount: number;
-  /** Identifies this delivery: cleanup or release of an older delivery is ignored. */
-  readonly receipt: number;
+  /** Numbers this delivery: a cleanup or release of an older delivery of the row is ignored. */
+  readonly delivery: number;
 }
 
-// Per row: 0 = not out (never delivered, or its lease expired), -1 = settled, > 0 = receipt of the delivery out.
+/**
+ * A row of the file queue as the `FileSource` delivers it: the kit's
+ * `DeliveredMessage`, plain data, so it crosses to pool threads as JSON.
+ */
+export interface FileMessage<T> extends DeliveredMessage<T, FileReceipt> {
+  /**
+   * The message's identity, stable across deliveries: `<batch key>:<index>` of the
+   * batch it was first written to, kept when it is written again (failed, given back).
+   */
+  readonly id: string;
+}
+
+// Per row: 0 = not out (never delivered, or its lease expired), -1 = settled, > 0 = the delivery out.
 const notOut = 0;
 const settled = -1;
 
-interface Held<T> {
-  readonly batch: FileBatch<T>;
+/** A claimed batch as this source delivers it. */
+interface Claim<T> {
+  readonly batch: ClaimedBatch<T>;
   /** Next row never delivered. */
   next: number;
-  readonly receipts: Float64Array;
+  readonly deliveries: Float64Array;
   readonly redeliveries: Uint16Array | undefined;
 }
 
+/** A delivery's visibility: it expires at `deadline` unless settled before. */
 interface Lease<T> {
-  readonly held: Held<T>;
+  readonly claim: Claim<T>;
   readonly index: number;
-  readonly receipt: number;
+  readonly delivery: number;
   readonly deadline: number;
 }
 
@@ -54,12 +63,13 @@ interface Lease<T> {
 export class FileSource<T = unknown> implements Source<FileMessage<T>> {
   readonly #options: ResolvedFileSourceOptions;
   readonly #reader: FileQueueReader<T>;
-  readonly #held = new Map<string, Held<T>>();
-  #fresh: Held<T>[] = [];
+  readonly #claims = new Map<string, Claim<T>>();
+  /** Claims with rows never delivered, oldest first. */
+  #fresh: Claim<T>[] = [];
   #leases: Lease<T>[] = [];
   #leaseHead = 0;
-  #expired: Array<{ held: Held<T>; index: number }> = [];
-  #receipt = 0;
+  #expired: Array<{ claim: Claim<T>; index: number }> = [];
+  #delivery = 0;
   #closed = false;
 
   constructor(options: FileSourceOptions) {
@@ -80,13 +90,13 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
   /** Rows delivered and not settled yet. */
   get inFlight(): number {
     let count = 0;
-    for (const held of this.#held.values()) for (const receipt of held.receipts) if (receipt > 0) count++;
+    for (const claim of this.#claims.values()) for (const delivery of claim.deliveries) if (delivery > 0) count++;
     return count;
   }
 
   /**
    * Up to `min(maxMessagesPerGet, hint.maxMessages)` rows: rows whose visibility
-   * expired first, then the rest of the batches held, then new batches claimed
+   * expired first, then the rest of the batches claimed, then new batches claimed
    * oldest first. Waits up to `waitTime` on an empty folder; `[]` when the signal aborts.
    */
   async get(signal: AbortSignal, hint?: GetHint): Promise<FileMessage<T>[]> {
@@ -113,17 +123,17 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
     this.#settle(failed, (batch, rows) => batch.fail(rows, error));
   }
 
-  /** Gives back every row not settled (keeping its turn) and stops. Idempotent. */
   /** The folder's depth (all readers' view): rows waiting, rows claimed, dead letters. */
   inspect(): SourceDepth {
     const depth = inspectQueueFolder(this.#options.reader.directory);
     return { waiting: depth.waiting, inFlight: depth.inFlight, deadLetters: depth.deadLetters };
   }
 
+  /** Gives back every row not settled (keeping its turn) and stops. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#held.clear();
+    this.#claims.clear();
     this.#fresh = [];
     this.#expired = [];
     this.#leases = [];
@@ -134,44 +144,43 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
     const messages: FileMessage<T>[] = [];
     if (this.#options.visibilityTimeout !== Number.POSITIVE_INFINITY) this.#expireLeases(messages, max);
     while (messages.length < max) {
-      const held = this.#fresh[0] ?? this.#claim();
-      if (held === undefined) break;
-      const end = Math.min(held.batch.size, held.next + max - messages.length);
-      for (let index = held.next; index < end; index++) messages.push(this.#deliver(held, index));
-      held.next = end;
-      if (end === held.batch.size) this.#fresh.shift();
+      const claim = this.#fresh[0] ?? this.#claim();
+      if (claim === undefined) break;
+      const end = Math.min(claim.batch.size, claim.next + max - messages.length);
+      for (let index = claim.next; index < end; index++) messages.push(this.#deliver(claim, index));
+      claim.next = end;
+      if (end === claim.batch.size) this.#fresh.shift();
     }
     return messages;
   }
 
-  #claim(): Held<T> | undefined {
+  #claim(): Claim<T> | undefined {
     const batch = this.#reader.claim();
     if (batch === undefined) return undefined;
-    const held: Held<T> = {
+    const claim: Claim<T> = {
       batch,
       next: 0,
-      receipts: new Float64Array(batch.size),
+      deliveries: new Float64Array(batch.size),
       redeliveries: this.#options.visibilityTimeout === Number.POSITIVE_INFINITY ? undefined : new Uint16Array(batch.size),
     };
-    this.#held.set(batch.key, held);
-    this.#fresh.push(held);
-    return held;
+    this.#claims.set(batch.key, claim);
+    this.#fresh.push(claim);
+    return claim;
   }
 
-  #deliver(held: Held<T>, index: number): FileMessage<T> {
-    const receipt = ++this.#receipt;
-    held.receipts[index] = receipt;
-    const row = held.batch.rows[index] as FileRow<T>;
+  #deliver(claim: Claim<T>, index: number): FileMessage<T> {
+    const delivery = ++this.#delivery;
+    claim.deliveries[index] = delivery;
+    const row = claim.batch.rows[index] as BatchRow<T>;
     const timeout = this.#options.visibilityTimeout;
-    if (timeout !== Number.POSITIVE_INFINITY)
-      this.#leases.push({ held, index, receipt, deadline: this.#options.reader.clock.now() + timeout });
+    if (timeout !== Number.POSITIVE_INFINITY) {
+      this.#leases.push({ claim, index, delivery, deadline: this.#options.reader.clock.now() + timeout });
+    }
     return {
-      id: `${held.batch.key}:${index}`,
-      batch: held.batch.key,
-      index,
+      id: row.id,
       body: row.body,
-      receiveCount: row.receiveCount + (held.redeliveries?.[index] ?? 0),
-      receipt,
+      receiveCount: row.receiveCount + (claim.redeliveries?.[index] ?? 0),
+      receipt: { batch: claim.batch.key, index, delivery },
     };
   }
 
@@ -183,9 +192,9 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
       const lease = this.#leases[this.#leaseHead] as Lease<T>;
       if (lease.deadline > now) break;
       this.#leaseHead++;
-      if (lease.held.receipts[lease.index] === lease.receipt && this.#held.get(lease.held.batch.key) === lease.held) {
-        lease.held.receipts[lease.index] = notOut;
-        this.#expired.push({ held: lease.held, index: lease.index });
+      if (lease.claim.deliveries[lease.index] === lease.delivery && this.#claims.get(lease.claim.batch.key) === lease.claim) {
+        lease.claim.deliveries[lease.index] = notOut;
+        this.#expired.push({ claim: lease.claim, index: lease.index });
       }
     }
     if (this.#leaseHead > 1024 && this.#leaseHead * 2 > this.#leases.length) {
@@ -193,34 +202,34 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
       this.#leaseHead = 0;
     }
     while (messages.length < max && this.#expired.length > 0) {
-      const { held, index } = this.#expired.shift() as { held: Held<T>; index: number };
-      if (held.receipts[index] !== notOut || this.#held.get(held.batch.key) !== held) continue;
-      const redeliveries = held.redeliveries as Uint16Array;
+      const { claim, index } = this.#expired.shift() as { claim: Claim<T>; index: number };
+      if (claim.deliveries[index] !== notOut || this.#claims.get(claim.batch.key) !== claim) continue;
+      const redeliveries = claim.redeliveries as Uint16Array;
       redeliveries[index] = (redeliveries[index] ?? 0) + 1;
-      messages.push(this.#deliver(held, index));
+      messages.push(this.#deliver(claim, index));
     }
   }
 
-  #settle(messages: FileMessage<T>[], apply: (batch: FileBatch<T>, rows: FileRow<T>[]) => void): void {
+  #settle(messages: FileMessage<T>[], apply: (batch: ClaimedBatch<T>, rows: BatchRow<T>[]) => void): void {
     // Messages of one bulk nearly always share a batch: group consecutive runs.
-    let current: Held<T> | undefined;
-    let rows: FileRow<T>[] = [];
+    let current: Claim<T> | undefined;
+    let rows: BatchRow<T>[] = [];
     const flush = (): void => {
       if (current === undefined || rows.length === 0) return;
       apply(current.batch, rows);
-      if (current.batch.done) this.#held.delete(current.batch.key);
+      if (current.batch.done) this.#claims.delete(current.batch.key);
       rows = [];
     };
-    for (const message of messages) {
-      const held = this.#held.get(message.batch);
+    for (const { receipt } of messages) {
+      const claim = this.#claims.get(receipt.batch);
       // Unknown batch (settled, given back at close) or an older delivery: nothing to do.
-      if (held === undefined || held.receipts[message.index] !== message.receipt) continue;
-      if (held !== current) {
+      if (claim === undefined || claim.deliveries[receipt.index] !== receipt.delivery) continue;
+      if (claim !== current) {
         flush();
-        current = held;
+        current = claim;
       }
-      held.receipts[message.index] = settled;
-      rows.push(held.batch.rows[message.index] as FileRow<T>);
+      claim.deliveries[receipt.index] = settled;
+      rows.push(claim.batch.rows[receipt.index] as BatchRow<T>);
     }
     flush();
   }

@@ -8,22 +8,42 @@ import { CorruptBatchError } from './errors/corrupt-batch-error.js';
 import { syncDirectory } from './queue-folder.js';
 import type { Synchronous } from './synchronous-option.js';
 
+// One SQLite batch file: its format, writing it in one transaction, reading it whole,
+// and what a dead writer left in it.
+
 /** `PRAGMA user_version` of the batch format; a file with another version is not ours. */
 export const batchFormatVersion = 1;
 
-/** One row as stored: JSON text of the item and how many times it failed before. */
-export interface StoredRow {
-  readonly id: number;
-  readonly body: string;
-  readonly attempts: number;
-}
-
+/**
+ * The table of a batch file. `attempts` counts the receives a row had before it
+ * was written to this file; `last_error` is why it last failed. `message_id` (a
+ * nullable column added within format 1: older files lack it, older readers
+ * ignore it) is NULL in the batch a row was first written to, where its id is
+ * `<batch key>:<index>`, and carries that id when the row is written again.
+ */
 const schema =
-  'CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);' +
+  'CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, message_id TEXT);' +
   `PRAGMA user_version = ${batchFormatVersion};`;
 
-// One SQLite batch file: its format, writing it in one transaction, reading it whole,
-// and what a dead writer left in it.
+/** One row as read back. */
+export interface StoredRow {
+  /** SQLite's row id (order of insertion). */
+  readonly rowId: number;
+  /** JSON text of the item. */
+  readonly body: string;
+  /** Receives counted before this file (the `attempts` column). */
+  readonly previousReceives: number;
+  /** The message's id when the row was written again, else `null`. */
+  readonly messageId: string | null;
+}
+
+/** A row to write into a new batch: one given back, failed or dead. */
+export interface RowToWrite {
+  readonly body: string;
+  readonly previousReceives: number;
+  readonly lastError: string | null;
+  readonly messageId: string;
+}
 
 /**
  * A batch file being written: one SQLite file, one explicit transaction from the
@@ -35,7 +55,7 @@ export class SqliteBatchWriter {
   readonly path: string;
   readonly #database: DatabaseSync;
   readonly #insert: StatementSync;
-  readonly #insertFailed: StatementSync;
+  readonly #insertAgain: StatementSync;
   #rows = 0;
 
   constructor(path: string, synchronous: Synchronous) {
@@ -45,7 +65,7 @@ export class SqliteBatchWriter {
       this.#database.exec(`PRAGMA journal_mode = DELETE; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; BEGIN;`);
       this.#database.exec(schema);
       this.#insert = this.#database.prepare('INSERT INTO rows (body) VALUES (?)');
-      this.#insertFailed = this.#database.prepare('INSERT INTO rows (body, attempts, last_error) VALUES (?, ?, ?)');
+      this.#insertAgain = this.#database.prepare('INSERT INTO rows (body, attempts, last_error, message_id) VALUES (?, ?, ?, ?)');
     } catch (error) {
       this.#database.close();
       throw error;
@@ -63,9 +83,9 @@ export class SqliteBatchWriter {
     this.#rows++;
   }
 
-  /** Appends a row that failed `attempts` times, last with `lastError`. */
-  insertFailed(body: string, attempts: number, lastError: string | null): void {
-    this.#insertFailed.run(body, attempts, lastError);
+  /** Appends a row written before (given back, failed or dead), keeping its id and receives. */
+  insertAgain(row: RowToWrite): void {
+    this.#insertAgain.run(row.body, row.previousReceives, row.lastError, row.messageId);
     this.#rows++;
   }
 
@@ -89,13 +109,6 @@ export class SqliteBatchWriter {
   }
 }
 
-/** A row given back or failed, to be written into a new batch. */
-export interface RowToWrite {
-  readonly body: string;
-  readonly attempts: number;
-  readonly lastError: string | null;
-}
-
 /**
  * Writes `rows` as a new available batch `avail_<key>.db` in `directory`: first
  * as `loading_<owner>_<key>.db`, committed and closed, then renamed, so no
@@ -105,7 +118,7 @@ export function writeBatch(directory: string, owner: string, key: string, rows: 
   const loading = join(directory, loadingName(owner, key));
   const writer = new SqliteBatchWriter(loading, synchronous);
   try {
-    for (const row of rows) writer.insertFailed(row.body, row.attempts, row.lastError);
+    for (const row of rows) writer.insertAgain(row);
   } catch (error) {
     writer.abort();
     throw error;
@@ -130,14 +143,20 @@ export function readBatch(path: string): StoredRow[] {
   }
   try {
     checkFormat(path, database);
-    const select = database.prepare('SELECT id, body, attempts FROM rows ORDER BY id');
+    const messageId = hasMessageIds(database) ? 'message_id' : 'NULL';
+    const select = database.prepare(`SELECT id, body, attempts, ${messageId} FROM rows ORDER BY id`);
     select.setReturnArrays(true);
-    const raw = select.all() as unknown as Array<[number, string, number]>;
+    const raw = select.all() as unknown as Array<[number, string, number, string | null]>;
     const rows: StoredRow[] = new Array<StoredRow>(raw.length);
     for (let index = 0; index < raw.length; index++) {
-      const [id, body, attempts] = raw[index] as [number, string, number];
-      if (typeof body !== 'string') throw new CorruptBatchError(path, `row ${id} has a body of type ${typeof body}, not JSON text`);
-      rows[index] = { id, body, attempts: typeof attempts === 'number' ? attempts : 0 };
+      const [rowId, body, attempts, id] = raw[index] as [number, string, number, string | null];
+      if (typeof body !== 'string') throw new CorruptBatchError(path, `row ${rowId} has a body of type ${typeof body}, not JSON text`);
+      rows[index] = {
+        rowId,
+        body,
+        previousReceives: typeof attempts === 'number' ? attempts : 0,
+        messageId: typeof id === 'string' ? id : null,
+      };
     }
     return rows;
   } catch (error) {
@@ -180,6 +199,12 @@ export function committedRows(path: string): number {
   } finally {
     database.close();
   }
+}
+
+/** Files written before `message_id` existed lack the column. */
+function hasMessageIds(database: DatabaseSync): boolean {
+  const { n } = database.prepare("SELECT count(*) AS n FROM pragma_table_info('rows') WHERE name = 'message_id'").get() as { n: number };
+  return n > 0;
 }
 
 function checkFormat(path: string, database: DatabaseSync): void {

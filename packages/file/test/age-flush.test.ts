@@ -9,7 +9,7 @@ describe('maxBatchAge', () => {
   it('a slow trickle still reaches readers: a batch becomes available maxBatchAge after its first row', async () => {
     const directory = queue();
     const clock = new ManualClock();
-    const writer = new FileQueueWriter<string>({ directory, maxEventsPerFile: 1000, maxBatchAge: 100, clock, ...quiet });
+    const writer = new FileQueueWriter<string>({ directory, maxRowsPerBatch: 1000, maxBatchAge: 100, clock, ...quiet });
     void writer.add('a');
     await clock.advance(60);
     void writer.add('b');
@@ -43,7 +43,7 @@ describe('maxBatchAge', () => {
     const clock = new ManualClock();
     const writer = new FileQueueWriter<string>({
       directory,
-      maxEventsPerFile: 2,
+      maxRowsPerBatch: 2,
       maxAvailFiles: 1,
       maxBatchAge: 100,
       pollInterval: 10,

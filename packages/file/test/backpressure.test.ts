@@ -10,11 +10,11 @@ describe('writer backpressure (maxAvailFiles)', () => {
   it("'wait': when full, the writer is not active and add() waits until a reader makes room; nothing is lost", async () => {
     const directory = queue();
     const clock = new ManualClock();
-    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 10, maxAvailFiles: 2, pollInterval: 10, clock, ...quiet });
+    const writer = new FileQueueWriter<number>({ directory, maxRowsPerBatch: 10, maxAvailFiles: 2, pollInterval: 10, clock, ...quiet });
     for (let n = 0; n < 20; n++) expect(writer.add(n)).toBeUndefined();
     expect(namesStartingWith(directory, 'avail_')).toHaveLength(2);
     expect(writer.active).toBe(false);
-    // The open batch still fills up to maxEventsPerFile, but does not become available.
+    // The open batch still fills up to maxRowsPerBatch, but does not become available.
     for (let n = 20; n < 30; n++) expect(writer.add(n)).toBeUndefined();
     expect(namesStartingWith(directory, 'avail_')).toHaveLength(2);
     let added = false;
@@ -65,7 +65,7 @@ describe('writer backpressure (maxAvailFiles)', () => {
     const logger: Logger = { ...quiet.logger, warn };
     const writer = new FileQueueWriter<number>({
       directory,
-      maxEventsPerFile: 5,
+      maxRowsPerBatch: 5,
       maxAvailFiles: 1,
       onFull: 'drop',
       pollInterval: 10,
@@ -100,7 +100,7 @@ describe('writer backpressure (maxAvailFiles)', () => {
   it('ready() rejects when its signal aborts; flush() makes waiting items available even when full', async () => {
     const directory = queue();
     const clock = new ManualClock();
-    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 2, maxAvailFiles: 1, pollInterval: 10, clock, ...quiet });
+    const writer = new FileQueueWriter<number>({ directory, maxRowsPerBatch: 2, maxAvailFiles: 1, pollInterval: 10, clock, ...quiet });
     void writer.add(0);
     void writer.add(1);
     expect(writer.active).toBe(false);

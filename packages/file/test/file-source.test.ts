@@ -15,8 +15,8 @@ interface Job {
 
 describe('FileSource under a Consumer', () => {
   const queue = useTempQueues();
-  const write = (directory: string, jobs: Job[], maxEventsPerFile = 100): void => {
-    const writer = new FileQueueWriter<Job>({ directory, maxEventsPerFile, ...quiet });
+  const write = (directory: string, jobs: Job[], maxRowsPerBatch = 100): void => {
+    const writer = new FileQueueWriter<Job>({ directory, maxRowsPerBatch, ...quiet });
     for (const job of jobs) void writer.add(job);
     writer.close();
   };
@@ -180,6 +180,10 @@ describe('FileSource under a Consumer', () => {
     const second = new FileSource<Job>({ directory, waitTime: 0, ...quiet });
     const again = await second.get(signal, { maxMessages: 100 });
     expect(again.map((message) => message.body.n)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    // Written again into a new batch file, the rows keep their ids and receive counts.
+    expect(again.slice(0, 2).map((message) => message.id)).toEqual(got.slice(2).map((message) => message.id));
+    expect(again.slice(0, 2).map((message) => message.receipt.batch)).not.toContain(got[2]?.receipt.batch);
+    expect(again.map((message) => message.receiveCount)).toEqual(again.map(() => 1));
     second.cleanup(again);
     expect(await second.get(signal, { maxMessages: 100 })).toEqual([]);
     second.close();

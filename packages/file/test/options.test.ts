@@ -17,12 +17,13 @@ describe('options and misuse', () => {
     const directory = queue();
     const cases: Array<[() => unknown, string, RegExp]> = [
       [() => new FileQueueWriter({ directory: `${directory}/missing` }), 'directory', /an existing folder, got `".*missing"` \(string\)/],
-      [() => new FileQueueWriter({ directory, maxEventsPerFile: 0 }), 'maxEventsPerFile', /a positive integer, got `0` \(number\)/],
+      [() => new FileQueueWriter({ directory, maxRowsPerBatch: 0 }), 'maxRowsPerBatch', /a positive integer, got `0` \(number\)/],
       [() => new FileQueueWriter({ directory, maxBatchAge: -5 }), 'maxBatchAge', /got `-5`/],
       [() => new FileQueueWriter({ directory, onFull: 'block' as 'wait' }), 'onFull', /'wait' or 'drop', got `"block"`/],
       [() => new FileQueueWriter({ directory, maxAvailFiles: 1.5 }), 'maxAvailFiles', /positive integer or Infinity/],
       [() => new FileQueueWriter({ directory, synchronous: 'off' as 'full' }), 'synchronous', /'normal' or 'full'/],
       [() => new FileQueueWriter({ directory, maxEvents: 5 } as never), 'maxEvents', /known options/],
+      [() => new FileQueueWriter({ directory, maxEventsPerFile: 5 } as never), 'maxEventsPerFile', /write `maxRowsPerBatch`/],
       [() => new FileQueueReader({ directory, maxReceiveCount: 0 }), 'maxReceiveCount', /positive integer or Infinity/],
       [() => new FileSource({ directory, visibilityTimeout: 0 }), 'visibilityTimeout', /> 0 or Infinity/],
       [() => new FileSource({ directory, waitTime: Number.NaN }), 'waitTime', /got `NaN` \(number\)/],
@@ -46,7 +47,7 @@ describe('options and misuse', () => {
     const directory = queue();
     const writer = new FileQueueWriter({ directory, ...quiet });
     expect(writer.options).toMatchObject({
-      maxEventsPerFile: 1000,
+      maxRowsPerBatch: 1000,
       maxBatchAge: 1000,
       maxAvailFiles: 1000,
       onFull: 'wait',
@@ -75,7 +76,7 @@ describe('options and misuse', () => {
 
   it('batches are read in creation order, even many made in the same millisecond', () => {
     const directory = queue();
-    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 1, maxAvailFiles: Number.POSITIVE_INFINITY, ...quiet });
+    const writer = new FileQueueWriter<number>({ directory, maxRowsPerBatch: 1, maxAvailFiles: Number.POSITIVE_INFINITY, ...quiet });
     for (let n = 0; n < 60; n++) void writer.add(n);
     writer.close();
     const reader = new FileQueueReader<number>({ directory, ...quiet });
