@@ -147,7 +147,8 @@ async function readerRole(backend: Backend, target: string, handlerKind: Handler
   });
   const isDrained = async (): Promise<boolean> => {
     if (consumer.stats.inFlight > 0) return false;
-    if (fileSource !== undefined) return fileSource.reader.claimed === 0 && !readdirSync(target).some((name) => name.startsWith('avail_'));
+    if (fileSource !== undefined)
+      return fileSource.reader.claimed === 0 && !readdirSync(target).some((name) => name.startsWith('avail_') || name.startsWith('retry_'));
     return (await (redis as Redis).llen(target)) === 0;
   };
   process.send?.({ type: 'ready', source: redisChoice?.name });

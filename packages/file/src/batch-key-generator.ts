@@ -25,8 +25,15 @@ export class BatchKeyGenerator {
   next(): string {
     // A clock set back must not reorder this writer's batches.
     this.#lastTime = Math.max(this.#clock.now(), this.#lastTime);
-    this.#sequence = (this.#sequence + 1) % 1e10;
-    return `${String(this.#lastTime).padStart(13, '0')}_${String(this.#sequence).padStart(10, '0')}_${this.tag}`;
+    return this.#make(this.#lastTime);
+  }
+
+  /**
+   * A unique key whose time is `time` (a retry batch's due time), without moving
+   * the time of the keys `next()` makes.
+   */
+  at(time: number): string {
+    return this.#make(Math.max(0, Math.floor(time)));
   }
 
   /**
@@ -36,5 +43,10 @@ export class BatchKeyGenerator {
   giveBack(key: string): string {
     const end = key.indexOf('_', 14);
     return `${key.slice(0, end)}_${this.tag}.${(++this.#giveBacks).toString(36)}`;
+  }
+
+  #make(time: number): string {
+    this.#sequence = (this.#sequence + 1) % 1e10;
+    return `${String(time).padStart(13, '0')}_${String(this.#sequence).padStart(10, '0')}_${this.tag}`;
   }
 }

@@ -1,13 +1,12 @@
-import { mkdirSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '@conveyor/core';
-import type { BatchKeyGenerator } from './batch-key-generator.js';
+import { isUncharged } from '@conveyor/core/kit';
 import { availName } from './batch-name.js';
-import { deadLetterFolder } from './dead-letters.js';
+import type { FailedRowsContext } from './failed-rows.js';
+import { writeFailedRows } from './failed-rows.js';
 import { syncDirectory } from './queue-folder.js';
 import type { RowToWrite, StoredRow } from './sqlite-batch.js';
 import { removeBatchFile, writeBatch } from './sqlite-batch.js';
-import type { Synchronous } from './synchronous-option.js';
 
 /** One row of a claimed batch, as a reader hands it out. */
 export interface BatchRow<T> {
@@ -25,30 +24,30 @@ export interface BatchRow<T> {
 }
 
 /** What a batch needs from the reader that claimed it. */
-export interface BatchContext {
-  readonly directory: string;
-  readonly owner: string;
-  readonly keys: BatchKeyGenerator;
-  readonly synchronous: Synchronous;
-  readonly maxReceiveCount: number;
-  readonly logger: Logger;
+export interface BatchContext extends FailedRowsContext {
   /** The batch is settled or given back; the reader forgets it. */
   readonly onDone: (batch: ClaimedBatch<unknown>) => void;
   /** Deletes a finished batch file off the main thread (the reader finishes pending deletes at close). */
   readonly remove: (path: string) => void;
-  readonly onDeadLetter: (info: { file: string; rows: number }) => void;
 }
 
+// What became of each row.
 const pending = 0;
 const consumed = 1;
+/** Failed and charged: to a retry batch or the dead letters. */
 const failed = 2;
+/** Failed uncharged (the handler never received it): given back at once, not counted. */
+const returned = 3;
 
 /**
  * A batch file a reader claimed (renamed `assigned_<owner>_<key>.db`): its rows
- * in order, and what became of each. When every row is consumed or failed, the
- * failed ones are written back as a new available batch (at the back of the
- * queue) and only then the file is deleted. If the process dies first, recovery
- * gives the whole file back: rows may come twice, never zero times.
+ * in order, and what became of each. When every row is settled, the file is
+ * deleted after its unfinished rows were written elsewhere: rows failed
+ * *uncharged* (`isUncharged(reason)`: the handler never received them) go back
+ * at once, in their turn, without counting a receive; rows failed otherwise go
+ * to a retry batch due after their backoff, or to the dead letters after
+ * `maxReceiveCount` receives (see `writeFailedRows`). If the process dies first,
+ * recovery gives the whole file back: rows may come twice, never zero times.
  */
 export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
   /** The batch key, `<time>_<sequence>_<tag>`. */
@@ -60,9 +59,14 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
   readonly #stored: readonly StoredRow[];
   readonly #context: BatchContext;
   readonly #states: Uint8Array;
+  /** Receives counted per row: those before this claim, plus expired deliveries of a `FileSource`. */
+  readonly #receives: Uint32Array;
+  #receivesCounted = false;
   #settled = 0;
+  /** Rows consumed or failed charged: the file can no longer go back whole. */
+  #decided = 0;
   #failed: number[] = [];
-  #reasons: string[] = [];
+  #reasons: Array<string | null> = [];
   #done = false;
 
   /** @internal Made by `FileQueueReader.claim()`. */
@@ -73,6 +77,7 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
     this.rows = rows;
     this.#stored = stored;
     this.#states = new Uint8Array(rows.length);
+    this.#receives = Uint32Array.from(stored, (row) => row.previousReceives);
   }
 
   /** Number of rows. */
@@ -96,46 +101,48 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
 
   /** Marks rows consumed. Settling a row twice, or after the batch is done, does nothing. */
   consume(rows: Iterable<BatchRow<T>>): void {
-    for (const row of rows) this.#settle(this.#indexOf(row), consumed, undefined);
+    for (const row of rows) this.#settle(this.#indexOf(row), consumed, null);
   }
 
   /** Marks every row not settled yet consumed. */
   consumeAll(): void {
     for (let index = 0; index < this.#states.length && !this.#done; index++) {
-      if (this.#states[index] === pending) this.#settle(index, consumed, undefined);
+      if (this.#states[index] === pending) this.#settle(index, consumed, null);
     }
   }
 
-  /** Marks rows failed: they go back to the queue (or to `dead/`) when the batch finishes. */
+  /**
+   * Marks rows failed. When `isUncharged(reason)` (the handler never received
+   * them) they go back at once, in their turn, and the delivery is not counted;
+   * otherwise the failure counts as a receive, and they go to a retry batch due
+   * after their backoff, or to `dead/` after `maxReceiveCount` receives. Written
+   * when the batch finishes.
+   */
   fail(rows: Iterable<BatchRow<T>>, reason?: unknown): void {
+    if (isUncharged(reason)) {
+      for (const row of rows) this.#settle(this.#indexOf(row), returned, null);
+      return;
+    }
     const message = reason === undefined ? null : describeReason(reason);
     for (const row of rows) this.#settle(this.#indexOf(row), failed, message);
   }
 
   /**
    * Gives back every row not settled yet, keeping its turn in the queue: the file
-   * itself is renamed back to `avail_` when no row was settled, else those rows
-   * are written to a new batch sorted where this one was. Failed rows go back as usual.
+   * itself is renamed back to `avail_` when no row was consumed or failed, else
+   * those rows are written to a new batch sorted where this one was. Failed rows
+   * go where they go when the batch finishes.
    */
   giveBack(): void {
     if (this.#done) return;
     this.#done = true;
-    const { directory, owner, keys, synchronous } = this.#context;
     try {
-      if (this.#settled === 0) {
-        renameSync(this.path, join(directory, availName(this.key)));
-        if (synchronous === 'full') syncDirectory(directory);
+      if (this.#untouched()) {
+        this.#renameBack();
         return;
       }
-      const unsettled: RowToWrite[] = [];
-      for (let index = 0; index < this.#states.length; index++) {
-        if (this.#states[index] !== pending) continue;
-        const row = this.#stored[index] as StoredRow;
-        unsettled.push({ body: row.body, previousReceives: row.previousReceives, lastError: null, messageId: this.#idOf(index) });
-      }
       try {
-        if (unsettled.length > 0) writeBatch(directory, owner, keys.giveBack(this.key), unsettled, synchronous);
-        this.#writeFailed();
+        this.#writeRowsElsewhere(true);
         removeBatchFile(this.path);
       } catch (error) {
         this.#giveBackWhole();
@@ -146,6 +153,17 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
     }
   }
 
+  /** @internal The receive count of the next delivery of row `index` (a `FileSource` delivers a row again after its visibility expired). */
+  receiveCountOf(index: number): number {
+    return (this.#receives[index] as number) + 1;
+  }
+
+  /** @internal Counts a receive of row `index` that was neither consumed nor failed: its visibility expired. */
+  countExpiredDelivery(index: number): void {
+    this.#receives[index] = (this.#receives[index] as number) + 1;
+    this.#receivesCounted = true;
+  }
+
   #indexOf(row: BatchRow<T>): number {
     const index = row?.index;
     if (typeof index !== 'number' || this.rows[index] !== row) {
@@ -154,27 +172,27 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
     return index;
   }
 
-  #idOf(index: number): string {
-    return (this.rows[index] as BatchRow<T>).id;
-  }
-
-  #settle(index: number, state: number, reason: string | null | undefined): void {
+  #settle(index: number, state: number, reason: string | null): void {
     if (this.#done || this.#states[index] !== pending) return;
     this.#states[index] = state;
     this.#settled++;
+    if (state !== returned) this.#decided++;
     if (state === failed) {
       this.#failed.push(index);
-      this.#reasons.push(reason ?? '');
+      this.#reasons.push(reason);
     }
     if (this.#settled === this.#states.length) this.#finish();
   }
 
-  /** Every row is settled: failed rows go back, then the file goes. */
+  /** Every row is settled: the unfinished ones are written elsewhere, then the file goes. */
   #finish(): void {
     this.#done = true;
     try {
-      this.#writeFailed();
-      this.#context.remove(this.path);
+      if (this.#untouched()) this.#renameBack();
+      else {
+        this.#writeRowsElsewhere(false);
+        this.#context.remove(this.path);
+      }
     } catch (error) {
       this.#giveBackWhole();
       throw error;
@@ -183,8 +201,47 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
     }
   }
 
+  /** No row was consumed or failed charged, and no receive was counted: the file can go back as it is. */
+  #untouched(): boolean {
+    return this.#decided === 0 && !this.#receivesCounted;
+  }
+
+  #renameBack(): void {
+    const { directory, synchronous } = this.#context;
+    renameSync(this.path, join(directory, availName(this.key)));
+    if (synchronous === 'full') syncDirectory(directory);
+  }
+
   /**
-   * Writing the failed rows back failed (disk full?): the whole file goes back
+   * Rows returned uncharged (and, when giving back, the unsettled ones) go to a
+   * batch that sorts where this one was; failed rows to a retry batch or `dead/`.
+   */
+  #writeRowsElsewhere(withUnsettled: boolean): void {
+    const again: RowToWrite[] = [];
+    for (let index = 0; index < this.#states.length; index++) {
+      const state = this.#states[index];
+      if (state === returned || (withUnsettled && state === pending)) again.push(this.#rowToWrite(index, 0, null));
+    }
+    const { directory, owner, keys, synchronous } = this.#context;
+    if (again.length > 0) writeBatch(directory, owner, keys.giveBack(this.key), again, synchronous);
+    if (this.#failed.length > 0) {
+      // The failed delivery counts as a receive.
+      const failedRows = this.#failed.map((index, position) => this.#rowToWrite(index, 1, this.#reasons[position] ?? null));
+      writeFailedRows(this.#context, failedRows);
+    }
+  }
+
+  #rowToWrite(index: number, newReceives: number, lastError: string | null): RowToWrite {
+    return {
+      body: (this.#stored[index] as StoredRow).body,
+      previousReceives: (this.#receives[index] as number) + newReceives,
+      lastError,
+      messageId: (this.rows[index] as BatchRow<T>).id,
+    };
+  }
+
+  /**
+   * Writing the rows elsewhere failed (disk full?): the whole file goes back
    * instead, consumed rows included, rather than wait for this process to end.
    */
   #giveBackWhole(): void {
@@ -196,38 +253,6 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
         'file queue: cannot give a batch back; it comes back when this process ends',
       );
     }
-  }
-
-  #writeFailed(): void {
-    if (this.#failed.length === 0) return;
-    const { directory, owner, keys, synchronous, maxReceiveCount, logger } = this.#context;
-    const retry: RowToWrite[] = [];
-    const dead: RowToWrite[] = [];
-    for (let position = 0; position < this.#failed.length; position++) {
-      const index = this.#failed[position] as number;
-      const stored = this.#stored[index] as StoredRow;
-      // previousReceives + 1 is the number of deliveries so far.
-      const row: RowToWrite = {
-        body: stored.body,
-        previousReceives: stored.previousReceives + 1,
-        lastError: this.#reasons[position] || null,
-        messageId: this.#idOf(index),
-      };
-      (row.previousReceives >= maxReceiveCount ? dead : retry).push(row);
-    }
-    if (retry.length > 0) writeBatch(directory, owner, keys.next(), retry, synchronous);
-    if (dead.length > 0) {
-      const folder = join(directory, deadLetterFolder);
-      mkdirSync(folder, { recursive: true });
-      const file = join(folder, writeBatch(folder, owner, keys.next(), dead, synchronous));
-      logger.warn(
-        { file, rows: dead.length, maxReceiveCount },
-        'file queue: rows failed maxReceiveCount times went to the dead-letter folder',
-      );
-      this.#context.onDeadLetter({ file, rows: dead.length });
-    }
-    this.#failed = [];
-    this.#reasons = [];
   }
 }
 

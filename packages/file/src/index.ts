@@ -7,9 +7,10 @@ export type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './f
 export { fileQueueReaderDefaults } from './file-queue-reader-options.js';
 export { ClaimedBatch } from './claimed-batch.js';
 export type { BatchRow } from './claimed-batch.js';
-export { deadLetterFolder } from './dead-letters.js';
+export { deadLetterFolder, listDeadLetters } from './dead-letters.js';
+export type { DeadLetter, DeadLetterReport } from './dead-letters.js';
 export { FileSource } from './file-source.js';
-export type { FileMessage, FileReceipt } from './file-source.js';
+export type { FileMessage, FileReceipt } from './file-message.js';
 export type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';
 export { fileSourceDefaults } from './file-source-options.js';
 export { inspectQueueFolder } from './queue-folder-depth.js';

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync } from 'node:fs';
-import { isAvailName } from './batch-name.js';
+import { isAvailName, isRetryName } from './batch-name.js';
 
-// The queue folder as a whole: which batches are available, and making renames in it durable.
+// The queue folder as a whole: what a reader can claim, and making renames in it durable.
 
 /** Number of available batches in the queue folder. */
 export function countAvailBatches(directory: string): number {
@@ -10,11 +10,15 @@ export function countAvailBatches(directory: string): number {
   return count;
 }
 
-/** Names of the available batches, oldest first (names sort in creation order). */
-export function listAvailBatches(directory: string): string[] {
-  const names: string[] = [];
-  for (const name of readdirSync(directory)) if (isAvailName(name)) names.push(name);
-  return names.sort();
+/** The names of the available batches and of the retry batches, from one listing of the folder. */
+export function listClaimable(directory: string): { avail: string[]; retry: string[] } {
+  const avail: string[] = [];
+  const retry: string[] = [];
+  for (const name of readdirSync(directory)) {
+    if (isAvailName(name)) avail.push(name);
+    else if (isRetryName(name)) retry.push(name);
+  }
+  return { avail, retry };
 }
 
 /** Makes renames and unlinks in `directory` survive a power cut. */

@@ -35,6 +35,8 @@ export interface StoredRow {
   readonly previousReceives: number;
   /** The message's id when the row was written again, else `null`. */
   readonly messageId: string | null;
+  /** Why it last failed (read only when asked for: dead letters). */
+  readonly lastError: string | null;
 }
 
 /** A row to write into a new batch: one given back, failed or dead. */
@@ -110,11 +112,18 @@ export class SqliteBatchWriter {
 }
 
 /**
- * Writes `rows` as a new available batch `avail_<key>.db` in `directory`: first
- * as `loading_<owner>_<key>.db`, committed and closed, then renamed, so no
- * reader ever sees it half written. Returns the file name.
+ * Writes `rows` as a new batch `name` (by default the available `avail_<key>.db`)
+ * in `directory`: first as `loading_<owner>_<key>.db`, committed and closed, then
+ * renamed, so no reader ever sees it half written. Returns the file name.
  */
-export function writeBatch(directory: string, owner: string, key: string, rows: Iterable<RowToWrite>, synchronous: Synchronous): string {
+export function writeBatch(
+  directory: string,
+  owner: string,
+  key: string,
+  rows: Iterable<RowToWrite>,
+  synchronous: Synchronous,
+  name = availName(key),
+): string {
   const loading = join(directory, loadingName(owner, key));
   const writer = new SqliteBatchWriter(loading, synchronous);
   try {
@@ -124,17 +133,17 @@ export function writeBatch(directory: string, owner: string, key: string, rows: 
     throw error;
   }
   writer.commit();
-  const name = availName(key);
   renameSync(loading, join(directory, name));
   if (synchronous === 'full') syncDirectory(directory);
   return name;
 }
 
 /**
- * Reads every row of a complete batch file, in insertion order. Throws
- * `CorruptBatchError` when the file is not a batch this package wrote.
+ * Reads every row of a complete batch file, in insertion order (with their last
+ * errors when `withLastErrors`). Throws `CorruptBatchError` when the file is not
+ * a batch this package wrote.
  */
-export function readBatch(path: string): StoredRow[] {
+export function readBatch(path: string, withLastErrors = false): StoredRow[] {
   let database: DatabaseSync;
   try {
     database = new DatabaseSync(path, { readOnly: true });
@@ -144,18 +153,20 @@ export function readBatch(path: string): StoredRow[] {
   try {
     checkFormat(path, database);
     const messageId = hasMessageIds(database) ? 'message_id' : 'NULL';
-    const select = database.prepare(`SELECT id, body, attempts, ${messageId} FROM rows ORDER BY id`);
+    const lastError = withLastErrors ? 'last_error' : 'NULL';
+    const select = database.prepare(`SELECT id, body, attempts, ${messageId}, ${lastError} FROM rows ORDER BY id`);
     select.setReturnArrays(true);
-    const raw = select.all() as unknown as Array<[number, string, number, string | null]>;
+    const raw = select.all() as unknown as Array<Row>;
     const rows: StoredRow[] = new Array<StoredRow>(raw.length);
     for (let index = 0; index < raw.length; index++) {
-      const [rowId, body, attempts, id] = raw[index] as [number, string, number, string | null];
+      const [rowId, body, attempts, id, error] = raw[index] as Row;
       if (typeof body !== 'string') throw new CorruptBatchError(path, `row ${rowId} has a body of type ${typeof body}, not JSON text`);
       rows[index] = {
         rowId,
         body,
         previousReceives: typeof attempts === 'number' ? attempts : 0,
         messageId: typeof id === 'string' ? id : null,
+        lastError: typeof error === 'string' ? error : null,
       };
     }
     return rows;
@@ -200,6 +211,8 @@ export function committedRows(path: string): number {
     database.close();
   }
 }
+
+type Row = [rowId: number, body: string, attempts: number, messageId: string | null, lastError: string | null];
 
 /** Files written before `message_id` existed lack the column. */
 function hasMessageIds(database: DatabaseSync): boolean {

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Consumer } from '@conveyor/core';
 import { ManualClock } from '@conveyor/core/kit';
-import { FileQueueReader, FileQueueWriter, FileSource } from '@conveyor/file';
+import { FileQueueReader, FileQueueWriter, FileSource, listDeadLetters } from '@conveyor/file';
 import type { FileMessage } from '@conveyor/file';
 import { names, quiet, useTempQueues, until } from './helpers.js';
 
@@ -28,7 +28,8 @@ describe('FileSource under a Consumer', () => {
       directory,
       Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 7 === 0 })),
     );
-    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
+    // Backoff is not the subject here (see retry.test.ts): failed rows come back at once.
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, retryBackoff: false, ...quiet });
     const consumed = new Map<number, number>();
     const deliveries = new Map<number, number[]>();
     const consumer = new Consumer(source, {
@@ -68,7 +69,7 @@ describe('FileSource under a Consumer', () => {
       Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 10 === 0 })),
       50,
     );
-    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, retryBackoff: false, ...quiet });
     const consumed = new Set<number>();
     let duplicates = 0;
     const consumer = new Consumer(source, {
@@ -96,7 +97,7 @@ describe('FileSource under a Consumer', () => {
   it('a row that keeps failing goes to dead/ after maxReceiveCount deliveries', async () => {
     const directory = queue();
     write(directory, [{ n: 1 }, { n: 2, alwaysFail: true }, { n: 3 }]);
-    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, maxReceiveCount: 3, ...quiet });
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, maxReceiveCount: 3, retryBackoff: false, ...quiet });
     const deadLetters: number[] = [];
     source.reader.on('deadLetter', (info) => deadLetters.push(info.rows));
     const attempts: number[] = [];
@@ -116,6 +117,15 @@ describe('FileSource under a Consumer', () => {
     await until(() => deadLetters.length === 1, 20_000, 'the dead letter');
     await consumer.shutdown();
     expect(attempts).toEqual([1, 2, 3]);
+    expect(listDeadLetters<Job>(directory)).toEqual([
+      {
+        id: expect.stringMatching(/:1$/) as string,
+        body: { n: 2, alwaysFail: true },
+        receiveCount: 3,
+        lastError: 'Error: poison',
+        file: expect.any(String) as string,
+      },
+    ]);
     expect(names(directory)).toEqual(['dead']);
     const dead = readdirSync(join(directory, 'dead'));
     expect(dead).toHaveLength(1);
@@ -125,6 +135,7 @@ describe('FileSource under a Consumer', () => {
     expect(batch?.rows.map((row) => [row.body.n, row.receiveCount])).toEqual([[2, 4]]);
     batch?.consumeAll();
     reader.close();
+    expect(listDeadLetters(directory)).toEqual([]);
   });
 
   it('get() on an empty folder looks again every pollInterval for up to waitTime', async () => {

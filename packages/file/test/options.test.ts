@@ -26,6 +26,12 @@ describe('options and misuse', () => {
       [() => new FileQueueWriter({ directory, maxEventsPerFile: 5 } as never), 'maxEventsPerFile', /write `maxRowsPerBatch`/],
       [() => new FileQueueReader({ directory, maxReceiveCount: 0 }), 'maxReceiveCount', /positive integer or Infinity/],
       [() => new FileSource({ directory, visibilityTimeout: 0 }), 'visibilityTimeout', /> 0 or Infinity/],
+      [() => new FileSource({ directory, retryBackoff: { baseMs: -1, capMs: 10 } }), 'retryBackoff.baseMs', /got `-1`/],
+      [
+        () => new FileQueueReader({ directory, retryBackoff: { baseMs: 10, capMs: 10, jitter: 'half' as 'full' } }),
+        'retryBackoff.jitter',
+        /'equal'/,
+      ],
       [() => new FileSource({ directory, waitTime: Number.NaN }), 'waitTime', /got `NaN` \(number\)/],
       [() => new FileSource({ directory, batchSize: 5 } as never), 'batchSize', /known options/],
       [() => new FileSource(null as never), 'options', /an object/],
@@ -57,7 +63,12 @@ describe('options and misuse', () => {
     writer.close();
     const source = new FileSource({ directory, ...quiet });
     expect(source.options).toMatchObject({ maxMessagesPerGet: 1024, waitTime: 1000, visibilityTimeout: Number.POSITIVE_INFINITY });
-    expect(source.options.reader).toMatchObject({ recoverInterval: 5000, maxReceiveCount: Number.POSITIVE_INFINITY });
+    // The kit's retry discipline: ten receives, then the dead letters; a jittered exponential backoff before each retry.
+    expect(source.options.reader).toMatchObject({
+      recoverInterval: 5000,
+      maxReceiveCount: 10,
+      retryBackoff: { baseMs: 500, capMs: 60_000, jitter: 'equal' },
+    });
     source.close();
   });
 
