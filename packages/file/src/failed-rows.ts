@@ -36,6 +36,7 @@ export interface FailedRowsContext {
  * comes back before its backoff; it then sorts among the batches made at that
  * time (the back of the queue). With `retryBackoff: false` (or a zero delay)
  * they go straight to a new `avail_` batch at the back of the queue.
+ * Why retry batches: docs/adr/0004-file-queue-retry-batches.md.
  */
 export function writeFailedRows(context: FailedRowsContext, rows: readonly RowToWrite[]): void {
   const retry = new Map<number, RowToWrite[]>();

@@ -124,7 +124,7 @@ describe('recovery after crashes', () => {
     reader.close();
   });
 
-  it('close() gives back the rows of held batches, keeping their turn', () => {
+  it('close() gives back the rows of claimed batches, keeping their turn', () => {
     const directory = queue();
     const writer = new FileQueueWriter<{ n: number }>({ directory, maxRowsPerBatch: 5, ...quiet });
     for (let n = 0; n < 15; n++) void writer.add({ n });
