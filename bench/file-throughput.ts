@@ -61,7 +61,7 @@ async function writerRole(backend: Backend, target: string): Promise<void> {
   if (backend === 'file') {
     const writer = new FileQueueWriter<Row>({
       directory: target,
-      maxEventsPerFile: rowsPerBatch,
+      maxRowsPerBatch: rowsPerBatch,
       maxAvailFiles: Number.POSITIVE_INFINITY,
       logger: silentLogger,
     });
@@ -147,7 +147,8 @@ async function readerRole(backend: Backend, target: string, handlerKind: Handler
   });
   const isDrained = async (): Promise<boolean> => {
     if (consumer.stats.inFlight > 0) return false;
-    if (fileSource !== undefined) return fileSource.reader.held === 0 && !readdirSync(target).some((name) => name.startsWith('avail_'));
+    if (fileSource !== undefined)
+      return fileSource.reader.claimed === 0 && !readdirSync(target).some((name) => name.startsWith('avail_') || name.startsWith('retry_'));
     return (await (redis as Redis).llen(target)) === 0;
   };
   process.send?.({ type: 'ready', source: redisChoice?.name });

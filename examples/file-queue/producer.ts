@@ -5,7 +5,7 @@ import { FileQueueWriter } from '@conveyor/file';
 import type { Job } from './handler.ts';
 
 const [directory, count] = process.argv.slice(2) as [string, string];
-const writer = new FileQueueWriter<Job>({ directory, maxEventsPerFile: 500, maxAvailFiles: 20 });
+const writer = new FileQueueWriter<Job>({ directory, maxRowsPerBatch: 500, maxAvailFiles: 20 });
 for (let id = 0; id < Number(count); id++) {
   await writer.add({ id, text: `job ${id}: the quick brown fox jumps over the lazy dog` });
 }

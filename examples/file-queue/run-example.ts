@@ -36,8 +36,8 @@ export async function runExample(jobs: number, consumers: number, log: (line: st
     const readers = Array.from({ length: consumers }, () => start('./consumer.ts', [directory], collect));
     const producer = start('./producer.ts', [directory, String(jobs)], collect);
     await producer.exited;
-    // Drained: no batch waiting, being written or held (a held one is deleted once all its rows are consumed).
-    while (readdirSync(directory).some((name) => /^(avail|loading|assigned)_.*\.db$/.test(name)))
+    // Drained: no batch waiting, waiting out a retry backoff, being written or claimed (a claimed one is deleted once all its rows are settled).
+    while (readdirSync(directory).some((name) => /^(avail|retry|loading|assigned)_.*\.db$/.test(name)))
       await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
     for (const reader of readers) reader.child.kill('SIGTERM');

@@ -1,6 +1,6 @@
-import type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './reader-options.js';
-import { readerOptionNames, resolveReaderOptions } from './reader-options.js';
-import { checkObject, duration, nonNegativeDuration, positiveInteger } from './validation.js';
+import { milliseconds, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './file-queue-reader-options.js';
+import { readerOptionNames, resolveFileQueueReaderOptions } from './file-queue-reader-options.js';
 
 /** Options of `new FileSource(options)`: those of the reader, and how `get()` polls. */
 export interface FileSourceOptions extends FileQueueReaderOptions {
@@ -36,21 +36,21 @@ export const fileSourceDefaults = Object.freeze({
 });
 
 const sourceOptionNames = ['maxMessagesPerGet', 'waitTime', 'pollInterval', 'visibilityTimeout'];
-const known = new Set([...readerOptionNames, ...sourceOptionNames]);
 
-/** Validates source options; throws `InvalidOptionError` naming the bad one. */
+/** Validates source options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
 export function resolveFileSourceOptions(options: FileSourceOptions): ResolvedFileSourceOptions {
-  const given = checkObject(options);
-  // Unknown keys are reported by the reader's check, against the source's full list.
-  const reader = resolveReaderOptions(given as unknown as FileQueueReaderOptions, known);
-  const visibilityTimeout = duration('visibilityTimeout', given.visibilityTimeout, fileSourceDefaults.visibilityTimeout, true);
-  const pollInterval = duration('pollInterval', given.pollInterval, fileSourceDefaults.pollInterval);
-  const waitTime = nonNegativeDuration('waitTime', given.waitTime, fileSourceDefaults.waitTime);
+  const given = optionsObject(options, [...readerOptionNames, ...sourceOptionNames]) as Partial<FileSourceOptions>;
+  const readerOptions: Record<string, unknown> = {};
+  for (const name of readerOptionNames) if (Object.hasOwn(given, name)) readerOptions[name] = given[name as keyof FileSourceOptions];
+  const reader = resolveFileQueueReaderOptions(readerOptions as unknown as FileQueueReaderOptions);
   return Object.freeze({
     reader,
     maxMessagesPerGet: positiveInteger('maxMessagesPerGet', given.maxMessagesPerGet, fileSourceDefaults.maxMessagesPerGet),
-    waitTime,
-    pollInterval,
-    visibilityTimeout,
+    waitTime: milliseconds('waitTime', given.waitTime, fileSourceDefaults.waitTime),
+    pollInterval: milliseconds('pollInterval', given.pollInterval, fileSourceDefaults.pollInterval, { positive: true }),
+    visibilityTimeout: milliseconds('visibilityTimeout', given.visibilityTimeout, fileSourceDefaults.visibilityTimeout, {
+      positive: true,
+      allowInfinity: true,
+    }),
   });
 }

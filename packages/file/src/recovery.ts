@@ -1,11 +1,11 @@
 import { readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { availName, parseBatchName } from './batch-name.js';
-import { committedRows, removeQuietly } from './batch-file.js';
-import { CorruptBatchError } from './errors.js';
+import { CorruptBatchError } from './errors/corrupt-batch-error.js';
 import { isOwnerAlive } from './process-identity.js';
 import type { CorruptReport } from './quarantine.js';
 import { quarantine } from './quarantine.js';
+import { committedRows, removeBatchFile } from './sqlite-batch.js';
 
 /** What one recovery pass did. */
 export interface RecoveryReport {
@@ -46,7 +46,7 @@ export function recoverBatches(directory: string): RecoveryReport {
           continue;
         }
         if (rows === 0) {
-          removeQuietly(path);
+          removeBatchFile(path);
           report.removed.push(name);
           continue;
         }

@@ -1,18 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '@conveyor/core/kit';
 import { FileQueueReader, FileQueueWriter } from '@conveyor/file';
 import type { Logger } from '@conveyor/core';
-import { namesStartingWith, quiet, useTempQueues, until } from './helpers.js';
+import { namesStartingWith, quiet, useTempQueues } from './helpers.js';
 
 describe('writer backpressure (maxAvailFiles)', () => {
   const queue = useTempQueues();
 
   it("'wait': when full, the writer is not active and add() waits until a reader makes room; nothing is lost", async () => {
     const directory = queue();
-    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 10, maxAvailFiles: 2, pollInterval: 10, ...quiet });
+    const clock = new ManualClock();
+    const writer = new FileQueueWriter<number>({ directory, maxRowsPerBatch: 10, maxAvailFiles: 2, pollInterval: 10, clock, ...quiet });
     for (let n = 0; n < 20; n++) expect(writer.add(n)).toBeUndefined();
     expect(namesStartingWith(directory, 'avail_')).toHaveLength(2);
     expect(writer.active).toBe(false);
-    // The open batch still fills up to maxEventsPerFile, but does not become available.
+    // The open batch still fills up to maxRowsPerBatch, but does not become available.
     for (let n = 20; n < 30; n++) expect(writer.add(n)).toBeUndefined();
     expect(namesStartingWith(directory, 'avail_')).toHaveLength(2);
     let added = false;
@@ -21,12 +23,13 @@ describe('writer backpressure (maxAvailFiles)', () => {
     void waiting?.then(() => (added = true));
     let readied = false;
     void writer.ready().then(() => (readied = true));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Ten looks at the folder, all full.
+    await clock.advance(100);
     expect(added).toBe(false);
     expect(readied).toBe(false);
     expect(writer.pending).toBe(11);
 
-    const reader = new FileQueueReader<number>({ directory, ...quiet });
+    const reader = new FileQueueReader<number>({ directory, clock, ...quiet });
     const seen: number[] = [];
     const take = (): boolean => {
       const batch = reader.claim();
@@ -36,12 +39,17 @@ describe('writer backpressure (maxAvailFiles)', () => {
       return true;
     };
     take();
-    // Room for one: the full batch goes first, then the queue is full again.
-    await until(() => namesStartingWith(directory, 'avail_').length === 2, 10_000, 'the full batch to become available');
+    await clock.advance(9);
+    expect(namesStartingWith(directory, 'avail_')).toHaveLength(1);
+    // The next look finds room for one: the full batch goes first, then the queue is full again.
+    await clock.advance(1);
+    expect(namesStartingWith(directory, 'avail_')).toHaveLength(2);
     expect(added).toBe(false);
+    expect(writer.active).toBe(false);
     take();
-    await until(() => added, 10_000, 'the waiting add to complete');
-    await until(() => readied, 10_000, 'ready()');
+    await clock.advance(10);
+    expect(added).toBe(true);
+    expect(readied).toBe(true);
     expect(writer.active).toBe(true);
     writer.close();
     while (take());
@@ -52,14 +60,16 @@ describe('writer backpressure (maxAvailFiles)', () => {
 
   it("'drop': when full, add() drops and counts the items, with one warning, until there is room again", async () => {
     const directory = queue();
+    const clock = new ManualClock();
     const warn = vi.fn();
     const logger: Logger = { ...quiet.logger, warn };
     const writer = new FileQueueWriter<number>({
       directory,
-      maxEventsPerFile: 5,
+      maxRowsPerBatch: 5,
       maxAvailFiles: 1,
       onFull: 'drop',
       pollInterval: 10,
+      clock,
       logger,
     });
     for (let n = 0; n < 10; n++) void writer.add(n); // one available batch, one full open batch
@@ -69,11 +79,13 @@ describe('writer backpressure (maxAvailFiles)', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[1])).toMatch(/dropping/);
 
-    const reader = new FileQueueReader<number>({ directory, ...quiet });
+    const reader = new FileQueueReader<number>({ directory, clock, ...quiet });
     reader.claim()?.consumeAll();
-    await until(() => namesStartingWith(directory, 'avail_').length === 1, 10_000, 'the full batch to become available');
+    await clock.advance(10);
+    expect(namesStartingWith(directory, 'avail_')).toHaveLength(1);
     reader.claim()?.consumeAll();
-    await until(() => writer.active, 10_000, 'room');
+    await clock.advance(10);
+    expect(writer.active).toBe(true);
     void writer.add(100);
     writer.close();
     const batch = reader.claim();
@@ -87,7 +99,8 @@ describe('writer backpressure (maxAvailFiles)', () => {
 
   it('ready() rejects when its signal aborts; flush() makes waiting items available even when full', async () => {
     const directory = queue();
-    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 2, maxAvailFiles: 1, pollInterval: 10, ...quiet });
+    const clock = new ManualClock();
+    const writer = new FileQueueWriter<number>({ directory, maxRowsPerBatch: 2, maxAvailFiles: 1, pollInterval: 10, clock, ...quiet });
     void writer.add(0);
     void writer.add(1);
     expect(writer.active).toBe(false);
@@ -103,5 +116,7 @@ describe('writer backpressure (maxAvailFiles)', () => {
     expect(namesStartingWith(directory, 'avail_')).toHaveLength(3);
     expect(writer.pending).toBe(0);
     writer.close();
+    // Closed: no poll is left pending.
+    expect(clock.pending).toBe(0);
   });
 });

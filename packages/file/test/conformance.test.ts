@@ -7,7 +7,15 @@ runSourceConformance<FileMessage<string>>(
   'FileSource',
   async () => {
     const { directory, remove } = tempQueue();
-    const source = new FileSource<string>({ directory, waitTime: 100, pollInterval: 10, visibilityTimeout: 300, ...quiet });
+    // The suite runs in real time: a short retry backoff (the default one is proven in retry.test.ts on a ManualClock).
+    const source = new FileSource<string>({
+      directory,
+      waitTime: 100,
+      pollInterval: 10,
+      visibilityTimeout: 300,
+      retryBackoff: { baseMs: 20, capMs: 200 },
+      ...quiet,
+    });
     return {
       source,
       send: async (bodies) => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '@conveyor/core/kit';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileQueueReader, FileQueueWriter, recoverBatches } from '@conveyor/file';
-import type { FileRow } from '@conveyor/file';
+import type { BatchRow } from '@conveyor/file';
 import { craftBatch, deadOwner, key, namesStartingWith, quiet, runFixture, useTempQueues, until } from './helpers.js';
 
 function readAll(reader: FileQueueReader<{ n: number }>): number[] {
@@ -19,7 +20,7 @@ describe('recovery after crashes', () => {
 
   it('a reader SIGKILLed holding a batch: a live owner is never robbed, a dead one is recovered whole', async () => {
     const directory = queue();
-    const writer = new FileQueueWriter<{ n: number }>({ directory, maxEventsPerFile: 10, ...quiet });
+    const writer = new FileQueueWriter<{ n: number }>({ directory, maxRowsPerBatch: 10, ...quiet });
     for (let n = 0; n < 30; n++) void writer.add({ n });
     writer.close();
 
@@ -43,6 +44,29 @@ describe('recovery after crashes', () => {
     expect(readAll(reader)).toEqual(Array.from({ length: 10 }, (_, n) => n));
     reader.close();
     expect(namesStartingWith(directory, 'assigned_')).toEqual([]);
+  });
+
+  it("claim() runs a recovery pass every recoverInterval: a dead reader's batch comes back without recover()", async () => {
+    const directory = queue();
+    const writer = new FileQueueWriter<{ n: number }>({ directory, maxRowsPerBatch: 10, ...quiet });
+    for (let n = 0; n < 10; n++) void writer.add({ n });
+    writer.close();
+    const holder = runFixture('hold-batch.ts', [directory]);
+    expect(await holder.line('claimed')).toMatch(/^claimed \S+ 10$/);
+    const clock = new ManualClock();
+    const reader = new FileQueueReader<{ n: number }>({ directory, recoverInterval: 5000, clock, ...quiet });
+    const recovered: string[][] = [];
+    reader.on('recovered', (report) => recovered.push(report.returned));
+    holder.process.kill('SIGKILL');
+    expect(await holder.exited).toBe('SIGKILL');
+
+    await clock.advance(4999);
+    expect(reader.claim()).toBeUndefined();
+    expect(namesStartingWith(directory, 'assigned_')).toHaveLength(1);
+    await clock.advance(1);
+    expect(readAll(reader)).toEqual(Array.from({ length: 10 }, (_, n) => n));
+    expect(recovered).toHaveLength(1);
+    reader.close();
   });
 
   it('a writer killed mid-batch loses only what it had not flushed; flush() lost nothing', async () => {
@@ -85,7 +109,7 @@ describe('recovery after crashes', () => {
 
   it('the files of this live process are never recovered', () => {
     const directory = queue();
-    const writer = new FileQueueWriter<{ n: number }>({ directory, maxEventsPerFile: 100, ...quiet });
+    const writer = new FileQueueWriter<{ n: number }>({ directory, maxRowsPerBatch: 100, ...quiet });
     void writer.add({ n: 1 }); // opens loading_<this process>_...
     const reader = new FileQueueReader<{ n: number }>({ directory, ...quiet });
     writer.flush();
@@ -100,16 +124,16 @@ describe('recovery after crashes', () => {
     reader.close();
   });
 
-  it('close() gives back the rows of held batches, keeping their turn', () => {
+  it('close() gives back the rows of claimed batches, keeping their turn', () => {
     const directory = queue();
-    const writer = new FileQueueWriter<{ n: number }>({ directory, maxEventsPerFile: 5, ...quiet });
+    const writer = new FileQueueWriter<{ n: number }>({ directory, maxRowsPerBatch: 5, ...quiet });
     for (let n = 0; n < 15; n++) void writer.add({ n });
     writer.close();
     const first = new FileQueueReader<{ n: number }>({ directory, ...quiet });
     const untouched = first.claim();
     const partly = first.claim();
     expect(untouched?.key).toBeDefined();
-    partly?.consume(partly.rows.slice(0, 2) as FileRow<{ n: number }>[]);
+    partly?.consume(partly.rows.slice(0, 2) as BatchRow<{ n: number }>[]);
     first.close();
     expect(existsSync(untouched?.path ?? '')).toBe(false);
     const second = new FileQueueReader<{ n: number }>({ directory, ...quiet });

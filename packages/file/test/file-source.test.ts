@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Consumer } from '@conveyor/core';
-import { FileQueueReader, FileQueueWriter, FileSource } from '@conveyor/file';
+import { ManualClock } from '@conveyor/core/kit';
+import { FileQueueReader, FileQueueWriter, FileSource, listDeadLetters } from '@conveyor/file';
 import type { FileMessage } from '@conveyor/file';
 import { names, quiet, useTempQueues, until } from './helpers.js';
 
@@ -14,8 +15,8 @@ interface Job {
 
 describe('FileSource under a Consumer', () => {
   const queue = useTempQueues();
-  const write = (directory: string, jobs: Job[], maxEventsPerFile = 100): void => {
-    const writer = new FileQueueWriter<Job>({ directory, maxEventsPerFile, ...quiet });
+  const write = (directory: string, jobs: Job[], maxRowsPerBatch = 100): void => {
+    const writer = new FileQueueWriter<Job>({ directory, maxRowsPerBatch, ...quiet });
     for (const job of jobs) void writer.add(job);
     writer.close();
   };
@@ -27,7 +28,8 @@ describe('FileSource under a Consumer', () => {
       directory,
       Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 7 === 0 })),
     );
-    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
+    // Backoff is not the subject here (see retry.test.ts): failed rows come back at once.
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, retryBackoff: false, ...quiet });
     const consumed = new Map<number, number>();
     const deliveries = new Map<number, number[]>();
     const consumer = new Consumer(source, {
@@ -67,7 +69,7 @@ describe('FileSource under a Consumer', () => {
       Array.from({ length: total }, (_, n) => ({ n, failFirst: n % 10 === 0 })),
       50,
     );
-    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, ...quiet });
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, retryBackoff: false, ...quiet });
     const consumed = new Set<number>();
     let duplicates = 0;
     const consumer = new Consumer(source, {
@@ -95,7 +97,7 @@ describe('FileSource under a Consumer', () => {
   it('a row that keeps failing goes to dead/ after maxReceiveCount deliveries', async () => {
     const directory = queue();
     write(directory, [{ n: 1 }, { n: 2, alwaysFail: true }, { n: 3 }]);
-    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, maxReceiveCount: 3, ...quiet });
+    const source = new FileSource<Job>({ directory, waitTime: 50, pollInterval: 10, maxReceiveCount: 3, retryBackoff: false, ...quiet });
     const deadLetters: number[] = [];
     source.reader.on('deadLetter', (info) => deadLetters.push(info.rows));
     const attempts: number[] = [];
@@ -115,6 +117,15 @@ describe('FileSource under a Consumer', () => {
     await until(() => deadLetters.length === 1, 20_000, 'the dead letter');
     await consumer.shutdown();
     expect(attempts).toEqual([1, 2, 3]);
+    expect(listDeadLetters<Job>(directory)).toEqual([
+      {
+        id: expect.stringMatching(/:1$/) as string,
+        body: { n: 2, alwaysFail: true },
+        receiveCount: 3,
+        lastError: 'Error: poison',
+        file: expect.any(String) as string,
+      },
+    ]);
     expect(names(directory)).toEqual(['dead']);
     const dead = readdirSync(join(directory, 'dead'));
     expect(dead).toHaveLength(1);
@@ -124,6 +135,42 @@ describe('FileSource under a Consumer', () => {
     expect(batch?.rows.map((row) => [row.body.n, row.receiveCount])).toEqual([[2, 4]]);
     batch?.consumeAll();
     reader.close();
+    expect(listDeadLetters(directory)).toEqual([]);
+  });
+
+  it('get() on an empty folder looks again every pollInterval for up to waitTime', async () => {
+    const directory = queue();
+    const clock = new ManualClock();
+    const source = new FileSource<Job>({ directory, waitTime: 1000, pollInterval: 50, clock, ...quiet });
+    const signal = new AbortController().signal;
+    let empty: FileMessage<Job>[] | undefined;
+    void source.get(signal, { maxMessages: 10 }).then((got) => (empty = got));
+    await clock.advance(999);
+    expect(empty).toBeUndefined();
+    await clock.advance(1);
+    expect(empty).toEqual([]);
+
+    let got: FileMessage<Job>[] | undefined;
+    void source.get(signal, { maxMessages: 10 }).then((messages) => (got = messages));
+    await clock.advance(120);
+    expect(got).toBeUndefined();
+    write(directory, [{ n: 1 }, { n: 2 }]);
+    // The next look, at 150 ms, finds the batch.
+    await clock.advance(29);
+    expect(got).toBeUndefined();
+    await clock.advance(1);
+    expect(got?.map((message) => message.body.n)).toEqual([1, 2]);
+    source.cleanup(got ?? []);
+
+    // An abort ends the wait at once.
+    const controller = new AbortController();
+    let aborted: FileMessage<Job>[] | undefined;
+    void source.get(controller.signal, { maxMessages: 10 }).then((messages) => (aborted = messages));
+    await clock.advance(10);
+    controller.abort();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(aborted).toEqual([]);
+    source.close();
   });
 
   it('close() gives back rows delivered and not settled, which a new source delivers again', async () => {
@@ -144,6 +191,10 @@ describe('FileSource under a Consumer', () => {
     const second = new FileSource<Job>({ directory, waitTime: 0, ...quiet });
     const again = await second.get(signal, { maxMessages: 100 });
     expect(again.map((message) => message.body.n)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    // Written again into a new batch file, the rows keep their ids and receive counts.
+    expect(again.slice(0, 2).map((message) => message.id)).toEqual(got.slice(2).map((message) => message.id));
+    expect(again.slice(0, 2).map((message) => message.receipt.batch)).not.toContain(got[2]?.receipt.batch);
+    expect(again.map((message) => message.receiveCount)).toEqual(again.map(() => 1));
     second.cleanup(again);
     expect(await second.get(signal, { maxMessages: 100 })).toEqual([]);
     second.close();
@@ -153,10 +204,13 @@ describe('FileSource under a Consumer', () => {
   it('ignores a settlement of an older delivery (receipt) after a visibility timeout redelivered the row', async () => {
     const directory = queue();
     write(directory, [{ n: 1 }]);
-    const source = new FileSource<Job>({ directory, waitTime: 0, visibilityTimeout: 50, ...quiet });
+    const clock = new ManualClock();
+    const source = new FileSource<Job>({ directory, waitTime: 0, visibilityTimeout: 50, clock, ...quiet });
     const signal = new AbortController().signal;
     const [first] = await source.get(signal, { maxMessages: 10 });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await clock.advance(49);
+    expect(await source.get(signal, { maxMessages: 10 })).toEqual([]);
+    await clock.advance(1);
     const [second] = await source.get(signal, { maxMessages: 10 });
     expect(second?.id).toBe(first?.id);
     expect(second?.receiveCount).toBe(2);

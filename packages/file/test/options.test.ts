@@ -17,14 +17,21 @@ describe('options and misuse', () => {
     const directory = queue();
     const cases: Array<[() => unknown, string, RegExp]> = [
       [() => new FileQueueWriter({ directory: `${directory}/missing` }), 'directory', /an existing folder, got `".*missing"` \(string\)/],
-      [() => new FileQueueWriter({ directory, maxEventsPerFile: 0 }), 'maxEventsPerFile', /a positive integer, got `0` \(number\)/],
+      [() => new FileQueueWriter({ directory, maxRowsPerBatch: 0 }), 'maxRowsPerBatch', /a positive integer, got `0` \(number\)/],
       [() => new FileQueueWriter({ directory, maxBatchAge: -5 }), 'maxBatchAge', /got `-5`/],
       [() => new FileQueueWriter({ directory, onFull: 'block' as 'wait' }), 'onFull', /'wait' or 'drop', got `"block"`/],
       [() => new FileQueueWriter({ directory, maxAvailFiles: 1.5 }), 'maxAvailFiles', /positive integer or Infinity/],
       [() => new FileQueueWriter({ directory, synchronous: 'off' as 'full' }), 'synchronous', /'normal' or 'full'/],
       [() => new FileQueueWriter({ directory, maxEvents: 5 } as never), 'maxEvents', /known options/],
+      [() => new FileQueueWriter({ directory, maxEventsPerFile: 5 } as never), 'maxEventsPerFile', /write `maxRowsPerBatch`/],
       [() => new FileQueueReader({ directory, maxReceiveCount: 0 }), 'maxReceiveCount', /positive integer or Infinity/],
       [() => new FileSource({ directory, visibilityTimeout: 0 }), 'visibilityTimeout', /> 0 or Infinity/],
+      [() => new FileSource({ directory, retryBackoff: { baseMs: -1, capMs: 10 } }), 'retryBackoff.baseMs', /got `-1`/],
+      [
+        () => new FileQueueReader({ directory, retryBackoff: { baseMs: 10, capMs: 10, jitter: 'half' as 'full' } }),
+        'retryBackoff.jitter',
+        /'equal'/,
+      ],
       [() => new FileSource({ directory, waitTime: Number.NaN }), 'waitTime', /got `NaN` \(number\)/],
       [() => new FileSource({ directory, batchSize: 5 } as never), 'batchSize', /known options/],
       [() => new FileSource(null as never), 'options', /an object/],
@@ -46,7 +53,7 @@ describe('options and misuse', () => {
     const directory = queue();
     const writer = new FileQueueWriter({ directory, ...quiet });
     expect(writer.options).toMatchObject({
-      maxEventsPerFile: 1000,
+      maxRowsPerBatch: 1000,
       maxBatchAge: 1000,
       maxAvailFiles: 1000,
       onFull: 'wait',
@@ -56,7 +63,12 @@ describe('options and misuse', () => {
     writer.close();
     const source = new FileSource({ directory, ...quiet });
     expect(source.options).toMatchObject({ maxMessagesPerGet: 1024, waitTime: 1000, visibilityTimeout: Number.POSITIVE_INFINITY });
-    expect(source.options.reader).toMatchObject({ recoverInterval: 5000, maxReceiveCount: Number.POSITIVE_INFINITY });
+    // The kit's retry discipline: ten receives, then the dead letters; a jittered exponential backoff before each retry.
+    expect(source.options.reader).toMatchObject({
+      recoverInterval: 5000,
+      maxReceiveCount: 10,
+      retryBackoff: { baseMs: 500, capMs: 60_000, jitter: 'equal' },
+    });
     source.close();
   });
 
@@ -75,7 +87,7 @@ describe('options and misuse', () => {
 
   it('batches are read in creation order, even many made in the same millisecond', () => {
     const directory = queue();
-    const writer = new FileQueueWriter<number>({ directory, maxEventsPerFile: 1, maxAvailFiles: Number.POSITIVE_INFINITY, ...quiet });
+    const writer = new FileQueueWriter<number>({ directory, maxRowsPerBatch: 1, maxAvailFiles: Number.POSITIVE_INFINITY, ...quiet });
     for (let n = 0; n < 60; n++) void writer.add(n);
     writer.close();
     const reader = new FileQueueReader<number>({ directory, ...quiet });

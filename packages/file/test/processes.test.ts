@@ -43,7 +43,7 @@ describe('writer and readers in separate processes', () => {
     const total = 100_000;
     const writer = new FileQueueWriter<{ n: number }>({
       directory: queue,
-      maxEventsPerFile: 500,
+      maxRowsPerBatch: 500,
       maxAvailFiles: Number.POSITIVE_INFINITY,
       ...quiet,
     });

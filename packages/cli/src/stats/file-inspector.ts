@@ -6,7 +6,8 @@ import type { QueueInspector, QueueStats } from './queue-stats.js';
 
 /**
  * Counts a file queue folder with @conveyor/file's `inspectQueueFolder()`: rows
- * waiting, claimed (in flight) and dead, batches being written, corrupt files.
+ * waiting (those waiting out a retry backoff included), claimed (in flight) and
+ * dead, batches being written, corrupt files.
  */
 export function openFileInspector(location: FileLocation): Promise<QueueInspector> {
   // The executor turns a throw (no such folder) into a rejection.
@@ -30,7 +31,9 @@ function readFolder(location: FileLocation): QueueStats {
     inFlight: depth.inFlight,
     deadLetters: depth.deadLetters,
     details: {
+      delayed: depth.delayed,
       readyBatches: depth.readyBatches,
+      retryBatches: depth.retryBatches,
       assignedBatches: depth.assignedBatches,
       loadingBatches: depth.loadingBatches,
       corruptFiles: depth.corruptFiles,

@@ -1,27 +1,51 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import { availName, loadingName } from './batch-name.js';
-import { CorruptBatchError } from './errors.js';
+import { CorruptBatchError } from './errors/corrupt-batch-error.js';
+import { syncDirectory } from './queue-folder.js';
+import type { Synchronous } from './synchronous-option.js';
 
-/** How hard SQLite flushes to disk. 'normal' survives a process crash, 'full' also a power cut. */
-export type Synchronous = 'normal' | 'full';
+// One SQLite batch file: its format, writing it in one transaction, reading it whole,
+// and what a dead writer left in it.
 
 /** `PRAGMA user_version` of the batch format; a file with another version is not ours. */
 export const batchFormatVersion = 1;
 
-/** One row as stored: JSON text of the item and how many times it failed before. */
+/**
+ * The table of a batch file. `attempts` counts the receives a row had before it
+ * was written to this file; `last_error` is why it last failed. `message_id` (a
+ * nullable column added within format 1: older files lack it, older readers
+ * ignore it) is NULL in the batch a row was first written to, where its id is
+ * `<batch key>:<index>`, and carries that id when the row is written again.
+ */
+const schema =
+  'CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, message_id TEXT);' +
+  `PRAGMA user_version = ${batchFormatVersion};`;
+
+/** One row as read back. */
 export interface StoredRow {
-  readonly id: number;
+  /** SQLite's row id (order of insertion). */
+  readonly rowId: number;
+  /** JSON text of the item. */
   readonly body: string;
-  readonly attempts: number;
+  /** Receives counted before this file (the `attempts` column). */
+  readonly previousReceives: number;
+  /** The message's id when the row was written again, else `null`. */
+  readonly messageId: string | null;
+  /** Why it last failed (read only when asked for: dead letters). */
+  readonly lastError: string | null;
 }
 
-const schema =
-  'CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);' +
-  `PRAGMA user_version = ${batchFormatVersion};`;
+/** A row to write into a new batch: one given back, failed or dead. */
+export interface RowToWrite {
+  readonly body: string;
+  readonly previousReceives: number;
+  readonly lastError: string | null;
+  readonly messageId: string;
+}
 
 /**
  * A batch file being written: one SQLite file, one explicit transaction from the
@@ -29,11 +53,11 @@ const schema =
  * single file that can be renamed; until commit nothing is visible, so a writer
  * killed mid-batch leaves no half batch behind, only an empty `loading_` file.
  */
-export class BatchFileWriter {
+export class SqliteBatchWriter {
   readonly path: string;
   readonly #database: DatabaseSync;
   readonly #insert: StatementSync;
-  readonly #insertFailed: StatementSync;
+  readonly #insertAgain: StatementSync;
   #rows = 0;
 
   constructor(path: string, synchronous: Synchronous) {
@@ -43,7 +67,7 @@ export class BatchFileWriter {
       this.#database.exec(`PRAGMA journal_mode = DELETE; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; BEGIN;`);
       this.#database.exec(schema);
       this.#insert = this.#database.prepare('INSERT INTO rows (body) VALUES (?)');
-      this.#insertFailed = this.#database.prepare('INSERT INTO rows (body, attempts, last_error) VALUES (?, ?, ?)');
+      this.#insertAgain = this.#database.prepare('INSERT INTO rows (body, attempts, last_error, message_id) VALUES (?, ?, ?, ?)');
     } catch (error) {
       this.#database.close();
       throw error;
@@ -61,9 +85,9 @@ export class BatchFileWriter {
     this.#rows++;
   }
 
-  /** Appends a row that failed `attempts` times, last with `lastError`. */
-  insertFailed(body: string, attempts: number, lastError: string | null): void {
-    this.#insertFailed.run(body, attempts, lastError);
+  /** Appends a row written before (given back, failed or dead), keeping its id and receives. */
+  insertAgain(row: RowToWrite): void {
+    this.#insertAgain.run(row.body, row.previousReceives, row.lastError, row.messageId);
     this.#rows++;
   }
 
@@ -82,44 +106,44 @@ export class BatchFileWriter {
       if (this.#database.isTransaction) this.#database.exec('ROLLBACK');
     } finally {
       this.#database.close();
-      removeQuietly(this.path);
+      removeBatchFile(this.path);
     }
   }
 }
 
-/** A row given back or failed, to be written into a new batch. */
-export interface RowToWrite {
-  readonly body: string;
-  readonly attempts: number;
-  readonly lastError: string | null;
-}
-
 /**
- * Writes `rows` as a new available batch `avail_<key>.db` in `directory`: first
- * as `loading_<owner>_<key>.db`, committed and closed, then renamed, so no
- * reader ever sees it half written. Returns the file name.
+ * Writes `rows` as a new batch `name` (by default the available `avail_<key>.db`)
+ * in `directory`: first as `loading_<owner>_<key>.db`, committed and closed, then
+ * renamed, so no reader ever sees it half written. Returns the file name.
  */
-export function writeBatch(directory: string, owner: string, key: string, rows: Iterable<RowToWrite>, synchronous: Synchronous): string {
+export function writeBatch(
+  directory: string,
+  owner: string,
+  key: string,
+  rows: Iterable<RowToWrite>,
+  synchronous: Synchronous,
+  name = availName(key),
+): string {
   const loading = join(directory, loadingName(owner, key));
-  const writer = new BatchFileWriter(loading, synchronous);
+  const writer = new SqliteBatchWriter(loading, synchronous);
   try {
-    for (const row of rows) writer.insertFailed(row.body, row.attempts, row.lastError);
+    for (const row of rows) writer.insertAgain(row);
   } catch (error) {
     writer.abort();
     throw error;
   }
   writer.commit();
-  const name = availName(key);
   renameSync(loading, join(directory, name));
   if (synchronous === 'full') syncDirectory(directory);
   return name;
 }
 
 /**
- * Reads every row of a complete batch file, in insertion order. Throws
- * `CorruptBatchError` when the file is not a batch this package wrote.
+ * Reads every row of a complete batch file, in insertion order (with their last
+ * errors when `withLastErrors`). Throws `CorruptBatchError` when the file is not
+ * a batch this package wrote.
  */
-export function readBatch(path: string): StoredRow[] {
+export function readBatch(path: string, withLastErrors = false): StoredRow[] {
   let database: DatabaseSync;
   try {
     database = new DatabaseSync(path, { readOnly: true });
@@ -128,14 +152,22 @@ export function readBatch(path: string): StoredRow[] {
   }
   try {
     checkFormat(path, database);
-    const select = database.prepare('SELECT id, body, attempts FROM rows ORDER BY id');
+    const messageId = hasMessageIds(database) ? 'message_id' : 'NULL';
+    const lastError = withLastErrors ? 'last_error' : 'NULL';
+    const select = database.prepare(`SELECT id, body, attempts, ${messageId}, ${lastError} FROM rows ORDER BY id`);
     select.setReturnArrays(true);
-    const raw = select.all() as unknown as Array<[number, string, number]>;
+    const raw = select.all() as unknown as Array<Row>;
     const rows: StoredRow[] = new Array<StoredRow>(raw.length);
     for (let index = 0; index < raw.length; index++) {
-      const [id, body, attempts] = raw[index] as [number, string, number];
-      if (typeof body !== 'string') throw new CorruptBatchError(path, `row ${id} has a body of type ${typeof body}, not JSON text`);
-      rows[index] = { id, body, attempts: typeof attempts === 'number' ? attempts : 0 };
+      const [rowId, body, attempts, id, error] = raw[index] as Row;
+      if (typeof body !== 'string') throw new CorruptBatchError(path, `row ${rowId} has a body of type ${typeof body}, not JSON text`);
+      rows[index] = {
+        rowId,
+        body,
+        previousReceives: typeof attempts === 'number' ? attempts : 0,
+        messageId: typeof id === 'string' ? id : null,
+        lastError: typeof error === 'string' ? error : null,
+      };
     }
     return rows;
   } catch (error) {
@@ -180,6 +212,14 @@ export function committedRows(path: string): number {
   }
 }
 
+type Row = [rowId: number, body: string, attempts: number, messageId: string | null, lastError: string | null];
+
+/** Files written before `message_id` existed lack the column. */
+function hasMessageIds(database: DatabaseSync): boolean {
+  const { n } = database.prepare("SELECT count(*) AS n FROM pragma_table_info('rows') WHERE name = 'message_id'").get() as { n: number };
+  return n > 0;
+}
+
 function checkFormat(path: string, database: DatabaseSync): void {
   const { user_version: version } = database.prepare('PRAGMA user_version').get() as { user_version: number };
   if (version !== batchFormatVersion) {
@@ -210,23 +250,13 @@ function isMissing(error: unknown, path: string): boolean {
   }
 }
 
-/** Unlinks a file and the journal SQLite may have left next to it; a missing file is fine. */
-export function removeQuietly(path: string): void {
+/** Unlinks a batch file and the journal SQLite may have left next to it; a missing file is fine. */
+export function removeBatchFile(path: string): void {
   for (const target of [path, `${path}-journal`]) {
     try {
       unlinkSync(target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-  }
-}
-
-/** Makes renames and unlinks in `directory` survive a power cut. */
-export function syncDirectory(directory: string): void {
-  const descriptor = openSync(directory, 'r');
-  try {
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
   }
 }

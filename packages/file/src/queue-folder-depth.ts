@@ -3,19 +3,23 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseBatchName } from './batch-name.js';
 import type { BatchState } from './batch-name.js';
-import { deadLetterFolder } from './file-batch.js';
+import { deadLetterFolder } from './dead-letters.js';
 import { corruptFolder } from './quarantine.js';
 
 /** One look at a queue folder, taken without claiming or renaming anything. */
 export interface QueueFolderDepth {
-  /** Rows in `avail_` batches: waiting for a reader. */
+  /** Rows waiting for a reader: in `avail_` batches, and in `retry_` batches (`delayed`). */
   readonly waiting: number;
+  /** Rows of `waiting` that failed and wait out their retry backoff in `retry_` batches. */
+  readonly delayed: number;
   /** Rows in `assigned_` batches: claimed by readers, not all settled. */
   readonly inFlight: number;
   /** Rows in the `dead/` folder. */
   readonly deadLetters: number;
   readonly readyBatches: number;
   readonly assignedBatches: number;
+  /** `retry_` batches: failed rows waiting out their backoff. */
+  readonly retryBatches: number;
   /** Batches still being written (their rows are not committed yet). */
   readonly loadingBatches: number;
   /** Files moved aside to `corrupt/`. */
@@ -32,11 +36,13 @@ export function inspectQueueFolder(directory: string): QueueFolderDepth {
   const dead = countFolder(join(directory, deadLetterFolder));
   const corruptFiles = listNames(join(directory, corruptFolder)).filter((name) => name.endsWith('.db')).length;
   return {
-    waiting: main.rows.avail,
+    waiting: main.rows.avail + main.rows.retry,
+    delayed: main.rows.retry,
     inFlight: main.rows.assigned,
     deadLetters: dead.rows.avail + dead.rows.assigned,
     readyBatches: main.batches.avail,
     assignedBatches: main.batches.assigned,
+    retryBatches: main.batches.retry,
     loadingBatches: main.batches.loading,
     corruptFiles,
   };
@@ -44,11 +50,11 @@ export function inspectQueueFolder(directory: string): QueueFolderDepth {
 
 interface FolderCounts {
   readonly batches: Record<BatchState, number>;
-  readonly rows: Record<'avail' | 'assigned', number>;
+  readonly rows: Record<Exclude<BatchState, 'loading'>, number>;
 }
 
 function countFolder(directory: string): FolderCounts {
-  const counts: FolderCounts = { batches: { avail: 0, assigned: 0, loading: 0 }, rows: { avail: 0, assigned: 0 } };
+  const counts: FolderCounts = { batches: { avail: 0, assigned: 0, loading: 0, retry: 0 }, rows: { avail: 0, assigned: 0, retry: 0 } };
   for (const name of listNames(directory)) {
     const state = parseBatchName(name)?.state;
     if (state === undefined) continue;

@@ -1,23 +1,20 @@
-import { EventEmitter } from 'node:events';
-import { renameSync, unlink } from 'node:fs';
-import { join } from 'node:path';
-import { handleBulk } from '@conveyor/core/kit';
+import { unlink } from 'node:fs';
+import { TypedEmitter, handleBulk, isUncharged } from '@conveyor/core/kit';
 import type { Handler } from '@conveyor/core';
-import type { StoredRow } from './batch-file.js';
-import { readBatch, removeQuietly } from './batch-file.js';
-import { BatchKeyGenerator } from './batch-keys.js';
-import { assignedName, parseBatchName } from './batch-name.js';
-import { CorruptBatchError, ReaderClosedError } from './errors.js';
-import type { BatchContext, FileRow } from './file-batch.js';
-import { FileBatch } from './file-batch.js';
-import { listAvailBatches } from './folder.js';
+import { AvailableBatches } from './available-batches.js';
+import { claimBatchFile } from './batch-claim.js';
+import { BatchKeyGenerator } from './batch-key-generator.js';
+import type { BatchContext, BatchRow } from './claimed-batch.js';
+import { ClaimedBatch } from './claimed-batch.js';
+import type { DeadLetterReport } from './dead-letters.js';
+import { ReaderClosedError } from './errors/reader-closed-error.js';
+import type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './file-queue-reader-options.js';
+import { resolveFileQueueReaderOptions } from './file-queue-reader-options.js';
 import { currentOwner } from './process-identity.js';
 import type { CorruptReport } from './quarantine.js';
-import { quarantine } from './quarantine.js';
-import type { FileQueueReaderOptions, ResolvedFileQueueReaderOptions } from './reader-options.js';
-import { resolveReaderOptions } from './reader-options.js';
 import type { RecoveryReport } from './recovery.js';
 import { recoverBatches } from './recovery.js';
+import { removeBatchFile } from './sqlite-batch.js';
 
 /** Events of a `FileQueueReader`. A throwing listener is logged, never breaks the reader. */
 export interface FileQueueReaderEvents {
@@ -25,8 +22,8 @@ export interface FileQueueReaderEvents {
   corrupt: [report: CorruptReport];
   /** A recovery pass gave back or removed files of dead processes. */
   recovered: [report: RecoveryReport];
-  /** Rows failed `maxReceiveCount` times were written to `dead/`. */
-  deadLetter: [info: { file: string; rows: number }];
+  /** Rows received `maxReceiveCount` times were written to `dead/`. */
+  deadLetter: [report: DeadLetterReport];
 }
 
 /** What `process()` did with one batch. */
@@ -34,46 +31,54 @@ export interface ProcessedBatch {
   readonly key: string;
   readonly size: number;
   readonly consumed: number;
+  /** Rows failed and charged: to a retry batch, or to the dead letters. */
   readonly failed: number;
+  /** Rows the handler never received (not taken from the bulk): given back at once, not counted. */
+  readonly returned: number;
 }
 
 /**
  * The dequeue side of the file queue. `claim()` takes the oldest available batch
  * by renaming it to `assigned_<owner>_<key>.db` (the rename is the lock: of two
  * readers, one wins and the other gets ENOENT and tries the next), and reads its
- * rows. Recovery runs at construction and every `recoverInterval`.
+ * rows. Recovery runs at construction and every `recoverInterval`; retry
+ * batches become available once due.
  *
  * ```ts
  * const reader = new FileQueueReader<{ id: number }>({ directory: '/var/queue' });
  * await reader.process((bulk) => { for (const row of bulk) handle(row.body); });
  * ```
  */
-export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEvents> {
+export class FileQueueReader<T = unknown> extends TypedEmitter<FileQueueReaderEvents> {
   readonly #options: ResolvedFileQueueReaderOptions;
   readonly #owner = currentOwner();
-  readonly #keys = new BatchKeyGenerator();
-  readonly #held = new Set<FileBatch<unknown>>();
+  readonly #claimed = new Set<ClaimedBatch<unknown>>();
+  readonly #available: AvailableBatches;
   readonly #context: BatchContext;
   /** Finished batch files being deleted. */
   readonly #removing = new Set<string>();
-  #candidates: string[] = [];
-  #candidateHead = 0;
   #nextRecovery = 0;
   #closed = false;
 
   constructor(options: FileQueueReaderOptions) {
-    super();
-    this.#options = resolveReaderOptions(options);
+    const resolved = resolveFileQueueReaderOptions(options);
+    super((error, event) => resolved.logger.error({ err: error, event }, 'a FileQueueReader event listener threw'));
+    this.#options = resolved;
+    const { directory, synchronous, maxReceiveCount, retryBackoff, clock, logger } = resolved;
+    this.#available = new AvailableBatches(directory, clock);
     this.#context = {
-      directory: this.#options.directory,
+      directory,
       owner: this.#owner,
-      keys: this.#keys,
-      synchronous: this.#options.synchronous,
-      maxReceiveCount: this.#options.maxReceiveCount,
-      logger: this.#options.logger,
-      onDone: (batch) => this.#held.delete(batch),
+      keys: new BatchKeyGenerator(clock),
+      synchronous,
+      maxReceiveCount,
+      retryBackoff,
+      clock,
+      logger,
+      onDone: (batch) => this.#claimed.delete(batch),
       remove: (path) => this.#remove(path),
-      onDeadLetter: (info) => this.#emitSafely('deadLetter', () => this.emit('deadLetter', info)),
+      onRetryScheduled: (due) => this.#available.retryScheduled(due),
+      onDeadLetter: (report) => this.emit('deadLetter', report),
     };
     this.recover();
   }
@@ -84,28 +89,27 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   }
 
   /** Batches claimed and not finished or given back yet. */
-  get held(): number {
-    return this.#held.size;
+  get claimed(): number {
+    return this.#claimed.size;
   }
 
   /**
    * Claims the oldest available batch and reads it; `undefined` when none is
    * available. Corrupt files met on the way are moved to `corrupt/` and skipped.
    */
-  claim(): FileBatch<T> | undefined {
+  claim(): ClaimedBatch<T> | undefined {
     if (this.#closed) throw new ReaderClosedError();
-    if (Date.now() >= this.#nextRecovery) this.recover();
+    if (this.#options.clock.now() >= this.#nextRecovery) this.recover();
     let listed = false;
     for (;;) {
-      if (this.#candidateHead >= this.#candidates.length) {
+      const name = this.#available.next();
+      if (name === undefined) {
         // The cached listing is used up: look again, once per call.
-        if (listed) return undefined;
-        this.#candidates = listAvailBatches(this.#options.directory);
-        this.#candidateHead = 0;
+        if (listed || this.#available.list() === 0) return undefined;
         listed = true;
-        if (this.#candidates.length === 0) return undefined;
+        continue;
       }
-      const batch = this.#tryClaim(this.#candidates[this.#candidateHead++] as string);
+      const batch = this.#tryClaim(name);
       if (batch !== undefined) return batch;
     }
   }
@@ -113,25 +117,28 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
   /**
    * Claims one batch and runs `handler` on it with the core iterator protocol:
    * rows taken before the handler throws are consumed; the one it held and those
-   * not taken fail, as do rows marked with `bulk.fail()`. Failed rows go back to
-   * the queue. Resolves `undefined` when no batch is available.
+   * not taken fail, as do rows marked with `bulk.fail()`. Rows the handler never
+   * received go back at once; failed rows go to a retry batch (or the dead
+   * letters). Resolves `undefined` when no batch is available.
    */
-  async process(handler: Handler<FileRow<T>>): Promise<ProcessedBatch | undefined> {
+  async process(handler: Handler<BatchRow<T>>): Promise<ProcessedBatch | undefined> {
     const batch = this.claim();
     if (batch === undefined) return undefined;
     const settlement = await handleBulk(handler, batch.rows);
     let failed = 0;
+    let returned = 0;
     batch.consume(settlement.consumed);
     for (const group of settlement.failed) {
-      failed += group.messages.length;
+      if (isUncharged(group.error)) returned += group.messages.length;
+      else failed += group.messages.length;
       batch.fail(group.messages, group.error);
     }
-    return { key: batch.key, size: batch.size, consumed: settlement.consumed.length, failed };
+    return { key: batch.key, size: batch.size, consumed: settlement.consumed.length, failed, returned };
   }
 
   /** Runs a recovery pass now: files of dead writers and readers go back to the queue. */
   recover(): RecoveryReport {
-    this.#nextRecovery = Date.now() + this.#options.recoverInterval;
+    this.#nextRecovery = this.#options.clock.now() + this.#options.recoverInterval;
     const report = recoverBatches(this.#options.directory);
     for (const corrupt of report.corrupt) this.#reportCorrupt(corrupt);
     if (report.returned.length > 0 || report.removed.length > 0) {
@@ -139,20 +146,20 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
         { directory: this.#options.directory, returned: report.returned.length, removed: report.removed.length },
         'file queue: recovered the files of dead processes',
       );
-      this.#emitSafely('recovered', () => this.emit('recovered', report));
+      this.emit('recovered', report);
     }
     return report;
   }
 
-  /** Gives back every batch still held (their unsettled rows keep their turn) and stops. Idempotent. */
+  /** Gives back every batch still claimed (their unsettled rows keep their turn) and stops. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     // Boxed so that whatever was thrown first is rethrown as is.
     let first: { error: unknown } | undefined;
-    for (const batch of [...this.#held]) {
+    for (const batch of [...this.#claimed]) {
       try {
-        batch.release();
+        batch.giveBack();
       } catch (error) {
         // The file stays assigned to this process; recovery gives it back once the process is gone.
         first ??= { error };
@@ -162,7 +169,7 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
     // A finished batch must not outlive its reader, or recovery would deliver it again.
     for (const path of this.#removing) {
       try {
-        removeQuietly(path);
+        removeBatchFile(path);
       } catch (error) {
         first ??= { error };
       }
@@ -190,37 +197,16 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
     });
   }
 
-  #tryClaim(name: string): FileBatch<T> | undefined {
-    const parsed = parseBatchName(name);
-    if (parsed === undefined) return undefined;
-    const directory = this.#options.directory;
-    const path = join(directory, assignedName(this.#owner, parsed.key));
-    try {
-      renameSync(join(directory, name), path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // another reader was faster
-      throw error;
-    }
-    let stored: StoredRow[];
-    let rows: FileRow<T>[];
-    try {
-      stored = readBatch(path);
-      rows = decodeRows<T>(path, stored);
-    } catch (error) {
-      if (!(error instanceof CorruptBatchError)) {
-        // Not the file's fault (I/O, too many open files): put it back for a later try.
-        renameSync(path, join(directory, name));
-        throw error;
-      }
-      this.#reportCorrupt(quarantine(directory, path, error, name));
+  #tryClaim(name: string): ClaimedBatch<T> | undefined {
+    const outcome = claimBatchFile<T>(this.#options.directory, this.#owner, name);
+    if (outcome === undefined) return undefined;
+    if ('corrupt' in outcome) {
+      this.#reportCorrupt(outcome.corrupt);
       return undefined;
     }
-    if (rows.length === 0) {
-      removeQuietly(path);
-      return undefined;
-    }
-    const batch = new FileBatch<T>(this.#context, parsed.key, path, rows, stored);
-    this.#held.add(batch);
+    const { key, path, rows, stored } = outcome.claimed;
+    const batch = new ClaimedBatch<T>(this.#context, key, path, rows, stored);
+    this.#claimed.add(batch);
     return batch;
   }
 
@@ -229,30 +215,6 @@ export class FileQueueReader<T = unknown> extends EventEmitter<FileQueueReaderEv
       { file: report.file, movedTo: report.movedTo, reason: report.reason },
       'file queue: corrupt batch file moved aside',
     );
-    this.#emitSafely('corrupt', () => this.emit('corrupt', report));
+    this.emit('corrupt', report);
   }
-
-  /** Runs an emit: a throwing listener is logged and never breaks the reader. */
-  #emitSafely(event: keyof FileQueueReaderEvents, emit: () => void): void {
-    try {
-      emit();
-    } catch (error) {
-      this.#options.logger.error({ err: error, event }, 'a FileQueueReader event listener threw');
-    }
-  }
-}
-
-function decodeRows<T>(path: string, stored: readonly StoredRow[]): FileRow<T>[] {
-  const rows = new Array<FileRow<T>>(stored.length);
-  for (let index = 0; index < stored.length; index++) {
-    const row = stored[index] as StoredRow;
-    let body: T;
-    try {
-      body = JSON.parse(row.body) as T;
-    } catch (error) {
-      throw new CorruptBatchError(path, `row ${row.id} is not JSON`, { cause: error });
-    }
-    rows[index] = { index, body, receiveCount: row.attempts + 1 };
-  }
-  return rows;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '@conveyor/core/kit';
 
 /**
  * Makes batch keys `<time>_<sequence>_<tag>` that sort in creation order: the
@@ -9,20 +10,30 @@ import { randomBytes } from 'node:crypto';
 export class BatchKeyGenerator {
   /** Unique to this generator: process id and random letters, base 36. */
   readonly tag: string;
+  readonly #clock: Clock;
   #lastTime = 0;
   #sequence = 0;
   #giveBacks = 0;
 
-  constructor() {
+  /** `clock` gives the time of each key (a writer's and a reader's own clock). */
+  constructor(clock: Clock) {
+    this.#clock = clock;
     this.tag = `${process.pid.toString(36)}${randomBytes(4).readUInt32BE(0).toString(36)}`;
   }
 
   /** A new key, greater than every key this generator made before. */
   next(): string {
     // A clock set back must not reorder this writer's batches.
-    this.#lastTime = Math.max(Date.now(), this.#lastTime);
-    this.#sequence = (this.#sequence + 1) % 1e10;
-    return `${String(this.#lastTime).padStart(13, '0')}_${String(this.#sequence).padStart(10, '0')}_${this.tag}`;
+    this.#lastTime = Math.max(this.#clock.now(), this.#lastTime);
+    return this.#make(this.#lastTime);
+  }
+
+  /**
+   * A unique key whose time is `time` (a retry batch's due time), without moving
+   * the time of the keys `next()` makes.
+   */
+  at(time: number): string {
+    return this.#make(Math.max(0, Math.floor(time)));
   }
 
   /**
@@ -32,5 +43,10 @@ export class BatchKeyGenerator {
   giveBack(key: string): string {
     const end = key.indexOf('_', 14);
     return `${key.slice(0, end)}_${this.tag}.${(++this.#giveBacks).toString(36)}`;
+  }
+
+  #make(time: number): string {
+    this.#sequence = (this.#sequence + 1) % 1e10;
+    return `${String(time).padStart(13, '0')}_${String(this.#sequence).padStart(10, '0')}_${this.tag}`;
   }
 }

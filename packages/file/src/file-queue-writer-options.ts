@@ -1,17 +1,10 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import type { Synchronous } from './batch-file.js';
-import {
-  checkKnown,
-  checkObject,
-  directoryOption,
-  duration,
-  limit,
-  loggerOption,
-  oneOf,
-  positiveInteger,
-  synchronousOption,
-} from './validation.js';
+import type { Clock } from '@conveyor/core/kit';
+import { clockOption, limit, loggerOption, milliseconds, oneOf, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import { directoryOption } from './directory-option.js';
+import type { Synchronous } from './synchronous-option.js';
+import { synchronousOption } from './synchronous-option.js';
 
 /** What `add()` does when the queue is full (`maxAvailFiles` batches wait and the open batch is full). */
 export type FullPolicy = 'wait' | 'drop';
@@ -21,7 +14,7 @@ export interface FileQueueWriterOptions {
   /** The queue folder (must exist); readers use the same folder. */
   directory: string;
   /** Rows per batch file: the open batch becomes available when it holds this many. @default 1000 */
-  maxEventsPerFile?: number;
+  maxRowsPerBatch?: number;
   /**
    * Milliseconds after its first row that an open batch becomes available even
    * if not full, so a slow trickle of items still reaches the readers. @default 1000
@@ -44,30 +37,36 @@ export interface FileQueueWriterOptions {
   synchronous?: Synchronous;
   /** Where the writer reports drops and faults. @default warnings and errors to stderr */
   logger?: Logger;
+  /**
+   * Where the writer reads the time (batch keys) and schedules the `maxBatchAge`
+   * flush and the polls while full; tests pass a `ManualClock`. @default the system clock
+   */
+  clock?: Clock;
 }
 
 /** Options after validation, defaults applied. */
 export interface ResolvedFileQueueWriterOptions {
   readonly directory: string;
-  readonly maxEventsPerFile: number;
+  readonly maxRowsPerBatch: number;
   readonly maxBatchAge: number;
   readonly maxAvailFiles: number;
   readonly onFull: FullPolicy;
   readonly pollInterval: number;
   readonly synchronous: Synchronous;
   readonly logger: Logger;
+  readonly clock: Clock;
 }
 
 /** The defaults of every writer option that has one. */
-export const writerDefaults: Readonly<{
-  maxEventsPerFile: number;
+export const fileQueueWriterDefaults: Readonly<{
+  maxRowsPerBatch: number;
   maxBatchAge: number;
   maxAvailFiles: number;
   onFull: FullPolicy;
   pollInterval: number;
   synchronous: Synchronous;
 }> = Object.freeze({
-  maxEventsPerFile: 1000,
+  maxRowsPerBatch: 1000,
   maxBatchAge: 1000,
   maxAvailFiles: 1000,
   onFull: 'wait',
@@ -75,20 +74,23 @@ export const writerDefaults: Readonly<{
   synchronous: 'normal',
 });
 
-const known = new Set(['directory', 'maxEventsPerFile', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger']);
+/** Options that were renamed, with what to write instead. */
+const renamed = { maxEventsPerFile: 'renamed: write `maxRowsPerBatch` (rows per batch file)' };
 
-/** Validates writer options; throws `InvalidOptionError` naming the bad one. */
-export function resolveWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
-  const given = checkObject(options);
-  checkKnown(given, known);
+const known = ['directory', 'maxRowsPerBatch', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger', 'clock'];
+
+/** Validates writer options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
+export function resolveFileQueueWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
+  const given = optionsObject(options, known, renamed) as Partial<FileQueueWriterOptions>;
   return Object.freeze({
     directory: directoryOption(given.directory),
-    maxEventsPerFile: positiveInteger('maxEventsPerFile', given.maxEventsPerFile, writerDefaults.maxEventsPerFile),
-    maxBatchAge: duration('maxBatchAge', given.maxBatchAge, writerDefaults.maxBatchAge),
-    maxAvailFiles: limit('maxAvailFiles', given.maxAvailFiles, writerDefaults.maxAvailFiles),
-    onFull: oneOf('onFull', given.onFull, ['wait', 'drop'] as const, writerDefaults.onFull),
-    pollInterval: duration('pollInterval', given.pollInterval, writerDefaults.pollInterval),
+    maxRowsPerBatch: positiveInteger('maxRowsPerBatch', given.maxRowsPerBatch, fileQueueWriterDefaults.maxRowsPerBatch),
+    maxBatchAge: milliseconds('maxBatchAge', given.maxBatchAge, fileQueueWriterDefaults.maxBatchAge, { positive: true }),
+    maxAvailFiles: limit('maxAvailFiles', given.maxAvailFiles, fileQueueWriterDefaults.maxAvailFiles),
+    onFull: oneOf('onFull', given.onFull, ['wait', 'drop'], fileQueueWriterDefaults.onFull),
+    pollInterval: milliseconds('pollInterval', given.pollInterval, fileQueueWriterDefaults.pollInterval, { positive: true }),
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),
+    clock: clockOption(given.clock),
   });
 }

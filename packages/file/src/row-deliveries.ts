@@ -1,0 +1,171 @@
+import type { Clock } from '@conveyor/core/kit';
+import type { BatchRow, ClaimedBatch } from './claimed-batch.js';
+import type { FileMessage } from './file-message.js';
+
+// Per row: 0 = not out (never delivered, given back, or its visibility expired), -1 = settled, > 0 = the delivery out.
+const notOut = 0;
+const settled = -1;
+
+/** A claimed batch as the source delivers it. */
+interface Claim<T> {
+  readonly batch: ClaimedBatch<T>;
+  /** Next row never delivered. */
+  next: number;
+  readonly deliveries: Float64Array;
+}
+
+/** A delivery's visibility: it expires at `deadline` unless settled before. */
+interface Visibility<T> {
+  readonly claim: Claim<T>;
+  readonly index: number;
+  readonly delivery: number;
+  readonly deadline: number;
+}
+
+interface RowOf<T> {
+  readonly claim: Claim<T>;
+  readonly index: number;
+}
+
+/**
+ * Which rows of a `FileSource`'s claimed batches are out, and which to deliver
+ * next: rows to deliver again first (given back uncharged, or whose visibility
+ * expired), then the rows of the claimed batches never delivered, oldest batch
+ * first. Each delivery has a number; settling an older delivery does nothing.
+ */
+export class RowDeliveries<T> {
+  readonly #visibilityTimeout: number;
+  readonly #clock: Clock;
+  readonly #claims = new Map<string, Claim<T>>();
+  /** Claims with rows never delivered, oldest first. */
+  #fresh: Claim<T>[] = [];
+  /** Rows to deliver again, before fresh ones. */
+  #again: RowOf<T>[] = [];
+  /** Visibility of the deliveries out, in deadline order (the timeout is constant). */
+  #visibilities: Visibility<T>[] = [];
+  #visibilityHead = 0;
+  #delivery = 0;
+
+  constructor(visibilityTimeout: number, clock: Clock) {
+    this.#visibilityTimeout = visibilityTimeout;
+    this.#clock = clock;
+  }
+
+  /** Rows delivered and not settled yet. */
+  get inFlight(): number {
+    let count = 0;
+    for (const claim of this.#claims.values()) for (const delivery of claim.deliveries) if (delivery > 0) count++;
+    return count;
+  }
+
+  /** Up to `max` rows: those to deliver again, then fresh ones, claiming batches with `claimNext` as needed. */
+  take(max: number, claimNext: () => ClaimedBatch<T> | undefined): FileMessage<T>[] {
+    const messages: FileMessage<T>[] = [];
+    if (this.#visibilityTimeout !== Number.POSITIVE_INFINITY) this.#expire();
+    while (messages.length < max && this.#again.length > 0) {
+      const { claim, index } = this.#again.shift() as RowOf<T>;
+      if (claim.deliveries[index] === notOut && this.#claims.get(claim.batch.key) === claim) messages.push(this.#deliver(claim, index));
+    }
+    while (messages.length < max) {
+      const claim = this.#fresh[0] ?? this.#add(claimNext());
+      if (claim === undefined) break;
+      const end = Math.min(claim.batch.size, claim.next + max - messages.length);
+      for (let index = claim.next; index < end; index++) messages.push(this.#deliver(claim, index));
+      claim.next = end;
+      if (end === claim.batch.size) this.#fresh.shift();
+    }
+    return messages;
+  }
+
+  /** Settles the current deliveries among `messages` with `apply` (consume or fail), batch by batch. */
+  settle(messages: readonly FileMessage<T>[], apply: (batch: ClaimedBatch<T>, rows: BatchRow<T>[]) => void): void {
+    // Messages of one bulk nearly always share a batch: group consecutive runs.
+    let current: Claim<T> | undefined;
+    let rows: BatchRow<T>[] = [];
+    const flush = (): void => {
+      if (current === undefined || rows.length === 0) return;
+      apply(current.batch, rows);
+      if (current.batch.done) this.#claims.delete(current.batch.key);
+      rows = [];
+    };
+    for (const message of messages) {
+      const claim = this.#current(message);
+      if (claim === undefined) continue;
+      if (claim !== current) {
+        flush();
+        current = claim;
+      }
+      claim.deliveries[message.receipt.index] = settled;
+      rows.push(claim.batch.rows[message.receipt.index] as BatchRow<T>);
+    }
+    flush();
+  }
+
+  /** The current deliveries among `messages` go back at once, first in line, and the delivery is not counted. */
+  giveBack(messages: readonly FileMessage<T>[]): void {
+    for (const message of messages) {
+      const claim = this.#current(message);
+      if (claim === undefined) continue;
+      claim.deliveries[message.receipt.index] = notOut;
+      this.#again.push({ claim, index: message.receipt.index });
+    }
+  }
+
+  /** Forgets every claim (the reader gives their batches back). */
+  clear(): void {
+    this.#claims.clear();
+    this.#fresh = [];
+    this.#again = [];
+    this.#visibilities = [];
+    this.#visibilityHead = 0;
+  }
+
+  /** The claim of `message` if it is the row's current delivery; `undefined` for a settled batch or an older delivery. */
+  #current(message: FileMessage<T>): Claim<T> | undefined {
+    const { batch, index, delivery } = message.receipt;
+    const claim = this.#claims.get(batch);
+    return claim !== undefined && claim.deliveries[index] === delivery ? claim : undefined;
+  }
+
+  #add(batch: ClaimedBatch<T> | undefined): Claim<T> | undefined {
+    if (batch === undefined) return undefined;
+    const claim: Claim<T> = { batch, next: 0, deliveries: new Float64Array(batch.size) };
+    this.#claims.set(batch.key, claim);
+    this.#fresh.push(claim);
+    return claim;
+  }
+
+  #deliver(claim: Claim<T>, index: number): FileMessage<T> {
+    const delivery = ++this.#delivery;
+    claim.deliveries[index] = delivery;
+    if (this.#visibilityTimeout !== Number.POSITIVE_INFINITY) {
+      this.#visibilities.push({ claim, index, delivery, deadline: this.#clock.now() + this.#visibilityTimeout });
+    }
+    const row = claim.batch.rows[index] as BatchRow<T>;
+    return {
+      id: row.id,
+      body: row.body,
+      receiveCount: claim.batch.receiveCountOf(index),
+      receipt: { batch: claim.batch.key, index, delivery },
+    };
+  }
+
+  /** Deliveries out longer than the visibility timeout count as a receive and are delivered again. */
+  #expire(): void {
+    const now = this.#clock.now();
+    while (this.#visibilityHead < this.#visibilities.length) {
+      const visibility = this.#visibilities[this.#visibilityHead] as Visibility<T>;
+      if (visibility.deadline > now) break;
+      this.#visibilityHead++;
+      const { claim, index, delivery } = visibility;
+      if (claim.deliveries[index] !== delivery || this.#claims.get(claim.batch.key) !== claim) continue;
+      claim.deliveries[index] = notOut;
+      claim.batch.countExpiredDelivery(index);
+      this.#again.push({ claim, index });
+    }
+    if (this.#visibilityHead > 1024 && this.#visibilityHead * 2 > this.#visibilities.length) {
+      this.#visibilities = this.#visibilities.slice(this.#visibilityHead);
+      this.#visibilityHead = 0;
+    }
+  }
+}
