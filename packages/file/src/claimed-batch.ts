@@ -1,6 +1,6 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { isUncharged } from '@conveyor/core/kit';
+import { isPoison, isUncharged } from '@conveyor/core/kit';
 import { availName } from './batch-name.js';
 import type { FailedRowsContext } from './failed-rows.js';
 import { writeFailedRows } from './failed-rows.js';
@@ -56,6 +56,8 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
   readonly path: string;
   /** The rows, in the order they were added. */
   readonly rows: readonly BatchRow<T>[];
+  /** Rows failed with a poison reason (`isPoison`): dead-lettered whatever their receive count. */
+  readonly #poison = new Set<number>();
   readonly #stored: readonly StoredRow[];
   readonly #context: BatchContext;
   readonly #states: Uint8Array;
@@ -115,8 +117,8 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
    * Marks rows failed. When `isUncharged(reason)` (the handler never received
    * them) they go back at once, in their turn, and the delivery is not counted;
    * otherwise the failure counts as a receive, and they go to a retry batch due
-   * after their backoff, or to `dead/` after `maxReceiveCount` receives. Written
-   * when the batch finishes.
+   * after their backoff, or to `dead/` after `maxReceiveCount` receives (at once
+   * when `isPoison(reason)`: they can never be handled). Written when the batch finishes.
    */
   fail(rows: Iterable<BatchRow<T>>, reason?: unknown): void {
     if (isUncharged(reason)) {
@@ -124,7 +126,12 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
       return;
     }
     const message = reason === undefined ? null : describeReason(reason);
-    for (const row of rows) this.#settle(this.#indexOf(row), failed, message);
+    const poison = isPoison(reason);
+    for (const row of rows) {
+      const index = this.#indexOf(row);
+      if (poison) this.#poison.add(index);
+      this.#settle(index, failed, message);
+    }
   }
 
   /**
@@ -237,6 +244,7 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
       previousReceives: (this.#receives[index] as number) + newReceives,
       lastError,
       messageId: (this.rows[index] as BatchRow<T>).id,
+      ...(this.#poison.has(index) ? { poison: true } : {}),
     };
   }
 

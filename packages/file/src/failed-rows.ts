@@ -42,7 +42,7 @@ export function writeFailedRows(context: FailedRowsContext, rows: readonly RowTo
   const retry = new Map<number, RowToWrite[]>();
   const dead: RowToWrite[] = [];
   for (const row of rows) {
-    if (row.previousReceives >= context.maxReceiveCount) dead.push(row);
+    if (row.poison === true || row.previousReceives >= context.maxReceiveCount) dead.push(row);
     else {
       const group = retry.get(row.previousReceives);
       if (group === undefined) retry.set(row.previousReceives, [row]);

@@ -45,6 +45,8 @@ export interface RowToWrite {
   readonly previousReceives: number;
   readonly lastError: string | null;
   readonly messageId: string;
+  /** It can never be handled (`isPoison`): to the dead letters at once, whatever its receive count. */
+  readonly poison?: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FileQueueWriter, FileSource } from '@conveyor/file';
+import { FileQueueWriter, FileSource, listDeadLetters } from '@conveyor/file';
 import type { FileMessage } from '@conveyor/file';
 import { runSourceConformance } from '@conveyor/conformance';
 import { quiet, tempQueue } from './helpers.js';
@@ -25,7 +25,8 @@ runSourceConformance<FileMessage<string>>(
       },
       bodyOf: (message) => message.body,
       dispose: async () => remove(),
+      deadLetterCount: async () => listDeadLetters(directory).length,
     };
   },
-  { redeliveryAfterMs: 300, ordered: true },
+  { redeliveryAfterMs: 300, ordered: true, minRetryDelayMs: 10 },
 );
