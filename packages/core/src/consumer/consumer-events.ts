@@ -33,6 +33,8 @@ export interface ConsumerEvents<M> {
   paused: [];
   /** Pollers were let go again (`resume()`). */
   resumed: [];
+  /** `source.extend()` threw: the leases of these messages may lapse (they would be delivered again). */
+  extendError: [info: { error: unknown; messages: number }];
   /** A pool thread was created to replace one that died. */
   threadRevived: [info: { threadId: number }];
   /** A listener of another event threw. */

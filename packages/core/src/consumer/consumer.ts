@@ -5,6 +5,7 @@ import { checkNodeVersion } from '../kit/node-version.js';
 import { TypedEmitter } from '../kit/typed-emitter.js';
 import { Dispatcher } from '../pipeline/dispatcher.js';
 import { FlightGate } from '../pipeline/flight-gate.js';
+import { LeaseKeeper } from '../pipeline/lease-keeper.js';
 import { runPoller } from '../pipeline/poller.js';
 import { Settler } from '../pipeline/settler.js';
 import { Supervisor } from '../pipeline/supervisor.js';
@@ -29,6 +30,8 @@ const maxParcelMessages = 2048;
 /** What exists while the consumer runs. */
 interface Running<M> {
   readonly parts: ConsumerParts<M>;
+  /** Renews the leases of held messages, when the source has leases to renew. */
+  readonly leases: LeaseKeeper<M> | undefined;
   readonly dispatcher: Dispatcher<M>;
   readonly supervisor: Supervisor;
 }
@@ -158,7 +161,13 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       this.#resolveStopped();
       throw error;
     }
-    this.#running = { parts, dispatcher: this.#createDispatcher(parts), supervisor: this.#createSupervisor() };
+    const leases = LeaseKeeper.for(parts.settleSource, options.clock, {
+      onExtendError: (error, messages) => {
+        options.logger.warn({ err: error, messages }, 'source.extend() failed; these leases may lapse and the messages be delivered again');
+        this.emit('extendError', { error, messages });
+      },
+    });
+    this.#running = { parts, leases, dispatcher: this.#createDispatcher(parts), supervisor: this.#createSupervisor() };
     if (options.signal !== undefined) {
       if (options.signal.aborted) void this.shutdown();
       else options.signal.addEventListener('abort', () => void this.shutdown(), { once: true });
@@ -266,6 +275,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         onTimeout: () => this.#hurry.abort(),
       });
     }
+    await running?.leases?.stop();
     try {
       if (running !== undefined) await running.parts.closeSources();
       else if (this.#plan.kind === 'object') await this.#plan.source.close?.();
@@ -345,10 +355,16 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#received += messages.length;
     this.#metrics?.received(messages.length);
     if (this.listens('received')) this.emit('received', { poller, count: messages.length });
+    this.#running?.leases?.track(messages);
     this.#running?.dispatcher.enqueue(messages);
   }
 
   #onSettled(settlement: Settlement<M>): void {
+    const leases = this.#running?.leases;
+    if (leases !== undefined) {
+      leases.settled(settlement.consumed);
+      for (const group of settlement.failed) leases.settled(group.messages);
+    }
     this.#consumed += settlement.consumed.length;
     if (settlement.consumed.length > 0 && this.listens('consumed')) this.emit('consumed', settlement.consumed);
     for (const group of settlement.failed) {

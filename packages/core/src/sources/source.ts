@@ -36,6 +36,23 @@ export interface Source<M> {
   release?(failed: M[], error: unknown): Promise<void> | void;
   /** The handler used when the consumer options give none (run inline). */
   handler?: Handler<M>;
+  /**
+   * Lease-based sources: milliseconds a delivery stays invisible unless renewed
+   * (undefined while not known yet). With `extend`, the consumer's lease keeper
+   * renews every message it holds before its lease lapses.
+   */
+  leaseDuration?(): number | undefined;
+  /**
+   * Renews the leases of these delivered, unsettled messages for another
+   * `leaseDuration()` from now, in as few broker calls as it can; messages
+   * settled or expired meanwhile are skipped.
+   */
+  extend?(messages: M[]): Promise<void> | void;
+  /**
+   * The key whose messages must run one at a time, in arrival order (an SQS
+   * message group, a sharded thread); the consumer's `orderingKey` option overrides it.
+   */
+  orderingKey?(message: M): string | number | undefined;
   /** Tells how deep the queue is (for lag displays and metrics); optional. */
   inspect?(): Promise<SourceDepth> | SourceDepth;
   /** Frees the source's resources; called once by `Consumer.shutdown()`. */

@@ -157,6 +157,27 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#checkDrained();
   }
 
+  /** How long a delivery stays invisible unless extended: `visibilityTimeout`. */
+  leaseDuration(): number {
+    return this.#visibilityTimeout;
+  }
+
+  /** Renews the visibility of these deliveries for another `visibilityTimeout`; stale ones are skipped. */
+  extend(messages: MemoryMessage<T>[]): void {
+    const renewed: Delivery<T>[] = [];
+    for (const message of messages) {
+      const stored = (message as Partial<Delivery<T>>)[storedKey];
+      if (stored === undefined || stored.delivery !== message || stored.lease === undefined) continue;
+      stored.lease.outstanding--;
+      renewed.push(message as Delivery<T>);
+    }
+    if (renewed.length === 0) return;
+    // The timeout is constant, so a lease made now has the latest deadline: the list stays in deadline order.
+    const lease: Lease<T> = { deliveries: renewed, outstanding: renewed.length, deadline: this.#clock.now() + this.#visibilityTimeout };
+    for (const delivery of renewed) delivery[storedKey].lease = lease;
+    this.#leases.push(lease);
+  }
+
   inspect(): SourceDepth {
     return { waiting: this.size, inFlight: this.inFlight, deadLetters: this.deadLetters.length };
   }
