@@ -126,6 +126,10 @@ export function runSourceConformance<M>(
       const watched: Source<M> = Object.assign(Object.create(source) as Source<M>, {
         get: source.get.bind(source),
         release: source.release?.bind(source),
+        extend: source.extend?.bind(source),
+        leaseDuration: source.leaseDuration?.bind(source),
+        orderingKey: source.orderingKey?.bind(source),
+        inspect: source.inspect?.bind(source),
         close: undefined,
         cleanup: async (consumed: M[]) => {
           for (const message of consumed) cleaned.push(bodyOf(message));

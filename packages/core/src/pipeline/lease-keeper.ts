@@ -77,7 +77,7 @@ export class LeaseKeeper<M> {
 
   #schedule(): void {
     if (this.#timer !== undefined || this.#stopped) return;
-    const lease = this.#source.leaseDuration();
+    const lease = this.#leaseDuration();
     if (lease === undefined || !(lease > 0)) {
       // Not known yet (an SQS queue's timeout comes with its first receive): look again soon.
       this.#timer = this.#clock.setTimeout(() => this.#tick(), 1_000).unref();
@@ -90,9 +90,19 @@ export class LeaseKeeper<M> {
     this.#timer = undefined;
     this.#holds = this.#holds.filter((hold) => hold.open > 0);
     if (this.#holds.length === 0 || this.#stopped) return;
-    const lease = this.#source.leaseDuration();
+    const lease = this.#leaseDuration();
     if (lease !== undefined && lease > 0) this.#renewing ??= this.#renew(lease).finally(() => (this.#renewing = undefined));
     this.#schedule();
+  }
+
+  /** The source's lease, or undefined when it cannot tell (a throwing `leaseDuration()` is reported, never thrown at a poller). */
+  #leaseDuration(): number | undefined {
+    try {
+      return this.#source.leaseDuration();
+    } catch (error) {
+      this.#hooks.onExtendError(error, this.#holdOf.size);
+      return undefined;
+    }
   }
 
   async #renew(lease: number): Promise<void> {
