@@ -109,7 +109,12 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
   let reports: (BulkReport | undefined)[] | undefined;
   let bulkSizes: readonly number[];
   try {
-    const watcher = new ProgressWriter(task.progress, threadId);
+    const progress = new ProgressWriter(task.progress, threadId);
+    // A bulk blamed for an uncaught error is not consumed: the consumed prefix stops before it.
+    const watcher = {
+      bulkStarted: (index: number, prefixConsumed: boolean): void => progress.bulkStarted(index, prefixConsumed && state.blame.size === 0),
+      taken: (taken: number, unit: boolean): void => progress.taken(taken, unit),
+    };
     const parcel = decodeParcel(task.wire);
     bulkSizes = parcel.bulkSizes;
     reports = await runParcel(handler, parcel.messages, parcel.bulkSizes, watcher, (bulk, run) => {
