@@ -130,7 +130,7 @@ describe('sharded workers in several processes on one Redis', () => {
     prefixes.push(prefix);
     const storage = new RedisStorage(redis, { prefix: `${prefix}s:` });
     const JobHandler = jobHandler();
-    const queue = new Queue(storage, { handlers: [JobHandler] });
+    const queue = new Queue(storage, { requestHandlers: [JobHandler] });
     const count = 120;
     const threads = 4;
     await queue.registerMany(JobHandler, jobs(count, threads));

@@ -1,10 +1,10 @@
-export { Handler } from './handler.js';
-export type { HandlerClass, RequestOf } from './handler.js';
+export { RequestHandler } from './request-handler.js';
+export type { RequestHandlerClass, AnyRequestHandlerClass, RequestOf } from './request-handler.js';
 export { Route } from './route.js';
 export type { RouteLike, ThreadName } from './route.js';
-export { HandlerRegistry } from './handler-registry.js';
+export { RequestHandlerRegistry } from './request-handler-registry.js';
 export { Queue } from './queue.js';
-export type { AnyHandlerClass, QueueOptions } from './queue.js';
+export type { QueueOptions } from './queue-options.js';
 export type { RegisterOptions } from './register-options.js';
 export type { Duration } from './duration.js';
 export { Worker } from './worker.js';
@@ -23,7 +23,7 @@ export type {
 } from './storage.js';
 export type { Lock } from './lock.js';
 export type { TubeAddress } from './tube.js';
-export { handlerOfThread, threadOfTube } from './tube.js';
+export { handlerNameOfThread, threadOfTube } from './tube.js';
 export type { Serializer } from './serializer.js';
 export { jsonSerializer } from './serializer.js';
 export { MemoryStorage } from './memory-storage.js';
@@ -45,4 +45,8 @@ export {
   resolveStorageSettings,
 } from './settings.js';
 export type { WorkerSettings, LockSettings, StorageSettings } from './settings.js';
-export { UnknownHandlerError, HandlerNameConflictError, InvalidRouteError, InvalidRequestError, MalformedMessageError } from './errors.js';
+export { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
+export { RequestHandlerNameConflictError } from './errors/request-handler-name-conflict-error.js';
+export { InvalidRouteError } from './errors/invalid-route-error.js';
+export { InvalidRequestError } from './errors/invalid-request-error.js';
+export { MalformedMessageError } from './errors/malformed-message-error.js';

@@ -1,4 +1,4 @@
-import { InvalidRouteError } from './errors.js';
+import { InvalidRouteError } from './errors/invalid-route-error.js';
 
 /** What a thread may be called: an integer or a string without `/`, tab or newline. */
 export type ThreadName = number | string;
@@ -25,7 +25,7 @@ export class Route {
   }
 }
 
-/** A `Route` or any object shaped like one, as `Handler.route()` may return. */
+/** A `Route` or any object shaped like one, as `RequestHandler.route()` may return. */
 export interface RouteLike {
   readonly thread?: ThreadName;
   readonly priority?: number;

@@ -2,21 +2,22 @@ import { ConveyorError, InvalidOptionError, consoleLogger } from '@conveyor/core
 import { nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core/kit';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
 import { DueChecks, describeError } from './due-checks.js';
-import { UnknownHandlerError } from './errors.js';
+import { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
 import type { Lock } from './lock.js';
-import type { AnyHandlerClass, Queue } from './queue.js';
+import type { Queue } from './queue.js';
+import type { AnyRequestHandlerClass } from './request-handler.js';
 import type { WorkerSettings } from './settings.js';
 import { resolveWorkerSettings } from './settings.js';
 import { createShardedHandler } from './sharded-handler.js';
 import type { ShardedBulkHandler } from './sharded-handler.js';
 import type { ShardedMessage } from './sharded-message.js';
 import { ThreadLease } from './thread-lease.js';
-import { handlerOfThread } from './tube.js';
+import { handlerNameOfThread } from './tube.js';
 
 /** Options of `new ShardedSource(queue, lock, options)`; worker settings (batch size, checks) apply too. */
 export interface ShardedSourceOptions extends Partial<WorkerSettings> {
-  /** Only deliver threads of these handler classes. @default every registered handler */
-  handlers?: AnyHandlerClass | readonly AnyHandlerClass[];
+  /** Only deliver threads of these request handler classes. @default every registered one */
+  requestHandlers?: AnyRequestHandlerClass | readonly AnyRequestHandlerClass[];
   /**
    * Most messages one `get()` returns (one lease of one thread). Keep it at or
    * below the Consumer's `bulkSize` for strict per-thread order: the bulks of
@@ -67,7 +68,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   readonly queue: Queue;
   readonly lock: Lock;
   readonly settings: WorkerSettings;
-  readonly #filter: ReadonlySet<AnyHandlerClass> | undefined;
+  readonly #filter: ReadonlySet<AnyRequestHandlerClass> | undefined;
   readonly #maxMessagesPerGet: number;
   readonly #waitTime: number;
   readonly #visibilityTimeout: number;
@@ -86,11 +87,11 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function')
       throw new InvalidOptionError('lock', 'a Lock', lock);
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    const { handlers, maxMessagesPerGet, waitTime, visibilityTimeout, logger, ...settings } = options;
+    const { requestHandlers, maxMessagesPerGet, waitTime, visibilityTimeout, logger, ...settings } = options;
     this.queue = queue;
     this.lock = lock;
     this.settings = resolveWorkerSettings(settings);
-    this.#filter = handlers === undefined ? undefined : new Set(([] as AnyHandlerClass[]).concat(handlers));
+    this.#filter = requestHandlers === undefined ? undefined : new Set(([] as AnyRequestHandlerClass[]).concat(requestHandlers));
     this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', maxMessagesPerGet, this.settings.batchSize);
     this.#waitTime = nonNegativeNumber('waitTime', waitTime, 200);
     this.#visibilityTimeout = nonNegativeNumber('visibilityTimeout', visibilityTimeout, 30_000);
@@ -131,11 +132,11 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   }
 
   /**
-   * The inline handler: runs the registered `Handler` classes (see
+   * The inline handler: runs the registered `RequestHandler` classes (see
    * `createShardedHandler()`; pool threads export that from their handler module).
    */
   handler(bulk: Bulk<ShardedMessage<R>>): Promise<void> {
-    this.#runner ??= createShardedHandler(this.queue.handlers);
+    this.#runner ??= createShardedHandler(this.queue.requestHandlers);
     return this.#runner(bulk);
   }
 
@@ -149,12 +150,12 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   }
 
   #wanted(thread: string): boolean {
-    const name = handlerOfThread(thread);
-    const handlerClass = name === undefined ? undefined : this.queue.handlers.get(name);
+    const name = handlerNameOfThread(thread);
+    const handlerClass = name === undefined ? undefined : this.queue.requestHandlers.get(name);
     if (handlerClass === undefined) {
       if (!this.#reportedUnknown.has(thread)) {
         this.#reportedUnknown.add(thread);
-        this.#logger.warn({ thread }, new UnknownHandlerError(name ?? thread).message);
+        this.#logger.warn({ thread }, new UnknownRequestHandlerError(name ?? thread).message);
       }
       return false;
     }
@@ -171,7 +172,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
       const peeked = await storage.peek(thread, max);
       const messages: ShardedMessage<R>[] = [];
       if (peeked !== undefined) {
-        const handler = handlerOfThread(thread) as string;
+        const handler = handlerNameOfThread(thread) as string;
         const id = this.#nextLease++;
         for (const stored of peeked.messages) {
           let request: unknown;

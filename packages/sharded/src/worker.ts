@@ -2,15 +2,16 @@ import { InvalidOptionError, consoleLogger } from '@conveyor/core';
 import { sleep } from '@conveyor/core/kit';
 import type { Logger } from '@conveyor/core';
 import { DueChecks, describeError } from './due-checks.js';
-import { MalformedMessageError, UnknownHandlerError } from './errors.js';
-import type { Handler } from './handler.js';
+import { MalformedMessageError } from './errors/malformed-message-error.js';
+import { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
+import type { AnyRequestHandlerClass, RequestHandler } from './request-handler.js';
 import type { Lock } from './lock.js';
-import type { AnyHandlerClass, Queue } from './queue.js';
+import type { Queue } from './queue.js';
 import { resolveWorkerSettings } from './settings.js';
 import type { WorkerSettings } from './settings.js';
 import type { Peeked } from './storage.js';
 import { ThreadLease } from './thread-lease.js';
-import { handlerOfThread } from './tube.js';
+import { handlerNameOfThread } from './tube.js';
 import { TypedEmitter } from '@conveyor/core/kit';
 import type { WorkerEvents } from './worker-events.js';
 
@@ -24,13 +25,13 @@ export interface WorkerOptions extends Partial<WorkerSettings> {
 export interface LoopOptions {
   /** Aborting it makes the loop finish its current batch, let its thread go and return. */
   signal?: AbortSignal;
-  /** Only bind threads of these handler classes. */
-  handler?: AnyHandlerClass | readonly AnyHandlerClass[];
+  /** Only claim threads of these request handler classes. @default every registered one */
+  requestHandlers?: AnyRequestHandlerClass | readonly AnyRequestHandlerClass[];
 }
 
 interface Bound {
   readonly thread: string;
-  readonly handlerClass: AnyHandlerClass;
+  readonly handlerClass: AnyRequestHandlerClass;
   readonly lease: ThreadLease;
 }
 
@@ -83,7 +84,8 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0)) {
       throw new InvalidOptionError('limit', 'an integer >= 0', limit);
     }
-    const filter = options.handler === undefined ? undefined : new Set(([] as AnyHandlerClass[]).concat(options.handler));
+    const filter =
+      options.requestHandlers === undefined ? undefined : new Set(([] as AnyRequestHandlerClass[]).concat(options.requestHandlers));
     const signal = options.signal === undefined ? this.#stop.signal : AbortSignal.any([this.#stop.signal, options.signal]);
     let processed = 0;
     while (!signal.aborted && (limit === undefined || processed < limit)) {
@@ -100,13 +102,13 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.#stop = new AbortController();
   }
 
-  async #bind(signal: AbortSignal, filter: ReadonlySet<AnyHandlerClass> | undefined): Promise<Bound | undefined> {
-    const registry = this.queue.handlers;
+  async #bind(signal: AbortSignal, filter: ReadonlySet<AnyRequestHandlerClass> | undefined): Promise<Bound | undefined> {
+    const registry = this.queue.requestHandlers;
     while (!signal.aborted) {
       try {
         await this.#dueChecks.run();
         for (const thread of await this.queue.storage.threads(this.settings.acquireSample)) {
-          const name = handlerOfThread(thread);
+          const name = handlerNameOfThread(thread);
           const handlerClass = name === undefined ? undefined : registry.get(name);
           if (handlerClass === undefined) {
             this.#unknownHandler(thread, name ?? thread);
@@ -133,9 +135,9 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     const { thread, handlerClass, lease } = bound;
     const storage = this.queue.storage;
     const settings = this.settings;
-    this.emit('bound', { thread });
+    this.emit('claimed', { thread });
     let processed = 0;
-    let instance: Handler<unknown> | undefined;
+    let instance: RequestHandler<unknown> | undefined;
     let failurePause = 0;
     try {
       instance = await handlerClass.create();
@@ -229,9 +231,9 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   #unknownHandler(thread: string, name: string): void {
     if (this.#reportedUnknown.has(thread)) return;
     this.#reportedUnknown.add(thread);
-    const error = new UnknownHandlerError(name);
-    this.#logger.warn({ thread, handler: name }, error.message);
-    this.emit('unknownHandler', error, { thread });
+    const error = new UnknownRequestHandlerError(name);
+    this.#logger.warn({ thread, handlerName: name }, error.message);
+    this.emit('unknownRequestHandler', error, { thread });
   }
 
   #lockLost(thread: string): void {

@@ -1,16 +1,16 @@
 import { runSourceConformance } from '@conveyor/conformance';
 import { silentLogger } from '@conveyor/core';
-import { Handler, MemoryLock, MemoryStorage, Queue, ShardedSource } from '@conveyor/sharded';
+import { RequestHandler, MemoryLock, MemoryStorage, Queue, ShardedSource } from '@conveyor/sharded';
 import type { ShardedMessage } from '@conveyor/sharded';
 
-class Body extends Handler<string> {
+class Body extends RequestHandler<string> {
   handle(): void {}
 }
 
 runSourceConformance<ShardedMessage<string>>(
   'ShardedSource (memory)',
   async () => {
-    const queue = new Queue(new MemoryStorage(), { handlers: [Body] });
+    const queue = new Queue(new MemoryStorage(), { requestHandlers: [Body] });
     const source = new ShardedSource<string>(queue, new MemoryLock({ timeout: 2_000 }), {
       logger: silentLogger,
       waitTime: 50,

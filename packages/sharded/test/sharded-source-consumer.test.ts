@@ -8,7 +8,7 @@ import { until } from './helpers.js';
 
 describe('ShardedSource under a Consumer with pool threads', () => {
   it('handles every request on the pool, keeping per-thread order through failures', async () => {
-    const queue = new Queue(new MemoryStorage(), { handlers: [Ordered] });
+    const queue = new Queue(new MemoryStorage(), { requestHandlers: [Ordered] });
     const threads = 8;
     const count = 400;
     await queue.registerMany(

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@conveyor/core';
-import { Handler, Queue, Route, Worker } from '@conveyor/sharded';
+import { RequestHandler, Queue, Route, Worker } from '@conveyor/sharded';
 import type { Lock, Storage, TubeAddress } from '@conveyor/sharded';
 import { delay, until } from '../until.js';
 
@@ -44,7 +44,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
         userId: number;
       }
       const batches: NotifyRequest[][] = [];
-      class NotifyHandler extends Handler<NotifyRequest> {
+      class NotifyHandler extends RequestHandler<NotifyRequest> {
         static override route(...requests: NotifyRequest[]): Route[] {
           return requests.map((request) => new Route(request.userId % 3));
         }
@@ -59,8 +59,8 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await queue.length(NotifyHandler, new Route(0))).toBe(3);
 
       const worker = new Worker(lock, queue, quick);
-      const bound: string[] = [];
-      worker.on('bound', ({ thread }) => bound.push(thread));
+      const claimed: string[] = [];
+      worker.on('claimed', ({ thread }) => claimed.push(thread));
       expect(await Promise.all([worker.loop(3), worker.loop(3), worker.loop(3)])).toEqual([3, 3, 3]);
 
       expect(
@@ -69,7 +69,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
           .map((request) => request.userId)
           .sort((a, b) => a - b),
       ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      expect(new Set(bound).size).toBe(3);
+      expect(new Set(claimed).size).toBe(3);
       for (const batch of batches) {
         const users = batch.map((request) => request.userId);
         expect(new Set(users.map((user) => user % 3)).size).toBe(1);
@@ -81,7 +81,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('priorities 3 → 2 → 1: loop(1) takes the most urgent first', async () => {
       const { storage, lock } = await open();
       const processed: number[] = [];
-      class TimesheetSignHandler extends Handler<{ timesheet: number }> {
+      class TimesheetSignHandler extends RequestHandler<{ timesheet: number }> {
         static override priorities = [3, 2, 1];
         static override route(...requests: { timesheet: number }[]): Route[] {
           return requests.map((request) => new Route(0, request.timesheet));
@@ -110,7 +110,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('a batch never mixes priorities; without a declared list, higher priorities come first', async () => {
       const { storage, lock } = await open();
       const batches: Array<Array<{ n: number; p: number }>> = [];
-      class MixedHandler extends Handler<{ n: number; p: number }> {
+      class MixedHandler extends RequestHandler<{ n: number; p: number }> {
         static override route(...requests: { n: number; p: number }[]): Route[] {
           return requests.map((request) => new Route('only', request.p));
         }
@@ -127,11 +127,11 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       ]);
     });
 
-    it('start/stop hooks run per binding, and a worker rebinds after the empty limit', async () => {
+    it('start/stop hooks run per claim, and a worker claims another thread after the empty limit', async () => {
       const { storage, lock } = await open();
       const hooks: string[] = [];
       const synced: number[] = [];
-      class SyncHandler extends Handler<{ bucket: number }> {
+      class SyncHandler extends RequestHandler<{ bucket: number }> {
         static override route(...requests: { bucket: number }[]): Route[] {
           return requests.map((request) => new Route(request.bucket % 2));
         }
@@ -160,21 +160,21 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await queue.length(SyncHandler, new Route(first))).toBe(first === 0 ? 0 : 1);
 
       const worker = new Worker(lock, queue, { logger: silentLogger, emptyPause: 0 });
-      const bound: string[] = [];
-      worker.on('bound', ({ thread }) => bound.push(thread));
+      const claimed: string[] = [];
+      worker.on('claimed', ({ thread }) => claimed.push(thread));
       expect(await worker.loop(3)).toBe(3);
       expect([...synced].sort()).toEqual([1, 2, 3, 4, 5]);
       expect(await queue.length(SyncHandler, new Route(0))).toBe(0);
       expect(await queue.length(SyncHandler, new Route(1))).toBe(0);
-      expect(hooks.filter((hook) => hook === 'start')).toHaveLength(1 + bound.length);
-      expect(hooks.filter((hook) => hook === 'stop')).toHaveLength(1 + bound.length);
-      if (first === 1) expect(bound).toHaveLength(2); // finished thread 1, hit the empty limit, rebound thread 0
+      expect(hooks.filter((hook) => hook === 'start')).toHaveLength(1 + claimed.length);
+      expect(hooks.filter((hook) => hook === 'stop')).toHaveLength(1 + claimed.length);
+      if (first === 1) expect(claimed).toHaveLength(2); // finished thread 1, hit the empty limit, claimed thread 0
     });
 
     it('loop(limit) handles exactly limit requests, cutting the last batch', async () => {
       const { storage, lock } = await open();
       const batches: number[][] = [];
-      class CountHandler extends Handler<number> {
+      class CountHandler extends RequestHandler<number> {
         handle(...requests: number[]): void {
           batches.push(requests);
         }
@@ -193,7 +193,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it("a handler's batchSize() overrides the worker's", async () => {
       const { storage, lock } = await open();
       const sizes: number[] = [];
-      class SmallBatches extends Handler<number> {
+      class SmallBatches extends RequestHandler<number> {
         override batchSize(): number {
           return 2;
         }
@@ -210,7 +210,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('deferred requests reach their tube when due (ms precision), in registration order', async () => {
       const { storage, lock } = await open();
       const handled: string[] = [];
-      class DropBucket extends Handler<string> {
+      class DropBucket extends RequestHandler<string> {
         handle(...requests: string[]): void {
           handled.push(...requests);
         }
@@ -233,7 +233,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
 
     it('deferred with ifNotExists: scheduled once, appended only if not waiting', async () => {
       const { storage } = await open();
-      class Reminder extends Handler<string> {
+      class Reminder extends RequestHandler<string> {
         handle(): void {}
       }
       const queue = new Queue(storage);
@@ -248,7 +248,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('recurrent: first run at registration, never duplicated while waiting, stopped by unregister', async () => {
       const { storage, lock } = await open();
       const handled: number[] = [];
-      class ValidateAccess extends Handler<{ company: number }> {
+      class ValidateAccess extends RequestHandler<{ company: number }> {
         handle(...requests: { company: number }[]): void {
           handled.push(...requests.map((request) => request.company));
         }
@@ -290,7 +290,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
 
     it('ifNotExists skips requests already waiting and duplicates inside one call', async () => {
       const { storage } = await open();
-      class ProlongateContracts extends Handler<{ company: number }> {
+      class ProlongateContracts extends RequestHandler<{ company: number }> {
         handle(): void {}
       }
       const queue = new Queue(storage);
@@ -306,7 +306,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
 
     it('settles are fenced: a stale settle removes nothing; failed messages stay at the head in order', async () => {
       const { storage } = await open();
-      const address: TubeAddress = { handler: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
       await storage.append(address, ['a', 'b', 'c', 'd'], false);
       const first = await storage.peek('H/0', 2);
       const second = await storage.peek('H/0', 3);
@@ -337,7 +337,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       const { storage, lock } = await open();
       const attempts = new Map<string, number>();
       const handled: string[] = [];
-      class Flaky extends Handler<string> {
+      class Flaky extends RequestHandler<string> {
         handle(...requests: string[]): void {
           for (const request of requests) attempts.set(request, (attempts.get(request) ?? 0) + 1);
           if (requests.includes('poison')) throw new Error('poisoned batch');
@@ -368,7 +368,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('tube choice is fair: later threads are not starved by earlier ones', async () => {
       const { storage, lock } = await open();
       const handled: number[] = [];
-      class Spread extends Handler<number> {
+      class Spread extends RequestHandler<number> {
         static override route(...requests: number[]): Route[] {
           return requests.map((request) => new Route(request));
         }
@@ -390,20 +390,20 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       // A storage that keeps values has nothing to deserialize: there, only the unknown handler applies.
       const text = storage.encoding === 'text';
       const handled: string[] = [];
-      class Known extends Handler<string> {
+      class Known extends RequestHandler<string> {
         handle(...requests: string[]): void {
           handled.push(...requests);
         }
       }
       const queue = new Queue(storage);
-      const ghost: TubeAddress = { handler: 'Ghost', thread: 'Ghost/0', tube: 'Ghost/0/0', priority: 0, rank: 0 };
+      const ghost: TubeAddress = { handlerName: 'Ghost', thread: 'Ghost/0', tube: 'Ghost/0/0', priority: 0, rank: 0 };
       await storage.append(ghost, ['"boo"'], false);
       if (text) await storage.append(queue.tube(Known), ['{not json'], false);
       await queue.register(Known, 'ok-1', 'ok-2');
       const worker = new Worker(lock, queue, quick);
       const unknown: string[] = [];
       const malformed: string[] = [];
-      worker.on('unknownHandler', (error) => unknown.push(error.handler));
+      worker.on('unknownRequestHandler', (error) => unknown.push(error.handlerName));
       worker.on('malformed', (error) => malformed.push(error.storedMessage));
       expect(await worker.loop(2)).toBe(2);
       expect(handled).toEqual(['ok-1', 'ok-2']);
@@ -435,7 +435,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('a heartbeat keeps the lock of a long batch alive; it is released afterwards', async () => {
       const { storage, lock } = await open({ lockTimeout: 300 });
       let started = false;
-      class Slow extends Handler<number> {
+      class Slow extends RequestHandler<number> {
         async handle(): Promise<void> {
           started = true;
           await delay(1_000);
@@ -455,7 +455,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('a thread held by a dead worker is free once its lock expires, and nothing is lost', async () => {
       const { storage, lock } = await open();
       const handled: number[] = [];
-      class Work extends Handler<number> {
+      class Work extends RequestHandler<number> {
         handle(...requests: number[]): void {
           handled.push(...requests);
         }
@@ -476,7 +476,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('stop() ends a loop without a limit after its current batch', async () => {
       const { storage, lock } = await open();
       const handled: number[] = [];
-      class Work extends Handler<number> {
+      class Work extends RequestHandler<number> {
         handle(...requests: number[]): void {
           handled.push(...requests);
         }
