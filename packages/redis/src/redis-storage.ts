@@ -11,19 +11,10 @@ import type {
   StorageIndex,
   TubeAddress,
 } from '@conveyor/sharded';
-import { resolveStorageSettings } from '@conveyor/sharded';
 import { checkClient, deleteByPrefix } from './check-client.js';
 import { LuaScript } from './lua-script.js';
-
-/** Options of `new RedisStorage(redis, options)`. */
-export interface RedisStorageOptions {
-  /**
-   * Prefix of every key of this storage. For Redis Cluster, put a hash tag in
-   * it (`'{orders}:'`): the scripts touch several keys of one queue.
-   * @default env `QUEUE_STORAGE_PREFIX`, else 'tube_'
-   */
-  prefix?: string;
-}
+import type { RedisStorageOptions } from './redis-storage-options.js';
+import { resolveRedisStorageOptions } from './redis-storage-options.js';
 
 // Messages per append script call: big enough to amortise the call, small enough not to block Redis long.
 const appendSlice = 10_000;
@@ -61,10 +52,10 @@ export class RedisStorage implements Storage<string> {
   readonly #deferred: string;
   readonly #recurrent: string;
 
-  constructor(redis: Redis, options: RedisStorageOptions = {}) {
+  constructor(redis: Redis, options?: RedisStorageOptions) {
     checkClient(redis);
     this.redis = redis;
-    this.prefix = resolveStorageSettings(options.prefix === undefined ? {} : { prefix: options.prefix }).prefix;
+    this.prefix = resolveRedisStorageOptions(options).prefix;
     this.#scripts = Object.fromEntries(Object.entries(scripts).map(([name, file]) => [name, LuaScript.load(file)])) as Scripts;
     this.#threads = `${this.prefix}threads`;
     this.#offsets = `${this.prefix}offsets`;

@@ -1,5 +1,8 @@
 import type { Queue } from './queue.js';
-import type { WorkerSettings } from './settings.js';
+import type { ResolvedWorkerOptions } from './worker-options.js';
+
+/** The options due checks read (a Worker's and a ShardedSource's have them). */
+export type DueCheckOptions = Pick<ResolvedWorkerOptions, 'deferredRetryDelay' | 'recurrentCheckInterval' | 'recurrentTasksLimit'>;
 
 /**
  * When a worker (or a sharded source) moves due deferred and recurrent
@@ -8,19 +11,19 @@ import type { WorkerSettings } from './settings.js';
  */
 export class DueChecks {
   readonly #queue: Queue;
-  readonly #settings: WorkerSettings;
+  readonly #options: DueCheckOptions;
   #nextDeferred = 0;
   #nextRecurrent = 0;
 
-  constructor(queue: Queue, settings: WorkerSettings) {
+  constructor(queue: Queue, options: DueCheckOptions) {
     this.#queue = queue;
-    this.#settings = settings;
+    this.#options = options;
   }
 
   /** Promotes what is due, if a check is due; cheap otherwise (one clock read). */
   async run(): Promise<void> {
     const now = Date.now();
-    const { deferredRetryDelay, recurrentCheckInterval, recurrentTasksLimit } = this.#settings;
+    const { deferredRetryDelay, recurrentCheckInterval, recurrentTasksLimit } = this.#options;
     if (now >= this.#nextDeferred) {
       const result = await this.#queue.promoteDeferred(recurrentTasksLimit);
       this.#nextDeferred = Date.now() + Math.min(deferredRetryDelay, result.nextDueIn ?? Number.POSITIVE_INFINITY);
@@ -36,9 +39,4 @@ export class DueChecks {
     const now = Date.now();
     return Math.max(0, Math.min(max, this.#nextDeferred - now, this.#nextRecurrent - now));
   }
-}
-
-/** An error as a dead-letter reason. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -8,7 +8,7 @@ export type { QueueOptions } from './queue-options.js';
 export type { RegisterOptions } from './register-options.js';
 export type { Duration } from './duration.js';
 export { Worker } from './worker.js';
-export type { WorkerOptions, LoopOptions } from './worker.js';
+export type { LoopOptions } from './worker.js';
 export type { WorkerEvents } from './worker-events.js';
 export type {
   Storage,
@@ -27,24 +27,24 @@ export { handlerNameOfThread, threadOfTube } from './tube.js';
 export type { Serializer } from './serializer.js';
 export { jsonSerializer } from './serializer.js';
 export { MemoryStorage } from './memory-storage.js';
-export type { MemoryStorageOptions } from './memory-storage.js';
+export type { MemoryStorageOptions } from './memory-storage-options.js';
 export { MemoryLock } from './memory-lock.js';
-export type { MemoryLockOptions } from './memory-lock.js';
+export type { MemoryLockOptions } from './memory-lock-options.js';
 export { ThreadLease } from './thread-lease.js';
 export { ShardedSource } from './sharded-source.js';
-export type { ShardedSourceOptions } from './sharded-source.js';
+export type { ShardedSourceOptions } from './sharded-source-options.js';
 export type { ShardedMessage } from './sharded-message.js';
 export { createShardedHandler } from './sharded-handler.js';
 export type { ShardedBulkHandler } from './sharded-handler.js';
-export {
-  workerDefaults,
-  lockDefaults,
-  storageDefaults,
-  resolveWorkerSettings,
-  resolveLockSettings,
-  resolveStorageSettings,
-} from './settings.js';
-export type { WorkerSettings, LockSettings, StorageSettings } from './settings.js';
+export { workerDefaults, resolveWorkerOptions } from './worker-options.js';
+export type { WorkerOptions, ResolvedWorkerOptions } from './worker-options.js';
+export { lockDefaults, resolveLockOptions } from './lock-options.js';
+export type { LockOptions, ResolvedLockOptions } from './lock-options.js';
+export { storageDefaults, resolveStorageOptions } from './storage-options.js';
+export type { StorageOptions, ResolvedStorageOptions } from './storage-options.js';
+export { shardedSourceDefaults, resolveShardedSourceOptions } from './sharded-source-options.js';
+export type { ResolvedShardedSourceOptions } from './sharded-source-options.js';
+export type { Environment } from './queue-environment.js';
 export { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
 export { RequestHandlerNameConflictError } from './errors/request-handler-name-conflict-error.js';
 export { InvalidRouteError } from './errors/invalid-route-error.js';

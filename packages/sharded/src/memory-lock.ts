@@ -1,11 +1,6 @@
 import type { Lock } from './lock.js';
-import { resolveLockSettings } from './settings.js';
-
-/** Options of `new MemoryLock()`. */
-export interface MemoryLockOptions {
-  /** Milliseconds a lock lives unless extended. @default env `QUEUE_LOCK_TIMEOUT` (s), else 10000 */
-  timeout?: number;
-}
+import type { MemoryLockOptions } from './memory-lock-options.js';
+import { resolveMemoryLockOptions } from './memory-lock-options.js';
 
 interface Held {
   readonly token: string;
@@ -17,8 +12,8 @@ export class MemoryLock implements Lock {
   readonly timeout: number;
   readonly #held = new Map<string, Held>();
 
-  constructor(options: MemoryLockOptions = {}) {
-    this.timeout = resolveLockSettings(options.timeout === undefined ? {} : { timeout: options.timeout }).timeout;
+  constructor(options?: MemoryLockOptions) {
+    this.timeout = resolveMemoryLockOptions(options).timeout;
   }
 
   async acquire(key: string, token: string, ttl = this.timeout): Promise<boolean> {

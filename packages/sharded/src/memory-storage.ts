@@ -1,6 +1,5 @@
 import { MinHeap } from './min-heap.js';
 import { SampledSet } from './sampled-set.js';
-import { InvalidOptionError } from '@conveyor/core';
 import type {
   BatchFailure,
   BatchRef,
@@ -13,18 +12,8 @@ import type {
   StorageIndex,
 } from './storage.js';
 import type { TubeAddress } from './tube.js';
-
-/** Options of `new MemoryStorage()`. */
-export interface MemoryStorageOptions {
-  /**
-   * Keep requests serialized, exactly as Redis does: every handler gets a
-   * fresh copy, and malformed messages are possible. By default the storage
-   * keeps the registered values themselves (no serialization: the fastest,
-   * but a handler receives the very object that was registered, so do not
-   * mutate a request after registering it). @default false
-   */
-  serialized?: boolean;
-}
+import type { MemoryStorageOptions } from './memory-storage-options.js';
+import { resolveMemoryStorageOptions } from './memory-storage-options.js';
 
 interface MemoryTube {
   readonly address: TubeAddress;
@@ -84,11 +73,8 @@ export class MemoryStorage implements Storage<unknown> {
   readonly #recurrentRuns = new MinHeap<RecurrentRun>((a, b) => a.at < b.at);
   readonly #dead: DeadLetter<unknown>[] = [];
 
-  constructor(options: MemoryStorageOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    if (options.serialized !== undefined && typeof options.serialized !== 'boolean')
-      throw new InvalidOptionError('serialized', 'a boolean', options.serialized);
-    this.encoding = options.serialized === true ? 'text' : 'values';
+  constructor(options?: MemoryStorageOptions) {
+    this.encoding = resolveMemoryStorageOptions(options).serialized ? 'text' : 'values';
   }
 
   async append(address: TubeAddress, messages: readonly unknown[], ifNotExists: boolean): Promise<number> {

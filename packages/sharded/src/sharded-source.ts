@@ -1,39 +1,19 @@
-import { ConveyorError, InvalidOptionError, consoleLogger } from '@conveyor/core';
-import { nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core/kit';
+import { ConveyorError } from '@conveyor/core';
+import { objectWithMethods, sleep } from '@conveyor/core/kit';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
-import { DueChecks, describeError } from './due-checks.js';
+import { describeError } from './describe-error.js';
+import { DueChecks } from './due-checks.js';
 import { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
 import type { Lock } from './lock.js';
 import type { Queue } from './queue.js';
 import type { AnyRequestHandlerClass } from './request-handler.js';
-import type { WorkerSettings } from './settings.js';
-import { resolveWorkerSettings } from './settings.js';
 import { createShardedHandler } from './sharded-handler.js';
 import type { ShardedBulkHandler } from './sharded-handler.js';
 import type { ShardedMessage } from './sharded-message.js';
 import { ThreadLease } from './thread-lease.js';
+import type { ResolvedShardedSourceOptions, ShardedSourceOptions } from './sharded-source-options.js';
+import { resolveShardedSourceOptions } from './sharded-source-options.js';
 import { handlerNameOfThread } from './tube.js';
-
-/** Options of `new ShardedSource(queue, lock, options)`; worker settings (batch size, checks) apply too. */
-export interface ShardedSourceOptions extends Partial<WorkerSettings> {
-  /** Only deliver threads of these request handler classes. @default every registered one */
-  requestHandlers?: AnyRequestHandlerClass | readonly AnyRequestHandlerClass[];
-  /**
-   * Most messages one `get()` returns (one lease of one thread). Keep it at or
-   * below the Consumer's `bulkSize` for strict per-thread order: the bulks of
-   * one lease may otherwise run side by side. @default `batchSize` (128)
-   */
-  maxMessagesPerGet?: number;
-  /** Milliseconds a `get()` waits for a free non-empty thread before returning empty. @default 200 */
-  waitTime?: number;
-  /**
-   * Milliseconds a delivered lease may stay unsettled; then its thread is
-   * given up and its messages are delivered again (a stuck or lost handler). @default 30000
-   */
-  visibilityTimeout?: number;
-  /** Where the source logs faults. @default warnings and errors to stderr */
-  logger?: Logger;
-}
 
 interface OpenLease {
   readonly id: number;
@@ -57,7 +37,7 @@ const pollSlice = 50;
  * through the lock and delivers a batch of its most urgent tube; the thread
  * stays locked (heartbeat) until every message of the batch is cleaned up or
  * released, then consumed ones are acknowledged and failed ones stay at the
- * head, in order (dead-lettered after `maxFailures`).
+ * head, in order (dead-lettered after `maxReceiveCount`).
  *
  * ```ts
  * const source = new ShardedSource(queue, lock, { maxMessagesPerGet: 64 });
@@ -67,7 +47,8 @@ const pollSlice = 50;
 export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   readonly queue: Queue;
   readonly lock: Lock;
-  readonly settings: WorkerSettings;
+  /** The options in force (defaults and environment applied). */
+  readonly options: ResolvedShardedSourceOptions;
   readonly #filter: ReadonlySet<AnyRequestHandlerClass> | undefined;
   readonly #maxMessagesPerGet: number;
   readonly #waitTime: number;
@@ -81,22 +62,16 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   #closed = false;
   #runner: ShardedBulkHandler | undefined;
 
-  constructor(queue: Queue, lock: Lock, options: ShardedSourceOptions = {}) {
-    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function')
-      throw new InvalidOptionError('queue', 'a Queue', queue);
-    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function')
-      throw new InvalidOptionError('lock', 'a Lock', lock);
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    const { requestHandlers, maxMessagesPerGet, waitTime, visibilityTimeout, logger, ...settings } = options;
-    this.queue = queue;
-    this.lock = lock;
-    this.settings = resolveWorkerSettings(settings);
-    this.#filter = requestHandlers === undefined ? undefined : new Set(([] as AnyRequestHandlerClass[]).concat(requestHandlers));
-    this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', maxMessagesPerGet, this.settings.batchSize);
-    this.#waitTime = nonNegativeNumber('waitTime', waitTime, 200);
-    this.#visibilityTimeout = nonNegativeNumber('visibilityTimeout', visibilityTimeout, 30_000);
-    this.#logger = logger ?? consoleLogger;
-    this.#dueChecks = new DueChecks(queue, this.settings);
+  constructor(queue: Queue, lock: Lock, options?: ShardedSourceOptions) {
+    this.queue = objectWithMethods<Queue>('queue', queue, ['register', 'decode'], 'a Queue');
+    this.lock = objectWithMethods<Lock>('lock', lock, ['acquire', 'extend', 'release', 'exists'], 'a Lock (MemoryLock, RedisLock, ...)');
+    this.options = resolveShardedSourceOptions(options);
+    this.#filter = this.options.requestHandlers;
+    this.#maxMessagesPerGet = this.options.maxMessagesPerGet;
+    this.#waitTime = this.options.waitTime;
+    this.#visibilityTimeout = this.options.visibilityTimeout;
+    this.#logger = this.options.logger;
+    this.#dueChecks = new DueChecks(queue, this.options);
   }
 
   /** Messages delivered and not yet settled. */
@@ -111,7 +86,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     const max = Math.min(this.#maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#maxMessagesPerGet));
     while (!signal.aborted && !this.#closed) {
       await this.#dueChecks.run();
-      for (const thread of await this.queue.storage.threads(this.settings.acquireSample)) {
+      for (const thread of await this.queue.storage.threads(this.options.acquireSample)) {
         if (this.#heldThreads.has(thread) || !this.#wanted(thread)) continue;
         const delivered = await this.#deliver(thread, max);
         if (delivered !== undefined) return delivered;
@@ -245,7 +220,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
       const result = await this.queue.storage.settle(
         { tube: lease.tube, thread: lease.thread, offset: lease.offset, count: lease.count },
         failed,
-        counted ? { reason: describeError(lease.failure), maxFailures: this.settings.maxFailures } : undefined,
+        counted ? { reason: describeError(lease.failure), maxFailures: this.options.maxReceiveCount } : undefined,
       );
       if (result.stale)
         this.#logger.warn(
@@ -255,7 +230,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
       if (result.deadLettered > 0)
         this.#logger.warn(
           { thread: lease.thread, count: result.deadLettered, failures: result.failures },
-          'messages failed maxFailures times and went to the dead letters',
+          'messages failed maxReceiveCount times and went to the dead letters',
         );
     } finally {
       await this.#letGo(lease);

@@ -1,29 +1,24 @@
-import { InvalidOptionError, consoleLogger } from '@conveyor/core';
-import { sleep } from '@conveyor/core/kit';
+import { backoffDelay, integerIn, objectWithMethods, optionsObject, signalOption, sleep } from '@conveyor/core/kit';
 import type { Logger } from '@conveyor/core';
-import { DueChecks, describeError } from './due-checks.js';
+import { describeError } from './describe-error.js';
+import { DueChecks } from './due-checks.js';
 import { MalformedMessageError } from './errors/malformed-message-error.js';
 import { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
 import type { AnyRequestHandlerClass, RequestHandler } from './request-handler.js';
 import type { Lock } from './lock.js';
 import type { Queue } from './queue.js';
-import { resolveWorkerSettings } from './settings.js';
-import type { WorkerSettings } from './settings.js';
+import { requestHandlerFilter } from './request-handler-filter.js';
 import type { Peeked } from './storage.js';
 import { ThreadLease } from './thread-lease.js';
 import { handlerNameOfThread } from './tube.js';
 import { TypedEmitter } from '@conveyor/core/kit';
 import type { WorkerEvents } from './worker-events.js';
-
-/** Options of `new Worker(lock, queue, options)`: any worker setting (over the environment), and a logger. */
-export interface WorkerOptions extends Partial<WorkerSettings> {
-  /** Where the worker logs faults. @default warnings and errors to stderr */
-  logger?: Logger;
-}
+import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
+import { resolveWorkerOptions } from './worker-options.js';
 
 /** Options of one `worker.loop()` run. */
 export interface LoopOptions {
-  /** Aborting it makes the loop finish its current batch, let its thread go and return. */
+  /** Aborting it makes the loop finish its current batch, let its thread go and return. @default none */
   signal?: AbortSignal;
   /** Only claim threads of these request handler classes. @default every registered one */
   requestHandlers?: AnyRequestHandlerClass | readonly AnyRequestHandlerClass[];
@@ -37,6 +32,8 @@ interface Bound {
 
 // Longest pause after a storage error, growing from `emptyPause`.
 const maxErrorPause = 5_000;
+
+const lockMethods = ['acquire', 'extend', 'release', 'exists'];
 
 /**
  * Binds threads one at a time through the lock and handles their requests in
@@ -52,26 +49,21 @@ const maxErrorPause = 5_000;
 export class Worker extends TypedEmitter<WorkerEvents> {
   readonly lock: Lock;
   readonly queue: Queue;
-  readonly settings: WorkerSettings;
+  /** The options in force (defaults and environment applied). */
+  readonly options: ResolvedWorkerOptions;
   readonly #logger: Logger;
   readonly #dueChecks: DueChecks;
   #stop = new AbortController();
   #errors = 0;
   readonly #reportedUnknown = new Set<string>();
 
-  constructor(lock: Lock, queue: Queue, options: WorkerOptions = {}) {
+  constructor(lock: Lock, queue: Queue, options?: WorkerOptions) {
     super((error, event) => this.#listenerFailed(error, event));
-    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function')
-      throw new InvalidOptionError('lock', 'a Lock (MemoryLock, RedisLock, ...)', lock);
-    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function')
-      throw new InvalidOptionError('queue', 'a Queue', queue);
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    const { logger, ...settings } = options;
-    this.lock = lock;
-    this.queue = queue;
-    this.settings = resolveWorkerSettings(settings);
-    this.#logger = logger ?? consoleLogger;
-    this.#dueChecks = new DueChecks(queue, this.settings);
+    this.lock = objectWithMethods<Lock>('lock', lock, lockMethods, 'a Lock (MemoryLock, RedisLock, ...)');
+    this.queue = objectWithMethods<Queue>('queue', queue, ['register', 'decode'], 'a Queue');
+    this.options = resolveWorkerOptions(options);
+    this.#logger = this.options.logger;
+    this.#dueChecks = new DueChecks(queue, this.options);
   }
 
   /**
@@ -80,13 +72,12 @@ export class Worker extends TypedEmitter<WorkerEvents> {
    * loops of one worker may run at once; each binds its own thread.
    * Resolves with the number of requests handled.
    */
-  async loop(limit?: number, options: LoopOptions = {}): Promise<number> {
-    if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0)) {
-      throw new InvalidOptionError('limit', 'an integer >= 0', limit);
-    }
-    const filter =
-      options.requestHandlers === undefined ? undefined : new Set(([] as AnyRequestHandlerClass[]).concat(options.requestHandlers));
-    const signal = options.signal === undefined ? this.#stop.signal : AbortSignal.any([this.#stop.signal, options.signal]);
+  async loop(limit?: number, options?: LoopOptions): Promise<number> {
+    if (limit !== undefined) integerIn('limit', limit, 0, Number.MAX_SAFE_INTEGER, 0);
+    const given = optionsObject(options, ['signal', 'requestHandlers'], { handler: 'renamed `requestHandlers`' }) as LoopOptions;
+    const filter = requestHandlerFilter('requestHandlers', given.requestHandlers);
+    const external = signalOption(given.signal);
+    const signal = external === undefined ? this.#stop.signal : AbortSignal.any([this.#stop.signal, external]);
     let processed = 0;
     while (!signal.aborted && (limit === undefined || processed < limit)) {
       const bound = await this.#bind(signal, filter);
@@ -107,7 +98,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     while (!signal.aborted) {
       try {
         await this.#dueChecks.run();
-        for (const thread of await this.queue.storage.threads(this.settings.acquireSample)) {
+        for (const thread of await this.queue.storage.threads(this.options.acquireSample)) {
           const name = handlerNameOfThread(thread);
           const handlerClass = name === undefined ? undefined : registry.get(name);
           if (handlerClass === undefined) {
@@ -126,7 +117,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         continue;
       }
       // Idle: wait for new work, but wake for a due deferred or recurrent request.
-      await sleep(this.#dueChecks.until(this.settings.acquireDelay), signal);
+      await sleep(this.#dueChecks.until(this.options.acquireDelay), signal);
     }
     return undefined;
   }
@@ -134,7 +125,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   async #process(bound: Bound, remaining: number, signal: AbortSignal): Promise<number> {
     const { thread, handlerClass, lease } = bound;
     const storage = this.queue.storage;
-    const settings = this.settings;
+    const options = this.options;
     this.emit('claimed', { thread });
     let processed = 0;
     let instance: RequestHandler<unknown> | undefined;
@@ -145,11 +136,11 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       let empty = 0;
       while (processed < remaining && !signal.aborted && !lease.lost) {
         await this.#dueChecks.run();
-        const size = Math.min(instance.batchSize() ?? settings.batchSize, remaining - processed);
+        const size = Math.min(instance.batchSize() ?? options.batchSize, remaining - processed);
         const peeked = await storage.peek(thread, size);
         if (peeked === undefined || peeked.messages.length === 0) {
-          if (++empty >= settings.emptyLimit) break;
-          await sleep(settings.emptyPause, signal);
+          if (++empty >= options.emptyLimit) break;
+          await sleep(options.emptyPause, signal);
           continue;
         }
         empty = 0;
@@ -166,14 +157,15 @@ export class Worker extends TypedEmitter<WorkerEvents> {
           await instance.handle(...requests);
         } catch (error) {
           const failed = Array.from({ length: requests.length }, (_, index) => index);
-          const result = await storage.settle(batch, failed, { reason: describeError(error), maxFailures: settings.maxFailures });
+          const result = await storage.settle(batch, failed, { reason: describeError(error), maxFailures: options.maxFailures });
           this.#logger.warn(
             { err: error, thread, failures: result.failures, deadLettered: result.deadLettered },
             'handle() failed; the batch stays at the head of its thread',
           );
           this.emit('failed', { thread, tube: peeked.tube, error, failures: result.failures, deadLettered: result.deadLettered });
           // Retry later, backing off, instead of spinning on a failing batch.
-          if (result.deadLettered === 0) failurePause = Math.min(settings.acquireDelay, settings.emptyPause * 2 ** (result.failures - 1));
+          if (result.deadLettered === 0)
+            failurePause = backoffDelay(result.failures, { baseMs: options.emptyPause, capMs: options.acquireDelay });
           break;
         }
         const result = await storage.settle(batch);
@@ -248,7 +240,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
 
   #errorPause(): number {
     this.#errors++;
-    return Math.min(maxErrorPause, Math.max(10, this.settings.emptyPause) * 2 ** Math.min(this.#errors - 1, 10));
+    return backoffDelay(this.#errors, { baseMs: Math.max(10, this.options.emptyPause), capMs: maxErrorPause });
   }
 
   #reportError(error: unknown): void {

@@ -1,0 +1,25 @@
+import { booleanOption, optionsObject } from '@conveyor/core/kit';
+
+/** Options of `new MemoryStorage(options)`. */
+export interface MemoryStorageOptions {
+  /**
+   * Keep requests serialized, exactly as Redis does: every handler gets a
+   * fresh copy, and malformed messages are possible. By default the storage
+   * keeps the registered values themselves (no serialization: the fastest,
+   * but a handler receives the very object that was registered, so do not
+   * mutate a request after registering it). @default false
+   */
+  serialized?: boolean;
+}
+
+/** Memory storage options with every default applied. */
+export type ResolvedMemoryStorageOptions = Readonly<Required<MemoryStorageOptions>>;
+
+/** The defaults of every option that has one. */
+export const memoryStorageDefaults: ResolvedMemoryStorageOptions = Object.freeze({ serialized: false });
+
+/** Validates options and returns a frozen, fully-typed copy; throws `InvalidOptionError` naming the bad one. */
+export function resolveMemoryStorageOptions(options?: MemoryStorageOptions): ResolvedMemoryStorageOptions {
+  const given = optionsObject(options, ['serialized']) as MemoryStorageOptions;
+  return Object.freeze({ serialized: booleanOption('serialized', given.serialized, memoryStorageDefaults.serialized) });
+}
