@@ -1,3 +1,4 @@
+import type { Clock } from '@conveyor/core/kit';
 import type { Queue } from './queue.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
@@ -12,31 +13,33 @@ export type DueCheckOptions = Pick<ResolvedWorkerOptions, 'deferredRetryDelay' |
 export class DueChecks {
   readonly #queue: Queue;
   readonly #options: DueCheckOptions;
+  readonly #clock: Clock;
   #nextDeferred = 0;
   #nextRecurrent = 0;
 
-  constructor(queue: Queue, options: DueCheckOptions) {
+  constructor(queue: Queue, options: DueCheckOptions, clock: Clock) {
     this.#queue = queue;
     this.#options = options;
+    this.#clock = clock;
   }
 
   /** Promotes what is due, if a check is due; cheap otherwise (one clock read). */
   async run(): Promise<void> {
-    const now = Date.now();
+    const now = this.#clock.now();
     const { deferredRetryDelay, recurrentCheckInterval, recurrentTasksLimit } = this.#options;
     if (now >= this.#nextDeferred) {
       const result = await this.#queue.promoteDeferred(recurrentTasksLimit);
-      this.#nextDeferred = Date.now() + Math.min(deferredRetryDelay, result.nextDueIn ?? Number.POSITIVE_INFINITY);
+      this.#nextDeferred = this.#clock.now() + Math.min(deferredRetryDelay, result.nextDueIn ?? Number.POSITIVE_INFINITY);
     }
     if (now >= this.#nextRecurrent) {
       const result = await this.#queue.promoteRecurrent(recurrentTasksLimit);
-      this.#nextRecurrent = Date.now() + Math.min(recurrentCheckInterval, result.nextDueIn ?? Number.POSITIVE_INFINITY);
+      this.#nextRecurrent = this.#clock.now() + Math.min(recurrentCheckInterval, result.nextDueIn ?? Number.POSITIVE_INFINITY);
     }
   }
 
   /** Milliseconds until the next check, capped at `max`. */
   until(max: number): number {
-    const now = Date.now();
+    const now = this.#clock.now();
     return Math.max(0, Math.min(max, this.#nextDeferred - now, this.#nextRecurrent - now));
   }
 }

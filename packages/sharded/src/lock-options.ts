@@ -35,6 +35,7 @@ export function resolveLockOptions(
   known: readonly string[] = ['prefix', 'timeout'],
 ): ResolvedLockOptions {
   const given = optionsObject(options, known) as LockOptions;
+  // A driver's own options (a clock) are its to check: only the shared ones are read here.
   const fallback = environmentDefaults(lockDefaults, lockEnvironment, env);
   return Object.freeze({
     prefix: given.prefix === undefined ? fallback.prefix : nonEmptyString('prefix', given.prefix),

@@ -1,3 +1,5 @@
+import type { Clock } from '@conveyor/core/kit';
+import { clockOption } from '@conveyor/core/kit';
 import type { Environment } from './queue-environment.js';
 import { resolveLockOptions } from './lock-options.js';
 
@@ -5,6 +7,8 @@ import { resolveLockOptions } from './lock-options.js';
 export interface MemoryLockOptions {
   /** Milliseconds a lock lives unless extended. Env `QUEUE_LOCK_TIMEOUT` (s). @default 10000 */
   timeout?: number;
+  /** Where lock expiry reads the time (tests pass a `ManualClock`). @default the system clock */
+  clock?: Clock;
 }
 
 /** Memory lock options with every default applied. */
@@ -12,6 +16,6 @@ export type ResolvedMemoryLockOptions = Readonly<Required<MemoryLockOptions>>;
 
 /** Validates options over the environment over the defaults and returns a frozen, fully-typed copy. */
 export function resolveMemoryLockOptions(options?: MemoryLockOptions, env: Environment = process.env): ResolvedMemoryLockOptions {
-  const { timeout } = resolveLockOptions(options, env, ['timeout']);
-  return Object.freeze({ timeout });
+  const { timeout } = resolveLockOptions(options, env, ['timeout', 'clock']);
+  return Object.freeze({ timeout, clock: clockOption(options?.clock) });
 }

@@ -1,4 +1,5 @@
-import { booleanOption, optionsObject } from '@conveyor/core/kit';
+import type { Clock } from '@conveyor/core/kit';
+import { booleanOption, clockOption, optionsObject } from '@conveyor/core/kit';
 
 /** Options of `new MemoryStorage(options)`. */
 export interface MemoryStorageOptions {
@@ -10,16 +11,21 @@ export interface MemoryStorageOptions {
    * mutate a request after registering it). @default false
    */
   serialized?: boolean;
+  /** Where deferred due times, recurrent runs and dead-letter times are read (tests pass a `ManualClock`). @default the system clock */
+  clock?: Clock;
 }
 
 /** Memory storage options with every default applied. */
 export type ResolvedMemoryStorageOptions = Readonly<Required<MemoryStorageOptions>>;
 
 /** The defaults of every option that has one. */
-export const memoryStorageDefaults: ResolvedMemoryStorageOptions = Object.freeze({ serialized: false });
+export const memoryStorageDefaults = Object.freeze({ serialized: false });
 
 /** Validates options and returns a frozen, fully-typed copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveMemoryStorageOptions(options?: MemoryStorageOptions): ResolvedMemoryStorageOptions {
-  const given = optionsObject(options, ['serialized']) as MemoryStorageOptions;
-  return Object.freeze({ serialized: booleanOption('serialized', given.serialized, memoryStorageDefaults.serialized) });
+  const given = optionsObject(options, ['serialized', 'clock']) as MemoryStorageOptions;
+  return Object.freeze({
+    serialized: booleanOption('serialized', given.serialized, memoryStorageDefaults.serialized),
+    clock: clockOption(given.clock),
+  });
 }

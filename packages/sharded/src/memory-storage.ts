@@ -1,3 +1,4 @@
+import type { Clock } from '@conveyor/core/kit';
 import { MinHeap } from './min-heap.js';
 import { SampledSet } from './sampled-set.js';
 import type {
@@ -60,6 +61,7 @@ const stale: SettleResult = Object.freeze({ stale: true, removed: 0, failures: 0
  */
 export class MemoryStorage implements Storage<unknown> {
   readonly encoding: StorageEncoding;
+  readonly #clock: Clock;
   readonly #tubes = new Map<string, MemoryTube>();
   /** Non-empty tubes of each non-empty thread. */
   readonly #threads = new Map<string, Set<MemoryTube>>();
@@ -74,7 +76,9 @@ export class MemoryStorage implements Storage<unknown> {
   readonly #dead: DeadLetter<unknown>[] = [];
 
   constructor(options?: MemoryStorageOptions) {
-    this.encoding = resolveMemoryStorageOptions(options).serialized ? 'text' : 'values';
+    const resolved = resolveMemoryStorageOptions(options);
+    this.encoding = resolved.serialized ? 'text' : 'values';
+    this.#clock = resolved.clock;
   }
 
   async append(address: TubeAddress, messages: readonly unknown[], ifNotExists: boolean): Promise<number> {
@@ -118,7 +122,7 @@ export class MemoryStorage implements Storage<unknown> {
       const headOffset = tube.offset + removed;
       failures = tube.failures?.offset === headOffset ? tube.failures.count + 1 : 1;
       if (failures >= failure.maxFailures) {
-        const at = Date.now();
+        const at = this.#clock.now();
         for (const message of kept) this.#dead.push({ tube: batch.tube, message, reason: failure.reason, failures, at });
         deadLettered = kept.length;
         removed += kept.length;
@@ -153,7 +157,7 @@ export class MemoryStorage implements Storage<unknown> {
   }
 
   async schedule(address: TubeAddress, messages: readonly unknown[], delayMs: number, ifNotExists: boolean): Promise<number> {
-    const at = Date.now() + delayMs;
+    const at = this.#clock.now() + delayMs;
     let scheduled = 0;
     for (const message of messages) {
       const key = `${address.tube}\n${this.#key(message)}`;
@@ -166,7 +170,7 @@ export class MemoryStorage implements Storage<unknown> {
   }
 
   async promoteDeferred(max: number): Promise<PromoteResult> {
-    const now = Date.now();
+    const now = this.#clock.now();
     let due = 0;
     for (let next = this.#deferred.peek(); due < max && next !== undefined && next.at <= now; next = this.#deferred.peek()) {
       this.#deferred.pop();
@@ -181,7 +185,7 @@ export class MemoryStorage implements Storage<unknown> {
   }
 
   async setRecurrent(address: TubeAddress, messages: readonly unknown[], intervalMs: number): Promise<number> {
-    const at = Date.now() + intervalMs;
+    const at = this.#clock.now() + intervalMs;
     const byKey = new Map<string, unknown>();
     for (const message of messages) byKey.set(this.#key(message), message);
     const distinct = [...byKey.values()];
@@ -206,7 +210,7 @@ export class MemoryStorage implements Storage<unknown> {
   }
 
   async promoteRecurrent(max: number): Promise<PromoteResult> {
-    const now = Date.now();
+    const now = this.#clock.now();
     let due = 0;
     while (due < max) {
       const run = this.#nextRun();

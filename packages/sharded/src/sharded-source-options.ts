@@ -1,6 +1,7 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import { limit, loggerOption, milliseconds, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import type { Clock } from '@conveyor/core/kit';
+import { clockOption, limit, loggerOption, milliseconds, optionsObject, positiveInteger } from '@conveyor/core/kit';
 import type { Environment, EnvironmentSpec } from './queue-environment.js';
 import { environmentDefaults } from './queue-environment.js';
 import type { AnyRequestHandlerClass } from './request-handler.js';
@@ -44,6 +45,8 @@ export interface ShardedSourceOptions {
   recurrentTasksLimit?: number;
   /** Where the source logs faults. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Where waits, visibility timeouts, heartbeats and due checks read time (tests pass a `ManualClock`). @default the system clock */
+  clock?: Clock;
 }
 
 /** Sharded source options with every default applied (`requestHandlers` as a set, `undefined` for all). */
@@ -74,7 +77,7 @@ const environment: EnvironmentSpec<Exclude<keyof typeof shardedSourceDefaults, '
   recurrentTasksLimit: ['QUEUE_WORKER_RECURRENT_TASKS_LIMIT', 'positiveInteger'],
 } as const);
 
-const known = ['requestHandlers', ...Object.keys(shardedSourceDefaults), 'logger'];
+const known = ['requestHandlers', ...Object.keys(shardedSourceDefaults), 'logger', 'clock'];
 
 // Names a ShardedSource took before (any worker setting was accepted, most were ignored).
 const hints = {
@@ -104,5 +107,6 @@ export function resolveShardedSourceOptions(options?: ShardedSourceOptions, env:
     recurrentCheckInterval: milliseconds('recurrentCheckInterval', given.recurrentCheckInterval, fallback.recurrentCheckInterval),
     recurrentTasksLimit: positiveInteger('recurrentTasksLimit', given.recurrentTasksLimit, fallback.recurrentTasksLimit),
     logger: loggerOption(given.logger, consoleLogger),
+    clock: clockOption(given.clock),
   });
 }

@@ -1,5 +1,6 @@
 import { ConveyorError } from '@conveyor/core';
 import { objectWithMethods, sleep } from '@conveyor/core/kit';
+import type { ClockTimer } from '@conveyor/core/kit';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
 import { describeError } from './describe-error.js';
 import { DueChecks } from './due-checks.js';
@@ -23,7 +24,7 @@ interface OpenLease {
   readonly count: number;
   readonly lease: ThreadLease;
   /** Gives the lease up at the visibility timeout, even while pollers wait for room. */
-  readonly expiry: NodeJS.Timeout;
+  readonly expiry: ClockTimer;
   /** 0 open, 1 consumed, 2 failed. */
   readonly states: Uint8Array;
   settled: number;
@@ -71,7 +72,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     this.#waitTime = this.options.waitTime;
     this.#visibilityTimeout = this.options.visibilityTimeout;
     this.#logger = this.options.logger;
-    this.#dueChecks = new DueChecks(queue, this.options);
+    this.#dueChecks = new DueChecks(queue, this.options, this.options.clock);
   }
 
   /** Messages delivered and not yet settled. */
@@ -82,7 +83,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   }
 
   async get(signal: AbortSignal, hint?: GetHint): Promise<ShardedMessage<R>[]> {
-    const deadline = Date.now() + this.#waitTime;
+    const deadline = this.options.clock.now() + this.#waitTime;
     const max = Math.min(this.#maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#maxMessagesPerGet));
     while (!signal.aborted && !this.#closed) {
       await this.#dueChecks.run();
@@ -91,9 +92,9 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
         const delivered = await this.#deliver(thread, max);
         if (delivered !== undefined) return delivered;
       }
-      const left = deadline - Date.now();
+      const left = deadline - this.options.clock.now();
       if (left <= 0) break;
-      await sleep(Math.min(pollSlice, left), signal);
+      await sleep(Math.min(pollSlice, left), signal, this.options.clock);
     }
     return [];
   }
@@ -139,8 +140,11 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
 
   async #deliver(thread: string, max: number): Promise<ShardedMessage<R>[] | undefined> {
     const storage = this.queue.storage;
-    const lease = await ThreadLease.acquire(this.lock, thread, () =>
-      this.#logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'),
+    const lease = await ThreadLease.acquire(
+      this.lock,
+      thread,
+      () => this.#logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'),
+      this.options.clock,
     );
     if (lease === undefined) return undefined;
     try {
@@ -165,8 +169,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
           messages.push({ handler, thread, tube: peeked.tube, request: request as R, lease: id, index: messages.length });
         }
         if (messages.length > 0) {
-          const expiry = setTimeout(() => void this.#expire(id), this.#visibilityTimeout);
-          expiry.unref();
+          const expiry = this.options.clock.setTimeout(() => void this.#expire(id), this.#visibilityTimeout).unref();
           this.#leases.set(id, {
             id,
             thread,
@@ -238,7 +241,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   }
 
   async #letGo(lease: OpenLease): Promise<void> {
-    clearTimeout(lease.expiry);
+    lease.expiry.clear();
     this.#heldThreads.delete(lease.thread);
     try {
       await lease.lease.release();

@@ -1,11 +1,12 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import { integerIn, loggerOption, milliseconds, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import type { Clock } from '@conveyor/core/kit';
+import { clockOption, integerIn, loggerOption, milliseconds, optionsObject, positiveInteger } from '@conveyor/core/kit';
 import type { Environment, EnvironmentSpec } from './queue-environment.js';
 import { environmentDefaults } from './queue-environment.js';
 
 /**
- * Options of `new Worker(lock, queue, options)`. Every one but `logger` has the
+ * Options of `new Worker(lock, queue, options)`. Every one but `logger` and `clock` has the
  * original library's default and is read from its `QUEUE_WORKER_*` variable
  * (durations in seconds there); a value given in code wins. Durations in code
  * are milliseconds.
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   acquireSample?: number;
   /** Where the worker logs faults. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Where the worker's pauses, heartbeats and due checks read time (tests pass a `ManualClock`). @default the system clock */
+  clock?: Clock;
 }
 
 /** Worker options with every default applied. */
@@ -74,7 +77,7 @@ export const workerEnvironment: EnvironmentSpec<keyof typeof workerDefaults> = O
 /** Largest count an option like `emptyLimit` takes (a bound for the message, not a tuning knob). */
 export const maxCount = 1_000_000_000;
 
-const known = [...Object.keys(workerDefaults), 'logger'];
+const known = [...Object.keys(workerDefaults), 'logger', 'clock'];
 
 /**
  * Validates worker options over the environment over the defaults and returns a
@@ -94,5 +97,6 @@ export function resolveWorkerOptions(options?: WorkerOptions, env: Environment =
     maxFailures: positiveInteger('maxFailures', given.maxFailures, fallback.maxFailures),
     acquireSample: positiveInteger('acquireSample', given.acquireSample, fallback.acquireSample),
     logger: loggerOption(given.logger, consoleLogger),
+    clock: clockOption(given.clock),
   });
 }

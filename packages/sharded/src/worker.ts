@@ -63,7 +63,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.queue = objectWithMethods<Queue>('queue', queue, ['register', 'decode'], 'a Queue');
     this.options = resolveWorkerOptions(options);
     this.#logger = this.options.logger;
-    this.#dueChecks = new DueChecks(queue, this.options);
+    this.#dueChecks = new DueChecks(queue, this.options, this.options.clock);
   }
 
   /**
@@ -106,7 +106,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
             continue;
           }
           if (filter !== undefined && !filter.has(handlerClass)) continue;
-          const lease = await ThreadLease.acquire(this.lock, thread, () => this.#lockLost(thread));
+          const lease = await ThreadLease.acquire(this.lock, thread, () => this.#lockLost(thread), this.options.clock);
           if (lease !== undefined) {
             this.#errors = 0;
             return { thread, handlerClass, lease };
@@ -117,7 +117,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         continue;
       }
       // Idle: wait for new work, but wake for a due deferred or recurrent request.
-      await sleep(this.#dueChecks.until(this.options.acquireDelay), signal);
+      await sleep(this.#dueChecks.until(this.options.acquireDelay), signal, this.options.clock);
     }
     return undefined;
   }
@@ -140,7 +140,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         const peeked = await storage.peek(thread, size);
         if (peeked === undefined || peeked.messages.length === 0) {
           if (++empty >= options.emptyLimit) break;
-          await sleep(options.emptyPause, signal);
+          await sleep(options.emptyPause, signal, options.clock);
           continue;
         }
         empty = 0;
@@ -198,7 +198,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       }
       this.emit('released', { thread, processed });
     }
-    if (failurePause > 0) await sleep(failurePause, signal);
+    if (failurePause > 0) await sleep(failurePause, signal, this.options.clock);
     return processed;
   }
 
@@ -235,7 +235,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
 
   async #failedCall(error: unknown, signal: AbortSignal): Promise<void> {
     this.#reportError(error);
-    await sleep(this.#errorPause(), signal);
+    await sleep(this.#errorPause(), signal, this.options.clock);
   }
 
   #errorPause(): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, consoleLogger } from '@conveyor/core';
+import { systemClock } from '@conveyor/core/kit';
 import {
   MemoryLock,
   MemoryStorage,
@@ -26,6 +27,7 @@ describe('options', () => {
       maxFailures: 5,
       acquireSample: 64,
       logger: consoleLogger,
+      clock: systemClock,
     });
     expect(resolveLockOptions({}, {})).toEqual({ prefix: 'lock_', timeout: 10_000 });
     expect(resolveStorageOptions({}, {})).toEqual({ prefix: 'tube_' });

@@ -7,23 +7,44 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@conveyor/core';
+import type { Clock } from '@conveyor/core/kit';
 import { RequestHandler, Queue, Route, Worker } from '@conveyor/sharded';
-import type { Lock, Storage, TubeAddress } from '@conveyor/sharded';
-import { delay, until } from '../until.js';
+import type { Lock, Storage, TubeAddress, WorkerOptions } from '@conveyor/sharded';
+import { until } from '../until.js';
 
 /** Worker options for tests: silent, and no idle pauses to wait through. */
 const quick = { logger: silentLogger, emptyPause: 0, emptyLimit: 1, acquireDelay: 20 } as const;
 
-/** A fresh storage and lock (unique prefix on a shared server), and how to remove them. */
+/**
+ * A fresh storage and lock (unique prefix on a shared server), how time passes
+ * for them, and how to remove them.
+ */
 export interface Drivers {
   readonly storage: Storage<unknown>;
   readonly lock: Lock;
+  /**
+   * The clock the drivers read (a `ManualClock` for the memory drivers); the
+   * workers of the time-bound scenarios get it too. `undefined` for drivers
+   * that read time elsewhere (Redis reads it on the server with `TIME`).
+   */
+  readonly clock?: Clock | undefined;
+  /**
+   * Lets `ms` of the drivers' time pass: advances the `ManualClock` (at once),
+   * or waits for real (Redis). Scenarios that wait for lock expiry, heartbeats,
+   * deferred and recurrent runs do it through this, never through a sleep of their own.
+   */
+  readonly advance: (ms: number) => Promise<void>;
   dispose(): Promise<void>;
 }
 
 export interface DriverOptions {
   /** Milliseconds the lock lives without a heartbeat. */
   readonly lockTimeout?: number;
+}
+
+/** Worker options that put a worker on the drivers' clock, when they have one. */
+function onClock(clock: Clock | undefined): Pick<WorkerOptions, 'clock'> {
+  return clock === undefined ? {} : { clock };
 }
 
 export function runShardedScenarios(name: string, openDrivers: (options?: DriverOptions) => Promise<Drivers>): void {
@@ -208,7 +229,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     });
 
     it('deferred requests reach their tube when due (ms precision), in registration order', async () => {
-      const { storage, lock } = await open();
+      const { storage, lock, clock, advance } = await open();
       const handled: string[] = [];
       class DropBucket extends RequestHandler<string> {
         handle(...requests: string[]): void {
@@ -216,23 +237,25 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
         }
       }
       const queue = new Queue(storage);
-      const registered = Date.now();
       expect(await queue.register(DropBucket, 'a', 'b', 'c', { defer: { milliseconds: 300 } })).toBe(3);
       expect(await queue.length(DropBucket)).toBe(0);
       expect(await storage.count('deferred')).toBe(3);
       expect((await queue.promoteDeferred()).due).toBe(0);
       expect(await queue.length(DropBucket)).toBe(0);
 
-      // The worker sleeps until the due time it learnt, not a fixed polling delay.
-      expect(await new Worker(lock, queue, { ...quick, acquireDelay: 5_000 }).loop(3)).toBe(3);
-      expect(Date.now() - registered).toBeGreaterThanOrEqual(290);
+      // The worker sleeps until the due time it learnt, not a fixed polling delay (5 s here).
+      const running = new Worker(lock, queue, { ...quick, acquireDelay: 5_000, ...onClock(clock) }).loop(3);
+      await advance(150);
+      expect(handled).toEqual([]);
+      await advance(150);
+      expect(await running).toBe(3);
       expect(handled).toEqual(['a', 'b', 'c']);
       expect(await storage.count('deferred')).toBe(0);
       expect(await queue.length(DropBucket)).toBe(0);
     });
 
     it('deferred with ifNotExists: scheduled once, appended only if not waiting', async () => {
-      const { storage } = await open();
+      const { storage, advance } = await open();
       class Reminder extends RequestHandler<string> {
         handle(): void {}
       }
@@ -240,13 +263,13 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await queue.register(Reminder, 'x', 'x', { defer: 0.05, ifNotExists: true })).toBe(1);
       expect(await queue.register(Reminder, 'x', { defer: 0.05, ifNotExists: true })).toBe(0);
       await queue.register(Reminder, 'x'); // already waiting when the deferred one is due
-      await delay(80);
+      await advance(80);
       expect((await queue.promoteDeferred()).due).toBe(1);
       expect(await queue.length(Reminder)).toBe(1);
     });
 
     it('recurrent: first run at registration, never duplicated while waiting, stopped by unregister', async () => {
-      const { storage, lock } = await open();
+      const { storage, lock, advance } = await open();
       const handled: number[] = [];
       class ValidateAccess extends RequestHandler<{ company: number }> {
         handle(...requests: { company: number }[]): void {
@@ -264,25 +287,22 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await queue.length(ValidateAccess)).toBe(1);
       expect(await storage.count('recurrent')).toBe(1);
 
-      await delay(250);
+      // A run falls due while the first one still waits: skipped, not piled up.
+      await advance(250);
       await queue.promoteRecurrent();
       expect(await queue.length(ValidateAccess)).toBe(1);
 
       expect(await worker.loop(1)).toBe(1);
       expect(handled).toEqual([1]);
-      await until(
-        async () => {
-          await queue.promoteRecurrent();
-          return (await queue.length(ValidateAccess)) === 1;
-        },
-        5_000,
-        'the next run',
-      );
+      // The next run (400 ms after registration) comes once the tube is empty.
+      await advance(250);
+      await queue.promoteRecurrent();
+      expect(await queue.length(ValidateAccess)).toBe(1);
 
       expect(await queue.unregister(ValidateAccess, { company: 1 })).toBe(1);
       expect(await storage.count('recurrent')).toBe(0);
       expect(await worker.loop(1)).toBe(1);
-      await delay(300);
+      await advance(300);
       await queue.promoteRecurrent();
       expect(await queue.length(ValidateAccess)).toBe(0);
       expect(handled).toEqual([1, 1]);
@@ -415,7 +435,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     });
 
     it('locks have owners and expire', async () => {
-      const { lock } = await open();
+      const { lock, advance } = await open();
       expect(await lock.acquire('t', 'owner')).toBe(true);
       expect(await lock.acquire('t', 'other')).toBe(false);
       expect(await lock.extend('t', 'other')).toBe(false);
@@ -426,34 +446,40 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await lock.exists('t')).toBe(false);
 
       expect(await lock.acquire('short', 'owner', 150)).toBe(true);
-      await until(async () => !(await lock.exists('short')), 5_000, 'the lock to expire');
+      await advance(100);
+      expect(await lock.exists('short')).toBe(true);
+      await advance(100);
+      expect(await lock.exists('short')).toBe(false);
       expect(await lock.acquire('short', 'other')).toBe(true);
       expect(await lock.release('short', 'owner')).toBe(false);
       expect(await lock.release('short', 'other')).toBe(true);
     });
 
     it('a heartbeat keeps the lock of a long batch alive; it is released afterwards', async () => {
-      const { storage, lock } = await open({ lockTimeout: 300 });
+      const { storage, lock, clock, advance } = await open({ lockTimeout: 300 });
       let started = false;
+      let finish: () => void = () => {};
+      const finished = new Promise<void>((resolve) => (finish = resolve));
       class Slow extends RequestHandler<number> {
         async handle(): Promise<void> {
           started = true;
-          await delay(1_000);
+          await finished;
         }
       }
       const queue = new Queue(storage);
       await queue.register(Slow, 1);
-      const running = new Worker(lock, queue, quick).loop(1);
+      const running = new Worker(lock, queue, { ...quick, ...onClock(clock) }).loop(1);
       await until(() => started, 5_000, 'the batch to start');
-      await delay(700); // more than twice the lock timeout
+      await advance(700); // more than twice the lock timeout
       expect(await lock.exists(queue.tube(Slow).thread)).toBe(true);
       expect(await lock.acquire(queue.tube(Slow).thread, 'intruder')).toBe(false);
+      finish();
       expect(await running).toBe(1);
       expect(await lock.exists(queue.tube(Slow).thread)).toBe(false);
     });
 
     it('a thread held by a dead worker is free once its lock expires, and nothing is lost', async () => {
-      const { storage, lock } = await open();
+      const { storage, lock, clock, advance } = await open();
       const handled: number[] = [];
       class Work extends RequestHandler<number> {
         handle(...requests: number[]): void {
@@ -467,9 +493,11 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await lock.acquire(thread, 'dead-worker', 400)).toBe(true);
       const peeked = await storage.peek(thread, 2);
       expect(peeked?.messages.map((message) => queue.decode(peeked.tube, message))).toEqual([1, 2]);
-      const started = Date.now();
-      expect(await new Worker(lock, queue, { ...quick, acquireDelay: 50 }).loop(3)).toBe(3);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      const running = new Worker(lock, queue, { ...quick, acquireDelay: 50, ...onClock(clock) }).loop(3);
+      await advance(200);
+      expect(handled).toEqual([]); // the thread is still locked
+      await advance(250); // past the 400 ms, and a whole acquireDelay more
+      expect(await running).toBe(3);
       expect(handled).toEqual([1, 2, 3]);
     });
 
