@@ -3,6 +3,7 @@ import { objectWithMethods, optionsObject } from '@conveyor/core/kit';
 import type { AnyRequestHandlerClass } from './request-handler.js';
 import type { Serializer } from './serializer.js';
 import { jsonSerializer } from './serializer.js';
+import type { Queue } from './queue.js';
 import type { Storage } from './storage.js';
 
 /** Options of `new Queue(storage, options)`. */
@@ -52,4 +53,9 @@ export function resolveQueueOptions(options: QueueOptions | undefined): Resolved
           'an object with serialize() and deserialize()',
         );
   return Object.freeze({ requestHandlers: given.requestHandlers ?? queueDefaults.requestHandlers, serializer });
+}
+
+/** Checks that `value` is a `Queue` (what a Worker or a ShardedSource is given). */
+export function queueArgument(value: unknown): Queue {
+  return objectWithMethods<Queue>('queue', value, ['register', 'decode'], 'a Queue');
 }

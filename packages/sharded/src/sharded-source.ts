@@ -1,19 +1,20 @@
 import { ConveyorError } from '@conveyor/core';
-import { objectWithMethods, sleep } from '@conveyor/core/kit';
 import type { ClockTimer } from '@conveyor/core/kit';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
+import { deadLetterMalformedHead, decodeBatch } from './decode-batch.js';
 import { describeError } from './describe-error.js';
 import { DueChecks } from './due-checks.js';
-import { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
 import type { Lock } from './lock.js';
+import { lockArgument } from './lock.js';
 import type { Queue } from './queue.js';
-import type { AnyRequestHandlerClass } from './request-handler.js';
+import { queueArgument } from './queue-options.js';
 import { createShardedHandler } from './sharded-handler.js';
 import type { ShardedBulkHandler } from './sharded-handler.js';
 import type { ShardedMessage } from './sharded-message.js';
-import { ThreadLease } from './thread-lease.js';
 import type { ResolvedShardedSourceOptions, ShardedSourceOptions } from './sharded-source-options.js';
 import { resolveShardedSourceOptions } from './sharded-source-options.js';
+import type { Claim } from './thread-claim.js';
+import { ThreadClaimer } from './thread-claim.js';
 import { handlerNameOfThread } from './tube.js';
 
 interface OpenLease {
@@ -22,7 +23,7 @@ interface OpenLease {
   readonly tube: string;
   readonly offset: number;
   readonly count: number;
-  readonly lease: ThreadLease;
+  readonly claim: Claim;
   /** Gives the lease up at the visibility timeout, even while pollers wait for room. */
   readonly expiry: ClockTimer;
   /** 0 open, 1 consumed, 2 failed. */
@@ -31,14 +32,12 @@ interface OpenLease {
   failure: unknown;
 }
 
-const pollSlice = 50;
-
 /**
- * A sharded queue as a Consumer source: each `get()` binds a free thread
- * through the lock and delivers a batch of its most urgent tube; the thread
- * stays locked (heartbeat) until every message of the batch is cleaned up or
- * released, then consumed ones are acknowledged and failed ones stay at the
- * head, in order (dead-lettered after `maxReceiveCount`).
+ * A sharded queue as a Consumer source: each `get()` claims a free thread
+ * (see `thread-claim.ts`) and delivers a batch of its most urgent tube; the
+ * thread stays locked (heartbeat) until every message of the batch is cleaned
+ * up or released, then consumed ones are acknowledged and failed ones stay at
+ * the head, in order (dead-lettered after `maxReceiveCount`).
  *
  * ```ts
  * const source = new ShardedSource(queue, lock, { maxMessagesPerGet: 64 });
@@ -50,29 +49,28 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   readonly lock: Lock;
   /** The options in force (defaults and environment applied). */
   readonly options: ResolvedShardedSourceOptions;
-  readonly #filter: ReadonlySet<AnyRequestHandlerClass> | undefined;
-  readonly #maxMessagesPerGet: number;
-  readonly #waitTime: number;
-  readonly #visibilityTimeout: number;
   readonly #logger: Logger;
+  readonly #claimer: ThreadClaimer;
   readonly #leases = new Map<number, OpenLease>();
-  readonly #heldThreads = new Set<string>();
-  readonly #reportedUnknown = new Set<string>();
   #nextLease = 1;
-  readonly #dueChecks: DueChecks;
   #closed = false;
   #runner: ShardedBulkHandler | undefined;
 
   constructor(queue: Queue, lock: Lock, options?: ShardedSourceOptions) {
-    this.queue = objectWithMethods<Queue>('queue', queue, ['register', 'decode'], 'a Queue');
-    this.lock = objectWithMethods<Lock>('lock', lock, ['acquire', 'extend', 'release', 'exists'], 'a Lock (MemoryLock, RedisLock, ...)');
+    this.queue = queueArgument(queue);
+    this.lock = lockArgument(lock);
     this.options = resolveShardedSourceOptions(options);
-    this.#filter = this.options.requestHandlers;
-    this.#maxMessagesPerGet = this.options.maxMessagesPerGet;
-    this.#waitTime = this.options.waitTime;
-    this.#visibilityTimeout = this.options.visibilityTimeout;
-    this.#logger = this.options.logger;
-    this.#dueChecks = new DueChecks(queue, this.options, this.options.clock);
+    const logger = (this.#logger = this.options.logger);
+    this.#claimer = new ThreadClaimer({
+      queue,
+      lock,
+      dueChecks: new DueChecks(queue, this.options, this.options.clock),
+      clock: this.options.clock,
+      acquireSample: this.options.acquireSample,
+      acquireDelay: this.options.acquireDelay,
+      onUnknownRequestHandler: (error, thread) => logger.warn({ thread, handlerName: error.handlerName }, error.message),
+      onLockLost: (thread) => logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'),
+    });
   }
 
   /** Messages delivered and not yet settled. */
@@ -83,18 +81,14 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   }
 
   async get(signal: AbortSignal, hint?: GetHint): Promise<ShardedMessage<R>[]> {
-    const deadline = this.options.clock.now() + this.#waitTime;
-    const max = Math.min(this.#maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#maxMessagesPerGet));
+    const { clock, waitTime, maxMessagesPerGet, requestHandlers } = this.options;
+    const deadline = clock.now() + waitTime;
+    const max = Math.min(maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? maxMessagesPerGet));
     while (!signal.aborted && !this.#closed) {
-      await this.#dueChecks.run();
-      for (const thread of await this.queue.storage.threads(this.options.acquireSample)) {
-        if (this.#heldThreads.has(thread) || !this.#wanted(thread)) continue;
-        const delivered = await this.#deliver(thread, max);
-        if (delivered !== undefined) return delivered;
-      }
-      const left = deadline - this.options.clock.now();
-      if (left <= 0) break;
-      await sleep(Math.min(pollSlice, left), signal, this.options.clock);
+      const claim = await this.#claimer.claim(signal, { wanted: requestHandlers, deadline });
+      if (claim === undefined) break;
+      const delivered = await this.#deliver(claim, max);
+      if (delivered !== undefined) return delivered;
     }
     return [];
   }
@@ -125,71 +119,40 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     await this.#runner?.stop();
   }
 
-  #wanted(thread: string): boolean {
-    const name = handlerNameOfThread(thread);
-    const handlerClass = name === undefined ? undefined : this.queue.requestHandlers.get(name);
-    if (handlerClass === undefined) {
-      if (!this.#reportedUnknown.has(thread)) {
-        this.#reportedUnknown.add(thread);
-        this.#logger.warn({ thread }, new UnknownRequestHandlerError(name ?? thread).message);
-      }
-      return false;
-    }
-    return this.#filter === undefined || this.#filter.has(handlerClass);
-  }
-
-  async #deliver(thread: string, max: number): Promise<ShardedMessage<R>[] | undefined> {
-    const storage = this.queue.storage;
-    const lease = await ThreadLease.acquire(
-      this.lock,
-      thread,
-      () => this.#logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'),
-      this.options.clock,
-    );
-    if (lease === undefined) return undefined;
+  /** Delivers a batch of the claimed thread's most urgent tube; `undefined` (the thread let go) when it holds none. */
+  async #deliver(claim: Claim, max: number): Promise<ShardedMessage<R>[] | undefined> {
+    const { thread } = claim;
     try {
-      const peeked = await storage.peek(thread, max);
-      const messages: ShardedMessage<R>[] = [];
-      if (peeked !== undefined) {
-        const handler = handlerNameOfThread(thread) as string;
-        const id = this.#nextLease++;
-        for (const stored of peeked.messages) {
-          let request: unknown;
-          try {
-            request = this.queue.decode(peeked.tube, stored);
-          } catch (error) {
-            if (messages.length > 0) break;
-            this.#logger.warn({ err: error, tube: peeked.tube }, 'a stored message cannot be deserialized; it goes to the dead letters');
-            await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], {
-              reason: 'malformed message',
-              maxFailures: 1,
-            });
-            break;
-          }
-          messages.push({ handler, thread, tube: peeked.tube, request: request as R, lease: id, index: messages.length });
-        }
-        if (messages.length > 0) {
-          const expiry = this.options.clock.setTimeout(() => void this.#expire(id), this.#visibilityTimeout).unref();
-          this.#leases.set(id, {
-            id,
+      const peeked = await this.queue.storage.peek(thread, max);
+      if (peeked !== undefined && peeked.messages.length > 0) {
+        const decoded = decodeBatch(this.queue, peeked);
+        if (decoded.ok) {
+          const handler = handlerNameOfThread(thread) as string;
+          const id = this.#nextLease++;
+          const messages = decoded.requests.map((request, index): ShardedMessage<R> => ({
+            handler,
             thread,
             tube: peeked.tube,
-            offset: peeked.offset,
-            count: messages.length,
-            lease,
-            expiry,
-            states: new Uint8Array(messages.length),
-            settled: 0,
-            failure: undefined,
-          });
-          this.#heldThreads.add(thread);
+            request: request as R,
+            lease: id,
+            index,
+          }));
+          const expiry = this.options.clock.setTimeout(() => void this.#expire(id), this.options.visibilityTimeout).unref();
+          const states = new Uint8Array(messages.length);
+          const { tube, offset } = peeked;
+          this.#leases.set(id, { id, thread, tube, offset, count: messages.length, claim, expiry, states, settled: 0, failure: undefined });
           return messages;
         }
+        this.#logger.warn(
+          { err: decoded.error, tube: peeked.tube },
+          'a stored message cannot be deserialized; it goes to the dead letters',
+        );
+        await deadLetterMalformedHead(this.queue, peeked);
       }
-      await lease.release();
+      await claim.release();
       return undefined;
     } catch (error) {
-      await lease.release().catch(() => {});
+      await claim.release().catch(() => {});
       throw error;
     }
   }
@@ -242,9 +205,8 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
 
   async #letGo(lease: OpenLease): Promise<void> {
     lease.expiry.clear();
-    this.#heldThreads.delete(lease.thread);
     try {
-      await lease.lease.release();
+      await lease.claim.release();
     } catch (error) {
       // The lock expires by itself.
       this.#logger.warn({ err: error, thread: lease.thread }, 'releasing a thread lock failed');

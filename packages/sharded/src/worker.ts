@@ -1,17 +1,17 @@
-import { backoffDelay, integerIn, objectWithMethods, optionsObject, signalOption, sleep } from '@conveyor/core/kit';
 import type { Logger } from '@conveyor/core';
+import { TypedEmitter, backoffDelay, integerIn, optionsObject, signalOption, sleep } from '@conveyor/core/kit';
+import { deadLetterMalformedHead, decodeBatch } from './decode-batch.js';
 import { describeError } from './describe-error.js';
 import { DueChecks } from './due-checks.js';
 import { MalformedMessageError } from './errors/malformed-message-error.js';
-import { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
-import type { AnyRequestHandlerClass, RequestHandler } from './request-handler.js';
 import type { Lock } from './lock.js';
+import { lockArgument } from './lock.js';
 import type { Queue } from './queue.js';
+import { queueArgument } from './queue-options.js';
+import type { AnyRequestHandlerClass, RequestHandler } from './request-handler.js';
 import { requestHandlerFilter } from './request-handler-filter.js';
-import type { Peeked } from './storage.js';
-import { ThreadLease } from './thread-lease.js';
-import { handlerNameOfThread } from './tube.js';
-import { TypedEmitter } from '@conveyor/core/kit';
+import type { Claim } from './thread-claim.js';
+import { ThreadClaimer } from './thread-claim.js';
 import type { WorkerEvents } from './worker-events.js';
 import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
 import { resolveWorkerOptions } from './worker-options.js';
@@ -24,21 +24,13 @@ export interface LoopOptions {
   requestHandlers?: AnyRequestHandlerClass | readonly AnyRequestHandlerClass[];
 }
 
-interface Bound {
-  readonly thread: string;
-  readonly handlerClass: AnyRequestHandlerClass;
-  readonly lease: ThreadLease;
-}
-
 // Longest pause after a storage error, growing from `emptyPause`.
 const maxErrorPause = 5_000;
 
-const lockMethods = ['acquire', 'extend', 'release', 'exists'];
-
 /**
- * Binds threads one at a time through the lock and handles their requests in
- * batches: peek the head, `handle()`, then acknowledge atomically. Any number
- * of workers, in any number of processes, may share a queue and a lock.
+ * Claims threads one at a time (see `thread-claim.ts`) and handles their
+ * requests in batches: peek the head, `handle()`, then acknowledge atomically.
+ * Any number of workers, in any number of processes, may share a queue and a lock.
  *
  * ```ts
  * const worker = new Worker(lock, queue, { batchSize: 64 });
@@ -53,36 +45,52 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   readonly options: ResolvedWorkerOptions;
   readonly #logger: Logger;
   readonly #dueChecks: DueChecks;
+  readonly #claimer: ThreadClaimer;
   #stop = new AbortController();
   #errors = 0;
-  readonly #reportedUnknown = new Set<string>();
 
   constructor(lock: Lock, queue: Queue, options?: WorkerOptions) {
     super((error, event) => this.#listenerFailed(error, event));
-    this.lock = objectWithMethods<Lock>('lock', lock, lockMethods, 'a Lock (MemoryLock, RedisLock, ...)');
-    this.queue = objectWithMethods<Queue>('queue', queue, ['register', 'decode'], 'a Queue');
+    this.lock = lockArgument(lock);
+    this.queue = queueArgument(queue);
     this.options = resolveWorkerOptions(options);
     this.#logger = this.options.logger;
     this.#dueChecks = new DueChecks(queue, this.options, this.options.clock);
+    this.#claimer = new ThreadClaimer({
+      queue,
+      lock,
+      dueChecks: this.#dueChecks,
+      clock: this.options.clock,
+      acquireSample: this.options.acquireSample,
+      acquireDelay: this.options.acquireDelay,
+      onUnknownRequestHandler: (error, thread) => {
+        this.#logger.warn({ thread, handlerName: error.handlerName }, error.message);
+        this.emit('unknownRequestHandler', error, { thread });
+      },
+      onLockLost: (thread) => {
+        this.#logger.warn({ thread }, 'the lock of a claimed thread was lost; another worker may handle it now');
+        this.emit('lockLost', { thread });
+      },
+    });
   }
 
   /**
    * Handles requests until `limit` were handled (exactly: the last batch is
    * cut to fit) or, without a limit, until `stop()` or the signal. Several
-   * loops of one worker may run at once; each binds its own thread.
+   * loops of one worker may run at once; each claims its own thread.
    * Resolves with the number of requests handled.
    */
   async loop(limit?: number, options?: LoopOptions): Promise<number> {
     if (limit !== undefined) integerIn('limit', limit, 0, Number.MAX_SAFE_INTEGER, 0);
     const given = optionsObject(options, ['signal', 'requestHandlers'], { handler: 'renamed `requestHandlers`' }) as LoopOptions;
-    const filter = requestHandlerFilter('requestHandlers', given.requestHandlers);
+    const wanted = requestHandlerFilter('requestHandlers', given.requestHandlers);
     const external = signalOption(given.signal);
     const signal = external === undefined ? this.#stop.signal : AbortSignal.any([this.#stop.signal, external]);
     let processed = 0;
     while (!signal.aborted && (limit === undefined || processed < limit)) {
-      const bound = await this.#bind(signal, filter);
-      if (bound === undefined) break;
-      processed += await this.#process(bound, limit === undefined ? Number.POSITIVE_INFINITY : limit - processed, signal);
+      const claim = await this.#claim(signal, wanted);
+      if (claim === undefined) break;
+      processed += await this.#process(claim, limit === undefined ? Number.POSITIVE_INFINITY : limit - processed, signal);
     }
     return processed;
   }
@@ -93,45 +101,33 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.#stop = new AbortController();
   }
 
-  async #bind(signal: AbortSignal, filter: ReadonlySet<AnyRequestHandlerClass> | undefined): Promise<Bound | undefined> {
-    const registry = this.queue.requestHandlers;
+  /** A claimed thread; a failing storage or lock makes the worker pause (backing off) and look again. */
+  async #claim(signal: AbortSignal, wanted: ReadonlySet<AnyRequestHandlerClass> | undefined): Promise<Claim | undefined> {
     while (!signal.aborted) {
       try {
-        await this.#dueChecks.run();
-        for (const thread of await this.queue.storage.threads(this.options.acquireSample)) {
-          const name = handlerNameOfThread(thread);
-          const handlerClass = name === undefined ? undefined : registry.get(name);
-          if (handlerClass === undefined) {
-            this.#unknownHandler(thread, name ?? thread);
-            continue;
-          }
-          if (filter !== undefined && !filter.has(handlerClass)) continue;
-          const lease = await ThreadLease.acquire(this.lock, thread, () => this.#lockLost(thread), this.options.clock);
-          if (lease !== undefined) {
-            this.#errors = 0;
-            return { thread, handlerClass, lease };
-          }
-        }
+        const claim = await this.#claimer.claim(signal, { wanted });
+        this.#errors = 0;
+        return claim;
       } catch (error) {
-        await this.#failedCall(error, signal);
-        continue;
+        this.#reportError(error);
+        await sleep(this.#errorPause(), signal, this.options.clock);
       }
-      // Idle: wait for new work, but wake for a due deferred or recurrent request.
-      await sleep(this.#dueChecks.until(this.options.acquireDelay), signal, this.options.clock);
     }
     return undefined;
   }
 
-  async #process(bound: Bound, remaining: number, signal: AbortSignal): Promise<number> {
-    const { thread, handlerClass, lease } = bound;
+  async #process(claim: Claim, remaining: number, signal: AbortSignal): Promise<number> {
+    const { thread, lease } = claim;
     const storage = this.queue.storage;
     const options = this.options;
     this.emit('claimed', { thread });
     let processed = 0;
     let instance: RequestHandler<unknown> | undefined;
+    // After a failed batch the thread is held through a pause (no one retries its head meanwhile); after an error, let go first.
     let failurePause = 0;
+    let errorPause = 0;
     try {
-      instance = await handlerClass.create();
+      instance = await claim.requestHandler.create();
       await instance.start();
       let empty = 0;
       while (processed < remaining && !signal.aborted && !lease.lost) {
@@ -144,14 +140,17 @@ export class Worker extends TypedEmitter<WorkerEvents> {
           continue;
         }
         empty = 0;
-        const requests = this.#decode(peeked);
-        if (requests === undefined) {
-          await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], {
-            reason: 'malformed message',
-            maxFailures: 1,
-          });
+        const decoded = decodeBatch(this.queue, peeked);
+        if (!decoded.ok) {
+          this.#logger.warn(
+            { err: decoded.error, tube: peeked.tube },
+            'a stored message cannot be deserialized; it goes to the dead letters',
+          );
+          if (decoded.error instanceof MalformedMessageError) this.emit('malformed', decoded.error);
+          await deadLetterMalformedHead(this.queue, peeked);
           continue;
         }
+        const requests = decoded.requests;
         const batch = { tube: peeked.tube, thread, offset: peeked.offset, count: requests.length };
         try {
           await instance.handle(...requests);
@@ -182,7 +181,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       }
       this.#errors = 0;
     } catch (error) {
-      failurePause = this.#errorPause();
+      errorPause = this.#errorPause();
       this.#reportError(error);
     } finally {
       try {
@@ -191,51 +190,15 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         this.#reportError(error);
       }
       try {
-        await lease.release();
+        await claim.release(failurePause, signal);
       } catch (error) {
         // The lock expires by itself.
         this.#reportError(error);
       }
       this.emit('released', { thread, processed });
     }
-    if (failurePause > 0) await sleep(failurePause, signal, this.options.clock);
+    if (errorPause > 0) await sleep(errorPause, signal, options.clock);
     return processed;
-  }
-
-  /** The requests of a peeked batch up to the first malformed message; `undefined` when the head itself is malformed. */
-  #decode(peeked: Peeked<unknown>): readonly unknown[] | undefined {
-    // A 'values' storage keeps the requests themselves: nothing to decode, nothing malformed.
-    if (this.queue.storage.encoding === 'values') return peeked.messages;
-    const requests: unknown[] = [];
-    for (const message of peeked.messages) {
-      try {
-        requests.push(this.queue.decode(peeked.tube, message));
-      } catch (error) {
-        if (requests.length > 0) return requests;
-        this.#logger.warn({ err: error, tube: peeked.tube }, 'a stored message cannot be deserialized; it goes to the dead letters');
-        if (error instanceof MalformedMessageError) this.emit('malformed', error);
-        return undefined;
-      }
-    }
-    return requests;
-  }
-
-  #unknownHandler(thread: string, name: string): void {
-    if (this.#reportedUnknown.has(thread)) return;
-    this.#reportedUnknown.add(thread);
-    const error = new UnknownRequestHandlerError(name);
-    this.#logger.warn({ thread, handlerName: name }, error.message);
-    this.emit('unknownRequestHandler', error, { thread });
-  }
-
-  #lockLost(thread: string): void {
-    this.#logger.warn({ thread }, 'the lock of a bound thread was lost; another worker may handle it now');
-    this.emit('lockLost', { thread });
-  }
-
-  async #failedCall(error: unknown, signal: AbortSignal): Promise<void> {
-    this.#reportError(error);
-    await sleep(this.#errorPause(), signal, this.options.clock);
   }
 
   #errorPause(): number {
