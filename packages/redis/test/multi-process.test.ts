@@ -154,7 +154,7 @@ describe('sharded workers in several processes on one Redis', () => {
         for (const message of bulk) void message;
       },
     });
-    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.request)));
+    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.body)));
     await consumer.start();
     try {
       await waitFor(async () => consumed.length >= count, 30_000, 'every job to be consumed after the crash');

@@ -33,7 +33,7 @@ export type { MemoryLockOptions } from './memory-lock-options.js';
 export { ThreadLease } from './thread-lease.js';
 export { ShardedSource } from './sharded-source.js';
 export type { ShardedSourceOptions } from './sharded-source-options.js';
-export type { ShardedMessage } from './sharded-message.js';
+export type { ShardedMessage, ShardedReceipt } from './sharded-message.js';
 export { createShardedHandler } from './sharded-handler.js';
 export type { ShardedBulkHandler } from './sharded-handler.js';
 export { workerDefaults, resolveWorkerOptions } from './worker-options.js';

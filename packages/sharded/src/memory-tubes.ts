@@ -17,6 +17,13 @@ interface MemoryTube {
 
 const stale: SettleResult = Object.freeze({ stale: true, removed: 0, failures: 0, deadLettered: 0 });
 
+/** Membership in a list of indexes (a set beyond a few). */
+function isIn(indexes: readonly number[]): (index: number) => boolean {
+  if (indexes.length <= 8) return (index) => indexes.includes(index);
+  const set = new Set(indexes);
+  return (index) => set.has(index);
+}
+
 /**
  * The tubes of the memory storage: waiting messages by tube, the index of
  * non-empty threads (sampled for a fair choice), fenced settles with failure
@@ -86,6 +93,7 @@ export class MemoryTubes {
       thread,
       offset: best.offset,
       messages: best.items.slice(best.head, best.head + max),
+      failures: best.failures?.offset === best.offset ? best.failures.count : 0,
     };
   }
 
@@ -93,26 +101,23 @@ export class MemoryTubes {
     const tube = this.#tubes.get(batch.tube);
     if (tube === undefined || tube.offset !== batch.offset) return stale;
     const count = Math.min(batch.count, tube.items.length - tube.head);
-    let kept: unknown[] = [];
-    const keptIndexes = new Set<number>();
-    for (const index of failed) {
-      if (index >= 0 && index < count && !keptIndexes.has(index)) {
-        keptIndexes.add(index);
-        kept.push(tube.items[tube.head + index]);
-      }
-    }
-    let removed = count - kept.length;
+    // Indexes of the batch that stay at the head, ascending.
+    let staying = failed.length === 0 ? [] : [...new Set(failed)].filter((index) => index >= 0 && index < count).sort((a, b) => a - b);
+    const charged = failure === undefined ? [] : staying.filter(isIn(failure.charged ?? staying));
+    let removed = count - staying.length;
     let failures = 0;
     let deadLettered = 0;
-    if (kept.length > 0 && failure !== undefined) {
+    if (failure !== undefined && charged.length > 0) {
       const headOffset = tube.offset + removed;
       failures = tube.failures?.offset === headOffset ? tube.failures.count + 1 : 1;
       if (failures >= failure.maxFailures) {
         const at = this.#now();
-        for (const message of kept) this.#dead.push({ tube: batch.tube, message, reason: failure.reason, failures, at });
-        deadLettered = kept.length;
-        removed += kept.length;
-        kept = [];
+        for (const index of charged) {
+          this.#dead.push({ tube: batch.tube, message: tube.items[tube.head + index], reason: failure.reason, failures, at });
+        }
+        deadLettered = charged.length;
+        removed += deadLettered;
+        staying = staying.filter((index) => !isIn(charged)(index));
         tube.failures = undefined;
       } else {
         tube.failures = { offset: headOffset, count: failures };
@@ -120,9 +125,10 @@ export class MemoryTubes {
     } else if (removed > 0) {
       tube.failures = undefined;
     }
+    const kept = staying.map((index) => tube.items[tube.head + index]);
     if (tube.keys !== undefined) {
-      for (let index = 0; index < count; index++)
-        if (kept.length === 0 || !keptIndexes.has(index)) this.#forget(tube.keys, tube.items[tube.head + index]);
+      const stays = isIn(staying);
+      for (let index = 0; index < count; index++) if (!stays(index)) this.#forget(tube.keys, tube.items[tube.head + index]);
     }
     // Failed messages go back into the last slots of the batch: still at the head, still in order.
     tube.head += count - kept.length;

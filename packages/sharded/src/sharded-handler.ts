@@ -45,9 +45,9 @@ export function createShardedHandler(requestHandlers: Iterable<AnyRequestHandler
   const run = async (bulk: Bulk<ShardedMessage>, group: ShardedMessage[]): Promise<void> => {
     const first = group[0] as ShardedMessage;
     try {
-      const instance = instanceOf(first.handler);
-      if (instance === undefined) throw new UnknownRequestHandlerError(first.handler);
-      await (await instance).handle(...group.map((message) => message.request));
+      const instance = instanceOf(first.handlerName);
+      if (instance === undefined) throw new UnknownRequestHandlerError(first.handlerName);
+      await (await instance).handle(...group.map((message) => message.body));
     } catch (error) {
       for (const message of group) bulk.fail(message, error);
     }

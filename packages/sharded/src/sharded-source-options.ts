@@ -1,7 +1,15 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
-import type { Clock } from '@conveyor/core/kit';
-import { clockOption, limit, loggerOption, milliseconds, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import type { BackoffPolicy, Clock } from '@conveyor/core/kit';
+import {
+  clockOption,
+  loggerOption,
+  milliseconds,
+  optionsObject,
+  positiveInteger,
+  resolveRetryOptions,
+  retryDefaults,
+} from '@conveyor/core/kit';
 import type { Environment, EnvironmentSpec } from './queue-environment.js';
 import { environmentDefaults } from './queue-environment.js';
 import type { AnyRequestHandlerClass } from './request-handler.js';
@@ -29,10 +37,21 @@ export interface ShardedSourceOptions {
    */
   visibilityTimeout?: number;
   /**
-   * Charged deliveries of a thread's head after which its failed messages go to
-   * the dead letters (`Infinity`: never). Env `QUEUE_WORKER_MAX_FAILURES`. @default 5
+   * Charged deliveries of a thread's head after which its charged messages go
+   * to the dead letters (`Infinity`: never). Only messages handed to the handler
+   * that failed are charged (see `isUncharged()`); the others go back to the
+   * head at once, uncounted. Env `QUEUE_WORKER_MAX_FAILURES`. @default 5
    */
   maxReceiveCount?: number;
+  /**
+   * How long a thread whose head failed (charged) is held before its head is
+   * delivered again: `baseMs × 2^(failures − 1)` up to `capMs`, with jitter
+   * (`false`: at once). A thread is FIFO, so the backoff holds the whole
+   * thread's lock — no claimer in any process retries the head sooner, and the
+   * thread's later requests wait behind it, as they must.
+   * @default { baseMs: 500, capMs: 60000, jitter: 'equal' } (the kit's)
+   */
+  retryBackoff?: BackoffPolicy | false;
   /** Threads sampled from the index of non-empty threads at each look. Env `QUEUE_WORKER_ACQUIRE_SAMPLE`. @default 64 */
   acquireSample?: number;
   /** Longest wait between two looks for a free thread within `waitTime`. Env `QUEUE_WORKER_ACQUIRE_DELAY` (s). @default 1000 */
@@ -50,8 +69,9 @@ export interface ShardedSourceOptions {
 }
 
 /** Sharded source options with every default applied (`requestHandlers` as a set, `undefined` for all). */
-export interface ResolvedShardedSourceOptions extends Readonly<Required<Omit<ShardedSourceOptions, 'requestHandlers'>>> {
+export interface ResolvedShardedSourceOptions extends Readonly<Required<Omit<ShardedSourceOptions, 'requestHandlers' | 'retryBackoff'>>> {
   readonly requestHandlers: ReadonlySet<AnyRequestHandlerClass> | undefined;
+  readonly retryBackoff: BackoffPolicy | false;
 }
 
 /** The defaults of every option that has one (before the environment). */
@@ -77,7 +97,7 @@ const environment: EnvironmentSpec<Exclude<keyof typeof shardedSourceDefaults, '
   recurrentTasksLimit: ['QUEUE_WORKER_RECURRENT_TASKS_LIMIT', 'positiveInteger'],
 } as const);
 
-const known = ['requestHandlers', ...Object.keys(shardedSourceDefaults), 'logger', 'clock'];
+const known = ['requestHandlers', ...Object.keys(shardedSourceDefaults), 'retryBackoff', 'logger', 'clock'];
 
 // Names a ShardedSource took before (any worker setting was accepted, most were ignored).
 const hints = {
@@ -95,12 +115,14 @@ const hints = {
 export function resolveShardedSourceOptions(options?: ShardedSourceOptions, env: Environment = process.env): ResolvedShardedSourceOptions {
   const given = optionsObject(options, known, hints) as ShardedSourceOptions;
   const fallback = environmentDefaults(shardedSourceDefaults, environment, env);
+  const retry = resolveRetryOptions(given, { maxReceiveCount: fallback.maxReceiveCount, retryBackoff: retryDefaults.retryBackoff });
   return Object.freeze({
     requestHandlers: requestHandlerFilter('requestHandlers', given.requestHandlers),
     maxMessagesPerGet: positiveInteger('maxMessagesPerGet', given.maxMessagesPerGet, fallback.maxMessagesPerGet),
     waitTime: milliseconds('waitTime', given.waitTime, fallback.waitTime),
     visibilityTimeout: milliseconds('visibilityTimeout', given.visibilityTimeout, fallback.visibilityTimeout),
-    maxReceiveCount: limit('maxReceiveCount', given.maxReceiveCount, fallback.maxReceiveCount),
+    maxReceiveCount: retry.maxReceiveCount,
+    retryBackoff: retry.retryBackoff,
     acquireSample: positiveInteger('acquireSample', given.acquireSample, fallback.acquireSample),
     acquireDelay: milliseconds('acquireDelay', given.acquireDelay, fallback.acquireDelay),
     deferredRetryDelay: milliseconds('deferredRetryDelay', given.deferredRetryDelay, fallback.deferredRetryDelay),

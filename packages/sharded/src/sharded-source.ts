@@ -1,11 +1,12 @@
-import { ConveyorError } from '@conveyor/core';
-import type { ClockTimer } from '@conveyor/core/kit';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
+import { backoffDelay, isUncharged } from '@conveyor/core/kit';
 import { deadLetterMalformedHead, decodeBatch } from './decode-batch.js';
 import { describeError } from './describe-error.js';
 import { DueChecks } from './due-checks.js';
 import type { Lock } from './lock.js';
 import { lockArgument } from './lock.js';
+import { OpenDeliveries } from './open-deliveries.js';
+import type { OpenDelivery } from './open-deliveries.js';
 import type { Queue } from './queue.js';
 import { queueArgument } from './queue-options.js';
 import { createShardedHandler } from './sharded-handler.js';
@@ -17,27 +18,15 @@ import type { Claim } from './thread-claim.js';
 import { ThreadClaimer } from './thread-claim.js';
 import { handlerNameOfThread } from './tube.js';
 
-interface OpenLease {
-  readonly id: number;
-  readonly thread: string;
-  readonly tube: string;
-  readonly offset: number;
-  readonly count: number;
-  readonly claim: Claim;
-  /** Gives the lease up at the visibility timeout, even while pollers wait for room. */
-  readonly expiry: ClockTimer;
-  /** 0 open, 1 consumed, 2 failed. */
-  readonly states: Uint8Array;
-  settled: number;
-  failure: unknown;
-}
-
 /**
  * A sharded queue as a Consumer source: each `get()` claims a free thread
- * (see `thread-claim.ts`) and delivers a batch of its most urgent tube; the
- * thread stays locked (heartbeat) until every message of the batch is cleaned
- * up or released, then consumed ones are acknowledged and failed ones stay at
- * the head, in order (dead-lettered after `maxReceiveCount`).
+ * (`thread-claim.ts`, as a Worker does) and delivers a batch of its most urgent
+ * tube; the thread stays locked (heartbeat) until every message of the batch
+ * is settled. Then, in one atomic call, consumed messages are acknowledged and
+ * failed ones stay at the head, in order. A charged failure is counted (its
+ * messages go to the dead letters after `maxReceiveCount`) and the thread is
+ * held through `retryBackoff` before its head comes again; messages released
+ * uncharged go back at once, uncounted. See docs/adr/0004.
  *
  * ```ts
  * const source = new ShardedSource(queue, lock, { maxMessagesPerGet: 64 });
@@ -51,9 +40,10 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   readonly options: ResolvedShardedSourceOptions;
   readonly #logger: Logger;
   readonly #claimer: ThreadClaimer;
-  readonly #leases = new Map<number, OpenLease>();
-  #nextLease = 1;
-  #closed = false;
+  readonly #deliveries = new OpenDeliveries();
+  /** Threads held through a retry backoff; `close()` cuts them short. */
+  readonly #holds = new Set<Promise<void>>();
+  readonly #closing = new AbortController();
   #runner: ShardedBulkHandler | undefined;
 
   constructor(queue: Queue, lock: Lock, options?: ShardedSourceOptions) {
@@ -75,16 +65,14 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
 
   /** Messages delivered and not yet settled. */
   get inFlight(): number {
-    let open = 0;
-    for (const lease of this.#leases.values()) open += lease.count - lease.settled;
-    return open;
+    return this.#deliveries.inFlight;
   }
 
   async get(signal: AbortSignal, hint?: GetHint): Promise<ShardedMessage<R>[]> {
     const { clock, waitTime, maxMessagesPerGet, requestHandlers } = this.options;
     const deadline = clock.now() + waitTime;
     const max = Math.min(maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? maxMessagesPerGet));
-    while (!signal.aborted && !this.#closed) {
+    while (!signal.aborted && !this.#closing.signal.aborted) {
       const claim = await this.#claimer.claim(signal, { wanted: requestHandlers, deadline });
       if (claim === undefined) break;
       const delivered = await this.#deliver(claim, max);
@@ -94,11 +82,12 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   }
 
   cleanup(consumed: ShardedMessage<R>[]): Promise<void> {
-    return this.#mark(consumed, 1, undefined);
+    return this.#settle(this.#deliveries.mark(receipts(consumed), 'consumed', undefined));
   }
 
+  /** Gives failed messages back: charged unless `isUncharged(error)` (the handler never received them). */
   release(failed: ShardedMessage<R>[], error: unknown): Promise<void> {
-    return this.#mark(failed, 2, error);
+    return this.#settle(this.#deliveries.mark(receipts(failed), isUncharged(error) ? 'uncharged' : 'charged', error));
   }
 
   /**
@@ -110,12 +99,11 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     return this.#runner(bulk);
   }
 
-  /** Gives up open leases (their messages come back) and stops the inline handlers. */
+  /** Gives up open deliveries (their messages come back), ends retry holds, and stops the inline request handlers. */
   async close(): Promise<void> {
-    this.#closed = true;
-    const open = [...this.#leases.values()];
-    this.#leases.clear();
-    for (const lease of open) await this.#letGo(lease);
+    this.#closing.abort();
+    for (const delivery of this.#deliveries.takeAll()) await this.#letGo(delivery, 0);
+    await Promise.all(this.#holds);
     await this.#runner?.stop();
   }
 
@@ -127,21 +115,21 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
       if (peeked !== undefined && peeked.messages.length > 0) {
         const decoded = decodeBatch(this.queue, peeked);
         if (decoded.ok) {
-          const handler = handlerNameOfThread(thread) as string;
-          const id = this.#nextLease++;
-          const messages = decoded.requests.map((request, index): ShardedMessage<R> => ({
-            handler,
-            thread,
-            tube: peeked.tube,
-            request: request as R,
-            lease: id,
-            index,
-          }));
-          const expiry = this.options.clock.setTimeout(() => void this.#expire(id), this.options.visibilityTimeout).unref();
-          const states = new Uint8Array(messages.length);
+          const { clock, visibilityTimeout } = this.options;
+          const startExpiry = (id: number) => clock.setTimeout(() => void this.#expire(id), visibilityTimeout).unref();
+          const delivery = this.#deliveries.open(claim, peeked, decoded.requests.length, startExpiry);
+          const handlerName = handlerNameOfThread(thread) as string;
           const { tube, offset } = peeked;
-          this.#leases.set(id, { id, thread, tube, offset, count: messages.length, claim, expiry, states, settled: 0, failure: undefined });
-          return messages;
+          const receiveCount = peeked.failures + 1;
+          return decoded.requests.map((body, index) => ({
+            id: `${tube}#${offset + index}`,
+            body: body as R,
+            receiveCount,
+            receipt: { delivery: delivery.id, index },
+            handlerName,
+            thread,
+            tube,
+          }));
         }
         this.#logger.warn(
           { err: decoded.error, tube: peeked.tube },
@@ -157,70 +145,71 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     }
   }
 
-  async #mark(messages: ShardedMessage<R>[], state: 1 | 2, error: unknown): Promise<void> {
-    const complete: OpenLease[] = [];
-    for (const message of messages) {
-      const lease = this.#leases.get(message.lease);
-      // A lease given up (visibility timeout, close) is delivered again: late settles are ignored.
-      if (lease === undefined || lease.states[message.index] !== 0) continue;
-      lease.states[message.index] = state;
-      lease.settled++;
-      if (state === 2 && lease.failure === undefined) lease.failure = error;
-      if (lease.settled === lease.count) {
-        this.#leases.delete(lease.id);
-        complete.push(lease);
-      }
-    }
-    for (const lease of complete) await this.#finish(lease);
+  async #settle(complete: readonly OpenDelivery[]): Promise<void> {
+    for (const delivery of complete) await this.#finish(delivery);
   }
 
-  /** Every message of a lease is settled: acknowledge in one atomic call, then free the thread. */
-  async #finish(lease: OpenLease): Promise<void> {
+  /** Every message of a delivery is settled: acknowledge in one atomic call, then let the thread go (after a retry backoff). */
+  async #finish(delivery: OpenDelivery): Promise<void> {
+    const { peeked, claim } = delivery;
+    let holdMs = 0;
     try {
-      const failed: number[] = [];
-      lease.states.forEach((state, index) => {
-        if (state === 2) failed.push(index);
-      });
-      // Messages handed back by a shutdown did not fail: do not count it against them.
-      const counted = failed.length > 0 && !(lease.failure instanceof ConveyorError && lease.failure.code === 'SHUTDOWN');
+      const failed = OpenDeliveries.indexes(delivery, 'charged', 'uncharged');
+      const charged = OpenDeliveries.indexes(delivery, 'charged');
+      const failure =
+        charged.length === 0 ? undefined : { reason: describeError(delivery.reason), maxFailures: this.options.maxReceiveCount, charged };
       const result = await this.queue.storage.settle(
-        { tube: lease.tube, thread: lease.thread, offset: lease.offset, count: lease.count },
+        { tube: peeked.tube, thread: claim.thread, offset: peeked.offset, count: delivery.count },
         failed,
-        counted ? { reason: describeError(lease.failure), maxFailures: this.options.maxReceiveCount } : undefined,
+        failure,
       );
-      if (result.stale)
+      if (result.stale) {
         this.#logger.warn(
-          { thread: lease.thread },
+          { thread: claim.thread },
           'a delivery was settled by someone else first (its lock was lost); it was handled twice',
         );
-      if (result.deadLettered > 0)
+      } else if (result.deadLettered > 0) {
         this.#logger.warn(
-          { thread: lease.thread, count: result.deadLettered, failures: result.failures },
+          { thread: claim.thread, count: result.deadLettered, failures: result.failures },
           'messages failed maxReceiveCount times and went to the dead letters',
         );
+      } else if (failure !== undefined && this.options.retryBackoff !== false) {
+        // The failing head stays first in its thread: hold the thread so that it is not retried hot.
+        holdMs = backoffDelay(result.failures, this.options.retryBackoff);
+      }
     } finally {
-      await this.#letGo(lease);
+      await this.#letGo(delivery, holdMs);
     }
   }
 
-  async #letGo(lease: OpenLease): Promise<void> {
-    lease.expiry.clear();
+  /** Lets a delivery's thread go, at once or after holding it `holdMs` (in the background: settling does not wait). */
+  async #letGo(delivery: OpenDelivery, holdMs: number): Promise<void> {
+    delivery.expiry.clear();
+    if (holdMs <= 0 || this.#closing.signal.aborted) return this.#release(delivery.claim, 0);
+    const hold = this.#release(delivery.claim, holdMs).finally(() => this.#holds.delete(hold));
+    this.#holds.add(hold);
+  }
+
+  async #release(claim: Claim, holdMs: number): Promise<void> {
     try {
-      await lease.claim.release();
+      await claim.release(holdMs, this.#closing.signal);
     } catch (error) {
       // The lock expires by itself.
-      this.#logger.warn({ err: error, thread: lease.thread }, 'releasing a thread lock failed');
+      this.#logger.warn({ err: error, thread: claim.thread }, 'releasing a thread lock failed');
     }
   }
 
   async #expire(id: number): Promise<void> {
-    const lease = this.#leases.get(id);
-    if (lease === undefined) return;
-    this.#leases.delete(id);
+    const delivery = this.#deliveries.take(id);
+    if (delivery === undefined) return;
     this.#logger.warn(
-      { thread: lease.thread, unsettled: lease.count - lease.settled },
-      'a delivery was not settled within visibilityTimeout; its thread is given up and delivered again',
+      { thread: delivery.claim.thread, unsettled: delivery.count - delivery.settled },
+      'a delivery was not settled within visibilityTimeout; its thread is let go and delivered again',
     );
-    await this.#letGo(lease);
+    await this.#letGo(delivery, 0);
   }
+}
+
+function receipts(messages: readonly ShardedMessage[]): Iterable<ShardedMessage['receipt']> {
+  return messages.map((message) => message.receipt);
 }

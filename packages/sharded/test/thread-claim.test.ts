@@ -98,7 +98,7 @@ describe('Worker and ShardedSource claim threads alike', () => {
     const bySource: string[] = [];
     for (let round = 0; round < expected.length + 1; round++) {
       const messages: ShardedMessage<Job>[] = await source.get(new AbortController().signal, { maxMessages: 1 });
-      bySource.push(...messages.map((message) => `${message.thread}:${message.request.n}`));
+      bySource.push(...messages.map((message) => `${message.thread}:${message.body.n}`));
       await source.cleanup(messages);
     }
     await source.close();

@@ -353,6 +353,60 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await storage.threads(10)).toEqual([]);
     });
 
+    it('peek tells the failures counted for the head; a settle that removes the head resets them', async () => {
+      const { storage } = await open();
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      await storage.append(address, ['a', 'b', 'c'], false);
+      const batch = (peeked: Awaited<ReturnType<typeof storage.peek>>, count: number) => ({
+        tube: 'H/0/0',
+        thread: 'H/0',
+        offset: peeked?.offset ?? -1,
+        count,
+      });
+      let peeked = await storage.peek('H/0', 2);
+      expect(peeked?.failures).toBe(0);
+      await storage.settle(batch(peeked, 2), [0, 1], { reason: 'boom', maxFailures: 5 });
+      peeked = await storage.peek('H/0', 2);
+      expect(peeked).toMatchObject({ messages: ['a', 'b'], failures: 1 });
+      // Given back uncharged (the handler never had them): not counted, the count stays.
+      await storage.settle(batch(peeked, 2), [0, 1], { reason: 'not taken', maxFailures: 5, charged: [] });
+      peeked = await storage.peek('H/0', 2);
+      expect(peeked?.failures).toBe(1);
+      await storage.settle(batch(peeked, 1), []);
+      expect((await storage.peek('H/0', 2))?.failures).toBe(0);
+    });
+
+    it('at the limit only charged messages go to the dead letters; uncharged ones stay at the head, in order', async () => {
+      const { storage } = await open();
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      await storage.append(address, ['a', 'b', 'c', 'd', 'e'], false);
+      const peeked = await storage.peek('H/0', 4);
+      // a consumed, b failed in the handler (charged), c and d never reached it (uncharged).
+      const result = await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: peeked?.offset ?? -1, count: 4 }, [1, 2, 3], {
+        reason: 'poison',
+        maxFailures: 1,
+        charged: [1],
+      });
+      expect(result).toEqual({ stale: false, removed: 2, failures: 1, deadLettered: 1 });
+      expect((await storage.deadLetters(10)).map((letter) => letter.message)).toEqual(['b']);
+      expect(await storage.peek('H/0', 10)).toMatchObject({ messages: ['c', 'd', 'e'], failures: 0 });
+    });
+
+    it('maxFailures Infinity never dead-letters', async () => {
+      const { storage } = await open();
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      await storage.append(address, ['a'], false);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const peeked = await storage.peek('H/0', 1);
+        const result = await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: peeked?.offset ?? -1, count: 1 }, [0], {
+          reason: 'boom',
+          maxFailures: Number.POSITIVE_INFINITY,
+        });
+        expect(result).toMatchObject({ failures: attempt, deadLettered: 0 });
+      }
+      expect(await storage.count('dead')).toBe(0);
+    });
+
     it('a failing batch stays at the head in order, and goes to the dead letters after maxFailures', async () => {
       const { storage, lock } = await open();
       const attempts = new Map<string, number>();
