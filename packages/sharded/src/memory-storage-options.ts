@@ -4,10 +4,10 @@ import { booleanOption, clockOption, optionsObject } from '@conveyor/core/kit';
 /** Options of `new MemoryStorage(options)`. */
 export interface MemoryStorageOptions {
   /**
-   * Keep requests serialized, exactly as Redis does: every handler gets a
+   * Keep requests serialized, exactly as Redis does: every request handler gets a
    * fresh copy, and malformed messages are possible. By default the storage
    * keeps the registered values themselves (no serialization: the fastest,
-   * but a handler receives the very object that was registered, so do not
+   * but a request handler receives the very object that was registered, so do not
    * mutate a request after registering it). @default false
    */
   serialized?: boolean;

@@ -19,7 +19,7 @@ const routeChunk = 8192;
 
 /**
  * Registers requests to request handlers. Each request is routed by its
- * handler class to a thread and a priority and stored in that tube of the storage.
+ * request handler class to a thread and a priority and stored in that tube of the storage.
  *
  * ```ts
  * const queue = new Queue(new MemoryStorage());

@@ -4,7 +4,7 @@ import { InvalidRouteError } from './errors/invalid-route-error.js';
 export type ThreadName = number | string;
 
 /**
- * Where a request goes inside its handler: the thread (requests of one thread
+ * Where a request goes inside its request handler: the thread (requests of one thread
  * are handled one batch at a time, in order) and the priority inside the thread.
  *
  * ```ts

@@ -1,7 +1,7 @@
 import type { MalformedMessageError } from './errors/malformed-message-error.js';
 import type { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
 
-/** The events of a Worker (and of a ShardedSource), with their arguments. */
+/** The events of a Worker, with their arguments. */
 export interface WorkerEvents {
   /** The worker claimed a thread (took its lock) and will handle its batches. */
   claimed: [info: { thread: string }];
@@ -22,7 +22,7 @@ export interface WorkerEvents {
   lockLost: [info: { thread: string }];
   /** A batch was handled but someone else settled it first (only after a lost lock): handled twice, nothing lost. */
   staleSettle: [info: { thread: string; tube: string; count: number }];
-  /** A storage, lock or handler hook call failed; the worker carries on. */
+  /** A storage, lock or request handler hook call failed; the worker carries on. */
   error: [error: unknown];
   /** A listener of another event threw. */
   listenerError: [info: { event: string; error: unknown }];

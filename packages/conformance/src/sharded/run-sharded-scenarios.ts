@@ -1,9 +1,10 @@
 /**
  * The scenarios of the original sharded queue (sharding, priorities, hooks and
- * rebinding, deferred, recurrent, de-duplication), ported, plus what this
- * implementation adds (exact limits, fenced settles, failure counting and dead
- * letters, fair choice, locks with owners and heartbeats, bad input). One suite,
- * run for every storage/lock driver pair.
+ * claiming the next thread, deferred, recurrent, de-duplication), ported, plus
+ * what this implementation adds (exact limits, fenced settles, failure counting,
+ * charged and uncharged failures and dead letters, fair choice, locks with owners
+ * and heartbeats, bad input). One suite, run for every storage/lock driver pair;
+ * each pair says how its time passes (`Drivers.advance`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@conveyor/core';
