@@ -295,8 +295,8 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
 
       expect(await worker.loop(1)).toBe(1);
       expect(handled).toEqual([1]);
-      // The next run (400 ms after registration) comes once the tube is empty.
-      await advance(250);
+      // The next run (400 ms after registration, at least 250 ms ago) comes once the tube is empty.
+      await advance(160);
       await queue.promoteRecurrent();
       expect(await queue.length(ValidateAccess)).toBe(1);
 
