@@ -28,7 +28,7 @@ import { Redis } from 'ioredis';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue as GroupQueue, Worker as GroupWorker } from 'groupmq';
 import { silentLogger } from '@conveyor/core';
-import { Handler, MemoryLock, MemoryStorage, Queue, Route, Worker } from '@conveyor/sharded';
+import { RequestHandler, MemoryLock, MemoryStorage, Queue, Route, Worker } from '@conveyor/sharded';
 import type { Lock, Storage } from '@conveyor/sharded';
 import { RedisLock, RedisStorage, deleteByPrefix } from '@conveyor/redis';
 
@@ -50,7 +50,7 @@ interface DummyRequest {
 // The original routed by a module-level thread count; so does this.
 let threads = 1;
 
-class DummyHandler extends Handler<DummyRequest> {
+class DummyHandler extends RequestHandler<DummyRequest> {
   static override route(...requests: DummyRequest[]): Route[] {
     return requests.map((request) => new Route(request.n % threads));
   }

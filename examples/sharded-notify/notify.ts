@@ -1,6 +1,6 @@
 // Notifications sharded by user: the notifications of one user are sent in order (urgent
 // ones first), different users in parallel, by workers that may live in many processes.
-import { Handler, MemoryLock, MemoryStorage, Queue, Route, Worker } from '@conveyor/sharded';
+import { RequestHandler, MemoryLock, MemoryStorage, Queue, Route, Worker } from '@conveyor/sharded';
 import type { Lock, Storage } from '@conveyor/sharded';
 
 export interface Notification {
@@ -14,7 +14,7 @@ export type Outbox = (userId: number, texts: string[]) => Promise<void> | void;
 
 let outbox: Outbox = () => {};
 
-export class NotifyHandler extends Handler<Notification> {
+export class NotifyHandler extends RequestHandler<Notification> {
   // Urgent first, then normal.
   static override priorities = [1, 0];
   readonly #send: Outbox;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Handler, Queue, Route } from '@conveyor/sharded';
+import { RequestHandler, Queue, Route } from '@conveyor/sharded';
 import { RedisLock, RedisStorage, deleteByPrefix } from '@conveyor/redis';
 import { cli, jsonLines, redisUrl, uniqueKey } from './helpers.js';
 
@@ -8,7 +8,7 @@ interface Notify {
   userId: number;
 }
 
-class NotifyHandler extends Handler<Notify> {
+class NotifyHandler extends RequestHandler<Notify> {
   static override handlerName = 'Notify';
   static override route(...requests: Notify[]): Route[] {
     return requests.map((request) => new Route(request.userId % 3));
@@ -71,7 +71,7 @@ describe('stats on a sharded queue', () => {
   it('lists each thread with its tube sizes, locks, dead letters and deferred entries', async () => {
     const prefix = `${key('sharded')}:`;
     const lockPrefix = `${prefix}lock:`;
-    const queue = new Queue(new RedisStorage(redis, { prefix }), { handlers: [NotifyHandler] });
+    const queue = new Queue(new RedisStorage(redis, { prefix }), { requestHandlers: [NotifyHandler] });
     await queue.register(NotifyHandler, ...Array.from({ length: 10 }, (_, userId) => ({ userId })));
     await queue.register(NotifyHandler, { userId: 99 }, { defer: 3600 });
     const lock = new RedisLock(redis, { prefix: lockPrefix });
@@ -104,6 +104,6 @@ describe('stats on a sharded queue', () => {
 
     const send = await cli(['send', url(prefix)], { input: '{"userId":1}\n' });
     expect(send.code).toBe(2);
-    expect(send.stderr).toMatch(/^conveyor: .* is a sharded queue: requests are routed by their Handler class/);
+    expect(send.stderr).toMatch(/^conveyor: .* is a sharded queue: requests are routed by their RequestHandler class/);
   });
 });

@@ -1,16 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Lock } from '@conveyor/sharded';
-import { resolveLockSettings } from '@conveyor/sharded';
 import { checkClient } from './check-client.js';
 import { LuaScript } from './lua-script.js';
-
-/** Options of `new RedisLock(redis, options)`. */
-export interface RedisLockOptions {
-  /** Prefix of lock keys. @default env `QUEUE_LOCK_PREFIX`, else 'lock_' */
-  prefix?: string;
-  /** Milliseconds a lock lives unless extended. @default env `QUEUE_LOCK_TIMEOUT` (s), else 10000 */
-  timeout?: number;
-}
+import type { RedisLockOptions } from './redis-lock-options.js';
+import { resolveRedisLockOptions } from './redis-lock-options.js';
 
 /**
  * Thread locks on Redis: `SET NX PX` with an owner token; extension and
@@ -23,15 +16,12 @@ export class RedisLock implements Lock {
   readonly #extend = LuaScript.load('lock-extend-1.lua');
   readonly #release = LuaScript.load('lock-release-1.lua');
 
-  constructor(redis: Redis, options: RedisLockOptions = {}) {
+  constructor(redis: Redis, options?: RedisLockOptions) {
     checkClient(redis);
-    const settings = resolveLockSettings({
-      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
-      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-    });
+    const resolved = resolveRedisLockOptions(options);
     this.redis = redis;
-    this.prefix = settings.prefix;
-    this.timeout = settings.timeout;
+    this.prefix = resolved.prefix;
+    this.timeout = resolved.timeout;
   }
 
   async acquire(key: string, token: string, ttl = this.timeout): Promise<boolean> {

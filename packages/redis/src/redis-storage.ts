@@ -11,26 +11,17 @@ import type {
   StorageIndex,
   TubeAddress,
 } from '@conveyor/sharded';
-import { resolveStorageSettings } from '@conveyor/sharded';
 import { checkClient, deleteByPrefix } from './check-client.js';
 import { LuaScript } from './lua-script.js';
-
-/** Options of `new RedisStorage(redis, options)`. */
-export interface RedisStorageOptions {
-  /**
-   * Prefix of every key of this storage. For Redis Cluster, put a hash tag in
-   * it (`'{orders}:'`): the scripts touch several keys of one queue.
-   * @default env `QUEUE_STORAGE_PREFIX`, else 'tube_'
-   */
-  prefix?: string;
-}
+import type { RedisStorageOptions } from './redis-storage-options.js';
+import { resolveRedisStorageOptions } from './redis-storage-options.js';
 
 // Messages per append script call: big enough to amortise the call, small enough not to block Redis long.
 const appendSlice = 10_000;
 
 const scripts = {
   append: 'append-3.lua',
-  peek: 'peek-3.lua',
+  peek: 'peek-4.lua',
   settle: 'settle-6.lua',
   schedule: 'schedule-3.lua',
   promoteDeferred: 'promote-deferred-3.lua',
@@ -44,7 +35,7 @@ type Scripts = { readonly [K in keyof typeof scripts]: LuaScript };
 /**
  * Sharded-queue storage on Redis. Keys (all under `prefix`):
  * `q:<tube>` list of messages, `p:<thread>` zset of the thread's non-empty
- * tubes by rank, `threads` set of non-empty threads (workers sample it: no
+ * tubes by rank, `threads` set of non-empty threads (claimers sample it: no
  * KEYS scans), `offsets` and `failures` hashes, `dead` list,
  * `deferred` / `recurrent` zsets by due time. Every operation is one Lua script.
  */
@@ -61,10 +52,10 @@ export class RedisStorage implements Storage<string> {
   readonly #deferred: string;
   readonly #recurrent: string;
 
-  constructor(redis: Redis, options: RedisStorageOptions = {}) {
+  constructor(redis: Redis, options?: RedisStorageOptions) {
     checkClient(redis);
     this.redis = redis;
-    this.prefix = resolveStorageSettings(options.prefix === undefined ? {} : { prefix: options.prefix }).prefix;
+    this.prefix = resolveRedisStorageOptions(options).prefix;
     this.#scripts = Object.fromEntries(Object.entries(scripts).map(([name, file]) => [name, LuaScript.load(file)])) as Scripts;
     this.#threads = `${this.prefix}threads`;
     this.#offsets = `${this.prefix}offsets`;
@@ -95,18 +86,21 @@ export class RedisStorage implements Storage<string> {
   async peek(thread: string, max: number): Promise<Peeked | undefined> {
     const result = (await this.#scripts.peek.run(
       this.redis,
-      [this.#prioritiesKey(thread), this.#offsets, this.#threads],
+      [this.#prioritiesKey(thread), this.#offsets, this.#threads, this.#failures],
       [this.prefix, thread, max],
-    )) as [string, number, string[]] | null;
+    )) as [string, number, string[], number] | null;
     if (result === null) return undefined;
-    return { tube: result[0], thread, offset: result[1], messages: result[2] };
+    return { tube: result[0], thread, offset: result[1], messages: result[2], failures: result[3] };
   }
 
   async settle(batch: BatchRef, failed: readonly number[] = [], failure?: BatchFailure): Promise<SettleResult> {
+    // The script takes 0 for "never dead-letter", and the charged indexes after the failed ones.
+    const maxFailures = failure === undefined || failure.maxFailures === Number.POSITIVE_INFINITY ? 0 : failure.maxFailures;
+    const charged = failure === undefined ? [] : (failure.charged ?? failed);
     const [stale, removed, failures, deadLettered] = (await this.#scripts.settle.run(
       this.redis,
       [this.#tubeKey(batch.tube), this.#offsets, this.#prioritiesKey(batch.thread), this.#threads, this.#failures, this.#dead],
-      [batch.tube, batch.thread, batch.offset, batch.count, failure?.reason ?? '', failure?.maxFailures ?? 0, ...failed],
+      [batch.tube, batch.thread, batch.offset, batch.count, failure?.reason ?? '', maxFailures, failed.length, ...failed, ...charged],
     )) as [number, number, number, number];
     return { stale: stale === 1, removed, failures, deadLettered };
   }

@@ -130,7 +130,7 @@ describe('sharded workers in several processes on one Redis', () => {
     prefixes.push(prefix);
     const storage = new RedisStorage(redis, { prefix: `${prefix}s:` });
     const JobHandler = jobHandler();
-    const queue = new Queue(storage, { handlers: [JobHandler] });
+    const queue = new Queue(storage, { requestHandlers: [JobHandler] });
     const count = 120;
     const threads = 4;
     await queue.registerMany(JobHandler, jobs(count, threads));
@@ -154,7 +154,7 @@ describe('sharded workers in several processes on one Redis', () => {
         for (const message of bulk) void message;
       },
     });
-    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.request)));
+    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.body)));
     await consumer.start();
     try {
       await waitFor(async () => consumed.length >= count, 30_000, 'every job to be consumed after the crash');

@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { RedisLock, RedisStorage, deleteByPrefix } from '@conveyor/redis';
-import { runShardedScenarios } from '@conveyor/conformance';
+import { delay, runShardedScenarios } from '@conveyor/conformance';
 import { connect, uniquePrefix } from './redis-test-client.js';
 
 const redis = connect();
@@ -8,11 +8,13 @@ afterAll(async () => {
   await redis.quit();
 });
 
+// Redis reads time on the server (TIME, key expiry): its scenarios let real time pass.
 runShardedScenarios('redis', async (options) => {
   const prefix = uniquePrefix('scenario');
   return {
     storage: new RedisStorage(redis, { prefix: `${prefix}s:` }),
     lock: new RedisLock(redis, { prefix: `${prefix}l:`, ...(options?.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }) }),
+    advance: delay,
     dispose: async () => void (await deleteByPrefix(redis, prefix)),
   };
 });

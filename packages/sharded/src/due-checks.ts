@@ -1,5 +1,9 @@
+import type { Clock } from '@conveyor/core/kit';
 import type { Queue } from './queue.js';
-import type { WorkerSettings } from './settings.js';
+import type { ResolvedWorkerOptions } from './worker-options.js';
+
+/** The options due checks read (a Worker's and a ShardedSource's have them). */
+export type DueCheckOptions = Pick<ResolvedWorkerOptions, 'deferredRetryDelay' | 'recurrentCheckInterval' | 'recurrentTasksLimit'>;
 
 /**
  * When a worker (or a sharded source) moves due deferred and recurrent
@@ -8,37 +12,34 @@ import type { WorkerSettings } from './settings.js';
  */
 export class DueChecks {
   readonly #queue: Queue;
-  readonly #settings: WorkerSettings;
+  readonly #options: DueCheckOptions;
+  readonly #clock: Clock;
   #nextDeferred = 0;
   #nextRecurrent = 0;
 
-  constructor(queue: Queue, settings: WorkerSettings) {
+  constructor(queue: Queue, options: DueCheckOptions, clock: Clock) {
     this.#queue = queue;
-    this.#settings = settings;
+    this.#options = options;
+    this.#clock = clock;
   }
 
   /** Promotes what is due, if a check is due; cheap otherwise (one clock read). */
   async run(): Promise<void> {
-    const now = Date.now();
-    const { deferredRetryDelay, recurrentCheckInterval, recurrentTasksLimit } = this.#settings;
+    const now = this.#clock.now();
+    const { deferredRetryDelay, recurrentCheckInterval, recurrentTasksLimit } = this.#options;
     if (now >= this.#nextDeferred) {
       const result = await this.#queue.promoteDeferred(recurrentTasksLimit);
-      this.#nextDeferred = Date.now() + Math.min(deferredRetryDelay, result.nextDueIn ?? Number.POSITIVE_INFINITY);
+      this.#nextDeferred = this.#clock.now() + Math.min(deferredRetryDelay, result.nextDueIn ?? Number.POSITIVE_INFINITY);
     }
     if (now >= this.#nextRecurrent) {
       const result = await this.#queue.promoteRecurrent(recurrentTasksLimit);
-      this.#nextRecurrent = Date.now() + Math.min(recurrentCheckInterval, result.nextDueIn ?? Number.POSITIVE_INFINITY);
+      this.#nextRecurrent = this.#clock.now() + Math.min(recurrentCheckInterval, result.nextDueIn ?? Number.POSITIVE_INFINITY);
     }
   }
 
   /** Milliseconds until the next check, capped at `max`. */
   until(max: number): number {
-    const now = Date.now();
+    const now = this.#clock.now();
     return Math.max(0, Math.min(max, this.#nextDeferred - now, this.#nextRecurrent - now));
   }
-}
-
-/** An error as a dead-letter reason. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

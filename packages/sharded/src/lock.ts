@@ -1,3 +1,5 @@
+import { objectWithMethods } from '@conveyor/core/kit';
+
 /**
  * Exclusive ownership of a thread with an owner token and a time to live.
  * Only the owner may extend or release its lock, and an owner that stops
@@ -14,4 +16,9 @@ export interface Lock {
   release(key: string, token: string): Promise<boolean>;
   /** Whether anyone holds `key`. */
   exists(key: string): Promise<boolean>;
+}
+
+/** Checks that `value` is a `Lock` (what a Worker or a ShardedSource is given). */
+export function lockArgument(value: unknown): Lock {
+  return objectWithMethods<Lock>('lock', value, ['acquire', 'extend', 'release', 'exists'], 'a Lock (MemoryLock, RedisLock, ...)');
 }

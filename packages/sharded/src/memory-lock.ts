@@ -1,11 +1,7 @@
+import type { Clock } from '@conveyor/core/kit';
 import type { Lock } from './lock.js';
-import { resolveLockSettings } from './settings.js';
-
-/** Options of `new MemoryLock()`. */
-export interface MemoryLockOptions {
-  /** Milliseconds a lock lives unless extended. @default env `QUEUE_LOCK_TIMEOUT` (s), else 10000 */
-  timeout?: number;
-}
+import type { MemoryLockOptions } from './memory-lock-options.js';
+import { resolveMemoryLockOptions } from './memory-lock-options.js';
 
 interface Held {
   readonly token: string;
@@ -15,22 +11,25 @@ interface Held {
 /** Locks for the workers of one process (share one instance between them), with owners and expiry. */
 export class MemoryLock implements Lock {
   readonly timeout: number;
+  readonly #clock: Clock;
   readonly #held = new Map<string, Held>();
 
-  constructor(options: MemoryLockOptions = {}) {
-    this.timeout = resolveLockSettings(options.timeout === undefined ? {} : { timeout: options.timeout }).timeout;
+  constructor(options?: MemoryLockOptions) {
+    const resolved = resolveMemoryLockOptions(options);
+    this.timeout = resolved.timeout;
+    this.#clock = resolved.clock;
   }
 
   async acquire(key: string, token: string, ttl = this.timeout): Promise<boolean> {
     if (this.#live(key) !== undefined) return false;
-    this.#held.set(key, { token, expiresAt: Date.now() + ttl });
+    this.#held.set(key, { token, expiresAt: this.#clock.now() + ttl });
     return true;
   }
 
   async extend(key: string, token: string, ttl = this.timeout): Promise<boolean> {
     const held = this.#live(key);
     if (held === undefined || held.token !== token) return false;
-    held.expiresAt = Date.now() + ttl;
+    held.expiresAt = this.#clock.now() + ttl;
     return true;
   }
 
@@ -47,7 +46,7 @@ export class MemoryLock implements Lock {
 
   #live(key: string): Held | undefined {
     const held = this.#held.get(key);
-    if (held !== undefined && held.expiresAt <= Date.now()) {
+    if (held !== undefined && held.expiresAt <= this.#clock.now()) {
       this.#held.delete(key);
       return undefined;
     }

@@ -1,33 +1,25 @@
 import { InvalidOptionError } from '@conveyor/core';
-import { InvalidRequestError, InvalidRouteError, MalformedMessageError } from './errors.js';
-import type { HandlerClass, RequestOf } from './handler.js';
-import { HandlerRegistry } from './handler-registry.js';
+import { InvalidRequestError } from './errors/invalid-request-error.js';
+import { InvalidRouteError } from './errors/invalid-route-error.js';
+import { MalformedMessageError } from './errors/malformed-message-error.js';
+import type { QueueOptions } from './queue-options.js';
+import { resolveQueueOptions, storageArgument } from './queue-options.js';
 import type { RegisterOptions } from './register-options.js';
 import { isRegisterOptions, resolveRegisterOptions } from './register-options.js';
+import type { AnyRequestHandlerClass, RequestOf } from './request-handler.js';
+import { RequestHandlerRegistry } from './request-handler-registry.js';
 import { Route } from './route.js';
 import type { RouteLike } from './route.js';
 import type { Serializer } from './serializer.js';
-import { jsonSerializer } from './serializer.js';
 import type { DeadLetter, PromoteResult, Storage } from './storage.js';
 import type { TubeAddress } from './tube.js';
-
-/** Any handler class (the request type does not matter to the queue's bookkeeping). */
-export type AnyHandlerClass = HandlerClass<unknown>;
-
-/** Options of `new Queue(storage, options)`. */
-export interface QueueOptions {
-  /** Handler classes workers of this process may run; `register()` adds the classes it is given. */
-  handlers?: Iterable<AnyHandlerClass>;
-  /** How requests become stored strings. @default JSON */
-  serializer?: Serializer;
-}
 
 // `route(...requests)` receives requests by spread: keep each call far below the engine's argument limit.
 const routeChunk = 8192;
 
 /**
- * Registers requests to handlers. Each request is routed by its handler to a
- * thread and a priority and stored in that tube of the storage.
+ * Registers requests to request handlers. Each request is routed by its
+ * request handler class to a thread and a priority and stored in that tube of the storage.
  *
  * ```ts
  * const queue = new Queue(new MemoryStorage());
@@ -38,23 +30,15 @@ const routeChunk = 8192;
  */
 export class Queue {
   readonly storage: Storage<unknown>;
-  readonly handlers: HandlerRegistry;
+  /** The request handler classes this process knows, by name: workers look the class of a thread up here. */
+  readonly requestHandlers: RequestHandlerRegistry;
   readonly serializer: Serializer;
 
-  constructor(storage: Storage<unknown>, options: QueueOptions = {}) {
-    if (storage === null || typeof storage !== 'object' || typeof storage.append !== 'function' || typeof storage.peek !== 'function') {
-      throw new InvalidOptionError('storage', 'a Storage (MemoryStorage, RedisStorage, ...)', storage);
-    }
-    if (storage.encoding !== 'text' && storage.encoding !== 'values')
-      throw new InvalidOptionError('storage.encoding', "'text' or 'values'", storage.encoding);
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    const serializer = options.serializer ?? jsonSerializer;
-    if (typeof serializer.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
-      throw new InvalidOptionError('serializer', 'an object with serialize() and deserialize()', serializer);
-    }
-    this.storage = storage;
-    this.serializer = serializer;
-    this.handlers = new HandlerRegistry(options.handlers ?? []);
+  constructor(storage: Storage<unknown>, options?: QueueOptions) {
+    this.storage = storageArgument(storage);
+    const resolved = resolveQueueOptions(options);
+    this.serializer = resolved.serializer;
+    this.requestHandlers = new RequestHandlerRegistry(resolved.requestHandlers);
   }
 
   /**
@@ -63,16 +47,20 @@ export class Queue {
    * Use `registerMany()` for requests that could look like options, or for very many.
    * Returns how many requests were stored (or scheduled).
    */
-  register<H extends AnyHandlerClass>(handler: H, ...requests: RequestOf<H>[]): Promise<number>;
-  register<H extends AnyHandlerClass>(handler: H, ...requestsAndOptions: [...RequestOf<H>[], RegisterOptions]): Promise<number>;
-  register<H extends AnyHandlerClass>(handler: H, ...args: unknown[]): Promise<number> {
+  register<H extends AnyRequestHandlerClass>(handler: H, ...requests: RequestOf<H>[]): Promise<number>;
+  register<H extends AnyRequestHandlerClass>(handler: H, ...requestsAndOptions: [...RequestOf<H>[], RegisterOptions]): Promise<number>;
+  register<H extends AnyRequestHandlerClass>(handler: H, ...args: unknown[]): Promise<number> {
     const last = args[args.length - 1];
     if (isRegisterOptions(last)) return this.registerMany(handler, args.slice(0, -1) as RequestOf<H>[], last);
     return this.registerMany(handler, args as RequestOf<H>[]);
   }
 
   /** `register()` with the requests as an array (any length) and explicit options. */
-  async registerMany<H extends AnyHandlerClass>(handler: H, requests: readonly RequestOf<H>[], options?: RegisterOptions): Promise<number> {
+  async registerMany<H extends AnyRequestHandlerClass>(
+    handler: H,
+    requests: readonly RequestOf<H>[],
+    options?: RegisterOptions,
+  ): Promise<number> {
     const resolved = resolveRegisterOptions(options);
     const groups = await this.#route(handler, requests);
     const storage = this.storage;
@@ -90,19 +78,19 @@ export class Queue {
   }
 
   /** Stops recurrent requests registered with these values; returns how many were registered. */
-  async unregister<H extends AnyHandlerClass>(handler: H, ...requests: RequestOf<H>[]): Promise<number> {
+  async unregister<H extends AnyRequestHandlerClass>(handler: H, ...requests: RequestOf<H>[]): Promise<number> {
     const groups = await this.#route(handler, requests);
     const removed = await Promise.all([...groups].map(([address, messages]) => this.storage.unsetRecurrent(address, messages)));
     return removed.reduce((sum, count) => sum + count, 0);
   }
 
   /** The tube a route of `handler` leads to. */
-  tube(handler: AnyHandlerClass, route: Route | RouteLike = defaultRoute): TubeAddress {
-    return this.handlers.tube(handler, route);
+  tube(handler: AnyRequestHandlerClass, route: Route | RouteLike = defaultRoute): TubeAddress {
+    return this.requestHandlers.tube(handler, route);
   }
 
   /** Requests waiting in the tube of `handler` and `route`. */
-  length(handler: AnyHandlerClass, route: Route | RouteLike = defaultRoute): Promise<number> {
+  length(handler: AnyRequestHandlerClass, route: Route | RouteLike = defaultRoute): Promise<number> {
     return this.storage.length(this.tube(handler, route).tube);
   }
 
@@ -116,7 +104,7 @@ export class Queue {
     return promoteAll((max) => this.storage.promoteRecurrent(max), batch);
   }
 
-  /** The oldest dead letters: requests that failed `maxFailures` times or could not be read. */
+  /** The oldest dead letters: requests that failed too many times or could not be read. */
   deadLetters(max = 100): Promise<DeadLetter<unknown>[]> {
     return this.storage.deadLetters(max);
   }
@@ -131,9 +119,9 @@ export class Queue {
     }
   }
 
-  async #route(handler: AnyHandlerClass, requests: readonly unknown[]): Promise<Map<TubeAddress, unknown[]>> {
+  async #route(handler: AnyRequestHandlerClass, requests: readonly unknown[]): Promise<Map<TubeAddress, unknown[]>> {
     if (!Array.isArray(requests)) throw new InvalidOptionError('requests', 'an array of requests', requests);
-    const registry = this.handlers;
+    const registry = this.requestHandlers;
     const name = registry.nameOf(handler);
     const serialize = this.storage.encoding === 'values' ? undefined : this.serializer.serialize.bind(this.serializer);
     const groups = new Map<TubeAddress, unknown[]>();

@@ -1,10 +1,10 @@
-import { InvalidRouteError } from './errors.js';
+import { InvalidRouteError } from './errors/invalid-route-error.js';
 
 /** What a thread may be called: an integer or a string without `/`, tab or newline. */
 export type ThreadName = number | string;
 
 /**
- * Where a request goes inside its handler: the thread (requests of one thread
+ * Where a request goes inside its request handler: the thread (requests of one thread
  * are handled one batch at a time, in order) and the priority inside the thread.
  *
  * ```ts
@@ -25,7 +25,7 @@ export class Route {
   }
 }
 
-/** A `Route` or any object shaped like one, as `Handler.route()` may return. */
+/** A `Route` or any object shaped like one, as `RequestHandler.route()` may return. */
 export interface RouteLike {
   readonly thread?: ThreadName;
   readonly priority?: number;

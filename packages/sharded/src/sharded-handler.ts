@@ -1,11 +1,10 @@
 import type { Bulk } from '@conveyor/core';
-import { UnknownHandlerError } from './errors.js';
-import type { Handler } from './handler.js';
-import { HandlerRegistry } from './handler-registry.js';
-import type { AnyHandlerClass } from './queue.js';
+import { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
+import type { AnyRequestHandlerClass, RequestHandler } from './request-handler.js';
+import { RequestHandlerRegistry } from './request-handler-registry.js';
 import type { ShardedMessage } from './sharded-message.js';
 
-/** A Consumer handler that runs registered `Handler` classes; `stop()` runs their `stop()` hooks. */
+/** A Consumer handler (core's `Handler`) that runs registered `RequestHandler` classes; `stop()` runs their `stop()` hooks. */
 export interface ShardedBulkHandler {
   (bulk: Bulk<ShardedMessage>): Promise<void>;
   /** Calls `stop()` on every handler instance this function started. */
@@ -14,20 +13,20 @@ export interface ShardedBulkHandler {
 
 /**
  * Builds the handler a Consumer runs on a `ShardedSource`: consecutive messages
- * of one tube go to one `handle(...requests)` call of that handler class
- * (created and started once per thread of execution); if it throws, those
- * messages fail and go back to the head of their thread.
+ * of one tube go to one `handle(...requests)` call of their request handler
+ * class (created and started once per pool thread, or once on the main thread
+ * inline); if it throws, those messages fail and go back to the head of their thread.
  *
  * ```ts
  * // handler.ts, loaded by the pool threads
  * export default createShardedHandler([NotifyHandler]);
  * ```
  */
-export function createShardedHandler(handlers: Iterable<AnyHandlerClass> | HandlerRegistry): ShardedBulkHandler {
-  const registry = handlers instanceof HandlerRegistry ? handlers : new HandlerRegistry(handlers);
-  const instances = new Map<string, Promise<Handler<unknown>>>();
+export function createShardedHandler(requestHandlers: Iterable<AnyRequestHandlerClass> | RequestHandlerRegistry): ShardedBulkHandler {
+  const registry = requestHandlers instanceof RequestHandlerRegistry ? requestHandlers : new RequestHandlerRegistry(requestHandlers);
+  const instances = new Map<string, Promise<RequestHandler<unknown>>>();
 
-  const instanceOf = (name: string): Promise<Handler<unknown>> | undefined => {
+  const instanceOf = (name: string): Promise<RequestHandler<unknown>> | undefined => {
     let instance = instances.get(name);
     if (instance !== undefined) return instance;
     const handlerClass = registry.get(name);
@@ -46,9 +45,9 @@ export function createShardedHandler(handlers: Iterable<AnyHandlerClass> | Handl
   const run = async (bulk: Bulk<ShardedMessage>, group: ShardedMessage[]): Promise<void> => {
     const first = group[0] as ShardedMessage;
     try {
-      const instance = instanceOf(first.handler);
-      if (instance === undefined) throw new UnknownHandlerError(first.handler);
-      await (await instance).handle(...group.map((message) => message.request));
+      const instance = instanceOf(first.handlerName);
+      if (instance === undefined) throw new UnknownRequestHandlerError(first.handlerName);
+      await (await instance).handle(...group.map((message) => message.body));
     } catch (error) {
       for (const message of group) bulk.fail(message, error);
     }

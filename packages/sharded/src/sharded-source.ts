@@ -1,62 +1,32 @@
-import { ConveyorError, InvalidOptionError, consoleLogger } from '@conveyor/core';
-import { nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core/kit';
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
-import { DueChecks, describeError } from './due-checks.js';
-import { UnknownHandlerError } from './errors.js';
+import { backoffDelay, isUncharged } from '@conveyor/core/kit';
+import { deadLetterMalformedHead, decodeBatch } from './decode-batch.js';
+import { describeError } from './describe-error.js';
+import { DueChecks } from './due-checks.js';
 import type { Lock } from './lock.js';
-import type { AnyHandlerClass, Queue } from './queue.js';
-import type { WorkerSettings } from './settings.js';
-import { resolveWorkerSettings } from './settings.js';
+import { lockArgument } from './lock.js';
+import { OpenDeliveries } from './open-deliveries.js';
+import type { OpenDelivery } from './open-deliveries.js';
+import type { Queue } from './queue.js';
+import { queueArgument } from './queue-options.js';
 import { createShardedHandler } from './sharded-handler.js';
 import type { ShardedBulkHandler } from './sharded-handler.js';
 import type { ShardedMessage } from './sharded-message.js';
-import { ThreadLease } from './thread-lease.js';
-import { handlerOfThread } from './tube.js';
-
-/** Options of `new ShardedSource(queue, lock, options)`; worker settings (batch size, checks) apply too. */
-export interface ShardedSourceOptions extends Partial<WorkerSettings> {
-  /** Only deliver threads of these handler classes. @default every registered handler */
-  handlers?: AnyHandlerClass | readonly AnyHandlerClass[];
-  /**
-   * Most messages one `get()` returns (one lease of one thread). Keep it at or
-   * below the Consumer's `bulkSize` for strict per-thread order: the bulks of
-   * one lease may otherwise run side by side. @default `batchSize` (128)
-   */
-  maxMessagesPerGet?: number;
-  /** Milliseconds a `get()` waits for a free non-empty thread before returning empty. @default 200 */
-  waitTime?: number;
-  /**
-   * Milliseconds a delivered lease may stay unsettled; then its thread is
-   * given up and its messages are delivered again (a stuck or lost handler). @default 30000
-   */
-  visibilityTimeout?: number;
-  /** Where the source logs faults. @default warnings and errors to stderr */
-  logger?: Logger;
-}
-
-interface OpenLease {
-  readonly id: number;
-  readonly thread: string;
-  readonly tube: string;
-  readonly offset: number;
-  readonly count: number;
-  readonly lease: ThreadLease;
-  /** Gives the lease up at the visibility timeout, even while pollers wait for room. */
-  readonly expiry: NodeJS.Timeout;
-  /** 0 open, 1 consumed, 2 failed. */
-  readonly states: Uint8Array;
-  settled: number;
-  failure: unknown;
-}
-
-const pollSlice = 50;
+import type { ResolvedShardedSourceOptions, ShardedSourceOptions } from './sharded-source-options.js';
+import { resolveShardedSourceOptions } from './sharded-source-options.js';
+import type { Claim } from './thread-claim.js';
+import { ThreadClaimer } from './thread-claim.js';
+import { handlerNameOfThread } from './tube.js';
 
 /**
- * A sharded queue as a Consumer source: each `get()` binds a free thread
- * through the lock and delivers a batch of its most urgent tube; the thread
- * stays locked (heartbeat) until every message of the batch is cleaned up or
- * released, then consumed ones are acknowledged and failed ones stay at the
- * head, in order (dead-lettered after `maxFailures`).
+ * A sharded queue as a Consumer source: each `get()` claims a free thread
+ * (`thread-claim.ts`, as a Worker does) and delivers a batch of its most urgent
+ * tube; the thread stays locked (heartbeat) until every message of the batch
+ * is settled. Then, in one atomic call, consumed messages are acknowledged and
+ * failed ones stay at the head, in order. A charged failure is counted (its
+ * messages go to the dead letters after `maxReceiveCount`) and the thread is
+ * held through `retryBackoff` before its head comes again; messages released
+ * uncharged go back at once, uncounted. See docs/adr/0005-one-thread-claim.md.
  *
  * ```ts
  * const source = new ShardedSource(queue, lock, { maxMessagesPerGet: 64 });
@@ -66,220 +36,180 @@ const pollSlice = 50;
 export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
   readonly queue: Queue;
   readonly lock: Lock;
-  readonly settings: WorkerSettings;
-  readonly #filter: ReadonlySet<AnyHandlerClass> | undefined;
-  readonly #maxMessagesPerGet: number;
-  readonly #waitTime: number;
-  readonly #visibilityTimeout: number;
+  /** The options in force (defaults and environment applied). */
+  readonly options: ResolvedShardedSourceOptions;
   readonly #logger: Logger;
-  readonly #leases = new Map<number, OpenLease>();
-  readonly #heldThreads = new Set<string>();
-  readonly #reportedUnknown = new Set<string>();
-  #nextLease = 1;
-  readonly #dueChecks: DueChecks;
-  #closed = false;
+  readonly #claimer: ThreadClaimer;
+  readonly #deliveries = new OpenDeliveries();
+  /** Threads held through a retry backoff; `close()` cuts them short. */
+  readonly #holds = new Set<Promise<void>>();
+  readonly #closing = new AbortController();
   #runner: ShardedBulkHandler | undefined;
 
-  constructor(queue: Queue, lock: Lock, options: ShardedSourceOptions = {}) {
-    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function')
-      throw new InvalidOptionError('queue', 'a Queue', queue);
-    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function')
-      throw new InvalidOptionError('lock', 'a Lock', lock);
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    const { handlers, maxMessagesPerGet, waitTime, visibilityTimeout, logger, ...settings } = options;
-    this.queue = queue;
-    this.lock = lock;
-    this.settings = resolveWorkerSettings(settings);
-    this.#filter = handlers === undefined ? undefined : new Set(([] as AnyHandlerClass[]).concat(handlers));
-    this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', maxMessagesPerGet, this.settings.batchSize);
-    this.#waitTime = nonNegativeNumber('waitTime', waitTime, 200);
-    this.#visibilityTimeout = nonNegativeNumber('visibilityTimeout', visibilityTimeout, 30_000);
-    this.#logger = logger ?? consoleLogger;
-    this.#dueChecks = new DueChecks(queue, this.settings);
+  constructor(queue: Queue, lock: Lock, options?: ShardedSourceOptions) {
+    this.queue = queueArgument(queue);
+    this.lock = lockArgument(lock);
+    this.options = resolveShardedSourceOptions(options);
+    const logger = (this.#logger = this.options.logger);
+    this.#claimer = new ThreadClaimer({
+      queue,
+      lock,
+      dueChecks: new DueChecks(queue, this.options, this.options.clock),
+      clock: this.options.clock,
+      acquireSample: this.options.acquireSample,
+      acquireDelay: this.options.acquireDelay,
+      onUnknownRequestHandler: (error, thread) => logger.warn({ thread, handlerName: error.handlerName }, error.message),
+      onLockLost: (thread) => logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'),
+    });
   }
 
   /** Messages delivered and not yet settled. */
   get inFlight(): number {
-    let open = 0;
-    for (const lease of this.#leases.values()) open += lease.count - lease.settled;
-    return open;
+    return this.#deliveries.inFlight;
   }
 
   async get(signal: AbortSignal, hint?: GetHint): Promise<ShardedMessage<R>[]> {
-    const deadline = Date.now() + this.#waitTime;
-    const max = Math.min(this.#maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#maxMessagesPerGet));
-    while (!signal.aborted && !this.#closed) {
-      await this.#dueChecks.run();
-      for (const thread of await this.queue.storage.threads(this.settings.acquireSample)) {
-        if (this.#heldThreads.has(thread) || !this.#wanted(thread)) continue;
-        const delivered = await this.#deliver(thread, max);
-        if (delivered !== undefined) return delivered;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      await sleep(Math.min(pollSlice, left), signal);
+    const { clock, waitTime, maxMessagesPerGet, requestHandlers } = this.options;
+    const deadline = clock.now() + waitTime;
+    const max = Math.min(maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? maxMessagesPerGet));
+    while (!signal.aborted && !this.#closing.signal.aborted) {
+      const claim = await this.#claimer.claim(signal, { wanted: requestHandlers, deadline });
+      if (claim === undefined) break;
+      const delivered = await this.#deliver(claim, max);
+      if (delivered !== undefined) return delivered;
     }
     return [];
   }
 
   cleanup(consumed: ShardedMessage<R>[]): Promise<void> {
-    return this.#mark(consumed, 1, undefined);
+    return this.#settle(this.#deliveries.mark(receipts(consumed), 'consumed', undefined));
   }
 
+  /** Gives failed messages back: charged unless `isUncharged(error)` (the handler never received them). */
   release(failed: ShardedMessage<R>[], error: unknown): Promise<void> {
-    return this.#mark(failed, 2, error);
+    return this.#settle(this.#deliveries.mark(receipts(failed), isUncharged(error) ? 'uncharged' : 'charged', error));
   }
 
   /**
-   * The inline handler: runs the registered `Handler` classes (see
+   * The inline handler: runs the registered `RequestHandler` classes (see
    * `createShardedHandler()`; pool threads export that from their handler module).
    */
   handler(bulk: Bulk<ShardedMessage<R>>): Promise<void> {
-    this.#runner ??= createShardedHandler(this.queue.handlers);
+    this.#runner ??= createShardedHandler(this.queue.requestHandlers);
     return this.#runner(bulk);
   }
 
-  /** Gives up open leases (their messages come back) and stops the inline handlers. */
+  /** Gives up open deliveries (their messages come back), ends retry holds, and stops the inline request handlers. */
   async close(): Promise<void> {
-    this.#closed = true;
-    const open = [...this.#leases.values()];
-    this.#leases.clear();
-    for (const lease of open) await this.#letGo(lease);
+    this.#closing.abort();
+    for (const delivery of this.#deliveries.takeAll()) await this.#letGo(delivery, 0);
+    await Promise.all(this.#holds);
     await this.#runner?.stop();
   }
 
-  #wanted(thread: string): boolean {
-    const name = handlerOfThread(thread);
-    const handlerClass = name === undefined ? undefined : this.queue.handlers.get(name);
-    if (handlerClass === undefined) {
-      if (!this.#reportedUnknown.has(thread)) {
-        this.#reportedUnknown.add(thread);
-        this.#logger.warn({ thread }, new UnknownHandlerError(name ?? thread).message);
-      }
-      return false;
-    }
-    return this.#filter === undefined || this.#filter.has(handlerClass);
-  }
-
-  async #deliver(thread: string, max: number): Promise<ShardedMessage<R>[] | undefined> {
-    const storage = this.queue.storage;
-    const lease = await ThreadLease.acquire(this.lock, thread, () =>
-      this.#logger.warn({ thread }, 'a delivered thread lost its lock; its messages may be delivered twice'),
-    );
-    if (lease === undefined) return undefined;
+  /** Delivers a batch of the claimed thread's most urgent tube; `undefined` (the thread let go) when it holds none. */
+  async #deliver(claim: Claim, max: number): Promise<ShardedMessage<R>[] | undefined> {
+    const { thread } = claim;
     try {
-      const peeked = await storage.peek(thread, max);
-      const messages: ShardedMessage<R>[] = [];
-      if (peeked !== undefined) {
-        const handler = handlerOfThread(thread) as string;
-        const id = this.#nextLease++;
-        for (const stored of peeked.messages) {
-          let request: unknown;
-          try {
-            request = this.queue.decode(peeked.tube, stored);
-          } catch (error) {
-            if (messages.length > 0) break;
-            this.#logger.warn({ err: error, tube: peeked.tube }, 'a stored message cannot be deserialized; it goes to the dead letters');
-            await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], {
-              reason: 'malformed message',
-              maxFailures: 1,
-            });
-            break;
-          }
-          messages.push({ handler, thread, tube: peeked.tube, request: request as R, lease: id, index: messages.length });
-        }
-        if (messages.length > 0) {
-          const expiry = setTimeout(() => void this.#expire(id), this.#visibilityTimeout);
-          expiry.unref();
-          this.#leases.set(id, {
-            id,
+      const peeked = await this.queue.storage.peek(thread, max);
+      if (peeked !== undefined && peeked.messages.length > 0) {
+        const decoded = decodeBatch(this.queue, peeked);
+        if (decoded.ok) {
+          const { clock, visibilityTimeout } = this.options;
+          const startExpiry = (id: number) => clock.setTimeout(() => void this.#expire(id), visibilityTimeout).unref();
+          const delivery = this.#deliveries.open(claim, peeked, decoded.requests.length, startExpiry);
+          const handlerName = handlerNameOfThread(thread) as string;
+          const { tube, offset } = peeked;
+          const receiveCount = peeked.failures + 1;
+          return decoded.requests.map((body, index) => ({
+            id: `${tube}#${offset + index}`,
+            body: body as R,
+            receiveCount,
+            receipt: { delivery: delivery.id, index },
+            handlerName,
             thread,
-            tube: peeked.tube,
-            offset: peeked.offset,
-            count: messages.length,
-            lease,
-            expiry,
-            states: new Uint8Array(messages.length),
-            settled: 0,
-            failure: undefined,
-          });
-          this.#heldThreads.add(thread);
-          return messages;
+            tube,
+          }));
         }
+        this.#logger.warn(
+          { err: decoded.error, tube: peeked.tube },
+          'a stored message cannot be deserialized; it goes to the dead letters',
+        );
+        await deadLetterMalformedHead(this.queue, peeked);
       }
-      await lease.release();
+      await claim.release();
       return undefined;
     } catch (error) {
-      await lease.release().catch(() => {});
+      await claim.release().catch(() => {});
       throw error;
     }
   }
 
-  async #mark(messages: ShardedMessage<R>[], state: 1 | 2, error: unknown): Promise<void> {
-    const complete: OpenLease[] = [];
-    for (const message of messages) {
-      const lease = this.#leases.get(message.lease);
-      // A lease given up (visibility timeout, close) is delivered again: late settles are ignored.
-      if (lease === undefined || lease.states[message.index] !== 0) continue;
-      lease.states[message.index] = state;
-      lease.settled++;
-      if (state === 2 && lease.failure === undefined) lease.failure = error;
-      if (lease.settled === lease.count) {
-        this.#leases.delete(lease.id);
-        complete.push(lease);
-      }
-    }
-    for (const lease of complete) await this.#finish(lease);
+  async #settle(complete: readonly OpenDelivery[]): Promise<void> {
+    for (const delivery of complete) await this.#finish(delivery);
   }
 
-  /** Every message of a lease is settled: acknowledge in one atomic call, then free the thread. */
-  async #finish(lease: OpenLease): Promise<void> {
+  /** Every message of a delivery is settled: acknowledge in one atomic call, then let the thread go (after a retry backoff). */
+  async #finish(delivery: OpenDelivery): Promise<void> {
+    const { peeked, claim } = delivery;
+    let holdMs = 0;
     try {
-      const failed: number[] = [];
-      lease.states.forEach((state, index) => {
-        if (state === 2) failed.push(index);
-      });
-      // Messages handed back by a shutdown did not fail: do not count it against them.
-      const counted = failed.length > 0 && !(lease.failure instanceof ConveyorError && lease.failure.code === 'SHUTDOWN');
+      const failed = OpenDeliveries.indexes(delivery, 'charged', 'uncharged');
+      const charged = OpenDeliveries.indexes(delivery, 'charged');
+      const failure =
+        charged.length === 0 ? undefined : { reason: describeError(delivery.reason), maxFailures: this.options.maxReceiveCount, charged };
       const result = await this.queue.storage.settle(
-        { tube: lease.tube, thread: lease.thread, offset: lease.offset, count: lease.count },
+        { tube: peeked.tube, thread: claim.thread, offset: peeked.offset, count: delivery.count },
         failed,
-        counted ? { reason: describeError(lease.failure), maxFailures: this.settings.maxFailures } : undefined,
+        failure,
       );
-      if (result.stale)
+      if (result.stale) {
         this.#logger.warn(
-          { thread: lease.thread },
+          { thread: claim.thread },
           'a delivery was settled by someone else first (its lock was lost); it was handled twice',
         );
-      if (result.deadLettered > 0)
+      } else if (result.deadLettered > 0) {
         this.#logger.warn(
-          { thread: lease.thread, count: result.deadLettered, failures: result.failures },
-          'messages failed maxFailures times and went to the dead letters',
+          { thread: claim.thread, count: result.deadLettered, failures: result.failures },
+          'messages failed maxReceiveCount times and went to the dead letters',
         );
+      } else if (failure !== undefined && this.options.retryBackoff !== false) {
+        // The failing head stays first in its thread: hold the thread so that it is not retried hot.
+        holdMs = backoffDelay(result.failures, this.options.retryBackoff);
+      }
     } finally {
-      await this.#letGo(lease);
+      await this.#letGo(delivery, holdMs);
     }
   }
 
-  async #letGo(lease: OpenLease): Promise<void> {
-    clearTimeout(lease.expiry);
-    this.#heldThreads.delete(lease.thread);
+  /** Lets a delivery's thread go, at once or after holding it `holdMs` (in the background: settling does not wait). */
+  async #letGo(delivery: OpenDelivery, holdMs: number): Promise<void> {
+    delivery.expiry.clear();
+    if (holdMs <= 0 || this.#closing.signal.aborted) return this.#release(delivery.claim, 0);
+    const hold = this.#release(delivery.claim, holdMs).finally(() => this.#holds.delete(hold));
+    this.#holds.add(hold);
+  }
+
+  async #release(claim: Claim, holdMs: number): Promise<void> {
     try {
-      await lease.lease.release();
+      await claim.release(holdMs, this.#closing.signal);
     } catch (error) {
       // The lock expires by itself.
-      this.#logger.warn({ err: error, thread: lease.thread }, 'releasing a thread lock failed');
+      this.#logger.warn({ err: error, thread: claim.thread }, 'releasing a thread lock failed');
     }
   }
 
   async #expire(id: number): Promise<void> {
-    const lease = this.#leases.get(id);
-    if (lease === undefined) return;
-    this.#leases.delete(id);
+    const delivery = this.#deliveries.take(id);
+    if (delivery === undefined) return;
     this.#logger.warn(
-      { thread: lease.thread, unsettled: lease.count - lease.settled },
-      'a delivery was not settled within visibilityTimeout; its thread is given up and delivered again',
+      { thread: delivery.claim.thread, unsettled: delivery.count - delivery.settled },
+      'a delivery was not settled within visibilityTimeout; its thread is let go and delivered again',
     );
-    await this.#letGo(lease);
+    await this.#letGo(delivery, 0);
   }
+}
+
+function receipts(messages: readonly ShardedMessage[]): Iterable<ShardedMessage['receipt']> {
+  return messages.map((message) => message.receipt);
 }

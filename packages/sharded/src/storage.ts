@@ -11,6 +11,11 @@ export interface Peeked<M = string> {
    */
   readonly offset: number;
   readonly messages: readonly M[];
+  /**
+   * Failed attempts counted for the batch at the head of this tube (0 when
+   * none): the messages' deliveries before this one that were charged.
+   */
+  readonly failures: number;
 }
 
 /** The part of a peeked batch a settle applies to: its first `count` messages. */
@@ -24,8 +29,15 @@ export interface BatchRef {
 /** Why a batch failed, for the failure count and the dead letters. */
 export interface BatchFailure {
   readonly reason: string;
-  /** Failed attempts of the same head after which the failed messages go to the dead letters. */
+  /** Failed attempts of the same head after which the charged messages go to the dead letters (`Infinity`: never). */
   readonly maxFailures: number;
+  /**
+   * Indexes (among the failed ones) of the messages the failure is charged to:
+   * those the handler received and failed. The other failed messages go back
+   * uncharged; they never go to the dead letters with the charged ones. When no
+   * index is charged, nothing is counted. @default every failed index
+   */
+  readonly charged?: readonly number[];
 }
 
 /** What a settle did. */
@@ -90,8 +102,9 @@ export interface Storage<M = string> {
   /**
    * Settles the first `batch.count` messages of a peeked batch: those at the
    * `failed` indexes (ascending) stay at the head in their order, the others
-   * are removed. With `failure`, the failed attempt is counted; at
-   * `maxFailures` the failed messages go to the dead letters instead.
+   * are removed. With `failure` (and a charged message), the failed attempt is
+   * counted for the head; at `maxFailures` the charged messages go to the dead
+   * letters instead, and the uncharged ones stay at the head.
    */
   settle(batch: BatchRef, failed?: readonly number[], failure?: BatchFailure): Promise<SettleResult>;
   /** Messages waiting in a tube. */

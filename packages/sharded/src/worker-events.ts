@@ -1,9 +1,10 @@
-import type { MalformedMessageError, UnknownHandlerError } from './errors.js';
+import type { MalformedMessageError } from './errors/malformed-message-error.js';
+import type { UnknownRequestHandlerError } from './errors/unknown-request-handler-error.js';
 
-/** The events of a Worker (and of a ShardedSource), with their arguments. */
+/** The events of a Worker, with their arguments. */
 export interface WorkerEvents {
-  /** The worker took a thread's lock and will handle its batches. */
-  bound: [info: { thread: string }];
+  /** The worker claimed a thread (took its lock) and will handle its batches. */
+  claimed: [info: { thread: string }];
   /** The worker let a thread go. */
   released: [info: { thread: string; processed: number }];
   /** A batch was handled and acknowledged. */
@@ -15,13 +16,13 @@ export interface WorkerEvents {
   failed: [info: { thread: string; tube: string; error: unknown; failures: number; deadLettered: number }];
   /** A stored message could not be deserialized; it went to the dead letters. */
   malformed: [error: MalformedMessageError];
-  /** A stored thread names a handler this process does not know; it is skipped (reported once per worker). */
-  unknownHandler: [error: UnknownHandlerError, info: { thread: string }];
+  /** A stored thread names a request handler this process does not know; it is skipped (reported once per worker). */
+  unknownRequestHandler: [error: UnknownRequestHandlerError, info: { thread: string }];
   /** The heartbeat found the thread's lock gone (the process stalled longer than the lock timeout). */
   lockLost: [info: { thread: string }];
   /** A batch was handled but someone else settled it first (only after a lost lock): handled twice, nothing lost. */
   staleSettle: [info: { thread: string; tube: string; count: number }];
-  /** A storage, lock or handler hook call failed; the worker carries on. */
+  /** A storage, lock or request handler hook call failed; the worker carries on. */
   error: [error: unknown];
   /** A listener of another event threw. */
   listenerError: [info: { event: string; error: unknown }];

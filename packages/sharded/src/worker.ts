@@ -1,46 +1,36 @@
-import { InvalidOptionError, consoleLogger } from '@conveyor/core';
-import { sleep } from '@conveyor/core/kit';
 import type { Logger } from '@conveyor/core';
-import { DueChecks, describeError } from './due-checks.js';
-import { MalformedMessageError, UnknownHandlerError } from './errors.js';
-import type { Handler } from './handler.js';
+import { TypedEmitter, backoffDelay, integerIn, optionsObject, signalOption, sleep } from '@conveyor/core/kit';
+import { deadLetterMalformedHead, decodeBatch } from './decode-batch.js';
+import { describeError } from './describe-error.js';
+import { DueChecks } from './due-checks.js';
+import { MalformedMessageError } from './errors/malformed-message-error.js';
 import type { Lock } from './lock.js';
-import type { AnyHandlerClass, Queue } from './queue.js';
-import { resolveWorkerSettings } from './settings.js';
-import type { WorkerSettings } from './settings.js';
-import type { Peeked } from './storage.js';
-import { ThreadLease } from './thread-lease.js';
-import { handlerOfThread } from './tube.js';
-import { TypedEmitter } from '@conveyor/core/kit';
+import { lockArgument } from './lock.js';
+import type { Queue } from './queue.js';
+import { queueArgument } from './queue-options.js';
+import type { AnyRequestHandlerClass, RequestHandler } from './request-handler.js';
+import { requestHandlerFilter } from './request-handler-filter.js';
+import type { Claim } from './thread-claim.js';
+import { ThreadClaimer } from './thread-claim.js';
 import type { WorkerEvents } from './worker-events.js';
-
-/** Options of `new Worker(lock, queue, options)`: any worker setting (over the environment), and a logger. */
-export interface WorkerOptions extends Partial<WorkerSettings> {
-  /** Where the worker logs faults. @default warnings and errors to stderr */
-  logger?: Logger;
-}
+import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
+import { resolveWorkerOptions } from './worker-options.js';
 
 /** Options of one `worker.loop()` run. */
 export interface LoopOptions {
-  /** Aborting it makes the loop finish its current batch, let its thread go and return. */
+  /** Aborting it makes the loop finish its current batch, let its thread go and return. @default none */
   signal?: AbortSignal;
-  /** Only bind threads of these handler classes. */
-  handler?: AnyHandlerClass | readonly AnyHandlerClass[];
-}
-
-interface Bound {
-  readonly thread: string;
-  readonly handlerClass: AnyHandlerClass;
-  readonly lease: ThreadLease;
+  /** Only claim threads of these request handler classes. @default every registered one */
+  requestHandlers?: AnyRequestHandlerClass | readonly AnyRequestHandlerClass[];
 }
 
 // Longest pause after a storage error, growing from `emptyPause`.
 const maxErrorPause = 5_000;
 
 /**
- * Binds threads one at a time through the lock and handles their requests in
- * batches: peek the head, `handle()`, then acknowledge atomically. Any number
- * of workers, in any number of processes, may share a queue and a lock.
+ * Claims threads one at a time (see `thread-claim.ts`) and handles their
+ * requests in batches: peek the head, `handle()`, then acknowledge atomically.
+ * Any number of workers, in any number of processes, may share a queue and a lock.
  *
  * ```ts
  * const worker = new Worker(lock, queue, { batchSize: 64 });
@@ -51,45 +41,56 @@ const maxErrorPause = 5_000;
 export class Worker extends TypedEmitter<WorkerEvents> {
   readonly lock: Lock;
   readonly queue: Queue;
-  readonly settings: WorkerSettings;
+  /** The options in force (defaults and environment applied). */
+  readonly options: ResolvedWorkerOptions;
   readonly #logger: Logger;
   readonly #dueChecks: DueChecks;
+  readonly #claimer: ThreadClaimer;
   #stop = new AbortController();
   #errors = 0;
-  readonly #reportedUnknown = new Set<string>();
 
-  constructor(lock: Lock, queue: Queue, options: WorkerOptions = {}) {
+  constructor(lock: Lock, queue: Queue, options?: WorkerOptions) {
     super((error, event) => this.#listenerFailed(error, event));
-    if (lock === null || typeof lock !== 'object' || typeof lock.acquire !== 'function')
-      throw new InvalidOptionError('lock', 'a Lock (MemoryLock, RedisLock, ...)', lock);
-    if (queue === null || typeof queue !== 'object' || typeof queue.register !== 'function')
-      throw new InvalidOptionError('queue', 'a Queue', queue);
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-    const { logger, ...settings } = options;
-    this.lock = lock;
-    this.queue = queue;
-    this.settings = resolveWorkerSettings(settings);
-    this.#logger = logger ?? consoleLogger;
-    this.#dueChecks = new DueChecks(queue, this.settings);
+    this.lock = lockArgument(lock);
+    this.queue = queueArgument(queue);
+    this.options = resolveWorkerOptions(options);
+    this.#logger = this.options.logger;
+    this.#dueChecks = new DueChecks(queue, this.options, this.options.clock);
+    this.#claimer = new ThreadClaimer({
+      queue,
+      lock,
+      dueChecks: this.#dueChecks,
+      clock: this.options.clock,
+      acquireSample: this.options.acquireSample,
+      acquireDelay: this.options.acquireDelay,
+      onUnknownRequestHandler: (error, thread) => {
+        this.#logger.warn({ thread, handlerName: error.handlerName }, error.message);
+        this.emit('unknownRequestHandler', error, { thread });
+      },
+      onLockLost: (thread) => {
+        this.#logger.warn({ thread }, 'the lock of a claimed thread was lost; another worker may handle it now');
+        this.emit('lockLost', { thread });
+      },
+    });
   }
 
   /**
    * Handles requests until `limit` were handled (exactly: the last batch is
    * cut to fit) or, without a limit, until `stop()` or the signal. Several
-   * loops of one worker may run at once; each binds its own thread.
+   * loops of one worker may run at once; each claims its own thread.
    * Resolves with the number of requests handled.
    */
-  async loop(limit?: number, options: LoopOptions = {}): Promise<number> {
-    if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0)) {
-      throw new InvalidOptionError('limit', 'an integer >= 0', limit);
-    }
-    const filter = options.handler === undefined ? undefined : new Set(([] as AnyHandlerClass[]).concat(options.handler));
-    const signal = options.signal === undefined ? this.#stop.signal : AbortSignal.any([this.#stop.signal, options.signal]);
+  async loop(limit?: number, options?: LoopOptions): Promise<number> {
+    if (limit !== undefined) integerIn('limit', limit, 0, Number.MAX_SAFE_INTEGER, 0);
+    const given = optionsObject(options, ['signal', 'requestHandlers'], { handler: 'renamed `requestHandlers`' }) as LoopOptions;
+    const wanted = requestHandlerFilter('requestHandlers', given.requestHandlers);
+    const external = signalOption(given.signal);
+    const signal = external === undefined ? this.#stop.signal : AbortSignal.any([this.#stop.signal, external]);
     let processed = 0;
     while (!signal.aborted && (limit === undefined || processed < limit)) {
-      const bound = await this.#bind(signal, filter);
-      if (bound === undefined) break;
-      processed += await this.#process(bound, limit === undefined ? Number.POSITIVE_INFINITY : limit - processed, signal);
+      const claim = await this.#claim(signal, wanted);
+      if (claim === undefined) break;
+      processed += await this.#process(claim, limit === undefined ? Number.POSITIVE_INFINITY : limit - processed, signal);
     }
     return processed;
   }
@@ -100,78 +101,70 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.#stop = new AbortController();
   }
 
-  async #bind(signal: AbortSignal, filter: ReadonlySet<AnyHandlerClass> | undefined): Promise<Bound | undefined> {
-    const registry = this.queue.handlers;
+  /** A claimed thread; a failing storage or lock makes the worker pause (backing off) and look again. */
+  async #claim(signal: AbortSignal, wanted: ReadonlySet<AnyRequestHandlerClass> | undefined): Promise<Claim | undefined> {
     while (!signal.aborted) {
       try {
-        await this.#dueChecks.run();
-        for (const thread of await this.queue.storage.threads(this.settings.acquireSample)) {
-          const name = handlerOfThread(thread);
-          const handlerClass = name === undefined ? undefined : registry.get(name);
-          if (handlerClass === undefined) {
-            this.#unknownHandler(thread, name ?? thread);
-            continue;
-          }
-          if (filter !== undefined && !filter.has(handlerClass)) continue;
-          const lease = await ThreadLease.acquire(this.lock, thread, () => this.#lockLost(thread));
-          if (lease !== undefined) {
-            this.#errors = 0;
-            return { thread, handlerClass, lease };
-          }
-        }
+        const claim = await this.#claimer.claim(signal, { wanted });
+        this.#errors = 0;
+        return claim;
       } catch (error) {
-        await this.#failedCall(error, signal);
-        continue;
+        this.#reportError(error);
+        await sleep(this.#errorPause(), signal, this.options.clock);
       }
-      // Idle: wait for new work, but wake for a due deferred or recurrent request.
-      await sleep(this.#dueChecks.until(this.settings.acquireDelay), signal);
     }
     return undefined;
   }
 
-  async #process(bound: Bound, remaining: number, signal: AbortSignal): Promise<number> {
-    const { thread, handlerClass, lease } = bound;
+  async #process(claim: Claim, remaining: number, signal: AbortSignal): Promise<number> {
+    const { thread, lease } = claim;
     const storage = this.queue.storage;
-    const settings = this.settings;
-    this.emit('bound', { thread });
+    const options = this.options;
+    this.emit('claimed', { thread });
     let processed = 0;
-    let instance: Handler<unknown> | undefined;
+    let instance: RequestHandler<unknown> | undefined;
+    // After a failed batch the thread is held through a pause (no one retries its head meanwhile); after an error, let go first.
     let failurePause = 0;
+    let errorPause = 0;
     try {
-      instance = await handlerClass.create();
+      instance = await claim.requestHandler.create();
       await instance.start();
       let empty = 0;
       while (processed < remaining && !signal.aborted && !lease.lost) {
         await this.#dueChecks.run();
-        const size = Math.min(instance.batchSize() ?? settings.batchSize, remaining - processed);
+        const size = Math.min(instance.batchSize() ?? options.batchSize, remaining - processed);
         const peeked = await storage.peek(thread, size);
         if (peeked === undefined || peeked.messages.length === 0) {
-          if (++empty >= settings.emptyLimit) break;
-          await sleep(settings.emptyPause, signal);
+          if (++empty >= options.emptyLimit) break;
+          await sleep(options.emptyPause, signal, options.clock);
           continue;
         }
         empty = 0;
-        const requests = this.#decode(peeked);
-        if (requests === undefined) {
-          await storage.settle({ tube: peeked.tube, thread, offset: peeked.offset, count: 1 }, [0], {
-            reason: 'malformed message',
-            maxFailures: 1,
-          });
+        const decoded = decodeBatch(this.queue, peeked);
+        if (!decoded.ok) {
+          this.#logger.warn(
+            { err: decoded.error, tube: peeked.tube },
+            'a stored message cannot be deserialized; it goes to the dead letters',
+          );
+          if (decoded.error instanceof MalformedMessageError) this.emit('malformed', decoded.error);
+          await deadLetterMalformedHead(this.queue, peeked);
           continue;
         }
+        const requests = decoded.requests;
         const batch = { tube: peeked.tube, thread, offset: peeked.offset, count: requests.length };
         try {
           await instance.handle(...requests);
         } catch (error) {
           const failed = Array.from({ length: requests.length }, (_, index) => index);
-          const result = await storage.settle(batch, failed, { reason: describeError(error), maxFailures: settings.maxFailures });
+          const result = await storage.settle(batch, failed, { reason: describeError(error), maxFailures: options.maxFailures });
           this.#logger.warn(
             { err: error, thread, failures: result.failures, deadLettered: result.deadLettered },
             'handle() failed; the batch stays at the head of its thread',
           );
           this.emit('failed', { thread, tube: peeked.tube, error, failures: result.failures, deadLettered: result.deadLettered });
           // Retry later, backing off, instead of spinning on a failing batch.
-          if (result.deadLettered === 0) failurePause = Math.min(settings.acquireDelay, settings.emptyPause * 2 ** (result.failures - 1));
+          if (result.deadLettered === 0)
+            failurePause = backoffDelay(result.failures, { baseMs: options.emptyPause, capMs: options.acquireDelay });
           break;
         }
         const result = await storage.settle(batch);
@@ -188,7 +181,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       }
       this.#errors = 0;
     } catch (error) {
-      failurePause = this.#errorPause();
+      errorPause = this.#errorPause();
       this.#reportError(error);
     } finally {
       try {
@@ -197,56 +190,20 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         this.#reportError(error);
       }
       try {
-        await lease.release();
+        await claim.release(failurePause, signal);
       } catch (error) {
         // The lock expires by itself.
         this.#reportError(error);
       }
       this.emit('released', { thread, processed });
     }
-    if (failurePause > 0) await sleep(failurePause, signal);
+    if (errorPause > 0) await sleep(errorPause, signal, options.clock);
     return processed;
-  }
-
-  /** The requests of a peeked batch up to the first malformed message; `undefined` when the head itself is malformed. */
-  #decode(peeked: Peeked<unknown>): readonly unknown[] | undefined {
-    // A 'values' storage keeps the requests themselves: nothing to decode, nothing malformed.
-    if (this.queue.storage.encoding === 'values') return peeked.messages;
-    const requests: unknown[] = [];
-    for (const message of peeked.messages) {
-      try {
-        requests.push(this.queue.decode(peeked.tube, message));
-      } catch (error) {
-        if (requests.length > 0) return requests;
-        this.#logger.warn({ err: error, tube: peeked.tube }, 'a stored message cannot be deserialized; it goes to the dead letters');
-        if (error instanceof MalformedMessageError) this.emit('malformed', error);
-        return undefined;
-      }
-    }
-    return requests;
-  }
-
-  #unknownHandler(thread: string, name: string): void {
-    if (this.#reportedUnknown.has(thread)) return;
-    this.#reportedUnknown.add(thread);
-    const error = new UnknownHandlerError(name);
-    this.#logger.warn({ thread, handler: name }, error.message);
-    this.emit('unknownHandler', error, { thread });
-  }
-
-  #lockLost(thread: string): void {
-    this.#logger.warn({ thread }, 'the lock of a bound thread was lost; another worker may handle it now');
-    this.emit('lockLost', { thread });
-  }
-
-  async #failedCall(error: unknown, signal: AbortSignal): Promise<void> {
-    this.#reportError(error);
-    await sleep(this.#errorPause(), signal);
   }
 
   #errorPause(): number {
     this.#errors++;
-    return Math.min(maxErrorPause, Math.max(10, this.settings.emptyPause) * 2 ** Math.min(this.#errors - 1, 10));
+    return backoffDelay(this.#errors, { baseMs: Math.max(10, this.options.emptyPause), capMs: maxErrorPause });
   }
 
   #reportError(error: unknown): void {

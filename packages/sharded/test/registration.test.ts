@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '@conveyor/core';
-import { Handler, HandlerNameConflictError, InvalidRequestError, InvalidRouteError, MemoryStorage, Queue, Route } from '@conveyor/sharded';
+import {
+  RequestHandler,
+  RequestHandlerNameConflictError,
+  InvalidRequestError,
+  InvalidRouteError,
+  MemoryStorage,
+  Queue,
+  Route,
+} from '@conveyor/sharded';
 
-class Plain extends Handler<unknown> {
+class Plain extends RequestHandler<unknown> {
   handle(): void {}
 }
 
 describe('registration', () => {
   it('routes to handler/thread/priority tubes; a route object works like a Route', async () => {
-    class ByKey extends Handler<{ key: string; urgent?: boolean }> {
+    class ByKey extends RequestHandler<{ key: string; urgent?: boolean }> {
       static override route(...requests: { key: string; urgent?: boolean }[]) {
         return requests.map((request) => ({ thread: request.key, priority: request.urgent === true ? 1 : 0 }));
       }
@@ -16,21 +24,21 @@ describe('registration', () => {
     }
     const queue = new Queue(new MemoryStorage());
     await queue.register(ByKey, { key: 'a' }, { key: 'a', urgent: true }, { key: 'b' });
-    expect(queue.tube(ByKey, new Route('a', 1))).toMatchObject({ handler: 'ByKey', thread: 'ByKey/a', tube: 'ByKey/a/1', rank: 1 });
+    expect(queue.tube(ByKey, new Route('a', 1))).toMatchObject({ handlerName: 'ByKey', thread: 'ByKey/a', tube: 'ByKey/a/1', rank: 1 });
     expect(await queue.length(ByKey, new Route('a', 1))).toBe(1);
     expect(await queue.length(ByKey, new Route('a'))).toBe(1);
     expect(await queue.length(ByKey, new Route('b'))).toBe(1);
   });
 
   it('rejects bad routes, undeclared priorities and unserializable requests', async () => {
-    class Declared extends Handler<number> {
+    class Declared extends RequestHandler<number> {
       static override priorities = [2, 1];
       static override route(...requests: number[]) {
         return requests.map((priority) => new Route(0, priority));
       }
       handle(): void {}
     }
-    class Short extends Handler<number> {
+    class Short extends RequestHandler<number> {
       static override route() {
         return [new Route()];
       }
@@ -72,16 +80,18 @@ describe('registration', () => {
   });
 
   it('keeps one class per handler name', () => {
-    const queue = new Queue(new MemoryStorage(), { handlers: [Plain] });
-    const Impostor = class extends Handler<unknown> {
+    const queue = new Queue(new MemoryStorage(), { requestHandlers: [Plain] });
+    const Impostor = class extends RequestHandler<unknown> {
       static override handlerName = 'Plain';
       handle(): void {}
     };
-    expect(() => queue.handlers.add(Impostor)).toThrow(HandlerNameConflictError);
-    expect(queue.handlers.get('Plain')).toBe(Plain);
+    expect(() => queue.requestHandlers.add(Impostor)).toThrow(RequestHandlerNameConflictError);
+    // The old option name is refused with the new one in the message.
+    expect(() => new Queue(new MemoryStorage(), { handlers: [Plain] } as never)).toThrow(/renamed `requestHandlers`/);
+    expect(queue.requestHandlers.get('Plain')).toBe(Plain);
     expect(() =>
-      queue.handlers.add(
-        class extends Handler<unknown> {
+      queue.requestHandlers.add(
+        class extends RequestHandler<unknown> {
           static override handlerName = 'bad/name';
           handle(): void {}
         },

@@ -8,7 +8,7 @@ import { until } from './helpers.js';
 
 describe('ShardedSource under a Consumer with pool threads', () => {
   it('handles every request on the pool, keeping per-thread order through failures', async () => {
-    const queue = new Queue(new MemoryStorage(), { handlers: [Ordered] });
+    const queue = new Queue(new MemoryStorage(), { requestHandlers: [Ordered] });
     const threads = 8;
     const count = 400;
     await queue.registerMany(
@@ -19,6 +19,7 @@ describe('ShardedSource under a Consumer with pool threads', () => {
       logger: silentLogger,
       maxMessagesPerGet: 16,
       waitTime: 20,
+      retryBackoff: { baseMs: 50, capMs: 200 },
     });
     const consumer = new Consumer<ShardedMessage<OrderedRequest>>(source, {
       handlerModule: new URL('./fixtures/ordered-handler.ts', import.meta.url),
@@ -29,7 +30,7 @@ describe('ShardedSource under a Consumer with pool threads', () => {
     });
     const consumed: OrderedRequest[] = [];
     let failed = 0;
-    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.request)));
+    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.body)));
     consumer.on('failed', (messages) => (failed += messages.length));
     await consumer.start();
     try {

@@ -14,7 +14,7 @@ export async function openRedisSender(location: RedisLocation): Promise<Sender> 
     if (structure === 'sharded') {
       throw new CliError(
         'CLI_UNSUPPORTED',
-        `${location.display} is a sharded queue: requests are routed by their Handler class, so register them in code (queue.register(Handler, ...requests)); send works with Redis lists`,
+        `${location.display} is a sharded queue: requests are routed by their RequestHandler class, so register them in code (queue.register(SomeRequestHandler, ...requests)); send works with Redis lists`,
       );
     }
   } catch (error) {

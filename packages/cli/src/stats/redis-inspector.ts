@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisListSource, RedisStorage } from '@conveyor/redis';
-import { resolveLockSettings } from '@conveyor/sharded';
+import { resolveLockOptions } from '@conveyor/sharded';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
 import { connectRedis } from '../redis-connection.js';
@@ -58,7 +58,7 @@ async function readList(redis: Redis, location: RedisLocation): Promise<QueueSta
 async function readSharded(redis: Redis, location: RedisLocation): Promise<QueueStats> {
   const prefix = location.key;
   const storage = new RedisStorage(redis, { prefix });
-  const lockPrefix = location.lockPrefix ?? resolveLockSettings({}).prefix;
+  const lockPrefix = location.lockPrefix ?? resolveLockOptions().prefix;
   const threadNames = await scanSet(redis, `${prefix}threads`, maxThreads);
   const tubesPerThread = await Promise.all(threadNames.map((thread) => redis.zrange(`${prefix}p:${thread}`, 0, -1, 'REV')));
   const pipeline = redis.pipeline();

@@ -1,29 +1,51 @@
 /**
  * The scenarios of the original sharded queue (sharding, priorities, hooks and
- * rebinding, deferred, recurrent, de-duplication), ported, plus what this
- * implementation adds (exact limits, fenced settles, failure counting and dead
- * letters, fair choice, locks with owners and heartbeats, bad input). One suite,
- * run for every storage/lock driver pair.
+ * claiming the next thread, deferred, recurrent, de-duplication), ported, plus
+ * what this implementation adds (exact limits, fenced settles, failure counting,
+ * charged and uncharged failures and dead letters, fair choice, locks with owners
+ * and heartbeats, bad input). One suite, run for every storage/lock driver pair;
+ * each pair says how its time passes (`Drivers.advance`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@conveyor/core';
-import { Handler, Queue, Route, Worker } from '@conveyor/sharded';
-import type { Lock, Storage, TubeAddress } from '@conveyor/sharded';
-import { delay, until } from '../until.js';
+import type { Clock } from '@conveyor/core/kit';
+import { RequestHandler, Queue, Route, Worker } from '@conveyor/sharded';
+import type { Lock, Storage, TubeAddress, WorkerOptions } from '@conveyor/sharded';
+import { until } from '../until.js';
 
 /** Worker options for tests: silent, and no idle pauses to wait through. */
 const quick = { logger: silentLogger, emptyPause: 0, emptyLimit: 1, acquireDelay: 20 } as const;
 
-/** A fresh storage and lock (unique prefix on a shared server), and how to remove them. */
+/**
+ * A fresh storage and lock (unique prefix on a shared server), how time passes
+ * for them, and how to remove them.
+ */
 export interface Drivers {
   readonly storage: Storage<unknown>;
   readonly lock: Lock;
+  /**
+   * The clock the drivers read (a `ManualClock` for the memory drivers); the
+   * workers of the time-bound scenarios get it too. `undefined` for drivers
+   * that read time elsewhere (Redis reads it on the server with `TIME`).
+   */
+  readonly clock?: Clock | undefined;
+  /**
+   * Lets `ms` of the drivers' time pass: advances the `ManualClock` (at once),
+   * or waits for real (Redis). Scenarios that wait for lock expiry, heartbeats,
+   * deferred and recurrent runs do it through this, never through a sleep of their own.
+   */
+  readonly advance: (ms: number) => Promise<void>;
   dispose(): Promise<void>;
 }
 
 export interface DriverOptions {
   /** Milliseconds the lock lives without a heartbeat. */
   readonly lockTimeout?: number;
+}
+
+/** Worker options that put a worker on the drivers' clock, when they have one. */
+function onClock(clock: Clock | undefined): Pick<WorkerOptions, 'clock'> {
+  return clock === undefined ? {} : { clock };
 }
 
 export function runShardedScenarios(name: string, openDrivers: (options?: DriverOptions) => Promise<Drivers>): void {
@@ -44,7 +66,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
         userId: number;
       }
       const batches: NotifyRequest[][] = [];
-      class NotifyHandler extends Handler<NotifyRequest> {
+      class NotifyHandler extends RequestHandler<NotifyRequest> {
         static override route(...requests: NotifyRequest[]): Route[] {
           return requests.map((request) => new Route(request.userId % 3));
         }
@@ -59,8 +81,8 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await queue.length(NotifyHandler, new Route(0))).toBe(3);
 
       const worker = new Worker(lock, queue, quick);
-      const bound: string[] = [];
-      worker.on('bound', ({ thread }) => bound.push(thread));
+      const claimed: string[] = [];
+      worker.on('claimed', ({ thread }) => claimed.push(thread));
       expect(await Promise.all([worker.loop(3), worker.loop(3), worker.loop(3)])).toEqual([3, 3, 3]);
 
       expect(
@@ -69,7 +91,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
           .map((request) => request.userId)
           .sort((a, b) => a - b),
       ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      expect(new Set(bound).size).toBe(3);
+      expect(new Set(claimed).size).toBe(3);
       for (const batch of batches) {
         const users = batch.map((request) => request.userId);
         expect(new Set(users.map((user) => user % 3)).size).toBe(1);
@@ -81,7 +103,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('priorities 3 → 2 → 1: loop(1) takes the most urgent first', async () => {
       const { storage, lock } = await open();
       const processed: number[] = [];
-      class TimesheetSignHandler extends Handler<{ timesheet: number }> {
+      class TimesheetSignHandler extends RequestHandler<{ timesheet: number }> {
         static override priorities = [3, 2, 1];
         static override route(...requests: { timesheet: number }[]): Route[] {
           return requests.map((request) => new Route(0, request.timesheet));
@@ -110,7 +132,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('a batch never mixes priorities; without a declared list, higher priorities come first', async () => {
       const { storage, lock } = await open();
       const batches: Array<Array<{ n: number; p: number }>> = [];
-      class MixedHandler extends Handler<{ n: number; p: number }> {
+      class MixedHandler extends RequestHandler<{ n: number; p: number }> {
         static override route(...requests: { n: number; p: number }[]): Route[] {
           return requests.map((request) => new Route('only', request.p));
         }
@@ -127,11 +149,11 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       ]);
     });
 
-    it('start/stop hooks run per binding, and a worker rebinds after the empty limit', async () => {
+    it('start/stop hooks run per claim, and a worker claims another thread after the empty limit', async () => {
       const { storage, lock } = await open();
       const hooks: string[] = [];
       const synced: number[] = [];
-      class SyncHandler extends Handler<{ bucket: number }> {
+      class SyncHandler extends RequestHandler<{ bucket: number }> {
         static override route(...requests: { bucket: number }[]): Route[] {
           return requests.map((request) => new Route(request.bucket % 2));
         }
@@ -160,21 +182,21 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await queue.length(SyncHandler, new Route(first))).toBe(first === 0 ? 0 : 1);
 
       const worker = new Worker(lock, queue, { logger: silentLogger, emptyPause: 0 });
-      const bound: string[] = [];
-      worker.on('bound', ({ thread }) => bound.push(thread));
+      const claimed: string[] = [];
+      worker.on('claimed', ({ thread }) => claimed.push(thread));
       expect(await worker.loop(3)).toBe(3);
       expect([...synced].sort()).toEqual([1, 2, 3, 4, 5]);
       expect(await queue.length(SyncHandler, new Route(0))).toBe(0);
       expect(await queue.length(SyncHandler, new Route(1))).toBe(0);
-      expect(hooks.filter((hook) => hook === 'start')).toHaveLength(1 + bound.length);
-      expect(hooks.filter((hook) => hook === 'stop')).toHaveLength(1 + bound.length);
-      if (first === 1) expect(bound).toHaveLength(2); // finished thread 1, hit the empty limit, rebound thread 0
+      expect(hooks.filter((hook) => hook === 'start')).toHaveLength(1 + claimed.length);
+      expect(hooks.filter((hook) => hook === 'stop')).toHaveLength(1 + claimed.length);
+      if (first === 1) expect(claimed).toHaveLength(2); // finished thread 1, hit the empty limit, claimed thread 0
     });
 
     it('loop(limit) handles exactly limit requests, cutting the last batch', async () => {
       const { storage, lock } = await open();
       const batches: number[][] = [];
-      class CountHandler extends Handler<number> {
+      class CountHandler extends RequestHandler<number> {
         handle(...requests: number[]): void {
           batches.push(requests);
         }
@@ -193,7 +215,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it("a handler's batchSize() overrides the worker's", async () => {
       const { storage, lock } = await open();
       const sizes: number[] = [];
-      class SmallBatches extends Handler<number> {
+      class SmallBatches extends RequestHandler<number> {
         override batchSize(): number {
           return 2;
         }
@@ -208,47 +230,49 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     });
 
     it('deferred requests reach their tube when due (ms precision), in registration order', async () => {
-      const { storage, lock } = await open();
+      const { storage, lock, clock, advance } = await open();
       const handled: string[] = [];
-      class DropBucket extends Handler<string> {
+      class DropBucket extends RequestHandler<string> {
         handle(...requests: string[]): void {
           handled.push(...requests);
         }
       }
       const queue = new Queue(storage);
-      const registered = Date.now();
       expect(await queue.register(DropBucket, 'a', 'b', 'c', { defer: { milliseconds: 300 } })).toBe(3);
       expect(await queue.length(DropBucket)).toBe(0);
       expect(await storage.count('deferred')).toBe(3);
       expect((await queue.promoteDeferred()).due).toBe(0);
       expect(await queue.length(DropBucket)).toBe(0);
 
-      // The worker sleeps until the due time it learnt, not a fixed polling delay.
-      expect(await new Worker(lock, queue, { ...quick, acquireDelay: 5_000 }).loop(3)).toBe(3);
-      expect(Date.now() - registered).toBeGreaterThanOrEqual(290);
+      // The worker sleeps until the due time it learnt, not a fixed polling delay (5 s here).
+      const running = new Worker(lock, queue, { ...quick, acquireDelay: 5_000, ...onClock(clock) }).loop(3);
+      await advance(150);
+      expect(handled).toEqual([]);
+      await advance(150);
+      expect(await running).toBe(3);
       expect(handled).toEqual(['a', 'b', 'c']);
       expect(await storage.count('deferred')).toBe(0);
       expect(await queue.length(DropBucket)).toBe(0);
     });
 
     it('deferred with ifNotExists: scheduled once, appended only if not waiting', async () => {
-      const { storage } = await open();
-      class Reminder extends Handler<string> {
+      const { storage, advance } = await open();
+      class Reminder extends RequestHandler<string> {
         handle(): void {}
       }
       const queue = new Queue(storage);
       expect(await queue.register(Reminder, 'x', 'x', { defer: 0.05, ifNotExists: true })).toBe(1);
       expect(await queue.register(Reminder, 'x', { defer: 0.05, ifNotExists: true })).toBe(0);
       await queue.register(Reminder, 'x'); // already waiting when the deferred one is due
-      await delay(80);
+      await advance(80);
       expect((await queue.promoteDeferred()).due).toBe(1);
       expect(await queue.length(Reminder)).toBe(1);
     });
 
     it('recurrent: first run at registration, never duplicated while waiting, stopped by unregister', async () => {
-      const { storage, lock } = await open();
+      const { storage, lock, advance } = await open();
       const handled: number[] = [];
-      class ValidateAccess extends Handler<{ company: number }> {
+      class ValidateAccess extends RequestHandler<{ company: number }> {
         handle(...requests: { company: number }[]): void {
           handled.push(...requests.map((request) => request.company));
         }
@@ -264,25 +288,22 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await queue.length(ValidateAccess)).toBe(1);
       expect(await storage.count('recurrent')).toBe(1);
 
-      await delay(250);
+      // A run falls due while the first one still waits: skipped, not piled up.
+      await advance(250);
       await queue.promoteRecurrent();
       expect(await queue.length(ValidateAccess)).toBe(1);
 
       expect(await worker.loop(1)).toBe(1);
       expect(handled).toEqual([1]);
-      await until(
-        async () => {
-          await queue.promoteRecurrent();
-          return (await queue.length(ValidateAccess)) === 1;
-        },
-        5_000,
-        'the next run',
-      );
+      // The next run (400 ms after registration, at least 250 ms ago) comes once the tube is empty.
+      await advance(160);
+      await queue.promoteRecurrent();
+      expect(await queue.length(ValidateAccess)).toBe(1);
 
       expect(await queue.unregister(ValidateAccess, { company: 1 })).toBe(1);
       expect(await storage.count('recurrent')).toBe(0);
       expect(await worker.loop(1)).toBe(1);
-      await delay(300);
+      await advance(300);
       await queue.promoteRecurrent();
       expect(await queue.length(ValidateAccess)).toBe(0);
       expect(handled).toEqual([1, 1]);
@@ -290,7 +311,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
 
     it('ifNotExists skips requests already waiting and duplicates inside one call', async () => {
       const { storage } = await open();
-      class ProlongateContracts extends Handler<{ company: number }> {
+      class ProlongateContracts extends RequestHandler<{ company: number }> {
         handle(): void {}
       }
       const queue = new Queue(storage);
@@ -306,7 +327,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
 
     it('settles are fenced: a stale settle removes nothing; failed messages stay at the head in order', async () => {
       const { storage } = await open();
-      const address: TubeAddress = { handler: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
       await storage.append(address, ['a', 'b', 'c', 'd'], false);
       const first = await storage.peek('H/0', 2);
       const second = await storage.peek('H/0', 3);
@@ -333,11 +354,65 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await storage.threads(10)).toEqual([]);
     });
 
+    it('peek tells the failures counted for the head; a settle that removes the head resets them', async () => {
+      const { storage } = await open();
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      await storage.append(address, ['a', 'b', 'c'], false);
+      const batch = (peeked: Awaited<ReturnType<typeof storage.peek>>, count: number) => ({
+        tube: 'H/0/0',
+        thread: 'H/0',
+        offset: peeked?.offset ?? -1,
+        count,
+      });
+      let peeked = await storage.peek('H/0', 2);
+      expect(peeked?.failures).toBe(0);
+      await storage.settle(batch(peeked, 2), [0, 1], { reason: 'boom', maxFailures: 5 });
+      peeked = await storage.peek('H/0', 2);
+      expect(peeked).toMatchObject({ messages: ['a', 'b'], failures: 1 });
+      // Given back uncharged (the handler never had them): not counted, the count stays.
+      await storage.settle(batch(peeked, 2), [0, 1], { reason: 'not taken', maxFailures: 5, charged: [] });
+      peeked = await storage.peek('H/0', 2);
+      expect(peeked?.failures).toBe(1);
+      await storage.settle(batch(peeked, 1), []);
+      expect((await storage.peek('H/0', 2))?.failures).toBe(0);
+    });
+
+    it('at the limit only charged messages go to the dead letters; uncharged ones stay at the head, in order', async () => {
+      const { storage } = await open();
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      await storage.append(address, ['a', 'b', 'c', 'd', 'e'], false);
+      const peeked = await storage.peek('H/0', 4);
+      // a consumed, b failed in the handler (charged), c and d never reached it (uncharged).
+      const result = await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: peeked?.offset ?? -1, count: 4 }, [1, 2, 3], {
+        reason: 'poison',
+        maxFailures: 1,
+        charged: [1],
+      });
+      expect(result).toEqual({ stale: false, removed: 2, failures: 1, deadLettered: 1 });
+      expect((await storage.deadLetters(10)).map((letter) => letter.message)).toEqual(['b']);
+      expect(await storage.peek('H/0', 10)).toMatchObject({ messages: ['c', 'd', 'e'], failures: 0 });
+    });
+
+    it('maxFailures Infinity never dead-letters', async () => {
+      const { storage } = await open();
+      const address: TubeAddress = { handlerName: 'H', thread: 'H/0', tube: 'H/0/0', priority: 0, rank: 0 };
+      await storage.append(address, ['a'], false);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const peeked = await storage.peek('H/0', 1);
+        const result = await storage.settle({ tube: 'H/0/0', thread: 'H/0', offset: peeked?.offset ?? -1, count: 1 }, [0], {
+          reason: 'boom',
+          maxFailures: Number.POSITIVE_INFINITY,
+        });
+        expect(result).toMatchObject({ failures: attempt, deadLettered: 0 });
+      }
+      expect(await storage.count('dead')).toBe(0);
+    });
+
     it('a failing batch stays at the head in order, and goes to the dead letters after maxFailures', async () => {
       const { storage, lock } = await open();
       const attempts = new Map<string, number>();
       const handled: string[] = [];
-      class Flaky extends Handler<string> {
+      class Flaky extends RequestHandler<string> {
         handle(...requests: string[]): void {
           for (const request of requests) attempts.set(request, (attempts.get(request) ?? 0) + 1);
           if (requests.includes('poison')) throw new Error('poisoned batch');
@@ -368,7 +443,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     it('tube choice is fair: later threads are not starved by earlier ones', async () => {
       const { storage, lock } = await open();
       const handled: number[] = [];
-      class Spread extends Handler<number> {
+      class Spread extends RequestHandler<number> {
         static override route(...requests: number[]): Route[] {
           return requests.map((request) => new Route(request));
         }
@@ -390,20 +465,20 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       // A storage that keeps values has nothing to deserialize: there, only the unknown handler applies.
       const text = storage.encoding === 'text';
       const handled: string[] = [];
-      class Known extends Handler<string> {
+      class Known extends RequestHandler<string> {
         handle(...requests: string[]): void {
           handled.push(...requests);
         }
       }
       const queue = new Queue(storage);
-      const ghost: TubeAddress = { handler: 'Ghost', thread: 'Ghost/0', tube: 'Ghost/0/0', priority: 0, rank: 0 };
+      const ghost: TubeAddress = { handlerName: 'Ghost', thread: 'Ghost/0', tube: 'Ghost/0/0', priority: 0, rank: 0 };
       await storage.append(ghost, ['"boo"'], false);
       if (text) await storage.append(queue.tube(Known), ['{not json'], false);
       await queue.register(Known, 'ok-1', 'ok-2');
       const worker = new Worker(lock, queue, quick);
       const unknown: string[] = [];
       const malformed: string[] = [];
-      worker.on('unknownHandler', (error) => unknown.push(error.handler));
+      worker.on('unknownRequestHandler', (error) => unknown.push(error.handlerName));
       worker.on('malformed', (error) => malformed.push(error.storedMessage));
       expect(await worker.loop(2)).toBe(2);
       expect(handled).toEqual(['ok-1', 'ok-2']);
@@ -415,7 +490,7 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
     });
 
     it('locks have owners and expire', async () => {
-      const { lock } = await open();
+      const { lock, advance } = await open();
       expect(await lock.acquire('t', 'owner')).toBe(true);
       expect(await lock.acquire('t', 'other')).toBe(false);
       expect(await lock.extend('t', 'other')).toBe(false);
@@ -426,36 +501,42 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await lock.exists('t')).toBe(false);
 
       expect(await lock.acquire('short', 'owner', 150)).toBe(true);
-      await until(async () => !(await lock.exists('short')), 5_000, 'the lock to expire');
+      await advance(100);
+      expect(await lock.exists('short')).toBe(true);
+      await advance(100);
+      expect(await lock.exists('short')).toBe(false);
       expect(await lock.acquire('short', 'other')).toBe(true);
       expect(await lock.release('short', 'owner')).toBe(false);
       expect(await lock.release('short', 'other')).toBe(true);
     });
 
     it('a heartbeat keeps the lock of a long batch alive; it is released afterwards', async () => {
-      const { storage, lock } = await open({ lockTimeout: 300 });
+      const { storage, lock, clock, advance } = await open({ lockTimeout: 300 });
       let started = false;
-      class Slow extends Handler<number> {
+      let finish: () => void = () => {};
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      class Slow extends RequestHandler<number> {
         async handle(): Promise<void> {
           started = true;
-          await delay(1_000);
+          await finished;
         }
       }
       const queue = new Queue(storage);
       await queue.register(Slow, 1);
-      const running = new Worker(lock, queue, quick).loop(1);
+      const running = new Worker(lock, queue, { ...quick, ...onClock(clock) }).loop(1);
       await until(() => started, 5_000, 'the batch to start');
-      await delay(700); // more than twice the lock timeout
+      await advance(700); // more than twice the lock timeout
       expect(await lock.exists(queue.tube(Slow).thread)).toBe(true);
       expect(await lock.acquire(queue.tube(Slow).thread, 'intruder')).toBe(false);
+      finish();
       expect(await running).toBe(1);
       expect(await lock.exists(queue.tube(Slow).thread)).toBe(false);
     });
 
     it('a thread held by a dead worker is free once its lock expires, and nothing is lost', async () => {
-      const { storage, lock } = await open();
+      const { storage, lock, clock, advance } = await open();
       const handled: number[] = [];
-      class Work extends Handler<number> {
+      class Work extends RequestHandler<number> {
         handle(...requests: number[]): void {
           handled.push(...requests);
         }
@@ -467,16 +548,18 @@ export function runShardedScenarios(name: string, openDrivers: (options?: Driver
       expect(await lock.acquire(thread, 'dead-worker', 400)).toBe(true);
       const peeked = await storage.peek(thread, 2);
       expect(peeked?.messages.map((message) => queue.decode(peeked.tube, message))).toEqual([1, 2]);
-      const started = Date.now();
-      expect(await new Worker(lock, queue, { ...quick, acquireDelay: 50 }).loop(3)).toBe(3);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      const running = new Worker(lock, queue, { ...quick, acquireDelay: 50, ...onClock(clock) }).loop(3);
+      await advance(200);
+      expect(handled).toEqual([]); // the thread is still locked
+      await advance(250); // past the 400 ms, and a whole acquireDelay more
+      expect(await running).toBe(3);
       expect(handled).toEqual([1, 2, 3]);
     });
 
     it('stop() ends a loop without a limit after its current batch', async () => {
       const { storage, lock } = await open();
       const handled: number[] = [];
-      class Work extends Handler<number> {
+      class Work extends RequestHandler<number> {
         handle(...requests: number[]): void {
           handled.push(...requests);
         }

@@ -2,11 +2,13 @@ import { Route } from './route.js';
 import type { RouteLike } from './route.js';
 
 /**
- * A handler of requests, written the way the original sharded queue wrote it:
- * static routing, a static factory for dependencies, and instance hooks.
+ * A request handler, written the way the original sharded queue wrote its
+ * handlers: static routing, a static factory for dependencies, and instance
+ * hooks. (Not to be confused with core's `Handler`, the function a Consumer
+ * runs on a bulk: `createShardedHandler()` builds one of those from request handlers.)
  *
  * ```ts
- * class NotifyHandler extends Handler<NotifyRequest> {
+ * class NotifyHandler extends RequestHandler<NotifyRequest> {
  *   static override route(...requests: NotifyRequest[]) {
  *     return requests.map((request) => new Route(request.userId % 3));
  *   }
@@ -16,10 +18,10 @@ import type { RouteLike } from './route.js';
  * }
  * ```
  *
- * A worker bound to a thread calls `create()` then `start()` once, `handle()`
- * for every batch of that thread, and `stop()` when it lets the thread go.
+ * A worker that claimed a thread calls `create()` then `start()` once,
+ * `handle()` for every batch of that thread, and `stop()` when it lets the thread go.
  */
-export abstract class Handler<R = unknown> {
+export abstract class RequestHandler<R = unknown> {
   /** Type only, never set: carries `R` so `queue.register(SomeHandler, ...)` can check the requests. */
   declare readonly requestType?: R;
 
@@ -38,11 +40,11 @@ export abstract class Handler<R = unknown> {
   }
 
   /** Builds the instance a worker uses; override it to inject dependencies. */
-  static create(): Handler | Promise<Handler> {
-    return new (this as unknown as new () => Handler)();
+  static create(): RequestHandler | Promise<RequestHandler> {
+    return new (this as unknown as new () => RequestHandler)();
   }
 
-  /** Runs when a worker binds a thread of this handler, before the first batch. */
+  /** Runs when a worker claims a thread of this handler, before the first batch. */
   start(): void | Promise<void> {}
 
   /** Handles one batch of requests of one thread and one priority, in order. Throwing fails the whole batch. */
@@ -59,15 +61,18 @@ export abstract class Handler<R = unknown> {
 
 const defaultRoute = new Route();
 
-/** The class of a handler, as `queue.register()` and the registry take it. */
-export interface HandlerClass<R = unknown> {
+/** The class of a request handler, as `queue.register()` and the registry take it. */
+export interface RequestHandlerClass<R = unknown> {
   readonly name: string;
-  readonly prototype: Handler<R>;
+  readonly prototype: RequestHandler<R>;
   readonly priorities?: readonly number[] | undefined;
   readonly handlerName?: string | undefined;
   route(...requests: R[]): ReadonlyArray<Route | RouteLike> | Promise<ReadonlyArray<Route | RouteLike>>;
-  create(): Handler<R> | Promise<Handler<R>>;
+  create(): RequestHandler<R> | Promise<RequestHandler<R>>;
 }
 
-/** The request type a handler class takes. */
+/** Any request handler class (the request type does not matter to the queue's bookkeeping). */
+export type AnyRequestHandlerClass = RequestHandlerClass<unknown>;
+
+/** The request type a request handler class takes. */
 export type RequestOf<H> = H extends { prototype: { requestType?: infer R } } ? R : never;

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '@conveyor/core';
-import { HandlerNameConflictError, InvalidRouteError } from './errors.js';
-import type { HandlerClass } from './handler.js';
+import { InvalidRouteError } from './errors/invalid-route-error.js';
+import { RequestHandlerNameConflictError } from './errors/request-handler-name-conflict-error.js';
+import type { AnyRequestHandlerClass } from './request-handler.js';
 import { checkThread } from './route.js';
 import type { Route, RouteLike } from './route.js';
 import type { TubeAddress } from './tube.js';
@@ -16,39 +17,40 @@ interface Entry {
 }
 
 /**
- * The handler classes a process knows, by name. Workers find the class of a
- * stored thread here; a module is never imported because a key names it.
+ * The request handler classes a process knows, by name. Workers find the class
+ * of a stored thread here; a module is never imported because a key names it.
  */
-export class HandlerRegistry {
-  readonly #byName = new Map<string, HandlerClass<unknown>>();
-  readonly #entries = new Map<HandlerClass<unknown>, Entry>();
+export class RequestHandlerRegistry {
+  readonly #byName = new Map<string, AnyRequestHandlerClass>();
+  readonly #entries = new Map<AnyRequestHandlerClass, Entry>();
 
-  constructor(handlers: Iterable<HandlerClass<unknown>> = []) {
+  constructor(handlers: Iterable<AnyRequestHandlerClass> = []) {
     for (const handler of handlers) this.add(handler);
   }
 
-  /** Registers handler classes; adding a class twice is harmless, two classes with one name throw `HandlerNameConflictError`. */
-  add(...handlers: HandlerClass<unknown>[]): this {
+  /** Registers request handler classes; adding a class twice is harmless, two classes with one name throw `RequestHandlerNameConflictError`. */
+  add(...handlers: AnyRequestHandlerClass[]): this {
     for (const handler of handlers) this.#entry(handler);
     return this;
   }
 
   /** The class registered under `name`. */
-  get(name: string): HandlerClass<unknown> | undefined {
+  get(name: string): AnyRequestHandlerClass | undefined {
     return this.#byName.get(name);
   }
 
-  has(handler: HandlerClass<unknown>): boolean {
+  /** Whether `handler` was added. */
+  has(handler: AnyRequestHandlerClass): boolean {
     return this.#entries.has(handler);
   }
 
   /** The name a class is stored under (registers the class if needed). */
-  nameOf(handler: HandlerClass<unknown>): string {
+  nameOf(handler: AnyRequestHandlerClass): string {
     return this.#entry(handler).name;
   }
 
   /** The tube a route of `handler` leads to; throws `InvalidRouteError` for a priority the class does not declare. */
-  tube(handler: HandlerClass<unknown>, route: Route | RouteLike): TubeAddress {
+  tube(handler: AnyRequestHandlerClass, route: Route | RouteLike): TubeAddress {
     if (route === null || typeof route !== 'object')
       throw new InvalidRouteError(`${this.nameOf(handler)}.route() must return a Route for each request, got ${String(route)}`);
     const entry = this.#entry(handler);
@@ -71,7 +73,7 @@ export class HandlerRegistry {
     }
     const threadKey = `${entry.name}/${thread}`;
     const address: TubeAddress = Object.freeze({
-      handler: entry.name,
+      handlerName: entry.name,
       thread: threadKey,
       tube: `${threadKey}/${priority}`,
       priority,
@@ -82,23 +84,23 @@ export class HandlerRegistry {
     return address;
   }
 
-  *[Symbol.iterator](): IterableIterator<HandlerClass<unknown>> {
+  *[Symbol.iterator](): IterableIterator<AnyRequestHandlerClass> {
     yield* this.#entries.keys();
   }
 
-  #entry(handler: HandlerClass<unknown>): Entry {
+  #entry(handler: AnyRequestHandlerClass): Entry {
     const known = this.#entries.get(handler);
     if (known !== undefined) return known;
     const candidate = handler as unknown as { create?: unknown; route?: unknown } | null;
     if (typeof (handler as unknown) !== 'function' || typeof candidate?.create !== 'function' || typeof candidate.route !== 'function') {
-      throw new InvalidOptionError('handler', 'a class extending Handler', handler);
+      throw new InvalidOptionError('handler', 'a class extending RequestHandler', handler);
     }
     const name = handler.handlerName ?? handler.name;
     if (typeof name !== 'string' || name === '' || forbidden.test(name)) {
       throw new InvalidOptionError(`${String(name)}.handlerName`, "a non-empty name without '/', tab or newline", name);
     }
     const other = this.#byName.get(name);
-    if (other !== undefined && other !== handler) throw new HandlerNameConflictError(name);
+    if (other !== undefined && other !== handler) throw new RequestHandlerNameConflictError(name);
     let ranks: Map<number, number> | undefined;
     if (handler.priorities !== undefined) {
       const list = handler.priorities;
