@@ -26,7 +26,8 @@ export const sqsSourceMigrationHints: Readonly<Record<string, string>> = Object.
   alwaysAcknowledge: 'not needed: consumed messages are always deleted, failed ones never',
   strictReturn: 'not needed: what the handler took from its bulk decides what is deleted, not what it returns',
   preReceiveMessageCallback: 'add a middleware to your own `client` (client.middlewareStack), or listen to the consumer’s `received` event',
-  postReceiveMessageCallback: 'add a middleware to your own `client` (client.middlewareStack), or listen to the consumer’s `received` event',
+  postReceiveMessageCallback:
+    'add a middleware to your own `client` (client.middlewareStack), or listen to the consumer’s `received` event',
   extendedAWSErrors: 'not needed: an `SqsError` carries `awsCode`, `statusCode` and the AWS error as `cause`',
   suppressFifoWarning: 'not needed: FIFO queues are supported (a message is deleted only after the earlier ones of its group)',
 });

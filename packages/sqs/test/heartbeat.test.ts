@@ -110,7 +110,10 @@ describe('visibility heartbeat (against the server)', () => {
    * With the heartbeat on, its interval is the default: a third of the 1 s timeout.
    */
   async function stolenWhileHeld(heartbeat: boolean): Promise<number> {
-    const held = await holding(new SQSClient(server.clientConfig), { visibilityTimeoutSeconds: 1, ...(heartbeat ? {} : { heartbeatInterval: 0 }) });
+    const held = await holding(new SQSClient(server.clientConfig), {
+      visibilityTimeoutSeconds: 1,
+      ...(heartbeat ? {} : { heartbeatInterval: 0 }),
+    });
     let stolen = 0;
     for (const end = Date.now() + 1_600; Date.now() < end && stolen === 0;) {
       const before = held.extensions();

@@ -5,7 +5,17 @@ import { MessageEncodingError, MessageNotTakenError, ShutdownError, silentLogger
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions, UndeliveredMessage } from '../src/index.js';
 import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, receiveRaw, recordingClient, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+import {
+  createQueue,
+  deleteQueue,
+  queueDepth,
+  receiveRaw,
+  recordingClient,
+  sendBodies,
+  startSqsServer,
+  uniqueName,
+  until,
+} from './helpers.js';
 
 let server: SqsTestServer;
 const cleanups: Array<() => Promise<void>> = [];
