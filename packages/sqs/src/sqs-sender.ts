@@ -67,7 +67,12 @@ export class SqsSender<T = string> {
     return this.sendMessages(bodies.map((body): SqsOutgoingMessage<T> => ({ body })));
   }
 
-  /** Sends messages with their own group, deduplication id, delay or attributes; resolves to their `MessageId`s, in order. */
+  /**
+   * Sends messages with their own group, deduplication id, delay or attributes; resolves
+   * to their `MessageId`s, in order. Rejects with `SqsSendError` when some were not sent
+   * (or none, for a message refused before any call), and with `SqsError` when the
+   * `queueName` cannot be resolved.
+   */
   async sendMessages(messages: readonly SqsOutgoingMessage<T>[]): Promise<string[]> {
     if (!isArray(messages)) throw new TypeError(`sendMessages() takes an array of { body, ... }, got ${typeof messages}`);
     if (this.#closed) throw new ConveyorError('SQS_SENDER_CLOSED', 'This SqsSender is closed; create a new one');
