@@ -6,6 +6,8 @@ import { TypedEmitter } from '../kit/typed-emitter.js';
 import { Dispatcher } from '../pipeline/dispatcher.js';
 import { FlightGate } from '../pipeline/flight-gate.js';
 import { LeaseKeeper } from '../pipeline/lease-keeper.js';
+import { LaneQueue } from '../pipeline/lane-queue.js';
+import type { DeliveredMessage } from '../kit/delivered-message.js';
 import { runPoller } from '../pipeline/poller.js';
 import { Settler } from '../pipeline/settler.js';
 import { Supervisor } from '../pipeline/supervisor.js';
@@ -275,6 +277,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         onTimeout: () => this.#hurry.abort(),
       });
     }
+    running?.dispatcher.stop();
     await running?.leases?.stop();
     try {
       if (running !== undefined) await running.parts.closeSources();
@@ -304,7 +307,29 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       },
       options.logger,
     );
+    const keyOf =
+      options.orderingKey === false ? undefined : (options.orderingKey ?? parts.settleSource.orderingKey?.bind(parts.settleSource));
+    const lanes =
+      keyOf === undefined || options.pollerThreads
+        ? undefined
+        : {
+            keyOf,
+            clock: options.clock,
+            queue: new LaneQueue<M>({
+              idOf: (message) => (message as Partial<DeliveredMessage>).id,
+              holdTimeout: options.orderingHoldTimeout,
+              clock: options.clock,
+              onHoldExpired: (key, blockedBy) => {
+                options.logger.warn(
+                  { key, blockedBy },
+                  'a key waited orderingHoldTimeout for its failed message to come back; it moves on without it',
+                );
+                this.emit('orderingHoldExpired', { key, messageId: blockedBy });
+              },
+            }),
+          };
     return new Dispatcher({
+      lanes,
       executor: parts.executor,
       settler,
       gate: this.#gate,
