@@ -52,8 +52,12 @@ export interface OwnNatsServer {
   readonly port: number;
   readonly url: string;
   readonly pid: number;
-  /** SIGKILL by its pid: as abrupt as a crash. The file store survives. */
-  kill(): Promise<void>;
+  /**
+   * Stops it by its pid: SIGKILL (the default) is as abrupt as a crash; SIGTERM shuts it down
+   * cleanly. The file store survives both; after a SIGKILL, JetStream may have lost the acks of
+   * its last seconds (it writes a consumer's ack state lazily).
+   */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and store folder. */
   start(): Promise<void>;
   /** Kills it and removes its store. */
@@ -71,11 +75,11 @@ export async function startOwnNats(): Promise<OwnNatsServer> {
     get pid() {
       return child?.pid ?? -1;
     },
-    async kill() {
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
       const current = child;
       if (current === undefined || current.exitCode !== null || current.signalCode !== null) return;
       const exited = new Promise((resolve) => current.once('exit', resolve));
-      process.kill(current.pid as number, 'SIGKILL');
+      process.kill(current.pid as number, signal);
       await exited;
     },
     async start() {
