@@ -42,7 +42,7 @@ async function consumeThroughRestart(stream: string, signal: NodeJS.Signals) {
     maxInFlight,
     async handler(bulk) {
       for (const message of bulk) {
-        handled.push((message).body);
+        handled.push(message.body);
         await delay(1);
       }
     },
