@@ -78,8 +78,8 @@ export class ConsumerBinding {
       const jsm = await jetstreamManager(connection);
       const js = jetstream(connection);
       await this.#ensureStream(jsm);
-      const deadLetterStream = await this.#ensureDeadLetters(jsm);
       const config = await this.#ensureConsumer(jsm);
+      const deadLetterStream = await this.#ensureDeadLetters(jsm);
       const consumer = await js.consumers.get(this.#options.stream, this.#options.consumer);
       return { connection, js, jsm, consumer, ackWait: (config.ack_wait ?? 30e9) / nanosPerMs, deadLetterStream };
     } catch (error) {

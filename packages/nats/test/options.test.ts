@@ -39,7 +39,7 @@ it('an existing consumer that contradicts the options is a NatsConsumerConfigErr
   await expect(source.get(new AbortController().signal, { maxMessages: 1 })).rejects.toBeInstanceOf(NatsConsumerConfigError);
   expect((await jsm.consumers.info(stream, 'workers')).config.ack_wait).toBe(5e9);
   await source.close();
-  await deleteStreams(connection, stream);
+  await deleteStreams(connection, stream, source.options.deadLetter.stream);
   await connection.close();
 });
 
