@@ -37,6 +37,7 @@ Source URLs:
   sqs://host[:port]/<account>/<queue>   (?region=, ?tls=false, ?dlq=<queue>, ?group=<fifo group>)
   redis://[user:pass@]host[:port]/<list key or sharded prefix>   (?db=, ?kind=list|sharded, ?lockPrefix=)
   file:///absolute/path/to/queue/folder
+  nats://[user:pass@]host[:port]/<stream>[/<consumer>]   (?subject=<send subject>, ?dlq=<dead-letter subject>)
 
 Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or server unavailable, 5 bad input, 130 aborted.`,
     );

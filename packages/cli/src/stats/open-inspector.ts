@@ -10,5 +10,7 @@ export async function openInspector(location: SourceLocation): Promise<QueueInsp
       return (await import('./redis-inspector.js')).openRedisInspector(location);
     case 'file':
       return (await import('./file-inspector.js')).openFileInspector(location);
+    case 'nats':
+      return (await import('./nats-inspector.js')).openNatsInspector(location);
   }
 }
