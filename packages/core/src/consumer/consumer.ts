@@ -163,13 +163,15 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       this.#resolveStopped();
       throw error;
     }
+    const dispatcher = this.#createDispatcher(parts);
     const leases = LeaseKeeper.for(parts.settleSource, options.clock, {
+      held: () => dispatcher.held(),
       onExtendError: (error, messages) => {
         options.logger.warn({ err: error, messages }, 'source.extend() failed; these leases may lapse and the messages be delivered again');
         this.emit('extendError', { error, messages });
       },
     });
-    this.#running = { parts, leases, dispatcher: this.#createDispatcher(parts), supervisor: this.#createSupervisor() };
+    this.#running = { parts, leases, dispatcher, supervisor: this.#createSupervisor() };
     if (options.signal !== undefined) {
       if (options.signal.aborted) void this.shutdown();
       else options.signal.addEventListener('abort', () => void this.shutdown(), { once: true });
@@ -184,6 +186,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       );
     }
     this.#state = 'running';
+    this.#running.leases?.start();
     this.#running.supervisor.startAll();
     this.#running.supervisor.watch(defaultSuperviseInterval);
     this.emit('started');
@@ -380,16 +383,10 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#received += messages.length;
     this.#metrics?.received(messages.length);
     if (this.listens('received')) this.emit('received', { poller, count: messages.length });
-    this.#running?.leases?.track(messages);
     this.#running?.dispatcher.enqueue(messages);
   }
 
   #onSettled(settlement: Settlement<M>): void {
-    const leases = this.#running?.leases;
-    if (leases !== undefined) {
-      leases.settled(settlement.consumed);
-      for (const group of settlement.failed) leases.settled(group.messages);
-    }
     this.#consumed += settlement.consumed.length;
     if (settlement.consumed.length > 0 && this.listens('consumed')) this.emit('consumed', settlement.consumed);
     for (const group of settlement.failed) {

@@ -49,6 +49,8 @@ export class Dispatcher<M> {
   readonly #sizer: ParcelSizer;
   /** Suspects waiting to be handled alone. */
   #suspects: M[] = [];
+  /** Parcels dispatched and not settled yet (their messages are held: the lease keeper renews them). */
+  readonly #inFlight = new Set<Parcel<M>>();
   /** The next parcel comes from the lanes (keyed messages) rather than the queue: they take turns. */
   #lanesTurn = true;
   #holdTimer: ClockTimer | undefined;
@@ -92,6 +94,13 @@ export class Dispatcher<M> {
     this.#pump();
   }
 
+  /** Every message held now: waiting (queue, lanes, suspects) or in a parcel not settled yet. For the lease keeper. */
+  held(): M[] {
+    const held = [...this.#queue.peekAll(), ...this.#suspects, ...(this.#options.lanes?.queue.peekAll() ?? [])];
+    for (const parcel of this.#inFlight) for (const message of parcel.messages) held.push(message);
+    return held;
+  }
+
   /** Takes every bulk not dispatched yet, as parcels (shutdown gives them back to the source). */
   takePending(): Parcel<M>[] {
     const suspects = this.#suspects.splice(0);
@@ -129,6 +138,7 @@ export class Dispatcher<M> {
         structured = taken.structured;
       } else return;
       this.#running++;
+      this.#inFlight.add(parcel);
       void this.#runParcel(parcel, structured, enqueuedAt);
     }
   }
@@ -138,6 +148,7 @@ export class Dispatcher<M> {
     await this.#options.rateLimiter?.acquire(parcel.messages.length, this.#options.signal);
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
     const result = await this.#options.executor.run(parcel, structured);
+    this.#inFlight.delete(parcel);
     if ('reports' in result.outcome && parcel.isolated !== true) this.#sizer.learn(parcel.messages.length, result.busyMs);
     this.#running--;
     const settlement = await this.settle(parcel, result.outcome);

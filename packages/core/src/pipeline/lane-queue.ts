@@ -147,6 +147,13 @@ export class LaneQueue<M> {
     }
   }
 
+  /** Every message waiting in a lane, without taking them. */
+  peekAll(): M[] {
+    const all: M[] = [];
+    for (const lane of this.#lanes.values()) for (const waiting of lane.queue) all.push(waiting.message);
+    return all;
+  }
+
   /** Everything waiting, for shutdown (unstarted messages go back to the source). */
   takeAll(): M[] {
     const all: M[] = [];
