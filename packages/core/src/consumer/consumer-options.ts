@@ -17,8 +17,8 @@ import {
 import { maxRefBulkSize, maxRefPollers } from '../threads/message-refs.js';
 import type { Clock } from '../kit/clock.js';
 import type { RateLimit, RateLimiter } from '../pipeline/rate-limiter.js';
+import { rateLimiterOption } from './rate-limit-option.js';
 import type { OrderingKey } from '../pipeline/lane-queue.js';
-import { TokenBucket } from '../pipeline/rate-limiter.js';
 import type { PoolOptions, ResolvedPoolOptions } from './pool-options.js';
 import { poolOptionNames, resolvePoolOptions } from './pool-options.js';
 import type { BulkTransfer } from '../threads/wire-format.js';
@@ -295,26 +295,6 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     signal: signalOption(given.signal),
     logger: loggerOption(given.logger, consoleLogger),
   });
-}
-
-/** `{ messages, per }` becomes a token bucket here; a `RateLimiter` is used as is. */
-function rateLimiterOption(value: unknown, clock: Clock): RateLimiter | undefined {
-  if (value === undefined) return undefined;
-  if (value !== null && typeof value === 'object' && typeof (value as Partial<RateLimiter>).acquire === 'function') {
-    positiveInteger('rateLimit.capacity', (value as Partial<RateLimiter>).capacity, 1);
-    return value as RateLimiter;
-  }
-  const given = optionsObject(value, ['messages', 'per'], {}, 'rateLimit') as Partial<RateLimit>;
-  if (given.messages === undefined || given.per === undefined) {
-    throw new InvalidOptionError(
-      'rateLimit',
-      'an object like { messages: 100, per: 1000 } (100 messages a second), or a RateLimiter',
-      value,
-    );
-  }
-  const messages = positiveInteger('rateLimit.messages', given.messages, 1);
-  const per = milliseconds('rateLimit.per', given.per, 1000, { positive: true });
-  return new TokenBucket({ messages, per }, clock);
 }
 
 /** A `ConsumerMetrics` backend, checked for the methods the consumer calls. */

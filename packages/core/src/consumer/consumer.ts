@@ -3,18 +3,18 @@ import { ConsumerStateError } from '../errors/consumer-state-error.js';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
 import { checkNodeVersion } from '../kit/node-version.js';
 import { TypedEmitter } from '../kit/typed-emitter.js';
-import { Dispatcher } from '../pipeline/dispatcher.js';
+import type { Dispatcher } from '../pipeline/dispatcher.js';
 import { FlightGate } from '../pipeline/flight-gate.js';
 import { LeaseKeeper } from '../pipeline/lease-keeper.js';
-import { LaneQueue } from '../pipeline/lane-queue.js';
-import type { DeliveredMessage } from '../kit/delivered-message.js';
 import { runPoller } from '../pipeline/poller.js';
-import { Settler } from '../pipeline/settler.js';
 import { Supervisor } from '../pipeline/supervisor.js';
 import type { Source, SourceDepth, SourceModule } from '../sources/source.js';
 import { PoolExecutor } from '../threads/pool-executor.js';
 import type { ConsumerParts } from './assemble.js';
 import { assemble } from './assemble.js';
+import { buildDispatcher } from './build-dispatcher.js';
+import type { ConsumerReports } from './consumer-reports.js';
+import { consumerReports } from './consumer-reports.js';
 import type { ConsumerEvents } from './consumer-events.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import type { ConsumerOptions, ResolvedConsumerOptions } from './consumer-options.js';
@@ -25,9 +25,6 @@ import type { SourcePlan } from './source-plan.js';
 import { planSource } from './source-plan.js';
 
 const defaultSuperviseInterval = 1000;
-// A pool task carries at most this many messages: big enough to amortise the
-// thread hop, small enough that two threads share a get() result.
-const maxParcelMessages = 2048;
 
 /** What exists while the consumer runs. */
 interface Running<M> {
@@ -63,6 +60,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
   #state: ConsumerStats['state'] = 'new';
   #running: Running<M> | undefined;
   #startPromise: Promise<void> | undefined;
+  readonly #reports: ConsumerReports<M>;
   /** The source object's own handler runs inline without the user asking: say once how to use every core. */
   readonly #hintThreads: boolean;
   #shutdownPromise: Promise<void> | undefined;
@@ -79,6 +77,11 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#options = resolveConsumerOptions(options, this.#plan);
     this.#gate = new FlightGate(this.#options.maxInFlight);
     this.#metrics = this.#options.metrics;
+    this.#reports = consumerReports<M>(
+      (event, ...args) => this.emit(event, ...args),
+      this.#options.logger,
+      () => this.#metrics,
+    );
     this.#hintThreads = this.#plan.kind === 'object' && this.#options.handlerFrom === 'source' && options?.executor === undefined;
   }
 
@@ -142,49 +145,34 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     const options = this.#options;
     let parts: ConsumerParts<M>;
     try {
-      parts = await assemble(this.#plan, options, {
-        onThreadDied: (error) => {
-          options.logger.warn({ err: error }, 'pool thread died; its bulk goes back to the source');
-          this.emit('threadDied', { error });
-        },
-        onThreadCreated: (threadId) => this.emit('threadRevived', { threadId }),
-        onPoolError: (error) => options.logger.error({ err: error }, 'pool error'),
-        onThreadRecycled: (threadId, reason) => {
-          options.logger.info({ threadId, reason }, 'pool thread recycled');
-          this.emit('threadRecycled', { threadId, reason });
-        },
-        onStrayError: (error, threadId) => {
-          options.logger.warn({ err: error, threadId }, 'an uncaught error escaped work a handler left running after its bulk was settled');
-          this.emit('strayError', { error, threadId });
-        },
-      });
+      parts = await assemble(this.#plan, options, this.#reports.assembly);
     } catch (error) {
       this.#state = 'stopped';
       this.#resolveStopped();
       throw error;
     }
-    const dispatcher = this.#createDispatcher(parts);
-    const leases = LeaseKeeper.for(parts.settleSource, options.clock, {
-      held: () => dispatcher.held(),
-      onExtendError: (error, messages) => {
-        options.logger.warn({ err: error, messages }, 'source.extend() failed; these leases may lapse and the messages be delivered again');
-        this.emit('extendError', { error, messages });
-      },
+    const dispatcher = buildDispatcher({
+      parts,
+      options,
+      gate: this.#gate,
+      metrics: this.#metrics,
+      reports: this.#reports,
+      onSettled: (settlement) => this.#onSettled(settlement),
+      hurry: this.#hurry.signal,
     });
-    this.#running = { parts, leases, dispatcher, supervisor: this.#createSupervisor() };
+    const leases = LeaseKeeper.for(parts.settleSource, options.clock, { ...this.#reports.leases, held: () => dispatcher.held() });
+    const supervisor = new Supervisor(options.maxPollers, {
+      ...this.#reports.supervisor,
+      startPoller: (index) => this.#startPoller(index),
+    });
+    this.#running = { parts, leases, dispatcher, supervisor };
     if (options.signal !== undefined) {
       if (options.signal.aborted) void this.shutdown();
       else options.signal.addEventListener('abort', () => void this.shutdown(), { once: true });
     }
     // shutdown() was called while the parts were being assembled.
     if (this.#state !== 'starting') return;
-    if (this.#hintThreads) {
-      options.logger.warn(
-        {},
-        "the source's handler runs inline on the main thread; to run it on every core, give the source as a module " +
-          "(new Consumer({ module: new URL('./my-queue.js', import.meta.url), export: 'MyQueue', options })), or pass executor: 'inline' to keep it here",
-      );
-    }
+    if (this.#hintThreads) this.#reports.inlineSourceHandler();
     this.#state = 'running';
     this.#running.leases?.start();
     this.#running.supervisor.startAll();
@@ -291,74 +279,6 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#state = 'stopped';
     this.emit('shutdown');
     this.#resolveStopped();
-  }
-
-  #createDispatcher(parts: ConsumerParts<M>): Dispatcher<M> {
-    const options = this.#options;
-    const settler = new Settler(
-      parts.settleSource,
-      options.settleAttempts,
-      {
-        onCleanupError: (info) => {
-          this.#metrics?.settleError('cleanup');
-          this.emit('cleanupError', info);
-        },
-        onReleaseError: (info) => {
-          this.#metrics?.settleError('release');
-          this.emit('releaseError', info);
-        },
-      },
-      options.logger,
-    );
-    const keyOf =
-      options.orderingKey === false ? undefined : (options.orderingKey ?? parts.settleSource.orderingKey?.bind(parts.settleSource));
-    const lanes =
-      keyOf === undefined || options.pollerThreads
-        ? undefined
-        : {
-            keyOf,
-            clock: options.clock,
-            queue: new LaneQueue<M>({
-              idOf: (message) => (message as Partial<DeliveredMessage>).id,
-              holdTimeout: options.orderingHoldTimeout,
-              clock: options.clock,
-              onHoldExpired: (key, blockedBy) => {
-                options.logger.warn(
-                  { key, blockedBy },
-                  'a key waited orderingHoldTimeout for its failed message to come back; it moves on without it',
-                );
-                this.emit('orderingHoldExpired', { key, messageId: blockedBy });
-              },
-            }),
-          };
-    return new Dispatcher({
-      lanes,
-      executor: parts.executor,
-      settler,
-      gate: this.#gate,
-      bulkSize: options.bulkSize,
-      maxHandlers: options.maxHandlers,
-      maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
-      onSettled: (settlement) => this.#onSettled(settlement),
-      metrics: this.#metrics,
-      rateLimiter: options.rateLimiter,
-      signal: this.#hurry.signal,
-    });
-  }
-
-  #createSupervisor(): Supervisor {
-    const logger = this.#options.logger;
-    return new Supervisor(this.#options.maxPollers, {
-      startPoller: (index) => this.#startPoller(index),
-      onDied: (index, error) => {
-        logger.warn({ err: error, poller: index }, 'poller died; the supervisor revives it');
-        this.emit('pollerDied', { poller: index, error });
-      },
-      onRevived: (index, restarts) => {
-        logger.info({ poller: index, restarts }, 'poller revived');
-        this.emit('pollerRevived', { poller: index, restarts });
-      },
-    });
   }
 
   #startPoller(index: number): Promise<void> {

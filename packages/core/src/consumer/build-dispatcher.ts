@@ -1,0 +1,62 @@
+import type { Settlement } from '../bulk/bulk-report.js';
+import type { DeliveredMessage } from '../kit/delivered-message.js';
+import { Dispatcher } from '../pipeline/dispatcher.js';
+import type { FlightGate } from '../pipeline/flight-gate.js';
+import { LaneQueue } from '../pipeline/lane-queue.js';
+import { Settler } from '../pipeline/settler.js';
+import type { ConsumerParts } from './assemble.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+import type { ResolvedConsumerOptions } from './consumer-options.js';
+import type { ConsumerReports } from './consumer-reports.js';
+
+// A pool task carries at most this many messages: big enough to amortise the
+// thread hop, small enough that two threads share a get() result.
+const maxParcelMessages = 2048;
+
+/** What the dispatcher of a started consumer is built from. */
+export interface DispatcherParts<M> {
+  readonly parts: ConsumerParts<M>;
+  readonly options: ResolvedConsumerOptions<M>;
+  readonly gate: FlightGate;
+  readonly metrics: ConsumerMetrics | undefined;
+  readonly reports: ConsumerReports<M>;
+  readonly onSettled: (settlement: Settlement<M>) => void;
+  /** Aborted when shutdown stops waiting (parcels waiting for rate-limit tokens go on). */
+  readonly hurry: AbortSignal;
+}
+
+/**
+ * The dispatcher with its settler and, when messages have an ordering key (the
+ * option, or the source's own), its ordered lanes.
+ */
+export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onSettled, hurry }: DispatcherParts<M>): Dispatcher<M> {
+  const settler = new Settler(parts.settleSource, options.settleAttempts, reports.settler, options.logger);
+  const keyOf =
+    options.orderingKey === false ? undefined : (options.orderingKey ?? parts.settleSource.orderingKey?.bind(parts.settleSource));
+  const lanes =
+    keyOf === undefined || options.pollerThreads
+      ? undefined
+      : {
+          keyOf,
+          clock: options.clock,
+          queue: new LaneQueue<M>({
+            idOf: (message) => (message as Partial<DeliveredMessage>).id,
+            holdTimeout: options.orderingHoldTimeout,
+            clock: options.clock,
+            onHoldExpired: reports.onHoldExpired,
+          }),
+        };
+  return new Dispatcher({
+    lanes,
+    executor: parts.executor,
+    settler,
+    gate,
+    bulkSize: options.bulkSize,
+    maxHandlers: options.maxHandlers,
+    maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
+    onSettled,
+    metrics,
+    rateLimiter: options.rateLimiter,
+    signal: hurry,
+  });
+}
