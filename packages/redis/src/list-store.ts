@@ -1,0 +1,141 @@
+import type { Cluster, Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
+import type { RedisListKeys } from './redis-list-keys.js';
+import type { RedisListDeadLetter } from './redis-list-message.js';
+import { parseDeadLetter } from './redis-list-message.js';
+
+/** One message of a delivery, before its body is decoded. */
+export interface RawDelivery {
+  readonly id: string;
+  readonly receiveCount: number;
+  readonly receipt: string;
+  readonly bytes: Buffer;
+}
+
+/** How `settleFailed()` treats the deliveries: see `lua/list-release-5.lua`. */
+export type FailureMode = 'charged' | 'uncharged' | 'dead';
+
+/** The depth of a list source's queue. */
+export interface ListDepth {
+  /** Entries in the list, ready to be delivered. */
+  readonly ready: number;
+  /** Released messages waiting for their backoff. */
+  readonly delayed: number;
+  readonly inFlight: number;
+  readonly deadLetters: number;
+}
+
+// Most bodies and bytes one send call carries (ARGV stays small, the server is never blocked long).
+const sendBatchCount = 1000;
+const sendBatchBytes = 4 * 1024 * 1024;
+
+/**
+ * The storage layout of a Redis list source and the only code that speaks to
+ * Redis for it: each operation is one Lua script call (`lua/list-*.lua`) or
+ * one pipeline, with bodies as bytes both ways.
+ */
+export class ListStore {
+  readonly #redis: Redis | Cluster;
+  readonly #keys: RedisListKeys;
+  readonly #getKeys: readonly string[];
+  readonly #releaseKeys: readonly string[];
+  readonly #send = LuaScript.load('list-send-3.lua');
+  readonly #get = LuaScript.load('list-get-7.lua');
+  readonly #cleanup = LuaScript.load('list-cleanup-2.lua');
+  readonly #release = LuaScript.load('list-release-5.lua');
+
+  constructor(redis: Redis | Cluster, keys: RedisListKeys) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#getKeys = [keys.list, keys.bodies, keys.processing, keys.delayed, keys.ids, keys.deliveries, keys.dead];
+    this.#releaseKeys = [keys.list, keys.processing, keys.delayed, keys.bodies, keys.dead];
+  }
+
+  /** Appends bodies at the tail of the list, in order; returns their ids. */
+  async append(bodies: readonly (string | Buffer)[]): Promise<string[]> {
+    const batches: (string | Buffer)[][] = [];
+    let batch: (string | Buffer)[] = [];
+    let bytes = 0;
+    for (const body of bodies) {
+      const size = typeof body === 'string' ? body.length * 3 : body.length;
+      if (batch.length > 0 && (batch.length >= sendBatchCount || bytes + size > sendBatchBytes)) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(body);
+      bytes += size;
+    }
+    if (batch.length > 0) batches.push(batch);
+    const keys = [this.#keys.list, this.#keys.bodies, this.#keys.ids];
+    const firsts: number[] = [];
+    // The first call loads the script; the others are pipelined on the connection, which keeps their order.
+    if (batches.length > 0) firsts.push((await this.#send.runBuffer(this.#redis, keys, batches[0] as (string | Buffer)[])) as number);
+    firsts.push(...((await Promise.all(batches.slice(1).map((rest) => this.#send.runBuffer(this.#redis, keys, rest)))) as number[]));
+    const ids: string[] = [];
+    for (let index = 0; index < batches.length; index++) {
+      const first = firsts[index] as number;
+      for (let offset = 0; offset < (batches[index] as unknown[]).length; offset++) ids.push(String(first + offset));
+    }
+    return ids;
+  }
+
+  /** Delivers up to `max` messages (recovering lapsed deliveries and promoting due retries first). */
+  async take(max: number, visibilityTimeout: number, maxReceiveCount: number): Promise<RawDelivery[]> {
+    const reply = (await this.#get.runBuffer(this.#redis, this.#getKeys, [visibilityTimeout, max, maxReceiveCount])) as (number | Buffer)[];
+    if (reply.length === 0) return [];
+    const prefix = `${reply[0] as number}:`;
+    const deliveries = new Array<RawDelivery>((reply.length - 1) / 3);
+    for (let index = 1, next = 0; index < reply.length; index += 3, next++) {
+      const id = String(reply[index]);
+      const receiveCount = reply[index + 1] as number;
+      deliveries[next] = { id, receiveCount, receipt: `${prefix}${id}:${receiveCount}`, bytes: reply[index + 2] as Buffer };
+    }
+    return deliveries;
+  }
+
+  /** Acknowledges deliveries (one script call); stale receipts are ignored. */
+  async acknowledge(receipts: readonly string[]): Promise<number> {
+    return (await this.#cleanup.runBuffer(this.#redis, [this.#keys.processing, this.#keys.bodies], receipts)) as number;
+  }
+
+  /** Settles failed deliveries; `delays[i]` is the backoff of `receipts[i]` in `'charged'` mode. */
+  async settleFailed(
+    mode: FailureMode,
+    receipts: readonly string[],
+    delays: readonly number[],
+    maxReceiveCount: number,
+    error: string,
+  ): Promise<void> {
+    const args: (string | number)[] = [mode, maxReceiveCount, error];
+    for (let index = 0; index < receipts.length; index++) args.push(receipts[index] as string, delays[index] ?? 0);
+    await this.#release.runBuffer(this.#redis, this.#releaseKeys, args);
+  }
+
+  /** The depth, in one round trip. */
+  async depth(): Promise<ListDepth> {
+    const replies = await this.#redis
+      .pipeline()
+      .llen(this.#keys.list)
+      .zcard(this.#keys.delayed)
+      .zcard(this.#keys.processing)
+      .llen(this.#keys.dead)
+      .exec();
+    const [ready, delayed, inFlight, deadLetters] = (replies ?? []).map(([error, value]) => {
+      if (error !== null) throw error;
+      return value as number;
+    });
+    return { ready: ready ?? 0, delayed: delayed ?? 0, inFlight: inFlight ?? 0, deadLetters: deadLetters ?? 0 };
+  }
+
+  /** The oldest `max` dead letters. */
+  async deadLetters(max: number): Promise<RedisListDeadLetter[]> {
+    return (await this.#redis.lrangeBuffer(this.#keys.dead, 0, max - 1)).map(parseDeadLetter);
+  }
+
+  /** Deletes the list and every side key. */
+  async clear(): Promise<void> {
+    const keys = this.#keys;
+    await this.#redis.unlink(keys.list, keys.bodies, keys.processing, keys.delayed, keys.ids, keys.deliveries, keys.dead);
+  }
+}
