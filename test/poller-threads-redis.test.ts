@@ -38,6 +38,6 @@ describe('poller threads on a real broker (Redis list), end to end', () => {
     expect(consumer.stats.failed).toBe(Math.ceil(total / 7));
     // Nothing left anywhere: the list is empty, nothing is still being processed or waiting for a retry, no body is kept.
     const side = redisListKeys(key);
-    expect(await redis.exists(side.list, side.processing, side.delayed, side.bodies, side.dead)).toBe(0);
+    expect(await redis.exists(side.list, side.processing, side.leases, side.delayed, side.bodies, side.dead)).toBe(0);
   });
 });

@@ -4,9 +4,9 @@
   "\0<id>" (a 0x00 byte, then the id in decimal: raw bodies pushed by other
   producers never start with 0x00, see list-get-7.lua).
 
-  KEYS[1]  ready list   <key>               entries: "\0<id>" or raw bodies
+  KEYS[1]  ready list   <key>               entries: "\0<id>[:<receives>]" or raw bodies
   KEYS[2]  bodies       {<key>}:bodies      hash: id -> body (bytes, as sent)
-  KEYS[3]  id counter   {<key>}:ids         the last id given
+  KEYS[3]  counters     {<key>}:meta        hash: ids (the last id given), deliveries, inflight
 
   ARGV[1…] bodies, in order (at most a few thousand a call)
 
@@ -16,7 +16,7 @@ local count = #ARGV
 if count == 0 then
   return 0
 end
-local first = redis.call('INCRBY', KEYS[3], count) - count + 1
+local first = redis.call('HINCRBY', KEYS[3], 'ids', count) - count + 1
 local fields = {}
 local entries = {}
 for i = 1, count do

@@ -8,6 +8,7 @@ import { parseDeadLetter } from './redis-list-message.js';
 export interface RawDelivery {
   readonly id: string;
   readonly receiveCount: number;
+  /** `<delivery>:<position>:<id>`. */
   readonly receipt: string;
   readonly bytes: Buffer;
 }
@@ -32,23 +33,27 @@ const sendBatchBytes = 4 * 1024 * 1024;
 /**
  * The storage layout of a Redis list source and the only code that speaks to
  * Redis for it: each operation is one Lua script call (`lua/list-*.lua`) or
- * one pipeline, with bodies as bytes both ways.
+ * one pipeline, with bodies as bytes both ways. Why this layout: docs/adr/0004-redis-list-layout.md.
  */
 export class ListStore {
   readonly #redis: Redis | Cluster;
   readonly #keys: RedisListKeys;
   readonly #getKeys: readonly string[];
   readonly #releaseKeys: readonly string[];
+  readonly #sendKeys: readonly string[];
+  readonly #cleanupKeys: readonly string[];
   readonly #send = LuaScript.load('list-send-3.lua');
   readonly #get = LuaScript.load('list-get-7.lua');
-  readonly #cleanup = LuaScript.load('list-cleanup-2.lua');
-  readonly #release = LuaScript.load('list-release-5.lua');
+  readonly #cleanup = LuaScript.load('list-cleanup-4.lua');
+  readonly #release = LuaScript.load('list-release-7.lua');
 
   constructor(redis: Redis | Cluster, keys: RedisListKeys) {
     this.#redis = redis;
     this.#keys = keys;
-    this.#getKeys = [keys.list, keys.bodies, keys.processing, keys.delayed, keys.ids, keys.deliveries, keys.dead];
-    this.#releaseKeys = [keys.list, keys.processing, keys.delayed, keys.bodies, keys.dead];
+    this.#sendKeys = [keys.list, keys.bodies, keys.meta];
+    this.#getKeys = [keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead];
+    this.#cleanupKeys = [keys.bodies, keys.leases, keys.processing, keys.meta];
+    this.#releaseKeys = [keys.list, keys.bodies, keys.leases, keys.processing, keys.delayed, keys.meta, keys.dead];
   }
 
   /** Appends bodies at the tail of the list, in order; returns their ids. */
@@ -67,7 +72,7 @@ export class ListStore {
       bytes += size;
     }
     if (batch.length > 0) batches.push(batch);
-    const keys = [this.#keys.list, this.#keys.bodies, this.#keys.ids];
+    const keys = this.#sendKeys;
     const firsts: number[] = [];
     // The first call loads the script; the others are pipelined on the connection, which keeps their order.
     if (batches.length > 0) firsts.push((await this.#send.runBuffer(this.#redis, keys, batches[0] as (string | Buffer)[])) as number);
@@ -80,26 +85,26 @@ export class ListStore {
     return ids;
   }
 
-  /** Delivers up to `max` messages (recovering lapsed deliveries and promoting due retries first). */
+  /** Delivers up to `max` messages as one delivery (recovering lapsed deliveries and promoting due retries first). */
   async take(max: number, visibilityTimeout: number, maxReceiveCount: number): Promise<RawDelivery[]> {
     const reply = (await this.#get.runBuffer(this.#redis, this.#getKeys, [visibilityTimeout, max, maxReceiveCount])) as (number | Buffer)[];
     if (reply.length === 0) return [];
     const prefix = `${reply[0] as number}:`;
     const deliveries = new Array<RawDelivery>((reply.length - 1) / 3);
-    for (let index = 1, next = 0; index < reply.length; index += 3, next++) {
+    for (let index = 1, position = 0; index < reply.length; index += 3, position++) {
       const id = String(reply[index]);
       const receiveCount = reply[index + 1] as number;
-      deliveries[next] = { id, receiveCount, receipt: `${prefix}${id}:${receiveCount}`, bytes: reply[index + 2] as Buffer };
+      deliveries[position] = { id, receiveCount, receipt: `${prefix}${position}:${id}`, bytes: reply[index + 2] as Buffer };
     }
     return deliveries;
   }
 
   /** Acknowledges deliveries (one script call); stale receipts are ignored. */
   async acknowledge(receipts: readonly string[]): Promise<number> {
-    return (await this.#cleanup.runBuffer(this.#redis, [this.#keys.processing, this.#keys.bodies], receipts)) as number;
+    return (await this.#cleanup.runBuffer(this.#redis, this.#cleanupKeys, groupByDelivery(receipts, receiptId))) as number;
   }
 
-  /** Settles failed deliveries; `delays[i]` is the backoff of `receipts[i]` in `'charged'` mode. */
+  /** Settles failed deliveries; `delays[i]` is the backoff of `failed[i]` in `'charged'` mode. */
   async settleFailed(
     mode: FailureMode,
     receipts: readonly string[],
@@ -108,7 +113,8 @@ export class ListStore {
     error: string,
   ): Promise<void> {
     const args: (string | number)[] = [mode, maxReceiveCount, error];
-    for (let index = 0; index < receipts.length; index++) args.push(receipts[index] as string, delays[index] ?? 0);
+    const groups = groupByDelivery(receipts, (_receipt, index) => delays[index] ?? 0);
+    for (const value of groups) args.push(value);
     await this.#release.runBuffer(this.#redis, this.#releaseKeys, args);
   }
 
@@ -118,12 +124,12 @@ export class ListStore {
       .pipeline()
       .llen(this.#keys.list)
       .zcard(this.#keys.delayed)
-      .zcard(this.#keys.processing)
+      .hget(this.#keys.meta, 'inflight')
       .llen(this.#keys.dead)
       .exec();
     const [ready, delayed, inFlight, deadLetters] = (replies ?? []).map(([error, value]) => {
       if (error !== null) throw error;
-      return value as number;
+      return Number(value ?? 0);
     });
     return { ready: ready ?? 0, delayed: delayed ?? 0, inFlight: inFlight ?? 0, deadLetters: deadLetters ?? 0 };
   }
@@ -136,6 +142,36 @@ export class ListStore {
   /** Deletes the list and every side key. */
   async clear(): Promise<void> {
     const keys = this.#keys;
-    await this.#redis.unlink(keys.list, keys.bodies, keys.processing, keys.delayed, keys.ids, keys.deliveries, keys.dead);
+    await this.#redis.unlink(keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead);
   }
+}
+
+/**
+ * The script arguments of settling `receipts` (`<delivery>:<position>:<id>`):
+ * one group per delivery, in first-seen order: delivery, n, then n pairs of
+ * position and `second(receipt, index)`.
+ */
+function groupByDelivery(receipts: readonly string[], second: (receipt: string, index: number) => string | number): (string | number)[] {
+  const groups = new Map<string, (string | number)[]>();
+  for (let index = 0; index < receipts.length; index++) {
+    const receipt = receipts[index] as string;
+    const first = receipt.indexOf(':');
+    const last = receipt.indexOf(':', first + 1);
+    if (first <= 0 || last < 0) continue; // not a receipt of this source: nothing to settle
+    const delivery = receipt.slice(0, first);
+    let pairs = groups.get(delivery);
+    if (pairs === undefined) groups.set(delivery, (pairs = []));
+    pairs.push(receipt.slice(first + 1, last), second(receipt, index));
+  }
+  const args: (string | number)[] = [];
+  for (const [delivery, pairs] of groups) {
+    args.push(delivery, pairs.length / 2);
+    for (const value of pairs) args.push(value);
+  }
+  return args;
+}
+
+/** The message id of a receipt `<delivery>:<position>:<id>`. */
+function receiptId(receipt: string): string {
+  return receipt.slice(receipt.lastIndexOf(':') + 1);
 }

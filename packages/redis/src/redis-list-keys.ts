@@ -5,18 +5,18 @@ import { InvalidOptionError } from '@conveyor/core';
  * share its Redis Cluster slot, so every script touches keys of one slot.
  */
 export interface RedisListKeys {
-  /** The list producers append to: id entries (`\0<id>`) and raw bodies. */
+  /** The list producers append to: id entries (`\0<id>[:<receives>]`) and raw bodies. */
   readonly list: string;
   /** Hash: message id → body, stored once, as bytes. */
   readonly bodies: string;
-  /** Sorted set: receipts of deliveries in flight (`<delivery>:<id>:<receive count>`) → deadline (ms). */
+  /** Sorted set: deliveries in flight (one entry per `get()`) → deadline (ms). */
   readonly processing: string;
+  /** Hash: `<delivery>` → its entries joined by `,`; `<delivery>!` → bitmap of its settled positions. */
+  readonly leases: string;
   /** Sorted set: released messages waiting for their backoff (`\0<id>:<receives>`) → due time (ms). */
   readonly delayed: string;
-  /** Counter: the last message id given. */
-  readonly ids: string;
-  /** Counter: the last delivery (one `get()`) number given. */
-  readonly deliveries: string;
+  /** Hash of counters: `ids` (last id given), `deliveries` (last delivery number), `inflight` (unsettled messages). */
+  readonly meta: string;
   /** List of dead letters: `<JSON {id, error, receiveCount, at}>\n<body>`. */
   readonly dead: string;
 }
@@ -43,9 +43,9 @@ export function redisListKeys(key: string): RedisListKeys {
     list: key,
     bodies: `${base}:bodies`,
     processing: `${base}:processing`,
+    leases: `${base}:leases`,
     delayed: `${base}:delayed`,
-    ids: `${base}:ids`,
-    deliveries: `${base}:deliveries`,
+    meta: `${base}:meta`,
     dead: `${base}:dead`,
   });
 }

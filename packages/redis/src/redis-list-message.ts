@@ -11,7 +11,7 @@ export interface RedisListMessage<B = string> extends DeliveredMessage<B, string
   readonly body: B;
   /** Deliveries of this message so far, this one included; uncharged releases do not count. */
   readonly receiveCount: number;
-  /** `<delivery>:<id>:<receiveCount>`: settles this delivery only (stale once it is settled or its visibility lapsed). Never the body. */
+  /** `<delivery>:<position>:<id>`: settles this delivery only (stale once it is settled or its visibility lapsed). Never the body. */
   readonly receipt: string;
 }
 

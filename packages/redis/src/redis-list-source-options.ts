@@ -1,7 +1,7 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
 import type { RetryOptions } from '@conveyor/core/kit';
-import { loggerOption, milliseconds, nonEmptyString, oneOf, optionsObject, positiveInteger, resolveRetryOptions } from '@conveyor/core/kit';
+import { integerIn, loggerOption, milliseconds, nonEmptyString, oneOf, optionsObject, resolveRetryOptions } from '@conveyor/core/kit';
 import type { BackoffPolicy } from '@conveyor/core/kit';
 
 /** How the source decodes the bytes Redis holds before a handler sees them. */
@@ -21,7 +21,7 @@ export interface RedisListSourceOptions extends RetryOptions {
    * @default 'text'
    */
   bodyFormat?: RedisBodyFormat;
-  /** Most messages one `get()` returns (fewer when the consumer has less room). @default 512 */
+  /** Most messages one `get()` returns (fewer when the consumer has less room), up to 10000. @default 512 */
   maxMessagesPerGet?: number;
   /** Milliseconds a `get()` waits for messages when the list is empty (it looks every 50 ms). @default 1000 */
   waitTime?: number;
@@ -64,7 +64,7 @@ export function resolveRedisListSourceOptions(options: RedisListSourceOptions): 
   return Object.freeze({
     key: nonEmptyString('key', given.key),
     bodyFormat: oneOf('bodyFormat', given.bodyFormat, ['text', 'json', 'buffer'], redisListSourceDefaults.bodyFormat),
-    maxMessagesPerGet: positiveInteger('maxMessagesPerGet', given.maxMessagesPerGet, redisListSourceDefaults.maxMessagesPerGet),
+    maxMessagesPerGet: integerIn('maxMessagesPerGet', given.maxMessagesPerGet, 1, 10_000, redisListSourceDefaults.maxMessagesPerGet),
     waitTime: milliseconds('waitTime', given.waitTime, redisListSourceDefaults.waitTime),
     visibilityTimeout: milliseconds('visibilityTimeout', given.visibilityTimeout, redisListSourceDefaults.visibilityTimeout, {
       positive: true,

@@ -21,14 +21,13 @@ const maxErrorText = 2000;
 /**
  * A Redis list as a Consumer source, at least once, binary-safe, Redis Cluster
  * ready. Bodies are stored once (a hash by message id); the list holds ids;
- * a delivery moves ids to a processing set with a deadline (one Lua call per
- * `get()`, up to `maxMessagesPerGet` messages); `cleanup` acknowledges a whole
- * batch in one call; `release` brings a charged failure back after its backoff,
+ * each `get()` is one Lua call that delivers up to `maxMessagesPerGet` messages
+ * as one delivery with a deadline; `cleanup` acknowledges a whole batch in one call; `release` brings a charged failure back after its backoff,
  * or to the dead letters after `maxReceiveCount` receives, and an uncharged
  * one back to the head at once, uncounted. Deliveries of a dead consumer come
  * back when their visibility lapses. Producers may `RPUSH` raw bodies to the
  * list directly (never starting with a 0x00 byte): they are adopted on first delivery.
- * Storage layout and scripts: the package README and `lua/list-*.lua`.
+ * Storage layout and scripts: docs/adr/0004-redis-list-layout.md and `lua/list-*.lua`.
  *
  * @example
  * const source = new RedisListSource<Order>(redis, { key: 'orders', bodyFormat: 'json' });
@@ -165,24 +164,13 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
     return messages;
   }
 
-  async #settleFailed(
-    mode: FailureMode,
-    failed: readonly { id: string; receipt: string; receiveCount: number }[],
-    error: unknown,
-  ): Promise<void> {
-    // Oldest message first: they go back to the head in the order they were sent.
-    const ordered = [...failed].sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  async #settleFailed(mode: FailureMode, failed: readonly { receipt: string; receiveCount: number }[], error: unknown): Promise<void> {
     const policy: BackoffPolicy | false = this.#options.retryBackoff;
-    const delays = ordered.map((message) =>
+    const receipts = failed.map((message) => message.receipt);
+    const delays = failed.map((message) =>
       mode === 'charged' && policy !== false ? Math.ceil(backoffDelay(message.receiveCount, policy)) : 0,
     );
-    await this.#store.settleFailed(
-      mode,
-      ordered.map((message) => message.receipt),
-      delays,
-      this.#maxReceives,
-      describeError(error),
-    );
+    await this.#store.settleFailed(mode, receipts, delays, this.#maxReceives, describeError(error));
   }
 }
 

@@ -30,7 +30,7 @@ describe('RedisListSource with producers that RPUSH raw bodies', () => {
     expect(await redis.hlen(source.keys.bodies)).toBe(4);
     await source.cleanup(delivered);
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
-    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing)).toBe(0);
+    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.leases)).toBe(0);
   });
 
   it('a raw body that failed keeps its id and its body across retries', async () => {
@@ -69,6 +69,8 @@ describe('RedisListSource with producers that RPUSH raw bodies', () => {
     }
     expect(consumed.sort()).toEqual([...bodies].sort());
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
-    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.delayed)).toBe(0);
+    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.leases, source.keys.delayed)).toBe(
+      0,
+    );
   });
 });

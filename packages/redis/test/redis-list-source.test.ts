@@ -30,21 +30,34 @@ describe('RedisListSource', () => {
     await source.cleanup(rest);
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
     // Nothing is left behind but the counters.
-    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.delayed)).toBe(0);
+    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.leases, source.keys.delayed)).toBe(
+      0,
+    );
   });
 
-  it('receipts name the delivery and the message id, never the body', async () => {
+  it('receipts name the delivery, the position and the message id, never the body; so does everything in flight', async () => {
     const source = sources.open();
     const body = `a body long enough to be noticed ${'x'.repeat(200)}`;
-    await source.send(body);
-    const [message] = await source.get(neverAborted);
-    expect(message?.receipt).toMatch(/^\d+:\d+:1$/);
-    expect(message?.receipt).not.toContain('x'.repeat(20));
-    const stored = await redis.zrange(source.keys.processing, 0, -1);
-    expect(stored).toEqual([message?.receipt]);
-    const entries = await redis.lrangeBuffer(source.keys.list, 0, -1);
-    expect(entries).toEqual([]);
-    await source.cleanup([message!]);
+    const [id] = await source.send(body, 'second');
+    const delivered = await source.get(neverAborted, { maxMessages: 2 });
+    const [message] = delivered;
+    const delivery = message?.receipt.split(':')[0];
+    expect(message?.receipt).toBe(`${delivery}:0:${id}`);
+    expect(delivered[1]?.receipt).toBe(`${delivery}:1:${delivered[1]?.id}`);
+    // In flight: one entry for the whole delivery, its ids, a bitmap; the body only in the bodies hash.
+    expect(await redis.zrange(source.keys.processing, 0, -1)).toEqual([delivery]);
+    const lease = await redis.hgetallBuffer(source.keys.leases);
+    expect(Object.keys(lease).sort()).toEqual([`${delivery}`, `${delivery}!`]);
+    expect(lease[`${delivery}`]?.toString()).toBe(`\0${id},\0${delivered[1]?.id}`);
+    for (const value of [...Object.values(lease), ...(await redis.zrangeBuffer(source.keys.processing, 0, -1))]) {
+      expect(value.includes('xxxxxxxxxx')).toBe(false);
+    }
+    expect(await redis.hget(source.keys.bodies, id!)).toBe(body);
+    await source.cleanup([delivered[1]!]);
+    expect(await redis.zrange(source.keys.processing, 0, -1)).toEqual([delivery]);
+    await source.cleanup(delivered); // the second one again: ignored
+    expect(await redis.exists(source.keys.processing, source.keys.leases, source.keys.bodies)).toBe(0);
+    expect(await source.inFlight()).toBe(0);
   });
 
   it('an uncharged release goes back to the head at once, in send order, and does not count', async () => {
@@ -75,6 +88,39 @@ describe('RedisListSource', () => {
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
   });
 
+  it('a lapsed delivery gives back only the messages that were not settled, counted', async () => {
+    const source = sources.open({ visibilityTimeout: 100 });
+    await source.send('a', 'b', 'c', 'd');
+    const delivered = await source.get(neverAborted, { maxMessages: 4 });
+    await source.cleanup([delivered[1]!]);
+    await source.release([delivered[3]!], new MessageNotTakenError());
+    expect(await source.inspect()).toEqual({ waiting: 1, inFlight: 2, deadLetters: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const again = await source.get(neverAborted, { maxMessages: 10 });
+    expect(again.map((message) => [message.body, message.receiveCount])).toEqual([
+      ['a', 2],
+      ['c', 2],
+      ['d', 1],
+    ]);
+    await source.cleanup(delivered); // all stale now
+    expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 3, deadLetters: 0 });
+    await source.cleanup(again);
+    expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
+  });
+
+  it('a receipt settled once is stale: a cleanup after a release never deletes the message', async () => {
+    const source = sources.open({ retryBackoff: false });
+    await source.send('keep me');
+    const [first] = await source.get(neverAborted);
+    await source.release([first!], new Error('failed'));
+    await source.cleanup([first!]);
+    await source.release([first!], new Error('twice'));
+    const [second] = await source.get(neverAborted);
+    expect([second?.body, second?.receiveCount]).toEqual(['keep me', 2]);
+    await source.cleanup([second!]);
+    expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
+  });
+
   it('get() long-polls: a message sent while it waits is delivered', async () => {
     const source = sources.open({ waitTime: 2000 });
     const pending = source.get(neverAborted);
@@ -89,6 +135,7 @@ describe('RedisListSource', () => {
   it('validates its options and its client', () => {
     expect(() => new RedisListSource(redis, { key: '' })).toThrow(InvalidOptionError);
     expect(() => new RedisListSource(redis, { key: 'k', maxReceiveCount: 0 })).toThrow(/maxReceiveCount/);
+    expect(() => new RedisListSource(redis, { key: 'k', maxMessagesPerGet: 10_001 })).toThrow(/maxMessagesPerGet/);
     expect(() => new RedisListSource(redis, { key: 'k', bodyFormat: 'xml' as never })).toThrow(/bodyFormat/);
     expect(() => new RedisListSource(redis, { key: 'k', retryBackoff: { baseMs: -1, capMs: 1 } })).toThrow(/retryBackoff.baseMs/);
     expect(() => new RedisListSource(redis, { key: 'k', visiblityTimeout: 5 } as never)).toThrow(/did you mean `visibilityTimeout`/);
