@@ -37,9 +37,12 @@
   ARGV[2]  most messages to deliver
   ARGV[3]  maxReceiveCount (0: unlimited)
 
-  Returns {} when nothing was delivered, else {delivery, id, receive count,
-  body, id, receive count, body, …} in position order: ids and receive counts
-  as integers, bodies as bytes.
+  Returns {} when nothing was delivered, else {delivery, ids, receive counts,
+  lengths, bodies}, in position order: ids, receive counts and body lengths
+  joined by ',' (receive counts '' when all are 1), and the bodies' bytes one
+  after the other (five replies a delivery, not three a message). When the
+  bodies add up to more than 256 KB: {delivery, ids, receive counts, '',
+  body, body, …}, one reply a body.
 ]]
 local list, bodies, processing, leases, delayed, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local visibility = tonumber(ARGV[1])
@@ -204,27 +207,46 @@ if #raw > 0 then
   end
 end
 
-local delivery = redis.call('HINCRBY', meta, 'deliveries', 1)
-local result = { delivery }
 local leased = {}
+local idsOut = {}
+local counts = {}
+local lengths = {}
+local bodiesOut = {}
+local retried = false
+local total = 0
 local size = 0
 for i = 1, count do
   local id = ids[i]
   if id then
     size = size + 1
     leased[size] = entries[i]
-    local at = size * 3 - 1
-    result[at] = tonumber(id)
-    result[at + 1] = receives[i] + 1
-    result[at + 2] = found[i]
+    idsOut[size] = id
+    counts[size] = receives[i] + 1
+    if receives[i] > 0 then
+      retried = true
+    end
+    local body = found[i]
+    lengths[size] = #body
+    total = total + #body
+    bodiesOut[size] = body
   end
 end
 if size == 0 then
   return {}
 end
+local delivery = redis.call('HINCRBY', meta, 'deliveries', 1)
 local padding = bit.band(0xff, bit.lshift(0xff, (size - 1) % 8 + 1))
 local name = string.format('%d', delivery)
 redis.call('HSET', leases, name, table.concat(leased, ','), name .. '!', string.rep('\0', math.ceil(size / 8) - 1) .. string.char(padding))
 redis.call('ZADD', processing, string.format('%d', now + visibility), name)
 redis.call('HINCRBY', meta, 'inflight', size)
-return result
+local countsText = retried and table.concat(counts, ',') or ''
+if total > 262144 then
+  -- Large bodies: one reply each, so that no client builds one buffer of them all.
+  local result = { delivery, table.concat(idsOut, ','), countsText, '' }
+  for i = 1, size do
+    result[4 + i] = bodiesOut[i]
+  end
+  return result
+end
+return { delivery, table.concat(idsOut, ','), countsText, table.concat(lengths, ','), table.concat(bodiesOut) }

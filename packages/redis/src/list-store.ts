@@ -4,14 +4,20 @@ import type { RedisListKeys } from './redis-list-keys.js';
 import type { RedisListDeadLetter } from './redis-list-message.js';
 import { parseDeadLetter } from './redis-list-message.js';
 
-/** One message of a delivery, before its body is decoded. */
-export interface RawDelivery {
-  readonly id: string;
-  readonly receiveCount: number;
-  /** `<delivery>:<position>:<id>`. */
-  readonly receipt: string;
-  readonly bytes: Buffer;
+/** One delivery (one `get()`), before its bodies are decoded; index `i` is position `i`. */
+export interface DeliveryBatch {
+  readonly delivery: string;
+  readonly ids: readonly string[];
+  /** Receive counts; undefined when every one is 1. */
+  readonly receiveCounts: readonly number[] | undefined;
+  readonly bodies: EncodedBodies;
 }
+
+/**
+ * The bodies' bytes: small ones one after the other in one blob (body `i` is
+ * `blob[starts[i], starts[i + 1])`), large ones a buffer each.
+ */
+export type EncodedBodies = { readonly blob: Buffer; readonly starts: readonly number[] } | { readonly each: readonly Buffer[] };
 
 /** How `settleFailed()` treats the deliveries: see `lua/list-release-5.lua`. */
 export type FailureMode = 'charged' | 'uncharged' | 'dead';
@@ -86,17 +92,26 @@ export class ListStore {
   }
 
   /** Delivers up to `max` messages as one delivery (recovering lapsed deliveries and promoting due retries first). */
-  async take(max: number, visibilityTimeout: number, maxReceiveCount: number): Promise<RawDelivery[]> {
+  async take(max: number, visibilityTimeout: number, maxReceiveCount: number): Promise<DeliveryBatch | undefined> {
     const reply = (await this.#get.runBuffer(this.#redis, this.#getKeys, [visibilityTimeout, max, maxReceiveCount])) as (number | Buffer)[];
-    if (reply.length === 0) return [];
-    const prefix = `${reply[0] as number}:`;
-    const deliveries = new Array<RawDelivery>((reply.length - 1) / 3);
-    for (let index = 1, position = 0; index < reply.length; index += 3, position++) {
-      const id = String(reply[index]);
-      const receiveCount = reply[index + 1] as number;
-      deliveries[position] = { id, receiveCount, receipt: `${prefix}${position}:${id}`, bytes: reply[index + 2] as Buffer };
+    if (reply.length === 0) return undefined;
+    const [delivery, ids, receiveCounts, lengths] = reply as [number, Buffer, Buffer, Buffer];
+    let bodies: EncodedBodies;
+    if (lengths.length === 0) bodies = { each: reply.slice(4) as Buffer[] };
+    else {
+      const sizes = lengths.toString('latin1').split(',');
+      const starts = new Array<number>(sizes.length + 1);
+      let offset = 0;
+      starts[0] = 0;
+      for (let index = 0; index < sizes.length; index++) starts[index + 1] = offset += Number(sizes[index]);
+      bodies = { blob: reply[4] as Buffer, starts };
     }
-    return deliveries;
+    return {
+      delivery: String(delivery),
+      ids: ids.toString('latin1').split(','),
+      receiveCounts: receiveCounts.length === 0 ? undefined : receiveCounts.toString('latin1').split(',').map(Number),
+      bodies,
+    };
   }
 
   /** Acknowledges deliveries (one script call); stale receipts are ignored. */

@@ -3,9 +3,8 @@ import { InvalidOptionError } from '@conveyor/core';
 import type { BackoffPolicy } from '@conveyor/core/kit';
 import { backoffDelay, errorMessage, isUncharged, sleep } from '@conveyor/core/kit';
 import type { Cluster, Redis } from 'ioredis';
-import type { BodyDecoder } from './body-decoder.js';
-import { bodyDecoder } from './body-decoder.js';
-import type { FailureMode, RawDelivery } from './list-store.js';
+import { decodeBodies } from './body-decoder.js';
+import type { DeliveryBatch, FailureMode } from './list-store.js';
 import { ListStore } from './list-store.js';
 import type { RedisListKeys } from './redis-list-keys.js';
 import { redisListKeys } from './redis-list-keys.js';
@@ -43,7 +42,6 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
   readonly keys: RedisListKeys;
   readonly #options: ResolvedRedisListSourceOptions;
   readonly #store: ListStore;
-  readonly #decode: BodyDecoder<B>;
   readonly #logger: Logger;
   /** `maxReceiveCount` as the scripts take it (0: unlimited). */
   readonly #maxReceives: number;
@@ -56,7 +54,6 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
     this.key = this.#options.key;
     this.keys = redisListKeys(this.key);
     this.#store = new ListStore(redis, this.keys);
-    this.#decode = bodyDecoder<B>(this.#options.bodyFormat);
     this.#logger = this.#options.logger;
     this.#maxReceives = Number.isFinite(this.#options.maxReceiveCount) ? this.#options.maxReceiveCount : 0;
   }
@@ -75,9 +72,9 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
     const max = Math.min(this.#options.maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#options.maxMessagesPerGet));
     const deadline = Date.now() + this.#options.waitTime;
     while (!signal.aborted && !this.#closed) {
-      const deliveries = await this.#store.take(max, Math.ceil(this.#options.visibilityTimeout), this.#maxReceives);
-      if (deliveries.length > 0) {
-        const messages = await this.#decodeAll(deliveries);
+      const batch = await this.#store.take(max, Math.ceil(this.#options.visibilityTimeout), this.#maxReceives);
+      if (batch !== undefined) {
+        const messages = await this.#decodeAll(batch);
         if (messages.length > 0) return messages;
         continue;
       }
@@ -141,25 +138,21 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
   }
 
   /** Decodes each body; a body that does not decode goes to the dead letters now, never to a handler. */
-  async #decodeAll(deliveries: RawDelivery[]): Promise<RedisListMessage<B>[]> {
-    const decode = this.#decode;
-    const messages: RedisListMessage<B>[] = [];
-    let undecodable: { delivery: RawDelivery; error: unknown }[] | undefined;
-    for (const delivery of deliveries) {
-      let body: B;
-      try {
-        body = decode(delivery.bytes, delivery.id);
-      } catch (error) {
-        (undecodable ??= []).push({ delivery, error });
-        continue;
-      }
-      messages.push({ id: delivery.id, body, receiveCount: delivery.receiveCount, receipt: delivery.receipt });
+  async #decodeAll(batch: DeliveryBatch): Promise<RedisListMessage<B>[]> {
+    const { delivery, ids, receiveCounts } = batch;
+    const { bodies, failed } = decodeBodies<B>(this.#options.bodyFormat, batch.bodies, ids);
+    const messages = new Array<RedisListMessage<B>>(ids.length - failed.length);
+    const prefix = `${delivery}:`;
+    for (let index = 0, next = 0; index < ids.length; index++) {
+      const body = bodies[index];
+      if (body === undefined) continue;
+      const id = ids[index] as string;
+      messages[next++] = { id, body, receiveCount: receiveCounts?.[index] ?? 1, receipt: `${prefix}${index}:${id}` };
     }
-    if (undecodable !== undefined) {
-      for (const { delivery, error } of undecodable) {
-        await this.#settleFailed('dead', [delivery], error);
-        this.#logger.warn({ err: error, key: this.key, id: delivery.id }, 'undecodable body moved to the dead letters');
-      }
+    for (const { index, error } of failed) {
+      const id = ids[index] as string;
+      await this.#settleFailed('dead', [{ receipt: `${prefix}${index}:${id}`, receiveCount: receiveCounts?.[index] ?? 1 }], error);
+      this.#logger.warn({ err: error, key: this.key, id }, 'undecodable body moved to the dead letters');
     }
     return messages;
   }

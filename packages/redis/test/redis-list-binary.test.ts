@@ -72,6 +72,26 @@ describe('RedisListSource bodies are bytes, decoded on the consumer side', () =>
     await source.cleanup(delivered);
   });
 
+  it('small and large bodies, ASCII or not, arrive exactly in one delivery or many', async () => {
+    const source = sources.open({ maxMessagesPerGet: 1000 });
+    const small = Array.from({ length: 50 }, (_, n) => (n % 7 === 3 ? `é-${n}` : `ascii-${n}`));
+    const large = ['L'.repeat(300_000), `ü${'x'.repeat(200_000)}`];
+    await source.send(...small.slice(0, 25), ...large, ...small.slice(25));
+    const bodies: string[] = [];
+    while (bodies.length < 52) {
+      const delivered = await source.get(neverAborted, { maxMessages: 30 });
+      bodies.push(...delivered.map((message) => message.body));
+      await source.cleanup(delivered);
+    }
+    expect(bodies).toEqual([...small.slice(0, 25), ...large, ...small.slice(25)]);
+    const asBuffers = sources.open<Buffer>({ bodyFormat: 'buffer', key: source.key });
+    await source.send('a', 'é');
+    expect((await asBuffers.get(neverAborted, { maxMessages: 5 })).map((message) => message.body)).toEqual([
+      Buffer.from('a'),
+      Buffer.from('é'),
+    ]);
+  });
+
   it("'json' parses bodies; one that is not JSON is dead-lettered with RedisBodyDecodeError", async () => {
     const source = sources.open<unknown>({ bodyFormat: 'json' });
     await source.send(JSON.stringify({ n: 1 }), '{oops', JSON.stringify([2]));
