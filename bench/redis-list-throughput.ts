@@ -46,6 +46,8 @@ const maxInFlight = process.env.REDIS_BENCH_IN_FLIGHT === undefined ? undefined 
 const sides = process.env.REDIS_BENCH_SIDES ?? 'ab';
 const givenRedisUrl = process.env.REDIS_URL;
 const batch = 512;
+/** get() calls that returned messages and cleanup() calls of side (b), for the averages printed. */
+const calls = { gets: 0, cleanups: 0 };
 const self = fileURLToPath(import.meta.url);
 
 /** A ~110-byte JSON body. */
@@ -110,8 +112,8 @@ async function drainByHand(redis: Redis, key: string, count: number): Promise<nu
   return seconds;
 }
 
-/** Seconds RedisListSource + Consumer (pool threads) take to consume and clean up `count` messages. */
-async function drainWithConveyor(redis: Redis, key: string, count: number): Promise<number> {
+/** Seconds RedisListSource + Consumer (pool threads) take to consume and clean up `count` messages, and the CPU this process spent meanwhile. */
+async function drainWithConveyor(redis: Redis, key: string, count: number): Promise<{ seconds: number; cpuMs: number }> {
   const { Consumer, silentLogger } = await import('@conveyor/core');
   const { RedisListSource } = await import('@conveyor/redis');
   let cleaned = 0;
@@ -119,7 +121,14 @@ async function drainWithConveyor(redis: Redis, key: string, count: number): Prom
   const drained = new Promise<void>((resolve) => (done = resolve));
   // Counts acknowledgements as they complete, so the clock stops when the queue is really empty.
   class CountingSource extends RedisListSource {
+    override async get(signal: AbortSignal, hint?: { maxMessages: number }): Promise<RedisListMessage[]> {
+      const messages = await super.get(signal, hint);
+      if (messages.length > 0) calls.gets++;
+      return messages;
+    }
+
     override async cleanup(consumed: RedisListMessage[]): Promise<void> {
+      calls.cleanups++;
       await super.cleanup(consumed);
       cleaned += consumed.length;
       if (cleaned >= count) done();
@@ -136,15 +145,17 @@ async function drainWithConveyor(redis: Redis, key: string, count: number): Prom
   });
   await consumer.start();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await drained;
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   await consumer.shutdown();
   const depth = await source.inspect();
   if (cleaned !== count || depth.waiting !== 0 || depth.inFlight !== 0) {
     throw new Error(`RedisListSource: cleaned ${cleaned} of ${count}, left ${JSON.stringify(depth)}`);
   }
   await source.clear();
-  return seconds;
+  return { seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function fillRaw(redis: Redis, key: string, count: number): Promise<void> {
@@ -219,6 +230,11 @@ async function main(): Promise<void> {
   const redisUrl = givenRedisUrl ?? (own as { url: string }).url;
   const redis = new Redis(redisUrl);
   const redisCpu = { a: 0, b: 0 };
+  const nodeCpu = { a: 0, b: 0 };
+  const processCpuMs = (): number => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  };
   const base = `conveyor:bench:redis-list:${process.pid}:${Date.now()}`;
   console.log(
     `Redis list: ${messages.toLocaleString('en-US')} messages of ${body(messages).length} bytes per drain, ${rounds} rounds, ` +
@@ -234,6 +250,8 @@ async function main(): Promise<void> {
   if (sides.includes('b')) {
     await fillThroughSource(redis, `${base}:warm-b`, warm);
     await drainWithConveyor(redis, `${base}:warm-b`, warm);
+    calls.gets = 0;
+    calls.cleanups = 0;
   }
   const byHand: number[] = [];
   const conveyor: number[] = [];
@@ -246,13 +264,17 @@ async function main(): Promise<void> {
       if (side === 'a') {
         await fillRaw(redis, key, messages);
         const cpuBefore = own?.cpuMs() ?? 0;
+        const nodeBefore = processCpuMs();
         byHand.push(messages / (await drainByHand(redis, key, messages)));
+        nodeCpu.a += processCpuMs() - nodeBefore;
         redisCpu.a += (own?.cpuMs() ?? 0) - cpuBefore;
         line.push(`hand-written ${format(byHand.at(-1) as number)} msg/s`);
       } else {
         await fillThroughSource(redis, key, messages);
         const cpuBefore = own?.cpuMs() ?? 0;
-        conveyor.push(messages / (await drainWithConveyor(redis, key, messages)));
+        const drained = await drainWithConveyor(redis, key, messages);
+        conveyor.push(messages / drained.seconds);
+        nodeCpu.b += drained.cpuMs;
         redisCpu.b += (own?.cpuMs() ?? 0) - cpuBefore;
         line.push(`RedisListSource + Consumer ${format(conveyor.at(-1) as number)} msg/s`);
       }
@@ -275,10 +297,17 @@ async function main(): Promise<void> {
       `  ratio (b) / (a): ${(ours.median / hand.median).toFixed(2)} of the medians (min ${(ours.min / hand.min).toFixed(2)}, max ${(ours.max / hand.max).toFixed(2)}); target ≥ 0.8`,
     );
   }
-  if (own !== undefined) {
-    const perMessage = (ms: number, count: number): string => (count === 0 ? '-' : `${((ms * 1000) / (count * messages)).toFixed(1)} µs`);
+  const perMessage = (ms: number, count: number): string => (count === 0 ? '-' : `${((ms * 1000) / (count * messages)).toFixed(1)} µs`);
+  console.log(
+    `  CPU per message: Node (every thread of this process) (a) ${perMessage(nodeCpu.a, byHand.length)}, (b) ${perMessage(nodeCpu.b, conveyor.length)}` +
+      (own === undefined
+        ? ''
+        : `; Redis server (a) ${perMessage(redisCpu.a, byHand.length)}, (b) ${perMessage(redisCpu.b, conveyor.length)}`),
+  );
+  if (conveyor.length > 0) {
+    const total = messages * conveyor.length;
     console.log(
-      `  Redis server CPU per message (drain, pop to ack): (a) ${perMessage(redisCpu.a, byHand.length)}, (b) ${perMessage(redisCpu.b, conveyor.length)}`,
+      `  (b) messages per get(): ${(total / calls.gets).toFixed(0)}, per cleanup(): ${(total / calls.cleanups).toFixed(0)} (warm-up included in neither)`,
     );
   }
   console.log(`load average at the end: ${load()}`);
