@@ -201,6 +201,7 @@ async function ownRedisServer(): Promise<{ url: string; cpuMs: () => number; sto
   });
   const { Redis } = await import('ioredis');
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {}); // refused until the server listens
   for (let attempt = 0; ; attempt++) {
     try {
       await probe.connect();
