@@ -213,7 +213,8 @@ async function run(backend: Backend, handlerKind: HandlerKind, readers: number):
   const cleanupRedis = async (): Promise<void> => {
     if (backend !== 'redis') return;
     const redis = new Redis(redisUrl);
-    await redis.del(key, `${key}:processing`, `${key}:deliveries`, `${key}:receives`, `${key}:dead`);
+    const { redisListKeys } = await import('@conveyor/redis');
+    await redis.unlink(...(Object.values(redisListKeys(key)) as string[]));
     redis.disconnect();
   };
   try {

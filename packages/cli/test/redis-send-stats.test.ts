@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestHandler, Queue, Route } from '@conveyor/sharded';
-import { RedisLock, RedisStorage, deleteByPrefix } from '@conveyor/redis';
+import { RedisListSource, RedisLock, RedisStorage, deleteByPrefix } from '@conveyor/redis';
+import { MessageNotTakenError, silentLogger } from '@conveyor/core';
 import { cli, jsonLines, redisUrl, uniqueKey } from './helpers.js';
 
 interface Notify {
@@ -30,9 +31,23 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const prefix of keys) await deleteByPrefix(redis, prefix);
+  for (const prefix of keys) {
+    await deleteByPrefix(redis, prefix);
+    await listSource(prefix).clear();
+  }
   redis.disconnect();
 });
+
+const listSource = (list: string, options: { maxReceiveCount?: number } = {}): RedisListSource =>
+  new RedisListSource(redis, { key: list, waitTime: 0, logger: silentLogger, ...options });
+
+/** Every body waiting in the list, in order (delivered, then given back unconsumed). */
+async function bodiesIn(list: string): Promise<string[]> {
+  const source = listSource(list);
+  const messages = await source.get(new AbortController().signal, { maxMessages: 10_000 });
+  await source.release(messages, new MessageNotTakenError());
+  return messages.map((message) => message.body);
+}
 
 describe('send and stats on a Redis list', () => {
   it('sends every JSON line in order and stats counts them exactly', async () => {
@@ -42,18 +57,34 @@ describe('send and stats on a Redis list', () => {
     expect(sent.stderr).toBe('');
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(new RegExp(`^sent 250 messages to ${redisUrl}/conveyor-cli-test`));
-    expect((await redis.lrange(list, 0, -1)).map((body) => JSON.parse(body) as unknown)).toEqual(values);
+    // Through the source's producer path: ids in the list, each body stored once.
+    expect(await redis.llen(list)).toBe(250);
+    expect(await redis.hlen(listSource(list).keys.bodies)).toBe(250);
+    expect((await bodiesIn(list)).map((body) => JSON.parse(body) as unknown)).toEqual(values);
 
-    await redis.zadd(`${list}:processing`, 1, 'a', 2, 'b');
-    await redis.rpush(`${list}:dead`, JSON.stringify({ message: 'x', reason: 'r', receives: 3, at: 0 }));
+    // Four delivered: one dead-lettered, one failed and waiting for its backoff, two in flight.
+    const source = listSource(list);
+    const delivered = await source.get(new AbortController().signal, { maxMessages: 4 });
+    await listSource(list, { maxReceiveCount: 1 }).release(delivered.slice(0, 1), new Error('poison'));
+    await source.release(delivered.slice(1, 2), new Error('retry later'));
     const stats = await cli(['stats', url(list), '--json']);
     expect(stats.code).toBe(0);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ kind: 'redis-list', waiting: 250, inFlight: 2, deadLetters: 1 });
+    expect(JSON.parse(stats.stdout)).toMatchObject({
+      kind: 'redis-list',
+      waiting: 247,
+      inFlight: 2,
+      deadLetters: 1,
+      details: { delayed: 1 },
+    });
+    await source.cleanup(delivered.slice(2));
+    await redis.rpush(list, 'a raw body');
 
     const human = await cli(['stats', url(list)]);
     expect(human.stdout).toContain('(Redis list)');
-    expect(human.stdout).toMatch(/waiting\s+250\n/);
-    expect(human.stdout).toMatch(/in flight\s+2\n/);
+    expect(human.stdout).toMatch(/waiting\s+248\n/);
+    expect(human.stdout).toMatch(/in flight\s+0\n/);
+    expect(human.stdout).toMatch(/dead letters\s+1\n/);
+    expect(human.stdout).toMatch(/delayed\s+1\n/);
   });
 
   it('stops at a line that is not JSON: exit 5, exactly the lines before it sent', async () => {
@@ -63,7 +94,7 @@ describe('send and stats on a Redis list', () => {
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^conveyor: stdin line 5 is not JSON \(.+\); the 3 messages before it were sent, nothing after it$/),
     ]);
-    expect(await redis.lrange(list, 0, -1)).toEqual(['{"a":1}', '{"a":2}', '{"a":3}']);
+    expect(await bodiesIn(list)).toEqual(['{"a":1}', '{"a":2}', '{"a":3}']);
   });
 });
 

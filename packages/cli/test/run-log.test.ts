@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisListKeys } from '@conveyor/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, fixture, jsonEvents, killLeftovers, redisUrl, startCli, uniqueKey } from './helpers.js';
 
@@ -12,7 +13,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await redis.del(lagKey, `${lagKey}:processing`, `${lagKey}:dead`);
+  await redis.unlink(...(Object.values(redisListKeys(lagKey)) as string[]));
   redis.disconnect();
 });
 

@@ -3,5 +3,10 @@ export type { RedisStorageOptions, ResolvedRedisStorageOptions } from './redis-s
 export { RedisLock } from './redis-lock.js';
 export type { RedisLockOptions, ResolvedRedisLockOptions } from './redis-lock-options.js';
 export { RedisListSource } from './redis-list-source.js';
-export type { RedisListSourceOptions, RedisListMessage, RedisListDeadLetter } from './redis-list-source.js';
+export type { RedisListSourceOptions, ResolvedRedisListSourceOptions, RedisBodyFormat } from './redis-list-source-options.js';
+export { redisListSourceDefaults, resolveRedisListSourceOptions } from './redis-list-source-options.js';
+export type { RedisListMessage, RedisListDeadLetter } from './redis-list-message.js';
+export { redisListKeys } from './redis-list-keys.js';
+export type { RedisListKeys } from './redis-list-keys.js';
+export { RedisBodyDecodeError } from './redis-body-decode-error.js';
 export { deleteByPrefix } from './check-client.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const loaded = new Map<string, LuaScript>();
 
@@ -47,6 +47,26 @@ export class LuaScript {
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return await redis.eval(this.source, this.numberOfKeys, flat);
+    }
+  }
+
+  /**
+   * Runs the script with binary-safe arguments and replies: Buffers and
+   * strings go as they are, bulk replies come back as Buffers (integers stay numbers).
+   */
+  async runBuffer(redis: Redis | Cluster, keys: readonly string[], args: readonly (string | Buffer | number)[]): Promise<unknown> {
+    if (keys.length !== this.numberOfKeys) throw new Error(`${this.name} takes ${this.numberOfKeys} keys, got ${keys.length}`);
+    const flat: (string | Buffer | number)[] = new Array<string | Buffer | number>(2 + keys.length + args.length);
+    flat[0] = this.sha;
+    flat[1] = this.numberOfKeys;
+    for (let index = 0; index < keys.length; index++) flat[2 + index] = keys[index] as string;
+    for (let index = 0; index < args.length; index++) flat[2 + keys.length + index] = args[index] as string | Buffer | number;
+    try {
+      return await redis.callBuffer('EVALSHA', flat);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      flat[0] = this.source;
+      return await redis.callBuffer('EVAL', flat);
     }
   }
 }

@@ -1,105 +1,82 @@
+import type { GetHint, Logger, Source, SourceDepth } from '@conveyor/core';
 import { InvalidOptionError } from '@conveyor/core';
-import { nonNegativeNumber, positiveInteger, sleep } from '@conveyor/core/kit';
-import type { GetHint, Source, SourceDepth } from '@conveyor/core';
-import type { Redis } from 'ioredis';
-import { checkClient } from './check-client.js';
-import { LuaScript } from './lua-script.js';
-
-/** A message as the Redis list source delivers it. */
-export interface RedisListMessage {
-  readonly body: string;
-  /** Identifies this delivery; settling an older (expired) delivery is ignored. */
-  readonly receipt: string;
-  /** How many times this body was delivered, this delivery included. */
-  readonly receiveCount: number;
-}
-
-/** A message that was delivered `maxReceiveCount` times and failed. */
-export interface RedisListDeadLetter {
-  readonly message: string;
-  readonly reason: string;
-  readonly receives: number;
-  readonly at: number;
-}
-
-/** Options of `new RedisListSource(redis, options)`. */
-export interface RedisListSourceOptions {
-  /** The list (producers may RPUSH to it directly); side keys are `<key>:processing`, `:deliveries`, `:receives`, `:dead`. */
-  key: string;
-  /** Most messages one `get()` returns. @default 512 */
-  maxMessagesPerGet?: number;
-  /** Milliseconds a `get()` waits for messages when the list is empty. @default 1000 */
-  waitTime?: number;
-  /** Milliseconds a delivered message stays invisible; unsettled by then (its consumer died), it is delivered again. @default 30000 */
-  visibilityTimeout?: number;
-  /** Deliveries after which a released message goes to `<key>:dead`. @default Infinity */
-  maxReceiveCount?: number;
-}
+import type { BackoffPolicy } from '@conveyor/core/kit';
+import { backoffDelay, errorMessage, isUncharged, sleep } from '@conveyor/core/kit';
+import type { Cluster, Redis } from 'ioredis';
+import { decodeBodies } from './body-decoder.js';
+import type { DeliveryBatch, FailureMode } from './list-store.js';
+import { ListStore } from './list-store.js';
+import type { RedisListKeys } from './redis-list-keys.js';
+import { redisListKeys } from './redis-list-keys.js';
+import type { RedisListDeadLetter, RedisListMessage } from './redis-list-message.js';
+import type { RedisListSourceOptions, ResolvedRedisListSourceOptions } from './redis-list-source-options.js';
+import { resolveRedisListSourceOptions } from './redis-list-source-options.js';
 
 // How often an empty get() looks again while it waits.
 const pollSlice = 50;
+// Longest error text kept with a dead letter.
+const maxErrorText = 2000;
 
 /**
- * A Redis list as a Consumer source, at least once: a batched Lua pop moves
- * messages to a processing set with a deadline, `cleanup` acknowledges them,
- * `release` puts them back at the head (or in `<key>:dead` after
- * `maxReceiveCount`), and deliveries of a killed consumer come back once their
- * deadline passes. Message order is kept, redeliveries first.
+ * A Redis list as a Consumer source, at least once, binary-safe, Redis Cluster
+ * ready. Bodies are stored once (a hash by message id); the list holds ids;
+ * each `get()` is one Lua call that delivers up to `maxMessagesPerGet` messages
+ * as one delivery with a deadline; `cleanup` acknowledges a whole batch in one call; `release` brings a charged failure back after its backoff,
+ * or to the dead letters after `maxReceiveCount` receives, and an uncharged
+ * one back to the head at once, uncounted. Deliveries of a dead consumer come
+ * back when their visibility lapses. Producers may `RPUSH` raw bodies to the
+ * list directly (never starting with a 0x00 byte): they are adopted on first delivery.
+ * Storage layout and scripts: docs/adr/0008-redis-list-layout.md and `lua/list-*.lua`.
+ *
+ * @example
+ * const source = new RedisListSource<Order>(redis, { key: 'orders', bodyFormat: 'json' });
+ * await source.send(JSON.stringify(order));
+ * const consumer = new Consumer(source, { handlerModule: './handler.js', bulkSize: 64 });
  */
-export class RedisListSource implements Source<RedisListMessage> {
+export class RedisListSource<B = string> implements Source<RedisListMessage<B>> {
+  /** The client (the caller's: `close()` leaves it open). */
   readonly redis: Redis;
+  /** The list's key. */
   readonly key: string;
-  readonly #keys: { readonly processing: string; readonly deliveries: string; readonly receives: string; readonly dead: string };
-  readonly #maxMessagesPerGet: number;
-  readonly #waitTime: number;
-  readonly #visibilityTimeout: number;
-  readonly #maxReceiveCount: number;
-  readonly #get = LuaScript.load('list-get-4.lua');
-  readonly #cleanup = LuaScript.load('list-cleanup-2.lua');
-  readonly #release = LuaScript.load('list-release-4.lua');
+  /** The list and its side keys. */
+  readonly keys: RedisListKeys;
+  readonly #options: ResolvedRedisListSourceOptions;
+  readonly #store: ListStore;
+  readonly #logger: Logger;
+  /** `maxReceiveCount` as the scripts take it (0: unlimited). */
+  readonly #maxReceives: number;
   #closed = false;
 
-  constructor(redis: Redis, options: RedisListSourceOptions) {
-    checkClient(redis);
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object with a `key`', options);
-    if (typeof options.key !== 'string' || options.key === '') throw new InvalidOptionError('key', 'a non-empty string', options.key);
-    this.redis = redis;
-    this.key = options.key;
-    this.#keys = {
-      processing: `${options.key}:processing`,
-      deliveries: `${options.key}:deliveries`,
-      receives: `${options.key}:receives`,
-      dead: `${options.key}:dead`,
-    };
-    this.#maxMessagesPerGet = positiveInteger('maxMessagesPerGet', options.maxMessagesPerGet, 512);
-    this.#waitTime = nonNegativeNumber('waitTime', options.waitTime, 1000);
-    this.#visibilityTimeout = nonNegativeNumber('visibilityTimeout', options.visibilityTimeout, 30_000);
-    const maxReceiveCount = options.maxReceiveCount ?? Number.POSITIVE_INFINITY;
-    if (maxReceiveCount !== Number.POSITIVE_INFINITY) positiveInteger('maxReceiveCount', maxReceiveCount, 1);
-    this.#maxReceiveCount = maxReceiveCount;
+  constructor(redis: Redis | Cluster, options: RedisListSourceOptions) {
+    checkRedis(redis);
+    this.#options = resolveRedisListSourceOptions(options);
+    this.redis = redis as Redis;
+    this.key = this.#options.key;
+    this.keys = redisListKeys(this.key);
+    this.#store = new ListStore(redis, this.keys);
+    this.#logger = this.#options.logger;
+    this.#maxReceives = Number.isFinite(this.#options.maxReceiveCount) ? this.#options.maxReceiveCount : 0;
   }
 
-  /** Appends messages at the tail of the list. */
-  async send(...bodies: string[]): Promise<void> {
-    for (let start = 0; start < bodies.length; start += 10_000) await this.redis.rpush(this.key, ...bodies.slice(start, start + 10_000));
+  /** Appends messages at the tail of the list (strings as UTF-8, bytes as they are); returns their ids. */
+  async send(...bodies: (string | Uint8Array)[]): Promise<string[]> {
+    const values = bodies.map((body, index) => {
+      if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
+      if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      throw new InvalidOptionError(`bodies[${index}]`, 'a string or bytes (Buffer, Uint8Array)', body);
+    });
+    return await this.#store.append(values);
   }
 
-  async get(signal: AbortSignal, hint?: GetHint): Promise<RedisListMessage[]> {
-    const max = Math.min(this.#maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#maxMessagesPerGet));
-    const deadline = Date.now() + this.#waitTime;
+  async get(signal: AbortSignal, hint?: GetHint): Promise<RedisListMessage<B>[]> {
+    const max = Math.min(this.#options.maxMessagesPerGet, Math.max(1, hint?.maxMessages ?? this.#options.maxMessagesPerGet));
+    const deadline = Date.now() + this.#options.waitTime;
     while (!signal.aborted && !this.#closed) {
-      const flat = (await this.#get.run(
-        this.redis,
-        [this.key, this.#keys.processing, this.#keys.deliveries, this.#keys.receives],
-        [Math.ceil(this.#visibilityTimeout), max, max],
-      )) as (string | number)[];
-      if (flat.length > 0) {
-        const messages: RedisListMessage[] = new Array<RedisListMessage>(flat.length / 2);
-        for (let index = 0; index < flat.length; index += 2) {
-          const receipt = flat[index] as string;
-          messages[index / 2] = { body: receipt.slice(16), receipt, receiveCount: flat[index + 1] as number };
-        }
-        return messages;
+      const batch = await this.#store.take(max, Math.ceil(this.#options.visibilityTimeout), this.#maxReceives);
+      if (batch !== undefined) {
+        const messages = await this.#decodeAll(batch);
+        if (messages.length > 0) return messages;
+        continue;
       }
       const left = deadline - Date.now();
       if (left <= 0) break;
@@ -108,56 +85,106 @@ export class RedisListSource implements Source<RedisListMessage> {
     return [];
   }
 
-  async cleanup(consumed: RedisListMessage[]): Promise<void> {
+  /** Acknowledges consumed messages: one script call for the whole batch. */
+  async cleanup(consumed: RedisListMessage<B>[]): Promise<void> {
     if (consumed.length === 0) return;
-    await this.#cleanup.run(
-      this.redis,
-      [this.#keys.processing, this.#keys.receives],
-      consumed.map((message) => message.receipt),
-    );
+    const receipts = new Array<string>(consumed.length);
+    for (let index = 0; index < consumed.length; index++) receipts[index] = (consumed[index] as RedisListMessage<B>).receipt;
+    await this.#store.acknowledge(receipts);
   }
 
-  async release(failed: RedisListMessage[], error: unknown): Promise<void> {
+  /**
+   * Gives failed messages back. Uncharged (`isUncharged(error)`: the handler never
+   * had them): to the head at once, and this delivery does not count. Charged:
+   * invisible for `backoffDelay(receiveCount, retryBackoff)`, or to the dead
+   * letters once `maxReceiveCount` receives are reached.
+   */
+  async release(failed: RedisListMessage<B>[], error: unknown): Promise<void> {
     if (failed.length === 0) return;
-    const max = this.#maxReceiveCount === Number.POSITIVE_INFINITY ? 0 : this.#maxReceiveCount;
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    // Oldest delivery first, so they go back to the head in their order.
-    const receipts = failed.map((message) => message.receipt).sort();
-    await this.#release.run(
-      this.redis,
-      [this.key, this.#keys.processing, this.#keys.receives, this.#keys.dead],
-      [max, reason, ...receipts],
-    );
+    await this.#settleFailed(isUncharged(error) ? 'uncharged' : 'charged', failed, error);
   }
 
-  /** Messages waiting in the list (not in flight). */
-  size(): Promise<number> {
-    return this.redis.llen(this.key);
+  /** Messages waiting to be delivered: in the list, and released ones waiting for their backoff. */
+  async size(): Promise<number> {
+    const depth = await this.#store.depth();
+    return depth.ready + depth.delayed;
   }
 
-  /** Messages delivered and not yet settled (or expired). */
-  inFlight(): Promise<number> {
-    return this.redis.zcard(this.#keys.processing);
+  /** Messages delivered and not settled yet (nor lapsed). */
+  async inFlight(): Promise<number> {
+    return (await this.#store.depth()).inFlight;
   }
 
-  /** The oldest `max` dead letters. */
-  async deadLetters(max = 100): Promise<RedisListDeadLetter[]> {
-    return (await this.redis.lrange(this.#keys.dead, 0, max - 1)).map((entry) => JSON.parse(entry) as RedisListDeadLetter);
+  /** The oldest `max` dead letters, bodies as bytes. */
+  deadLetters(max = 100): Promise<RedisListDeadLetter[]> {
+    return this.#store.deadLetters(max);
   }
 
-  /** The list's depth: waiting (LLEN), in flight (the processing set), dead letters. */
+  /** The queue's depth in one round trip: waiting (list and delayed), in flight, dead letters. */
   async inspect(): Promise<SourceDepth> {
-    const [waiting, inFlight, deadLetters] = await Promise.all([
-      this.redis.llen(this.key),
-      this.redis.zcard(this.#keys.processing),
-      this.redis.llen(this.#keys.dead),
-    ]);
-    return { waiting, inFlight, deadLetters };
+    const depth = await this.#store.depth();
+    return { waiting: depth.ready + depth.delayed, inFlight: depth.inFlight, deadLetters: depth.deadLetters };
+  }
+
+  /** Deletes the list and every side key: messages, deliveries in flight, dead letters. */
+  clear(): Promise<void> {
+    return this.#store.clear();
   }
 
   /** Stops waiting `get()` calls; the client stays open (it is the caller's). */
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();
+  }
+
+  /** Decodes each body; a body that does not decode goes to the dead letters now, never to a handler. */
+  async #decodeAll(batch: DeliveryBatch): Promise<RedisListMessage<B>[]> {
+    const { delivery, ids, receiveCounts } = batch;
+    const { bodies, failed } = decodeBodies<B>(this.#options.bodyFormat, batch.bodies, ids);
+    const messages = new Array<RedisListMessage<B>>(ids.length - failed.length);
+    const prefix = `${delivery}:`;
+    for (let index = 0, next = 0; index < ids.length; index++) {
+      const body = bodies[index];
+      if (body === undefined) continue;
+      const id = ids[index] as string;
+      messages[next++] = { id, body, receiveCount: receiveCounts?.[index] ?? 1, receipt: `${prefix}${index}:${id}` };
+    }
+    for (const { index, error } of failed) {
+      const id = ids[index] as string;
+      await this.#settleFailed('dead', [{ receipt: `${prefix}${index}:${id}`, receiveCount: receiveCounts?.[index] ?? 1 }], error);
+      this.#logger.warn({ err: error, key: this.key, id }, 'undecodable body moved to the dead letters');
+    }
+    return messages;
+  }
+
+  async #settleFailed(mode: FailureMode, failed: readonly { receipt: string; receiveCount: number }[], error: unknown): Promise<void> {
+    const policy: BackoffPolicy | false = this.#options.retryBackoff;
+    const receipts = failed.map((message) => message.receipt);
+    const delays = failed.map((message) =>
+      mode === 'charged' && policy !== false ? Math.ceil(backoffDelay(message.receiveCount, policy)) : 0,
+    );
+    await this.#store.settleFailed(mode, receipts, delays, this.#maxReceives, describeError(error));
+  }
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error);
+  return text.length > maxErrorText ? `${text.slice(0, maxErrorText)}…` : text;
+}
+
+/** An ioredis client (or cluster) without `keyPrefix`: the scripts build side keys a prefix would not reach. */
+function checkRedis(redis: Redis | Cluster): void {
+  if (redis === null || typeof redis !== 'object' || typeof (redis as { callBuffer?: unknown }).callBuffer !== 'function') {
+    throw new InvalidOptionError('redis', 'an ioredis client (new Redis(...) or new Cluster(...))', redis);
+  }
+  const options = (redis as { options?: { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } }).options;
+  const keyPrefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
+  if (keyPrefix !== undefined && keyPrefix !== '') {
+    throw new InvalidOptionError(
+      'redis',
+      'a client without `keyPrefix`',
+      keyPrefix,
+      'the scripts build side keys the prefix would not reach; put the prefix in `key` instead',
+    );
   }
 }

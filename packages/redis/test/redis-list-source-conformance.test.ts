@@ -1,6 +1,7 @@
 import { afterAll } from 'vitest';
 import { runSourceConformance } from '@conveyor/conformance';
-import { RedisListSource, deleteByPrefix } from '@conveyor/redis';
+import { silentLogger } from '@conveyor/core';
+import { RedisListSource } from '@conveyor/redis';
 import type { RedisListMessage } from '@conveyor/redis';
 import { connect, uniquePrefix } from './redis-test-client.js';
 
@@ -12,13 +13,18 @@ afterAll(async () => {
 runSourceConformance<RedisListMessage>(
   'RedisListSource',
   async () => {
-    const prefix = uniquePrefix('list-source');
-    const source = new RedisListSource(redis, { key: `${prefix}jobs`, waitTime: 50, visibilityTimeout: 400 });
+    const source = new RedisListSource(redis, {
+      key: `${uniquePrefix('list-source')}jobs`,
+      waitTime: 50,
+      visibilityTimeout: 400,
+      retryBackoff: { baseMs: 50, capMs: 200 },
+      logger: silentLogger,
+    });
     return {
       source,
-      send: (bodies) => source.send(...bodies),
+      send: async (bodies) => void (await source.send(...bodies)),
       bodyOf: (message) => message.body,
-      dispose: async () => void (await deleteByPrefix(redis, prefix)),
+      dispose: () => source.clear(),
     };
   },
   { redeliveryAfterMs: 400, ordered: true },

@@ -1,3 +1,4 @@
+import { InvalidOptionError, silentLogger } from '@conveyor/core';
 import { RedisListSource } from '@conveyor/redis';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
@@ -6,7 +7,7 @@ import { detectStructure } from '../stats/redis-inspector.js';
 import type { RedisLocation } from '../source-url.js';
 import type { Sender } from './sender.js';
 
-/** Appends each line to a Redis list source's list (RPUSH, in order). */
+/** Appends each line to a Redis list source's queue, in order, through `RedisListSource.send()` (id in the list, body stored once). */
 export async function openRedisSender(location: RedisLocation): Promise<Sender> {
   const redis = await connectRedis(location);
   try {
@@ -21,7 +22,14 @@ export async function openRedisSender(location: RedisLocation): Promise<Sender> 
     redis.disconnect();
     throw error;
   }
-  const source = new RedisListSource(redis, { key: location.key });
+  let source: RedisListSource;
+  try {
+    source = new RedisListSource(redis, { key: location.key, logger: silentLogger });
+  } catch (error) {
+    redis.disconnect();
+    if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
+    throw error;
+  }
   return {
     batchSize: 1000,
     async send(lines) {

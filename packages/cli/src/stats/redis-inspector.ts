@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RedisListSource, RedisStorage } from '@conveyor/redis';
+import { InvalidOptionError, silentLogger } from '@conveyor/core';
+import { RedisListSource, RedisStorage, redisListKeys } from '@conveyor/redis';
 import { resolveLockOptions } from '@conveyor/sharded';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
@@ -11,10 +12,10 @@ import type { QueueInspector, QueueStats, ShardThreadStats } from './queue-stats
 const maxThreads = 1000;
 
 /**
- * Reads a Redis list source (`RedisListSource`: the list, `:processing`,
- * `:dead`) or a sharded queue (`RedisStorage` under a prefix: its non-empty
- * threads and their tubes, dead letters, deferred and recurrent entries).
- * Read-only: only LLEN, ZCARD, ZRANGE, SSCAN, EXISTS, TYPE.
+ * Reads a Redis list source (`RedisListSource`: the list, `{key}:delayed`,
+ * `{key}:processing`, `{key}:dead`) or a sharded queue (`RedisStorage` under a
+ * prefix: its non-empty threads and their tubes, dead letters, deferred and
+ * recurrent entries). Read-only: only LLEN, ZCARD, ZRANGE, SSCAN, EXISTS, TYPE.
  */
 export async function openRedisInspector(location: RedisLocation): Promise<QueueInspector> {
   const redis = await connectRedis(location);
@@ -36,23 +37,48 @@ export async function openRedisInspector(location: RedisLocation): Promise<Queue
 }
 
 /**
- * A list source keeps a list at the key (or its `:processing` / `:dead` side
- * keys); a sharded storage keeps `threads`, `dead`, `deferred`, `recurrent`
- * under the prefix. Nothing stored: a list, empty (what `send` would create).
+ * A list source keeps a list at the key, or its side keys (`redisListKeys`:
+ * bodies, processing, delayed, dead); a sharded storage keeps `threads`,
+ * `dead`, `deferred`, `recurrent` under the prefix. Nothing stored: a list,
+ * empty (what `send` would create).
  */
 export async function detectStructure(redis: Redis, key: string): Promise<'list' | 'sharded'> {
   if ((await redis.type(key)) === 'list') return 'list';
   const [list, sharded] = await Promise.all([
-    redis.exists(`${key}:processing`, `${key}:dead`),
+    listSideKeysExist(redis, key),
     redis.exists(`${key}threads`, `${key}dead`, `${key}deferred`, `${key}recurrent`),
   ]);
-  return sharded > 0 && list === 0 ? 'sharded' : 'list';
+  return sharded > 0 && !list ? 'sharded' : 'list';
+}
+
+async function listSideKeysExist(redis: Redis, key: string): Promise<boolean> {
+  let keys;
+  try {
+    keys = redisListKeys(key);
+  } catch {
+    return false; // not a key a list source can have
+  }
+  return (await redis.exists(keys.bodies, keys.processing, keys.delayed, keys.dead)) > 0;
 }
 
 async function readList(redis: Redis, location: RedisLocation): Promise<QueueStats> {
-  const source = new RedisListSource(redis, { key: location.key });
-  const [waiting, inFlight, dead] = await Promise.all([source.size(), source.inFlight(), redis.llen(`${location.key}:dead`)]);
-  return { source: location.display, kind: 'redis-list', waiting, inFlight, deadLetters: dead, details: {} };
+  let source: RedisListSource;
+  try {
+    source = new RedisListSource(redis, { key: location.key, logger: silentLogger });
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  // Waiting counts the list and the failed messages waiting for their backoff (shown again as `delayed`).
+  const [depth, delayed] = await Promise.all([source.inspect(), redis.zcard(source.keys.delayed)]);
+  return {
+    source: location.display,
+    kind: 'redis-list',
+    waiting: depth.waiting,
+    inFlight: depth.inFlight,
+    deadLetters: depth.deadLetters,
+    details: { delayed },
+  };
 }
 
 async function readSharded(redis: Redis, location: RedisLocation): Promise<QueueStats> {

@@ -1,0 +1,319 @@
+// Benchmark of the Redis list source (@conveyor/redis RedisListSource) against a
+// hand-written reliable loop, on the same Redis, with the same ~110-byte messages, in
+// the same run, interleaved:
+//
+// (a) hand-written: one Lua script pops up to 512 bodies (LPOP count) and puts them in a
+//     processing sorted set with a deadline (member = the body); the loop "handles" them
+//     inline and acknowledges each batch with one Lua call (ZREM of the bodies), the ack
+//     pipelined with the next pop. What the issue measured at 185–226k msg/s.
+// (b) RedisListSource + Consumer: messages sent with source.send() (ids in the list,
+//     bodies once in a hash), a trivial handler (this file's default export) on 2 pool
+//     threads through `handlerModule`, cleanups in one script call a batch.
+//
+// Each side drains REDIS_BENCH_MESSAGES (default 100,000) in each of REDIS_BENCH_ROUNDS
+// (default 3) rounds; the order of the sides alternates. Printed: each round, min / median /
+// max msg/s of each side, the ratio of the medians (the issue's target: ≥ 0.8), the CPU the
+// Redis server spent per message on each side, and the load average before and after
+// (other processes on a 2-core machine move both sides).
+//
+// Both sides use one redis-server the benchmark starts on a free port (no persistence), so
+// that other clients of a shared Redis do not move the figures; REDIS_URL=redis://host:port
+// uses that server instead (and the Redis CPU is not shown).
+//
+//   node bench/redis-list-throughput.ts
+//   REDIS_BENCH_MESSAGES=20000 REDIS_BENCH_ROUNDS=1 node bench/redis-list-throughput.ts   # a quick look
+//
+// Other knobs: REDIS_BENCH_BULK (Consumer bulkSize, default 128), REDIS_BENCH_POLLERS
+// (Consumer pollers, default 2), REDIS_BENCH_THREADS (pool threads, default 2),
+// REDIS_BENCH_IN_FLIGHT (Consumer maxInFlight, default the Consumer's), REDIS_BENCH_SIDES
+// ('ab', 'a' or 'b').
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+import type { Bulk } from '@conveyor/core';
+import type { RedisListMessage } from '@conveyor/redis';
+import type { Redis } from 'ioredis';
+
+const messages = Number(process.env.REDIS_BENCH_MESSAGES ?? 100_000);
+const rounds = Number(process.env.REDIS_BENCH_ROUNDS ?? 3);
+const bulkSize = Number(process.env.REDIS_BENCH_BULK ?? 128);
+const pollers = Number(process.env.REDIS_BENCH_POLLERS ?? 2);
+const threads = Number(process.env.REDIS_BENCH_THREADS ?? 2);
+const maxInFlight = process.env.REDIS_BENCH_IN_FLIGHT === undefined ? undefined : Number(process.env.REDIS_BENCH_IN_FLIGHT);
+const sides = process.env.REDIS_BENCH_SIDES ?? 'ab';
+const givenRedisUrl = process.env.REDIS_URL;
+const batch = 512;
+/** get() calls that returned messages and cleanup() calls of side (b), for the averages printed. */
+const calls = { gets: 0, cleanups: 0 };
+const self = fileURLToPath(import.meta.url);
+
+/** A ~110-byte JSON body. */
+function body(index: number): string {
+  return JSON.stringify({
+    id: index,
+    kind: 'bench',
+    payload: 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmno',
+    at: 1_732_700_000_000 + index,
+  });
+}
+
+/** The pool threads' handler: touches every message, does nothing else. */
+export default function benchHandler(bulk: Bulk<RedisListMessage>): void {
+  let length = 0;
+  for (const message of bulk) length += message.body.length;
+  if (length < 0) throw new Error('unreachable');
+}
+
+// The hand-written loop's two scripts.
+const popScript = `
+local items = redis.call('LPOP', KEYS[1], ARGV[1])
+if not items then return {} end
+local deadline = tonumber(ARGV[2])
+local members = {}
+for i, item in ipairs(items) do
+  members[#members + 1] = deadline
+  members[#members + 1] = item
+end
+for i = 1, #members, 4000 do
+  redis.call('ZADD', KEYS[2], unpack(members, i, math.min(i + 3999, #members)))
+end
+return items`;
+const ackScript = `
+for i = 1, #ARGV, 4000 do
+  redis.call('ZREM', KEYS[1], unpack(ARGV, i, math.min(i + 3999, #ARGV)))
+end
+return #ARGV`;
+
+/** Seconds the hand-written loop takes to drain `count` raw bodies from `key`. */
+async function drainByHand(redis: Redis, key: string, count: number): Promise<number> {
+  const processing = `${key}:processing`;
+  const [popSha, ackSha] = (await Promise.all([redis.script('LOAD', popScript), redis.script('LOAD', ackScript)])) as [string, string];
+  let handled = 0;
+  let length = 0;
+  let pendingAck: Promise<unknown> = Promise.resolve();
+  const started = performance.now();
+  for (;;) {
+    const bodies = (await redis.evalsha(popSha, 2, key, processing, batch, Date.now() + 30_000)) as string[];
+    if (bodies.length === 0) break;
+    for (const item of bodies) length += item.length;
+    handled += bodies.length;
+    // Pipelined with the next pop; at most one ack outstanding.
+    await pendingAck;
+    pendingAck = redis.evalsha(ackSha, 1, processing, ...bodies);
+  }
+  await pendingAck;
+  const seconds = (performance.now() - started) / 1000;
+  if (handled !== count || length <= 0) throw new Error(`hand-written loop handled ${handled} of ${count}`);
+  if ((await redis.zcard(processing)) !== 0) throw new Error('hand-written loop left messages in processing');
+  await redis.unlink(key, processing);
+  return seconds;
+}
+
+/** Seconds RedisListSource + Consumer (pool threads) take to consume and clean up `count` messages, and the CPU this process spent meanwhile. */
+async function drainWithConveyor(redis: Redis, key: string, count: number): Promise<{ seconds: number; cpuMs: number }> {
+  const { Consumer, silentLogger } = await import('@conveyor/core');
+  const { RedisListSource } = await import('@conveyor/redis');
+  let cleaned = 0;
+  let done!: () => void;
+  const drained = new Promise<void>((resolve) => (done = resolve));
+  // Counts acknowledgements as they complete, so the clock stops when the queue is really empty.
+  class CountingSource extends RedisListSource {
+    override async get(signal: AbortSignal, hint?: { maxMessages: number }): Promise<RedisListMessage[]> {
+      const messages = await super.get(signal, hint);
+      if (messages.length > 0) calls.gets++;
+      return messages;
+    }
+
+    override async cleanup(consumed: RedisListMessage[]): Promise<void> {
+      calls.cleanups++;
+      await super.cleanup(consumed);
+      cleaned += consumed.length;
+      if (cleaned >= count) done();
+    }
+  }
+  const source = new CountingSource(redis, { key, waitTime: 20, logger: silentLogger });
+  const consumer = new Consumer(source, {
+    handlerModule: new URL(import.meta.url),
+    maxHandlers: threads,
+    maxPollers: pollers,
+    bulkSize,
+    ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    logger: silentLogger,
+  });
+  await consumer.start();
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await drained;
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  await consumer.shutdown();
+  const depth = await source.inspect();
+  if (cleaned !== count || depth.waiting !== 0 || depth.inFlight !== 0) {
+    throw new Error(`RedisListSource: cleaned ${cleaned} of ${count}, left ${JSON.stringify(depth)}`);
+  }
+  await source.clear();
+  return { seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function fillRaw(redis: Redis, key: string, count: number): Promise<void> {
+  const pending: Promise<unknown>[] = [];
+  for (let start = 0; start < count; start += 1000) {
+    pending.push(redis.rpush(key, ...Array.from({ length: Math.min(1000, count - start) }, (_, offset) => body(start + offset))));
+  }
+  await Promise.all(pending);
+}
+
+async function fillThroughSource(redis: Redis, key: string, count: number): Promise<void> {
+  const { RedisListSource } = await import('@conveyor/redis');
+  const source = new RedisListSource(redis, { key });
+  await source.send(...Array.from({ length: count }, (_, index) => body(index)));
+}
+
+function stats(rates: readonly number[]): { min: number; median: number; max: number } {
+  const sorted = [...rates].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { min: sorted[0] ?? Number.NaN, median, max: sorted.at(-1) ?? Number.NaN };
+}
+
+const format = (rate: number): string => `${Math.round(rate).toLocaleString('en-US')}`.padStart(9);
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+/** A redis-server of the benchmark's own, on a free port, and a reader of its CPU time. */
+async function ownRedisServer(): Promise<{ url: string; cpuMs: () => number; stop: () => void }> {
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const { Redis } = await import('ioredis');
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {}); // refused until the server listens
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      break;
+    } catch (error) {
+      probe.disconnect();
+      if (attempt > 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  probe.disconnect();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    // utime + stime of the server process, in clock ticks of 10 ms.
+    cpuMs: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    stop: () => void child.kill(),
+  };
+}
+
+async function main(): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const own = givenRedisUrl === undefined ? await ownRedisServer() : undefined;
+  const redisUrl = givenRedisUrl ?? (own as { url: string }).url;
+  const redis = new Redis(redisUrl);
+  const redisCpu = { a: 0, b: 0 };
+  const nodeCpu = { a: 0, b: 0 };
+  const processCpuMs = (): number => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  };
+  const base = `conveyor:bench:redis-list:${process.pid}:${Date.now()}`;
+  console.log(
+    `Redis list: ${messages.toLocaleString('en-US')} messages of ${body(messages).length} bytes per drain, ${rounds} rounds, ` +
+      `${availableParallelism()} cores, ${own === undefined ? redisUrl : `its own redis-server (${redisUrl})`}`,
+  );
+  console.log(`load average at the start: ${load()}`);
+  // Warm-up (not counted): JIT, scripts, pool threads.
+  const warm = 5000;
+  if (sides.includes('a')) {
+    await fillRaw(redis, `${base}:warm-a`, warm);
+    await drainByHand(redis, `${base}:warm-a`, warm);
+  }
+  if (sides.includes('b')) {
+    await fillThroughSource(redis, `${base}:warm-b`, warm);
+    await drainWithConveyor(redis, `${base}:warm-b`, warm);
+    calls.gets = 0;
+    calls.cleanups = 0;
+  }
+  const byHand: number[] = [];
+  const conveyor: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 1 ? ['a', 'b'] : ['b', 'a'];
+    const line: string[] = [];
+    for (const side of order) {
+      if (!sides.includes(side)) continue;
+      const key = `${base}:${side}:${round}`;
+      if (side === 'a') {
+        await fillRaw(redis, key, messages);
+        const cpuBefore = own?.cpuMs() ?? 0;
+        const nodeBefore = processCpuMs();
+        byHand.push(messages / (await drainByHand(redis, key, messages)));
+        nodeCpu.a += processCpuMs() - nodeBefore;
+        redisCpu.a += (own?.cpuMs() ?? 0) - cpuBefore;
+        line.push(`hand-written ${format(byHand.at(-1) as number)} msg/s`);
+      } else {
+        await fillThroughSource(redis, key, messages);
+        const cpuBefore = own?.cpuMs() ?? 0;
+        const drained = await drainWithConveyor(redis, key, messages);
+        conveyor.push(messages / drained.seconds);
+        nodeCpu.b += drained.cpuMs;
+        redisCpu.b += (own?.cpuMs() ?? 0) - cpuBefore;
+        line.push(`RedisListSource + Consumer ${format(conveyor.at(-1) as number)} msg/s`);
+      }
+    }
+    console.log(`  round ${round}: ${line.join(', ')}   (load ${load()})`);
+  }
+  const hand = stats(byHand);
+  const ours = stats(conveyor);
+  console.log('                                                         min     median        max  msg/s');
+  if (byHand.length > 0)
+    console.log(`  (a) hand-written Lua pop + batched Lua ack     ${format(hand.min)}  ${format(hand.median)}  ${format(hand.max)}`);
+  if (conveyor.length > 0) {
+    console.log(
+      `  (b) RedisListSource + Consumer, ${threads} pool threads ${format(ours.min)}  ${format(ours.median)}  ${format(ours.max)}` +
+        `   (bulkSize ${bulkSize}, ${pollers} pollers)`,
+    );
+  }
+  if (byHand.length > 0 && conveyor.length > 0) {
+    console.log(
+      `  ratio (b) / (a): ${(ours.median / hand.median).toFixed(2)} of the medians (min ${(ours.min / hand.min).toFixed(2)}, max ${(ours.max / hand.max).toFixed(2)}); target ≥ 0.8`,
+    );
+  }
+  const perMessage = (ms: number, count: number): string => (count === 0 ? '-' : `${((ms * 1000) / (count * messages)).toFixed(1)} µs`);
+  console.log(
+    `  CPU per message: Node (every thread of this process) (a) ${perMessage(nodeCpu.a, byHand.length)}, (b) ${perMessage(nodeCpu.b, conveyor.length)}` +
+      (own === undefined
+        ? ''
+        : `; Redis server (a) ${perMessage(redisCpu.a, byHand.length)}, (b) ${perMessage(redisCpu.b, conveyor.length)}`),
+  );
+  if (conveyor.length > 0) {
+    const total = messages * conveyor.length;
+    console.log(
+      `  (b) messages per get(): ${(total / calls.gets).toFixed(0)}, per cleanup(): ${(total / calls.cleanups).toFixed(0)} (warm-up included in neither)`,
+    );
+  }
+  console.log(`load average at the end: ${load()}`);
+  redis.disconnect();
+  own?.stop();
+}
+
+if (isMainThread && process.argv[1] === self) await main();

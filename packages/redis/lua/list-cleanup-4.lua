@@ -1,0 +1,62 @@
+--[[
+  Acknowledges consumed deliveries: each position is marked settled in its
+  delivery's bitmap and its message's body is deleted; a delivery whose
+  positions are all settled leaves the processing set and the leases hash.
+  A position already settled, or of a delivery no longer in flight (its
+  visibility lapsed and its messages went back), is ignored, and its body
+  kept: the message lives on elsewhere.
+
+  KEYS[1]  bodies        {<key>}:bodies        hash: id -> body
+  KEYS[2]  leases        {<key>}:leases        hash: "<delivery>" -> entries, "<delivery>!" -> settled bitmap
+  KEYS[3]  processing    {<key>}:processing    zset: delivery -> deadline ms
+  KEYS[4]  counters      {<key>}:meta          hash: inflight (unsettled messages)
+
+  ARGV[1…] groups, one per delivery: delivery, n, then n pairs: position, message id
+           (the parts of the receipts "<delivery>:<position>:<id>")
+
+  Returns the number of messages acknowledged.
+]]
+local band, bor, lshift, rshift = bit.band, bit.bor, bit.lshift, bit.rshift
+local acknowledged = {}
+local count = 0
+local i = 1
+while i <= #ARGV do
+  local delivery = ARGV[i]
+  local n = tonumber(ARGV[i + 1])
+  local bits = redis.call('HGET', KEYS[2], delivery .. '!')
+  if bits then
+    local bytes = { string.byte(bits, 1, -1) }
+    for j = i + 2, i + 2 * n, 2 do
+      local position = tonumber(ARGV[j])
+      local at = rshift(position, 3) + 1
+      local mask = lshift(1, band(position, 7))
+      local byte = bytes[at]
+      if byte and band(byte, mask) == 0 then
+        bytes[at] = bor(byte, mask)
+        count = count + 1
+        acknowledged[count] = ARGV[j + 1]
+      end
+    end
+    local settled = true
+    for _, byte in ipairs(bytes) do
+      if byte ~= 255 then
+        settled = false
+        break
+      end
+    end
+    if settled then
+      redis.call('HDEL', KEYS[2], delivery, delivery .. '!')
+      redis.call('ZREM', KEYS[3], delivery)
+    else
+      redis.call('HSET', KEYS[2], delivery .. '!', string.char(unpack(bytes)))
+    end
+  end
+  i = i + 2 + 2 * n
+end
+for k = 1, count, 4000 do
+  redis.call('HDEL', KEYS[1], unpack(acknowledged, k, math.min(k + 3999, count)))
+end
+if count > 0 then
+  redis.call('HINCRBY', KEYS[4], 'inflight', -count)
+end
+return count

@@ -1,0 +1,252 @@
+--[[
+  Delivers up to max messages, at least once, as one delivery (a lease).
+  First, in the same call:
+  - deliveries whose visibility lapsed (their consumer died) give back their
+    unsettled messages to the head of the list, in id order; that delivery
+    counts as a receive, so a message at maxReceiveCount goes to the dead
+    letters instead (at most 8 lapsed deliveries a call);
+  - released messages whose backoff is over move from the delayed set to the
+    head of the list, earliest due first (at most max a call).
+  Then it pops up to max entries from the head of the list. An entry is an id
+  entry "\0<id>" or "\0<id>:<receives>" (receives counted so far), or a raw
+  body that a producer RPUSHed: raw bodies never start with 0x00, and are
+  adopted on their first delivery (given an id, body stored once). An id entry
+  whose body is missing (a raw body that broke that rule, or a deleted bodies
+  hash) is dead-lettered with itself as the body, never delivered.
+
+  The delivery is recorded once, not per message: its number in the processing
+  set (scored by its deadline), its entries joined by ',' in the leases hash
+  (field "<delivery>"), and a bitmap of its settled positions (field
+  "<delivery>!", bit p set once position p is settled; the padding bits are
+  set). A receipt "<delivery>:<position>:<id>" is current while its delivery
+  is in the processing set and its bit is clear.
+
+  Receive counts: this delivery's receive count is the entry's receives + 1.
+  Settling decides whether it counted (list-release-7.lua): a charged failure
+  or a lapsed visibility keeps it, an uncharged release takes it back.
+
+  KEYS[1]  ready list    <key>                 entries: "\0<id>[:<receives>]" or raw bodies
+  KEYS[2]  bodies        {<key>}:bodies        hash: id -> body
+  KEYS[3]  processing    {<key>}:processing    zset: delivery -> deadline ms
+  KEYS[4]  leases        {<key>}:leases        hash: "<delivery>" -> entries, "<delivery>!" -> settled bitmap
+  KEYS[5]  delayed       {<key>}:delayed       zset: "\0<id>:<receives>" -> due ms
+  KEYS[6]  counters      {<key>}:meta          hash: ids, deliveries (last given), inflight (unsettled messages)
+  KEYS[7]  dead letters  {<key>}:dead          list: '<JSON {id, error, receiveCount, at}>\n<body>'
+
+  ARGV[1]  visibility timeout, ms
+  ARGV[2]  most messages to deliver
+  ARGV[3]  maxReceiveCount (0: unlimited)
+
+  Returns {} when nothing was delivered, else {delivery, ids, receive counts,
+  lengths, bodies}, in position order: ids, receive counts and body lengths
+  joined by ',' (receive counts '' when all are 1), and the bodies' bytes one
+  after the other (five replies a delivery, not three a message). When the
+  bodies add up to more than 256 KB: {delivery, ids, receive counts, '',
+  body, body, …}, one reply a body.
+]]
+local list, bodies, processing, leases, delayed, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local visibility = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+local maxReceiveCount = tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local function deadLetter(id, body, receiveCount, reason)
+  local header = cjson.encode({ id = id, error = reason, receiveCount = receiveCount, at = now })
+  redis.call('RPUSH', KEYS[7], header .. '\n' .. body)
+end
+
+-- Puts entries at the head of the list, entries[1] first.
+local function pushFront(entries)
+  local reversed = {}
+  for i = #entries, 1, -1 do
+    reversed[#reversed + 1] = entries[i]
+  end
+  for i = 1, #reversed, 4000 do
+    redis.call('LPUSH', list, unpack(reversed, i, math.min(i + 3999, #reversed)))
+  end
+end
+
+-- An id entry's id and the receives it carries.
+local function parseEntry(entry)
+  local colon = string.find(entry, ':', 2, true)
+  if colon then
+    return string.sub(entry, 2, colon - 1), tonumber(string.sub(entry, colon + 1)) or 0
+  end
+  return string.sub(entry, 2), 0
+end
+
+-- Lapsed deliveries: their unsettled messages are counted, back at the head in id order, or dead.
+local lapsed = redis.call('ZRANGEBYSCORE', processing, '-inf', now, 'LIMIT', 0, 8)
+if #lapsed > 0 then
+  local back = {}
+  local recovered = 0
+  for _, delivery in ipairs(lapsed) do
+    local joined = redis.call('HGET', leases, delivery)
+    local bits = redis.call('HGET', leases, delivery .. '!')
+    redis.call('ZREM', processing, delivery)
+    redis.call('HDEL', leases, delivery, delivery .. '!')
+    if joined and bits then
+      local position = 0
+      for entry in string.gmatch(joined, '[^,]+') do
+        local byte = string.byte(bits, bit.rshift(position, 3) + 1)
+        if bit.band(byte, bit.lshift(1, bit.band(position, 7))) == 0 then
+          recovered = recovered + 1
+          local id, receives = parseEntry(entry)
+          receives = receives + 1
+          if maxReceiveCount > 0 and receives >= maxReceiveCount then
+            local body = redis.call('HGET', bodies, id)
+            if body then
+              redis.call('HDEL', bodies, id)
+              deadLetter(id, body, receives, 'visibility timeout lapsed on the last of ' .. receives .. ' deliveries (its consumer died or took too long)')
+            end
+          else
+            back[#back + 1] = { tonumber(id), '\0' .. id .. ':' .. receives }
+          end
+        end
+        position = position + 1
+      end
+    end
+  end
+  table.sort(back, function(x, y)
+    return x[1] < y[1]
+  end)
+  local entries = {}
+  for i, item in ipairs(back) do
+    entries[i] = item[2]
+  end
+  pushFront(entries)
+  if recovered > 0 then
+    redis.call('HINCRBY', meta, 'inflight', -recovered)
+  end
+end
+
+-- Released messages whose backoff is over.
+local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, max)
+if #due > 0 then
+  for i = 1, #due, 4000 do
+    redis.call('ZREM', delayed, unpack(due, i, math.min(i + 3999, #due)))
+  end
+  pushFront(due)
+end
+
+local entries = redis.call('LPOP', list, max)
+if not entries then
+  return {}
+end
+
+local count = #entries
+local byte, find, sub = string.byte, string.find, string.sub
+local ids = {}
+local receives = {}
+local raw = {}
+for i = 1, count do
+  local entry = entries[i]
+  if byte(entry, 1) == 0 then
+    local colon = find(entry, ':', 2, true)
+    if colon then
+      ids[i] = sub(entry, 2, colon - 1)
+      receives[i] = tonumber(sub(entry, colon + 1)) or 0
+    else
+      ids[i] = sub(entry, 2)
+      receives[i] = 0
+    end
+  else
+    ids[i] = false
+    receives[i] = 0
+    raw[#raw + 1] = i
+  end
+end
+
+-- The bodies of the id entries (all of them, in the common case of no raw body).
+local found = {}
+local known = nil
+local fields = ids
+if #raw > 0 then
+  known = {}
+  fields = {}
+  for i = 1, count do
+    if ids[i] then
+      known[#known + 1] = i
+      fields[#fields + 1] = ids[i]
+    end
+  end
+end
+for k = 1, #fields, 4000 do
+  local last = math.min(k + 3999, #fields)
+  local values = redis.call('HMGET', bodies, unpack(fields, k, last))
+  for offset = 1, last - k + 1 do
+    local i = k + offset - 1
+    if known then
+      i = known[i]
+    end
+    if values[offset] then
+      found[i] = values[offset]
+    else
+      -- No body: never delivered as something else, never lost silently.
+      ids[i] = false
+      deadLetter(sub(entries[i], 2), entries[i], receives[i] + 1,
+        'list entry starts with 0x00, the mark of a message id, but no body is stored for it (raw bodies must not start with 0x00)')
+    end
+  end
+end
+
+if #raw > 0 then
+  local first = redis.call('HINCRBY', meta, 'ids', #raw) - #raw + 1
+  local fields = {}
+  for k, i in ipairs(raw) do
+    local id = string.format('%d', first + k - 1)
+    ids[i] = id
+    found[i] = entries[i]
+    entries[i] = '\0' .. id
+    fields[#fields + 1] = id
+    fields[#fields + 1] = found[i]
+  end
+  for k = 1, #fields, 4000 do
+    redis.call('HSET', bodies, unpack(fields, k, math.min(k + 3999, #fields)))
+  end
+end
+
+local leased = {}
+local idsOut = {}
+local counts = {}
+local lengths = {}
+local bodiesOut = {}
+local retried = false
+local total = 0
+local size = 0
+for i = 1, count do
+  local id = ids[i]
+  if id then
+    size = size + 1
+    leased[size] = entries[i]
+    idsOut[size] = id
+    counts[size] = receives[i] + 1
+    if receives[i] > 0 then
+      retried = true
+    end
+    local body = found[i]
+    lengths[size] = #body
+    total = total + #body
+    bodiesOut[size] = body
+  end
+end
+if size == 0 then
+  return {}
+end
+local delivery = redis.call('HINCRBY', meta, 'deliveries', 1)
+local padding = bit.band(0xff, bit.lshift(0xff, (size - 1) % 8 + 1))
+local name = string.format('%d', delivery)
+redis.call('HSET', leases, name, table.concat(leased, ','), name .. '!', string.rep('\0', math.ceil(size / 8) - 1) .. string.char(padding))
+redis.call('ZADD', processing, string.format('%d', now + visibility), name)
+redis.call('HINCRBY', meta, 'inflight', size)
+local countsText = retried and table.concat(counts, ',') or ''
+if total > 262144 then
+  -- Large bodies: one reply each, so that no client builds one buffer of them all.
+  local result = { delivery, table.concat(idsOut, ','), countsText, '' }
+  for i = 1, size do
+    result[4 + i] = bodiesOut[i]
+  end
+  return result
+end
+return { delivery, table.concat(idsOut, ','), countsText, table.concat(lengths, ','), table.concat(bodiesOut) }

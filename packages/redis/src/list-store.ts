@@ -1,0 +1,192 @@
+import type { Cluster, Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
+import type { RedisListKeys } from './redis-list-keys.js';
+import type { RedisListDeadLetter } from './redis-list-message.js';
+import { parseDeadLetter } from './redis-list-message.js';
+
+/** One delivery (one `get()`), before its bodies are decoded; index `i` is position `i`. */
+export interface DeliveryBatch {
+  readonly delivery: string;
+  readonly ids: readonly string[];
+  /** Receive counts; undefined when every one is 1. */
+  readonly receiveCounts: readonly number[] | undefined;
+  readonly bodies: EncodedBodies;
+}
+
+/**
+ * The bodies' bytes: small ones one after the other in one blob (body `i` is
+ * `blob[starts[i], starts[i + 1])`), large ones a buffer each.
+ */
+export type EncodedBodies = { readonly blob: Buffer; readonly starts: readonly number[] } | { readonly each: readonly Buffer[] };
+
+/** How `settleFailed()` treats the deliveries: see `lua/list-release-5.lua`. */
+export type FailureMode = 'charged' | 'uncharged' | 'dead';
+
+/** The depth of a list source's queue. */
+export interface ListDepth {
+  /** Entries in the list, ready to be delivered. */
+  readonly ready: number;
+  /** Released messages waiting for their backoff. */
+  readonly delayed: number;
+  readonly inFlight: number;
+  readonly deadLetters: number;
+}
+
+// Most bodies and bytes one send call carries (ARGV stays small, the server is never blocked long).
+const sendBatchCount = 1000;
+const sendBatchBytes = 4 * 1024 * 1024;
+
+/**
+ * The storage layout of a Redis list source and the only code that speaks to
+ * Redis for it: each operation is one Lua script call (`lua/list-*.lua`) or
+ * one pipeline, with bodies as bytes both ways. Why this layout: docs/adr/0008-redis-list-layout.md.
+ */
+export class ListStore {
+  readonly #redis: Redis | Cluster;
+  readonly #keys: RedisListKeys;
+  readonly #getKeys: readonly string[];
+  readonly #releaseKeys: readonly string[];
+  readonly #sendKeys: readonly string[];
+  readonly #cleanupKeys: readonly string[];
+  readonly #send = LuaScript.load('list-send-3.lua');
+  readonly #get = LuaScript.load('list-get-7.lua');
+  readonly #cleanup = LuaScript.load('list-cleanup-4.lua');
+  readonly #release = LuaScript.load('list-release-7.lua');
+
+  constructor(redis: Redis | Cluster, keys: RedisListKeys) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#sendKeys = [keys.list, keys.bodies, keys.meta];
+    this.#getKeys = [keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead];
+    this.#cleanupKeys = [keys.bodies, keys.leases, keys.processing, keys.meta];
+    this.#releaseKeys = [keys.list, keys.bodies, keys.leases, keys.processing, keys.delayed, keys.meta, keys.dead];
+  }
+
+  /** Appends bodies at the tail of the list, in order; returns their ids. */
+  async append(bodies: readonly (string | Buffer)[]): Promise<string[]> {
+    const batches: (string | Buffer)[][] = [];
+    let batch: (string | Buffer)[] = [];
+    let bytes = 0;
+    for (const body of bodies) {
+      const size = typeof body === 'string' ? body.length * 3 : body.length;
+      if (batch.length > 0 && (batch.length >= sendBatchCount || bytes + size > sendBatchBytes)) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(body);
+      bytes += size;
+    }
+    if (batch.length > 0) batches.push(batch);
+    const keys = this.#sendKeys;
+    const firsts: number[] = [];
+    // The first call loads the script; the others are pipelined on the connection, which keeps their order.
+    if (batches.length > 0) firsts.push((await this.#send.runBuffer(this.#redis, keys, batches[0] as (string | Buffer)[])) as number);
+    firsts.push(...((await Promise.all(batches.slice(1).map((rest) => this.#send.runBuffer(this.#redis, keys, rest)))) as number[]));
+    const ids: string[] = [];
+    for (let index = 0; index < batches.length; index++) {
+      const first = firsts[index] as number;
+      for (let offset = 0; offset < (batches[index] as unknown[]).length; offset++) ids.push(String(first + offset));
+    }
+    return ids;
+  }
+
+  /** Delivers up to `max` messages as one delivery (recovering lapsed deliveries and promoting due retries first). */
+  async take(max: number, visibilityTimeout: number, maxReceiveCount: number): Promise<DeliveryBatch | undefined> {
+    const reply = (await this.#get.runBuffer(this.#redis, this.#getKeys, [visibilityTimeout, max, maxReceiveCount])) as (number | Buffer)[];
+    if (reply.length === 0) return undefined;
+    const [delivery, ids, receiveCounts, lengths] = reply as [number, Buffer, Buffer, Buffer];
+    let bodies: EncodedBodies;
+    if (lengths.length === 0) bodies = { each: reply.slice(4) as Buffer[] };
+    else {
+      const sizes = lengths.toString('latin1').split(',');
+      const starts = new Array<number>(sizes.length + 1);
+      let offset = 0;
+      starts[0] = 0;
+      for (let index = 0; index < sizes.length; index++) starts[index + 1] = offset += Number(sizes[index]);
+      bodies = { blob: reply[4] as Buffer, starts };
+    }
+    return {
+      delivery: String(delivery),
+      ids: ids.toString('latin1').split(','),
+      receiveCounts: receiveCounts.length === 0 ? undefined : receiveCounts.toString('latin1').split(',').map(Number),
+      bodies,
+    };
+  }
+
+  /** Acknowledges deliveries (one script call); stale receipts are ignored. */
+  async acknowledge(receipts: readonly string[]): Promise<number> {
+    return (await this.#cleanup.runBuffer(this.#redis, this.#cleanupKeys, groupByDelivery(receipts, receiptId))) as number;
+  }
+
+  /** Settles failed deliveries; `delays[i]` is the backoff of `failed[i]` in `'charged'` mode. */
+  async settleFailed(
+    mode: FailureMode,
+    receipts: readonly string[],
+    delays: readonly number[],
+    maxReceiveCount: number,
+    error: string,
+  ): Promise<void> {
+    const args: (string | number)[] = [mode, maxReceiveCount, error];
+    const groups = groupByDelivery(receipts, (_receipt, index) => delays[index] ?? 0);
+    for (const value of groups) args.push(value);
+    await this.#release.runBuffer(this.#redis, this.#releaseKeys, args);
+  }
+
+  /** The depth, in one round trip. */
+  async depth(): Promise<ListDepth> {
+    const replies = await this.#redis
+      .pipeline()
+      .llen(this.#keys.list)
+      .zcard(this.#keys.delayed)
+      .hget(this.#keys.meta, 'inflight')
+      .llen(this.#keys.dead)
+      .exec();
+    const [ready, delayed, inFlight, deadLetters] = (replies ?? []).map(([error, value]) => {
+      if (error !== null) throw error;
+      return Number(value ?? 0);
+    });
+    return { ready: ready ?? 0, delayed: delayed ?? 0, inFlight: inFlight ?? 0, deadLetters: deadLetters ?? 0 };
+  }
+
+  /** The oldest `max` dead letters. */
+  async deadLetters(max: number): Promise<RedisListDeadLetter[]> {
+    return (await this.#redis.lrangeBuffer(this.#keys.dead, 0, max - 1)).map(parseDeadLetter);
+  }
+
+  /** Deletes the list and every side key. */
+  async clear(): Promise<void> {
+    const keys = this.#keys;
+    await this.#redis.unlink(keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead);
+  }
+}
+
+/**
+ * The script arguments of settling `receipts` (`<delivery>:<position>:<id>`):
+ * one group per delivery, in first-seen order: delivery, n, then n pairs of
+ * position and `second(receipt, index)`.
+ */
+function groupByDelivery(receipts: readonly string[], second: (receipt: string, index: number) => string | number): (string | number)[] {
+  const groups = new Map<string, (string | number)[]>();
+  for (let index = 0; index < receipts.length; index++) {
+    const receipt = receipts[index] as string;
+    const first = receipt.indexOf(':');
+    const last = receipt.indexOf(':', first + 1);
+    if (first <= 0 || last < 0) continue; // not a receipt of this source: nothing to settle
+    const delivery = receipt.slice(0, first);
+    let pairs = groups.get(delivery);
+    if (pairs === undefined) groups.set(delivery, (pairs = []));
+    pairs.push(receipt.slice(first + 1, last), second(receipt, index));
+  }
+  const args: (string | number)[] = [];
+  for (const [delivery, pairs] of groups) {
+    args.push(delivery, pairs.length / 2);
+    for (const value of pairs) args.push(value);
+  }
+  return args;
+}
+
+/** The message id of a receipt `<delivery>:<position>:<id>`. */
+function receiptId(receipt: string): string {
+  return receipt.slice(receipt.lastIndexOf(':') + 1);
+}
