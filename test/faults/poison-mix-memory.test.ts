@@ -26,6 +26,9 @@ describe.each([1, 16, 128])('the poison mix on a MemorySource, bulkSize %i', (bu
     // Nothing lost: every good message was handled; duplicates only of messages that were in flight with a poison one.
     expect(good.every((body) => (outcome.handled.get(body.n) ?? 0) >= 1)).toBe(true);
     const duplicates = [...outcome.handled.values()].reduce((sum, count) => sum + count - 1, 0);
-    expect(duplicates).toBeLessThanOrEqual(17 * 3 * bulkSize);
+    // A fault (a thread death, or an uncaught error blamed on a bulk: 4 such poisons × 3 deliveries × 2 runs)
+    // makes the messages its bulk had taken handled again one by one: at most a bulk each, twice over for a
+    // parcel whose report was lost between a blamed bulk and a death.
+    expect(duplicates).toBeLessThanOrEqual((outcome.threadDeaths + 24) * bulkSize * 2);
   });
 });
