@@ -1,0 +1,138 @@
+import { backoffDelay, isPoison, isUncharged } from '@conveyor/core/kit';
+import type { BackoffPolicy } from '@conveyor/core/kit';
+import type { PostgresOperation } from './errors/postgres-error.js';
+import { toPostgresError } from './errors/to-postgres-error.js';
+import type { Queryable } from './queryable.js';
+import type { QueueTable } from './queue-table.js';
+import { deleteQuery, extendQuery, markDoneQuery, releaseQuery } from './settle-queries.js';
+
+/** A delivery to settle: the row and the delivery number it was claimed with. */
+export interface Delivery {
+  readonly id: string;
+  readonly receipt: number;
+  readonly receiveCount: number;
+}
+
+/** A delivery the source moves to the dead letters itself, with why. */
+export interface Rejected {
+  readonly id: string;
+  readonly receipt: number;
+  readonly error: string;
+}
+
+/** What the settler needs of the source. */
+export interface SettlerParts {
+  readonly db: Queryable;
+  readonly queue: QueueTable;
+  readonly consumed: 'delete' | 'mark';
+  readonly maxReceiveCount: number;
+  readonly retryBackoff: BackoffPolicy | false;
+  readonly visibilityTimeout: number;
+}
+
+// A last_error is for people reading the dead letters, not a log: keep rows small.
+const maxErrorText = 2_000;
+
+/**
+ * Settles deliveries, each kind in one statement whatever the batch size:
+ * cleanup (delete, or mark done), release (back after a backoff, back at once
+ * uncounted, or to the dead letters), extend (renew leases).
+ */
+export class Settler {
+  readonly #parts: SettlerParts;
+  readonly #statements: { readonly cleanup: string; readonly release: string; readonly extend: string };
+
+  constructor(parts: SettlerParts) {
+    this.#parts = parts;
+    this.#statements = {
+      cleanup: parts.consumed === 'delete' ? deleteQuery(parts.queue) : markDoneQuery(parts.queue),
+      release: releaseQuery(parts.queue),
+      extend: extendQuery(parts.queue),
+    };
+  }
+
+  /** Deletes (or marks done) consumed rows; returns how many of them this delivery still held. */
+  async cleanup(deliveries: readonly Delivery[]): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    const result = await this.#run('cleanup', this.#statements.cleanup, [ids(deliveries), receipts(deliveries)]);
+    return result.rowCount ?? 0;
+  }
+
+  /**
+   * Gives failed rows back. Uncharged (the handler never had them): due at once,
+   * their attempt given back. Poison: dead letters at once. Charged: due after
+   * `retryBackoff` (by their receive count), or dead letters at `maxReceiveCount`.
+   */
+  async release(deliveries: readonly Delivery[], error: unknown): Promise<void> {
+    if (deliveries.length === 0) return;
+    const uncharged = isUncharged(error);
+    const poison = isPoison(error);
+    const text = errorText(error);
+    const { maxReceiveCount, retryBackoff } = this.#parts;
+    const delays = deliveries.map((delivery) => {
+      if (uncharged) return 0;
+      if (poison || delivery.receiveCount >= maxReceiveCount) return null;
+      return retryBackoff === false ? 0 : backoffDelay(delivery.receiveCount, retryBackoff);
+    });
+    await this.#releaseRows(
+      deliveries,
+      delays,
+      uncharged ? 1 : 0,
+      deliveries.map(() => text),
+    );
+  }
+
+  /** Moves rows the source will not deliver to the dead letters, each with its own reason. */
+  async deadLetter(rejected: readonly Rejected[]): Promise<void> {
+    if (rejected.length === 0) return;
+    await this.#releaseRows(
+      rejected.map((row) => ({ id: row.id, receipt: row.receipt, receiveCount: 0 })),
+      rejected.map(() => null),
+      0,
+      rejected.map((row) => row.error.slice(0, maxErrorText)),
+      'dead-letter',
+    );
+  }
+
+  /** Renews the leases of held rows for another visibility timeout, in one statement. */
+  async extend(deliveries: readonly Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.#run('extend', this.#statements.extend, [ids(deliveries), receipts(deliveries), this.#parts.visibilityTimeout]);
+  }
+
+  async #releaseRows(
+    deliveries: readonly Delivery[],
+    delays: readonly (number | null)[],
+    refund: 0 | 1,
+    errors: readonly string[],
+    operation: PostgresOperation = 'release',
+  ): Promise<void> {
+    const notify = delays.some((delay) => delay === 0);
+    await this.#run(operation, this.#statements.release, [
+      ids(deliveries),
+      receipts(deliveries),
+      delays,
+      deliveries.map(() => refund),
+      errors,
+      this.#parts.queue.channel,
+      notify,
+    ]);
+  }
+
+  async #run(operation: PostgresOperation, text: string, values: unknown[]): Promise<{ rowCount: number | null }> {
+    try {
+      return await this.#parts.db.query({ text, values });
+    } catch (error) {
+      throw toPostgresError(error, operation, this.#parts.queue.display);
+    }
+  }
+}
+
+const ids = (deliveries: readonly Delivery[]): string[] => deliveries.map((delivery) => delivery.id);
+const receipts = (deliveries: readonly Delivery[]): number[] => deliveries.map((delivery) => delivery.receipt);
+
+/** `Name: message`, cut to a readable length. */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, maxErrorText);
+}
