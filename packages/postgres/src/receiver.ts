@@ -60,14 +60,19 @@ export class Receiver<B> {
     for (const row of rows) {
       if (row.attempts > this.#parts.maxReceiveCount) {
         const error = `ReceiveLimitError: received ${row.attempts - 1} times without being settled (its consumers stopped or died holding it); maxReceiveCount is ${this.#parts.maxReceiveCount}`;
-        rejected.push({ id: row.id, receipt: row.deliveries, error });
+        rejected.push({ id: row.id, receipt: row.deliveries, key: row.key, error });
         continue;
       }
       let body: unknown;
       try {
         body = decodeBody(this.#parts.bodyFormat, row.body, row.id);
       } catch (error) {
-        rejected.push({ id: row.id, receipt: row.deliveries, error: `${(error as Error).name}: ${(error as Error).message}` });
+        rejected.push({
+          id: row.id,
+          receipt: row.deliveries,
+          key: row.key,
+          error: `${(error as Error).name}: ${(error as Error).message}`,
+        });
         continue;
       }
       delivered.push({

@@ -6,15 +6,28 @@ import type { QueueTable } from './queue-table.js';
 const receipts = `unnest($1::bigint[], $2::integer[]) AS s(id, delivery)`;
 const ms = (parameter: string): string => `${parameter} * interval '1 millisecond'`;
 
-/** Deletes consumed rows: `$1` ids, `$2` delivery numbers. One statement per cleanup. */
+// A settle that ends a key's head lets the key's next row be claimed: it NOTIFYs
+// (`$3` the channel, `$4` whether), so consumers waiting on an idle table take it now.
+const notifyWhen = (channel: string, when: string): string => `(SELECT pg_notify(${channel}, '') WHERE ${when}) AS notified`;
+
+/**
+ * Deletes consumed rows: `$1` ids, `$2` delivery numbers, `$3` the NOTIFY channel,
+ * `$4` whether to NOTIFY (some rows had a key). One statement per cleanup; returns `settled`.
+ */
 export function deleteQuery(queue: QueueTable): string {
-  return `DELETE FROM ${queue.qualified} t USING ${receipts} WHERE t.id = s.id AND t.deliveries = s.delivery`;
+  return `WITH settled AS (
+  DELETE FROM ${queue.qualified} t USING ${receipts} WHERE t.id = s.id AND t.deliveries = s.delivery RETURNING t.id
+)
+SELECT (SELECT count(*) FROM settled)::integer AS settled, ${notifyWhen('$3', '$4')}`;
 }
 
-/** Marks consumed rows done (kept, never due again): `$1` ids, `$2` delivery numbers. */
+/** Marks consumed rows done (kept, never due again); parameters and result as `deleteQuery`. */
 export function markDoneQuery(queue: QueueTable): string {
-  return `UPDATE ${queue.qualified} t SET done_at = now(), locked_until = NULL, run_after = 'infinity'
-FROM ${receipts} WHERE t.id = s.id AND t.deliveries = s.delivery AND t.done_at IS NULL`;
+  return `WITH settled AS (
+  UPDATE ${queue.qualified} t SET done_at = now(), locked_until = NULL, run_after = 'infinity'
+  FROM ${receipts} WHERE t.id = s.id AND t.deliveries = s.delivery AND t.done_at IS NULL RETURNING t.id
+)
+SELECT (SELECT count(*) FROM settled)::integer AS settled, ${notifyWhen('$3', '$4')}`;
 }
 
 /** Renews the lease of held rows: `$1` ids, `$2` delivery numbers, `$3` the visibility timeout in ms. */
@@ -28,8 +41,9 @@ FROM ${receipts} WHERE t.id = s.id AND t.deliveries = s.delivery AND t.locked_un
  * `$1` ids, `$2` delivery numbers, `$3` per row the ms until it is due again
  * (NULL: dead-letter it), `$4` per row 1 when the delivery is not charged (its
  * attempt is given back, its last error kept), `$5` per row the error text,
- * `$6` the NOTIFY channel, `$7` whether to NOTIFY (rows due at once: waiting
- * get() calls take them now). Returns how many rows went each way.
+ * `$6` the NOTIFY channel, `$7` whether to NOTIFY (rows due at once, or keys
+ * whose head went to the dead letters: waiting get() calls take them now).
+ * Returns how many rows went each way.
  */
 export function releaseQuery(queue: QueueTable): string {
   const t = queue.qualified;
@@ -54,5 +68,5 @@ export function releaseQuery(queue: QueueTable): string {
   RETURNING t.id
 )
 SELECT (SELECT count(*) FROM moved)::integer AS dead, (SELECT count(*) FROM retried)::integer AS retried,
-  (SELECT pg_notify($6, '') WHERE $7) AS notified`;
+  ${notifyWhen('$6', '$7')}`;
 }

@@ -6,17 +6,19 @@ import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
 import { deleteQuery, extendQuery, markDoneQuery, releaseQuery } from './settle-queries.js';
 
-/** A delivery to settle: the row and the delivery number it was claimed with. */
+/** A delivery to settle: the row, the delivery number it was claimed with, its key. */
 export interface Delivery {
   readonly id: string;
   readonly receipt: number;
   readonly receiveCount: number;
+  readonly key: string | null;
 }
 
 /** A delivery the source moves to the dead letters itself, with why. */
 export interface Rejected {
   readonly id: string;
   readonly receipt: number;
+  readonly key: string | null;
   readonly error: string;
 }
 
@@ -54,8 +56,14 @@ export class Settler {
   /** Deletes (or marks done) consumed rows; returns how many of them this delivery still held. */
   async cleanup(deliveries: readonly Delivery[]): Promise<number> {
     if (deliveries.length === 0) return 0;
-    const result = await this.#run('cleanup', this.#statements.cleanup, [ids(deliveries), receipts(deliveries)]);
-    return result.rowCount ?? 0;
+    const keyed = deliveries.some((delivery) => delivery.key !== null);
+    const result = await this.#run('cleanup', this.#statements.cleanup, [
+      ids(deliveries),
+      receipts(deliveries),
+      this.#parts.queue.channel,
+      keyed,
+    ]);
+    return (result.rows[0] as { settled?: number } | undefined)?.settled ?? 0;
   }
 
   /**
@@ -86,7 +94,7 @@ export class Settler {
   async deadLetter(rejected: readonly Rejected[]): Promise<void> {
     if (rejected.length === 0) return;
     await this.#releaseRows(
-      rejected.map((row) => ({ id: row.id, receipt: row.receipt, receiveCount: 0 })),
+      rejected.map((row) => ({ id: row.id, receipt: row.receipt, receiveCount: 0, key: row.key })),
       rejected.map(() => null),
       0,
       rejected.map((row) => row.error.slice(0, maxErrorText)),
@@ -107,7 +115,7 @@ export class Settler {
     errors: readonly string[],
     operation: PostgresOperation = 'release',
   ): Promise<void> {
-    const notify = delays.some((delay) => delay === 0);
+    const notify = delays.some((delay, index) => delay === 0 || (delay === null && deliveries[index]?.key !== null));
     await this.#run(operation, this.#statements.release, [
       ids(deliveries),
       receipts(deliveries),
@@ -119,7 +127,7 @@ export class Settler {
     ]);
   }
 
-  async #run(operation: PostgresOperation, text: string, values: unknown[]): Promise<{ rowCount: number | null }> {
+  async #run(operation: PostgresOperation, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
     try {
       return await this.#parts.db.query({ text, values });
     } catch (error) {

@@ -75,3 +75,22 @@ it('an uncharged release NOTIFYs too: another waiting get() takes the rows at on
   expect(await pending).toEqual([expect.objectContaining({ body: { n: 3 }, receiveCount: 1 })]);
   await queue.dispose();
 });
+
+it("a cleanup that ends a key's head NOTIFYs: a waiting get() takes the key's next row at once", async () => {
+  const queue = await openQueue();
+  const clock = new ManualClock();
+  const waiting = queue.source<{ n: number }>({ clock, waitTime: 60_000, pollInterval: 60_000, logger: silentLogger });
+  const holder = queue.source<{ n: number }>({ waitTime: 0, logger: silentLogger });
+  await queue.sender<{ n: number }>().send([
+    { body: { n: 1 }, key: 'k' },
+    { body: { n: 2 }, key: 'k' },
+  ]);
+  const head = await holder.get(never, { maxMessages: 10 });
+  expect(head.map((message) => message.body.n)).toEqual([1]);
+  const pending = waiting.get(never, { maxMessages: 10 });
+  await until(() => waiting.listening, 5_000, 'LISTEN in place');
+  await delay(100);
+  await holder.cleanup(head);
+  expect((await pending).map((message) => message.body.n)).toEqual([2]);
+  await queue.dispose();
+});
