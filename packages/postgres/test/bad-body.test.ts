@@ -26,7 +26,6 @@ describe('bodies that do not decode', () => {
     expect(await queue.rows()).toEqual([]);
     const letters = await source.deadLetters();
     expect(letters.map((letter) => letter.body)).toEqual(['{oops', '']); // kept raw, as stored
-    await queue.dispose();
   });
 
   it('text over a bytea column: bytes that are not UTF-8 are dead-lettered, never handed out', async () => {
@@ -39,7 +38,6 @@ describe('bodies that do not decode', () => {
     await until(async () => (await queue.deadLetters()).length === 1, 5_000, 'the bad row dead-lettered');
     expect((await queue.deadLetters())[0]?.last_error).toMatch(/^PostgresBodyDecodeError: .* cannot be decoded as text/);
     expect(await queue.rows()).toEqual([]);
-    await queue.dispose();
   });
 
   it('the typed error names the row and the format', () => {
@@ -56,6 +54,5 @@ describe('bodies that do not decode', () => {
     );
     await expect(queue.sender({ bodyFormat: 'json' }).sendBodies([() => 1])).rejects.toThrow(/JSON cannot represent function/);
     expect(await queue.rows()).toEqual([]);
-    await queue.dispose();
   });
 });

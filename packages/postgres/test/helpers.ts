@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { onTestFinished } from 'vitest';
 import { uniqueName } from '@conveyor/conformance';
 import { migrate, PostgresSender, PostgresSource } from '../src/index.js';
 import type { MigrateOptions, PostgresSenderOptions, PostgresSourceOptions } from '../src/index.js';
@@ -32,7 +33,7 @@ export interface TestQueue {
   dispose(): Promise<void>;
 }
 
-/** Creates a queue table (by `migrate()`) in a fresh schema. */
+/** Creates a queue table (by `migrate()`) in a fresh schema, dropped when the test finishes (passed or failed). */
 export async function openQueue(
   options: Omit<MigrateOptions, 'pool' | 'connection' | 'schema' | 'table'> & { url?: string } = {},
 ): Promise<TestQueue> {
@@ -43,7 +44,8 @@ export async function openQueue(
   await migrate({ ...migrateOptions, pool, schema, table });
   const closers: Array<() => Promise<void>> = [];
   const qualified = `"${schema}"."${table}"`;
-  return {
+  let disposed = false;
+  const queue: TestQueue = {
     url,
     schema,
     table,
@@ -75,11 +77,15 @@ export async function openQueue(
       ).rows;
     },
     async dispose() {
+      if (disposed) return;
+      disposed = true;
       for (const close of closers.splice(0).reverse()) await close().catch(() => {});
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`).catch(() => {});
       await pool.end();
     },
   };
+  onTestFinished(() => queue.dispose());
+  return queue;
 }
 
 /** A signal that never aborts. */

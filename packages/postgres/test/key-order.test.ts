@@ -30,7 +30,6 @@ it('a claim hands out only the head of each key, never while an earlier row of t
   await delay(350);
   const retried = await source.get(never, { maxMessages: 10 });
   expect(retried.map((message) => [`${message.body.key}${message.body.seq}`, message.receiveCount])).toEqual([['a1', 2]]);
-  await queue.dispose();
 });
 
 it('many keys, some rows failing: each key consumed in order, one row of a key at a time, all keys finished', async () => {
@@ -84,5 +83,4 @@ it('many keys, some rows failing: each key consumed in order, one row of a key a
   expect(overlaps).toBe(0);
   for (const key of keys) expect(consumed.get(key), key).toEqual(Array.from({ length: perKey }, (_, seq) => seq));
   expect(await queue.rows()).toEqual([]);
-  await queue.dispose();
 });

@@ -36,7 +36,6 @@ it('a get() waiting on an empty table wakes on the sender NOTIFY, without pollin
   expect(claims()).toBe(2);
   await source.close();
   await pool.end();
-  await queue.dispose();
 });
 
 it('with listen: false the same get() sleeps through the send, and finds the row at its next poll', async () => {
@@ -57,7 +56,6 @@ it('with listen: false the same get() sleeps through the send, and finds the row
   expect(claims()).toBe(2);
   await source.close();
   await pool.end();
-  await queue.dispose();
 });
 
 it('an uncharged release NOTIFYs too: another waiting get() takes the rows at once', async () => {
@@ -73,7 +71,6 @@ it('an uncharged release NOTIFYs too: another waiting get() takes the rows at on
   await delay(100);
   await holder.release(held, new MessageNotTakenError());
   expect(await pending).toEqual([expect.objectContaining({ body: { n: 3 }, receiveCount: 1 })]);
-  await queue.dispose();
 });
 
 it("a cleanup that ends a key's head NOTIFYs: a waiting get() takes the key's next row at once", async () => {
@@ -92,5 +89,4 @@ it("a cleanup that ends a key's head NOTIFYs: a waiting get() takes the key's ne
   await delay(100);
   await holder.cleanup(head);
   expect((await pending).map((message) => message.body.n)).toEqual([2]);
-  await queue.dispose();
 });

@@ -51,5 +51,4 @@ it('poison rows are dead-lettered after maxReceiveCount with their last error; t
     { n: 27, poison: true },
     { n: 47, poison: true },
   ]);
-  await queue.dispose();
 });

@@ -57,5 +57,4 @@ it('a consumer process SIGKILLed mid-bulk loses nothing: its rows come back afte
   expect([...received.values()].filter((message) => message.receiveCount === 2)).toHaveLength(held.length);
   for (const row of held) expect(receivedAt.get(row.id)).toBeGreaterThanOrEqual((lapsesAt.get(row.id) ?? Infinity) - 20);
   expect(await queue.rows()).toEqual([]);
-  await queue.dispose();
 });

@@ -77,5 +77,4 @@ it('the server crashing and coming back mid-run: every row consumed, duplicates 
   expect(await queue.deadLetters()).toEqual([]);
   expect(pollerDeaths).toBe(0); // connection errors never killed a poller
   expect(errors.every((error) => error.retryable)).toBe(true);
-  await queue.dispose();
 });

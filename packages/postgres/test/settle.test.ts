@@ -17,7 +17,6 @@ describe('settling', () => {
     expect(back.map((message) => [message.body.n, message.receiveCount])).toEqual([[3, 2]]);
     await source.cleanup([...held.slice(0, 2), ...back]);
     expect(await queue.rows()).toEqual([]);
-    await queue.dispose();
   });
 
   it('a stale receipt (the lease lapsed, the row was claimed again) settles nothing', async () => {
@@ -34,7 +33,6 @@ describe('settling', () => {
     expect((await queue.rows()).map((row) => [row.deliveries, row.last_error])).toEqual([[2, null]]);
     await source.cleanup([again!]);
     expect(await queue.rows()).toEqual([]);
-    await queue.dispose();
   });
 
   it("consumed: 'mark' keeps consumed rows with done_at, never delivered again; inspect() counts them", async () => {
@@ -51,7 +49,6 @@ describe('settling', () => {
     expect(await source.get(never, { maxMessages: 10 })).toEqual([]);
     expect((await queue.rows()).every((row) => row.done_at !== null)).toBe(true);
     expect(await source.inspect()).toMatchObject({ waiting: 0, inFlight: 0, done: 3, deadLetters: 0, oldestAgeMs: undefined });
-    await queue.dispose();
   });
 
   it('inspect() tells waiting, in flight, delayed, dead letters and the oldest age; redrive() brings dead letters back', async () => {
@@ -75,6 +72,5 @@ describe('settling', () => {
       [first?.id, 1, 2],
       ['2', 1, 1],
     ]);
-    await queue.dispose();
   });
 });

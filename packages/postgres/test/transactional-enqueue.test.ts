@@ -38,7 +38,6 @@ it("send({ client }) is part of the caller's transaction: rolled back, the rows 
   await waiting;
   expect(woken).toEqual([expect.objectContaining({ body: { order: 2 } })]);
   await expect(sender.sendBodies([{ order: 3 }])).rejects.toThrow(/`client`/);
-  await queue.dispose();
 });
 
 it('a send() larger than maxBatch runs several INSERTs in one transaction, ids in the order given', async () => {
@@ -50,5 +49,4 @@ it('a send() larger than maxBatch runs several INSERTs in one transaction, ids i
   expect((await source.get(never, { maxMessages: 100 })).map((message) => message.body)).toEqual(
     Array.from({ length: 30 }, (_, index) => `m${index}`),
   );
-  await queue.dispose();
 });

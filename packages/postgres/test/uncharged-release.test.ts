@@ -23,7 +23,6 @@ it('an uncharged release puts rows back at once, without counting the delivery o
     [second?.id, 1, 3, null],
   ]);
   await source.cleanup(back);
-  await queue.dispose();
 });
 
 it('under a Consumer: rows a handler never took go back uncounted, and are handled on their first charged receive', async () => {
@@ -51,5 +50,4 @@ it('under a Consumer: rows a handler never took go back uncounted, and are handl
   expect(new Set(seen.map(([n]) => n)).size).toBe(12);
   // Untaken rows were delivered again, but never charged: every receive count is 1.
   expect(seen.every(([, receiveCount]) => receiveCount === 1)).toBe(true);
-  await queue.dispose();
 });
