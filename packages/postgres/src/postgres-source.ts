@@ -117,7 +117,10 @@ export class PostgresSource<B = unknown> extends TypedEmitter<PostgresSourceEven
     if (this.#closed || signal.aborted) return [];
     const abort = AbortSignal.any([signal, this.#closing.signal]);
     const { clock, waitTime, pollInterval, maxMessages } = this.#options;
-    await this.#listener.start();
+    // LISTEN first, so no NOTIFY between the first claim and the first wait is missed; a
+    // server that does not answer must not hold a get() past its signal.
+    await untilAborted(this.#listener.start(), abort);
+    if (abort.aborted) return [];
     const wanted = Math.max(1, Math.min(maxMessages, Math.floor(hint?.maxMessages ?? maxMessages)));
     const deadline = clock.now() + waitTime;
     for (;;) {
@@ -205,6 +208,19 @@ export class PostgresSource<B = unknown> extends TypedEmitter<PostgresSourceEven
     });
     this.#faults.inBackground(moved, 'dead-letter');
   }
+}
+
+/** Resolves when `work` settles or `signal` aborts, whichever comes first. */
+function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void work.then(done, done);
+  });
 }
 
 function pick(options: ResolvedPostgresSourceOptions): {
