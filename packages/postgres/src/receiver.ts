@@ -6,6 +6,7 @@ import { toPostgresError } from './errors/to-postgres-error.js';
 import type { PostgresMessage } from './postgres-message.js';
 import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
+import { compareRowIds } from './row-id.js';
 import type { Rejected } from './settler.js';
 
 /** What the receiver needs of the source. */
@@ -54,7 +55,7 @@ export class Receiver<B> {
     }
     this.#advanceCursor(rows, max);
     // Rows come back in no particular order: deliver them due-first, as claimed.
-    rows.sort((a, b) => a.run_after - b.run_after || compareIds(a.id, b.id));
+    rows.sort((a, b) => a.run_after - b.run_after || compareRowIds(a.id, b.id));
     const delivered: PostgresMessage<B>[] = [];
     const rejected: Rejected[] = [];
     for (const row of rows) {
@@ -97,9 +98,4 @@ export class Receiver<B> {
     for (const row of rows) if (row.key !== null && row.key > last) last = row.key;
     this.#keyCursor = rows.length >= max ? last : '';
   }
-}
-
-/** Orders bigint ids given as decimal strings. */
-function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -4,6 +4,7 @@ import type { PostgresOperation } from './errors/postgres-error.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
 import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
+import { compareRowIds } from './row-id.js';
 import { deleteQuery, extendQuery, markDoneQuery, releaseQuery } from './settle-queries.js';
 
 /** A delivery to settle: the row, the delivery number it was claimed with, its key. */
@@ -54,8 +55,9 @@ export class Settler {
   }
 
   /** Deletes (or marks done) consumed rows; returns how many of them this delivery still held. */
-  async cleanup(deliveries: readonly Delivery[]): Promise<number> {
-    if (deliveries.length === 0) return 0;
+  async cleanup(given: readonly Delivery[]): Promise<number> {
+    if (given.length === 0) return 0;
+    const deliveries = inIdOrder(given);
     const keyed = deliveries.some((delivery) => delivery.key !== null);
     const result = await this.#run('cleanup', this.#statements.cleanup, [
       ids(deliveries),
@@ -71,8 +73,9 @@ export class Settler {
    * their attempt given back. Poison: dead letters at once. Charged: due after
    * `retryBackoff` (by their receive count), or dead letters at `maxReceiveCount`.
    */
-  async release(deliveries: readonly Delivery[], error: unknown): Promise<void> {
-    if (deliveries.length === 0) return;
+  async release(given: readonly Delivery[], error: unknown): Promise<void> {
+    if (given.length === 0) return;
+    const deliveries = inIdOrder(given);
     const uncharged = isUncharged(error);
     const poison = isPoison(error);
     const text = errorText(error);
@@ -91,8 +94,9 @@ export class Settler {
   }
 
   /** Moves rows the source will not deliver to the dead letters, each with its own reason. */
-  async deadLetter(rejected: readonly Rejected[]): Promise<void> {
-    if (rejected.length === 0) return;
+  async deadLetter(given: readonly Rejected[]): Promise<void> {
+    if (given.length === 0) return;
+    const rejected = inIdOrder(given);
     await this.#releaseRows(
       rejected.map((row) => ({ id: row.id, receipt: row.receipt, receiveCount: 0, key: row.key })),
       rejected.map(() => null),
@@ -103,8 +107,9 @@ export class Settler {
   }
 
   /** Renews the leases of held rows for another visibility timeout, in one statement. */
-  async extend(deliveries: readonly Delivery[]): Promise<void> {
-    if (deliveries.length === 0) return;
+  async extend(given: readonly Delivery[]): Promise<void> {
+    if (given.length === 0) return;
+    const deliveries = inIdOrder(given);
     await this.#run('extend', this.#statements.extend, [ids(deliveries), receipts(deliveries), this.#parts.visibilityTimeout]);
   }
 
@@ -138,6 +143,15 @@ export class Settler {
 
 const ids = (deliveries: readonly Delivery[]): string[] => deliveries.map((delivery) => delivery.id);
 const receipts = (deliveries: readonly Delivery[]): number[] => deliveries.map((delivery) => delivery.receipt);
+
+/**
+ * The deliveries in id order: every settling statement then locks its rows in the
+ * same order, so a cleanup and a lease renewal touching the same rows at once
+ * wait for each other instead of deadlocking.
+ */
+function inIdOrder<D extends { readonly id: string }>(deliveries: readonly D[]): D[] {
+  return [...deliveries].sort((a, b) => compareRowIds(a.id, b.id));
+}
 
 /** `Name: message`, cut to a readable length. */
 export function errorText(error: unknown): string {
