@@ -22,7 +22,7 @@
 //   PG_BENCH_MESSAGES=2000 PG_BENCH_ROUNDS=3 node bench/postgres-throughput.ts   # a quick look
 //
 // Knobs: DATABASE_URL (postgres://postgres@127.0.0.1:5432/test), PG_BENCH_MESSAGES (20000),
-// PG_BENCH_CPU_MESSAGES (a quarter of it), PG_BENCH_BOSS_MESSAGES (1000), PG_BENCH_ROUNDS (3),
+// PG_BENCH_CPU_MESSAGES (half of it), PG_BENCH_BOSS_MESSAGES (500), PG_BENCH_ROUNDS (3),
 // PG_BENCH_CPU_MS (0.2), PG_BENCH_BULK (Conveyor bulkSize, 50), PG_BENCH_CLAIM (rows a claim
 // takes, 500).
 //
@@ -35,8 +35,8 @@ import type { PostgresMessage } from '@conveyor/postgres';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const messages = Number(process.env.PG_BENCH_MESSAGES ?? 20_000);
-const cpuMessages = Number(process.env.PG_BENCH_CPU_MESSAGES ?? Math.max(100, Math.round(messages / 4)));
-const bossMessages = Number(process.env.PG_BENCH_BOSS_MESSAGES ?? Math.min(1_000, messages));
+const cpuMessages = Number(process.env.PG_BENCH_CPU_MESSAGES ?? Math.max(100, Math.round(messages / 2)));
+const bossMessages = Number(process.env.PG_BENCH_BOSS_MESSAGES ?? Math.min(500, messages));
 const rounds = Number(process.env.PG_BENCH_ROUNDS ?? 3);
 const cpuMs = Number(process.env.PG_BENCH_CPU_MS ?? 0.2);
 const bulkSize = Number(process.env.PG_BENCH_BULK ?? 50);

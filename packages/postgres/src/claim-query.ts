@@ -36,6 +36,8 @@ import type { QueueTable } from './queue-table.js';
  * while an earlier row of the key is claimed, retrying, or simply not yet
  * consumed; it follows the id order of committed rows (rows of one key inserted
  * by concurrent transactions run in the order they become visible).
+ *
+ * Why it is built this way, and what it costs: docs/adr/0006-postgres-claim.md.
  */
 export function claimQuery(queue: QueueTable): string {
   const t = queue.qualified;
