@@ -14,9 +14,13 @@
 // - pg-boss tuned: { batchSize: 100, burstWhenBatchFull: true, localConcurrency: 2 } (fetches
 //   again at once after a full batch, two workers): what a user chasing throughput writes.
 //
-// Rounds are interleaved (every contender once per round, the order rotating) and each
-// contender's messages/s is shown as min / median / max; ratios are of medians. The load
-// average is printed before and after: other processes on the machine skew every figure.
+// Every drain runs in a fresh child process, so every contender starts with a cold JIT, as
+// Conveyor's pool threads, new at every drain, must. Steady state is measured: the clock
+// starts after Conveyor's consumer.start() (its pool threads' start, printed, and the rows
+// deleted meanwhile are left out), at the single loop's first claim, after pg-boss' start(). Rounds are interleaved (every contender once per
+// round, the order rotating) and each contender's messages/s is shown as min / median / max;
+// ratios are of medians. The load average is printed before and after: other processes on
+// the machine skew every figure.
 //
 //   node bench/postgres-throughput.ts                                   # N = 20,000, 3 rounds
 //   PG_BENCH_MESSAGES=2000 PG_BENCH_ROUNDS=3 node bench/postgres-throughput.ts   # a quick look
@@ -26,7 +30,9 @@
 // PG_BENCH_CPU_MS (0.2), PG_BENCH_BULK (Conveyor bulkSize, 50), PG_BENCH_CLAIM (rows a claim
 // takes, 500).
 //
-// This file is also the pool threads' handler module (its default export).
+// This file is also the pool threads' handler module (its default export) and, run with
+// --drain, the child process of one drain.
+import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
   boss.on('error', (error: Error) => console.error(`pg-boss: ${error.message}`));
   let runs = 0;
   const schemas: string[] = [];
+  const startTimes: number[] = [];
 
   /** A fresh queue table with `count` jobs, for Conveyor or the single loop. */
   async function fillTable(count: number, burnIterations: number): Promise<string> {
@@ -121,21 +128,18 @@ async function main(): Promise<void> {
     return name;
   }
 
-  /** Messages/s of one contender draining `count` messages. */
+  /** Messages/s of one contender draining `count` messages, in a child process of its own. */
   async function drain(contender: Contender, count: number, burnIterations: number): Promise<number> {
-    switch (contender) {
-      case 'conveyor':
-        return count / (await drainWithConveyor(await fillTable(count, burnIterations), count));
-      case 'single loop':
-        return count / (await drainWithSingleLoop(await fillTable(count, burnIterations), count));
-      case 'pg-boss as written':
-      case 'pg-boss tuned': {
-        const name = await fillBossQueue(count, burnIterations);
-        const options =
-          contender === 'pg-boss tuned' ? { batchSize: 100, burstWhenBatchFull: true, localConcurrency: 2 } : { batchSize: 100 };
-        return count / (await drainWithPgBoss(boss, admin, bossSchema, name, options, count));
-      }
-    }
+    const target = contender.startsWith('pg-boss') ? await fillBossQueue(count, burnIterations) : await fillTable(count, burnIterations);
+    const child = fork(self, ['--drain', contender, target, String(count), bossSchema], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const result = await new Promise<DrainResult>((resolve, reject) => {
+      child.once('message', (message: DrainResult) => resolve(message));
+      child.once('exit', (code) => reject(new Error(`the ${contender} drain exited (${code}) before reporting`)));
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    if (contender.startsWith('pg-boss')) await boss.deleteQueue(target);
+    if (result.startMs !== undefined) startTimes.push(result.startMs);
+    return result.messages / result.seconds;
   }
 
   try {
@@ -182,6 +186,7 @@ async function main(): Promise<void> {
         `  Conveyor / pg-boss as written: ${ratio('pg-boss as written')}x   Conveyor / pg-boss tuned: ${ratio('pg-boss tuned')}x   Conveyor / single loop: ${ratio('single loop')}x`,
       );
     }
+    console.log(`Conveyor's consumer.start() (left out of its figures): median ${median(startTimes).toFixed(0)} ms`);
     console.log(`load average at the end: ${load()}`);
   } finally {
     await boss.stop({ graceful: false }).catch(() => {});
@@ -196,8 +201,19 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-/** Seconds PostgresSource + Consumer (2 pollers, 2 pool threads) take to consume and delete `count` rows. */
-async function drainWithConveyor(schema: string, count: number): Promise<number> {
+/** One drain's figure: messages over seconds, and what was left out of them. */
+interface DrainResult {
+  readonly messages: number;
+  readonly seconds: number;
+  /** Conveyor: ms its start() took (pool threads, handler module, pollers), not counted. */
+  readonly startMs?: number;
+}
+
+/**
+ * PostgresSource + Consumer (2 pollers, 2 pool threads) consuming and deleting `count` rows,
+ * counted from the end of consumer.start(): the rows deleted meanwhile and its time are left out.
+ */
+async function drainWithConveyor(schema: string, count: number): Promise<DrainResult> {
   const { Consumer, silentLogger } = await import('@conveyor/core');
   const { PostgresSource } = await import('@conveyor/postgres');
   let deleted = 0;
@@ -219,16 +235,18 @@ async function drainWithConveyor(schema: string, count: number): Promise<number>
     bulkSize,
     logger: silentLogger,
   });
-  const started = performance.now();
+  const starting = performance.now();
   await consumer.start();
+  const started = performance.now();
+  const deletedAtStart = deleted;
   await drained;
   const seconds = (performance.now() - started) / 1000;
   await consumer.shutdown();
-  return seconds;
+  return { messages: count - deletedAtStart, seconds, startMs: started - starting };
 }
 
-/** Seconds one loop (claim up to 100 rows, handle them inline, delete them) takes to drain `count` rows. */
-async function drainWithSingleLoop(schema: string, count: number): Promise<number> {
+/** One loop (claim up to 100 rows, handle them inline, delete them) draining `count` rows. */
+async function drainWithSingleLoop(schema: string, count: number): Promise<DrainResult> {
   const { silentLogger } = await import('@conveyor/core');
   const { PostgresSource } = await import('@conveyor/postgres');
   const source = new PostgresSource<Job>({
@@ -250,7 +268,37 @@ async function drainWithSingleLoop(schema: string, count: number): Promise<numbe
   }
   const seconds = (performance.now() - started) / 1000;
   await source.close();
-  return seconds;
+  return { messages: count, seconds };
+}
+
+/** A child process: drains one table or pg-boss queue, sends its figures to the parent. */
+async function drainInProcess(contender: Contender, target: string, count: number, bossSchema: string): Promise<void> {
+  let result: DrainResult;
+  switch (contender) {
+    case 'conveyor':
+      result = await drainWithConveyor(target, count);
+      break;
+    case 'single loop':
+      result = await drainWithSingleLoop(target, count);
+      break;
+    case 'pg-boss as written':
+    case 'pg-boss tuned': {
+      const pg = (await import('pg')).default;
+      const { PgBoss } = await import('pg-boss');
+      const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      const boss = new PgBoss({ connectionString: databaseUrl, schema: bossSchema, max: 8, supervise: false, schedule: false });
+      boss.on('error', (error: Error) => console.error(`pg-boss: ${error.message}`));
+      await boss.start();
+      const options =
+        contender === 'pg-boss tuned' ? { batchSize: 100, burstWhenBatchFull: true, localConcurrency: 2 } : { batchSize: 100 };
+      result = { messages: count, seconds: await drainWithPgBoss(boss, admin, bossSchema, target, options, count) };
+      await boss.stop({ graceful: false });
+      await admin.end();
+      break;
+    }
+  }
+  process.send?.(result);
+  process.exit(0);
 }
 
 /** Seconds pg-boss workers take until `count` jobs of the queue are completed (read from its job table). */
@@ -277,8 +325,12 @@ async function drainWithPgBoss(
   }
   const seconds = (performance.now() - started) / 1000;
   await boss.offWork(name);
-  await boss.deleteQueue(name);
   return seconds;
 }
 
-if (isMainThread && process.argv[1] === self) await main();
+if (isMainThread && process.argv[1] === self) {
+  if (process.argv[2] === '--drain') {
+    const [contender, target, count, bossSchema] = process.argv.slice(3) as [Contender, string, string, string];
+    await drainInProcess(contender, target, Number(count), bossSchema);
+  } else await main();
+}
