@@ -84,3 +84,35 @@ ensure_nats() {
   echo "conveyor: nats-server did not answer on 127.0.0.1:4222" >&2
   return 1
 }
+
+# PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test` (the @conveyor/postgres tests).
+ensure_postgres() {
+  local query=(psql -h 127.0.0.1 -p 5432 -U postgres -d test -tAc 'select 1')
+  if "${query[@]}" >/dev/null 2>&1; then return 0; fi
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    echo "conveyor: installing postgresql" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
+  fi
+  local version
+  version="$(ls /etc/postgresql | sort -n | tail -1)"
+  if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+    echo "conveyor: starting PostgreSQL $version on 127.0.0.1:5432" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
+    for _ in $(seq 1 100); do
+      pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && break
+      sleep 0.1
+    done
+  fi
+  # A fresh Debian cluster asks for passwords on TCP: the tests connect with trust, as CI's machine does.
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if [ -w "$hba" ] && ! grep -Eq '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+    sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main reload >&2 || true
+  fi
+  if ! psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -tAc "select 1 from pg_database where datname = 'test'" 2>/dev/null | grep -q 1; then
+    psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -c 'create database test' >&2 || true
+  fi
+  "${query[@]}" >/dev/null 2>&1 && return 0
+  echo "conveyor: PostgreSQL did not answer on 127.0.0.1:5432 (database test, user postgres, trust auth)" >&2
+  return 1
+}

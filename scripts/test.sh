@@ -5,5 +5,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 install_dependencies
 ensure_redis
 ensure_nats
+ensure_postgres
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exec pnpm test "$@"

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.js';
 import type { NatsLocation } from './nats-url.js';
 import { parseNatsUrl } from './nats-url.js';
+import { parsePostgresUrl } from './postgres-location.js';
+import type { PostgresLocation } from './postgres-location.js';
 
 /** An SQS queue: `sqs://host[:port]/<account>/<queue>` or `sqs://host[:port]/<queue>`. */
 export interface SqsLocation {
@@ -49,10 +51,10 @@ export interface FileLocation {
 }
 
 /** Where a queue is, parsed from a source URL. */
-export type SourceLocation = SqsLocation | RedisLocation | FileLocation | NatsLocation;
+export type SourceLocation = SqsLocation | RedisLocation | FileLocation | NatsLocation | PostgresLocation;
 
 const examples =
-  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, file:///path/to/folder, nats://host:4222/<stream>/<consumer>';
+  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, file:///path/to/folder, nats://host:4222/<stream>/<consumer>, postgres://host:5432/<db>?table=jobs';
 
 /** Parses a source URL; throws a `CliError` (exit code 2) naming what is wrong. */
 export function parseSourceUrl(text: string): SourceLocation {
@@ -72,6 +74,9 @@ export function parseSourceUrl(text: string): SourceLocation {
       return parseFile(url, text);
     case 'nats:':
       return parseNatsUrl(url);
+    case 'postgres:':
+    case 'postgresql:':
+      return parsePostgresUrl(url);
     default:
       throw new CliError(
         'CLI_BAD_URL',

@@ -12,5 +12,7 @@ export async function openSender(location: SourceLocation): Promise<Sender> {
       return (await import('./file-sender.js')).openFileSender(location);
     case 'nats':
       return (await import('./nats-sender.js')).openNatsSender(location);
+    case 'postgres':
+      return (await import('./postgres-sender.js')).openPostgresSender(location);
   }
 }

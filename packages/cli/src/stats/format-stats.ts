@@ -6,6 +6,7 @@ const kindNames: Readonly<Record<QueueStats['kind'], string>> = {
   'redis-sharded': 'sharded queue on Redis',
   file: 'file queue',
   nats: 'JetStream stream',
+  postgres: 'PostgreSQL queue table',
   source: "the consumer's source",
 };
 

@@ -12,5 +12,7 @@ export async function openInspector(location: SourceLocation): Promise<QueueInsp
       return (await import('./file-inspector.js')).openFileInspector(location);
     case 'nats':
       return (await import('./nats-inspector.js')).openNatsInspector(location);
+    case 'postgres':
+      return (await import('./postgres-inspector.js')).openPostgresInspector(location);
   }
 }
