@@ -82,6 +82,17 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
     else this.#deliveries.settle(failed, (batch, rows) => batch.fail(rows, error));
   }
 
+  /** How long a delivery stays invisible unless renewed: `visibilityTimeout` (undefined when it never lapses). */
+  leaseDuration(): number | undefined {
+    const timeout = this.#options.visibilityTimeout;
+    return timeout === Number.POSITIVE_INFINITY ? undefined : timeout;
+  }
+
+  /** Renews the visibility of these deliveries (the consumer's lease keeper calls it for every message it holds). */
+  extend(messages: FileMessage<T>[]): void {
+    this.#deliveries.extend(messages);
+  }
+
   /** The folder's depth (all readers' view): rows waiting (retry batches included), rows claimed, dead letters. */
   inspect(): SourceDepth {
     const depth = inspectQueueFolder(this.#options.reader.directory);

@@ -12,6 +12,8 @@ interface Claim<T> {
   /** Next row never delivered. */
   next: number;
   readonly deliveries: Float64Array;
+  /** When each row's delivery lapses (renewed by `extend()`). */
+  readonly deadlines: Float64Array;
 }
 
 /** A delivery's visibility: it expires at `deadline` unless settled before. */
@@ -129,7 +131,7 @@ export class RowDeliveries<T> {
 
   #add(batch: ClaimedBatch<T> | undefined): Claim<T> | undefined {
     if (batch === undefined) return undefined;
-    const claim: Claim<T> = { batch, next: 0, deliveries: new Float64Array(batch.size) };
+    const claim: Claim<T> = { batch, next: 0, deliveries: new Float64Array(batch.size), deadlines: new Float64Array(batch.size) };
     this.#claims.set(batch.key, claim);
     this.#fresh.push(claim);
     return claim;
@@ -139,7 +141,9 @@ export class RowDeliveries<T> {
     const delivery = ++this.#delivery;
     claim.deliveries[index] = delivery;
     if (this.#visibilityTimeout !== Number.POSITIVE_INFINITY) {
-      this.#visibilities.push({ claim, index, delivery, deadline: this.#clock.now() + this.#visibilityTimeout });
+      const deadline = this.#clock.now() + this.#visibilityTimeout;
+      claim.deadlines[index] = deadline;
+      this.#visibilities.push({ claim, index, delivery, deadline });
     }
     const row = claim.batch.rows[index] as BatchRow<T>;
     return {
@@ -150,6 +154,23 @@ export class RowDeliveries<T> {
     };
   }
 
+  /**
+   * Renews the visibility of these deliveries for another visibility timeout;
+   * settled or lapsed ones are skipped. The timeout is constant, so the new
+   * entries keep the visibility list in deadline order.
+   */
+  extend(messages: readonly FileMessage<T>[]): void {
+    if (this.#visibilityTimeout === Number.POSITIVE_INFINITY) return;
+    const deadline = this.#clock.now() + this.#visibilityTimeout;
+    for (const message of messages) {
+      const claim = this.#current(message);
+      if (claim === undefined) continue;
+      const { index, delivery } = message.receipt;
+      claim.deadlines[index] = deadline;
+      this.#visibilities.push({ claim, index, delivery, deadline });
+    }
+  }
+
   /** Deliveries out longer than the visibility timeout count as a receive and are delivered again. */
   #expire(): void {
     const now = this.#clock.now();
@@ -158,7 +179,9 @@ export class RowDeliveries<T> {
       if (visibility.deadline > now) break;
       this.#visibilityHead++;
       const { claim, index, delivery } = visibility;
-      if (claim.deliveries[index] !== delivery || this.#claims.get(claim.batch.key) !== claim) continue;
+      // Settled, delivered again, renewed since (a later entry holds its deadline), or its batch is gone.
+      if (claim.deliveries[index] !== delivery || (claim.deadlines[index] as number) > visibility.deadline) continue;
+      if (this.#claims.get(claim.batch.key) !== claim) continue;
       claim.deliveries[index] = notOut;
       claim.batch.countExpiredDelivery(index);
       this.#again.push({ claim, index });

@@ -221,4 +221,25 @@ describe('FileSource under a Consumer', () => {
     source.close();
     expect(names(directory)).toEqual([]);
   });
+
+  it('extend() renews a delivery for another visibility timeout (the lease keeper calls it); settled ones are skipped', async () => {
+    const directory = queue();
+    write(directory, [{ n: 1 }, { n: 2 }]);
+    const clock = new ManualClock();
+    const source = new FileSource<Job>({ directory, waitTime: 0, visibilityTimeout: 1_000, clock, ...quiet });
+    expect(source.leaseDuration()).toBe(1_000);
+    const signal = new AbortController().signal;
+    const got = await source.get(signal, { maxMessages: 10 });
+    expect(got).toHaveLength(2);
+    await clock.advance(800);
+    source.cleanup([got[1] as FileMessage<Job>]);
+    source.extend(got);
+    await clock.advance(900); // 1,700 ms after delivery: renewed at 800, so held until 1,800
+    expect(await source.get(signal, { maxMessages: 10 })).toEqual([]);
+    await clock.advance(100);
+    const again = await source.get(signal, { maxMessages: 10 });
+    expect(again.map((message) => [message.id, message.receiveCount])).toEqual([[got[0]?.id, 2]]);
+    source.cleanup(again);
+    source.close();
+  });
 });

@@ -52,6 +52,7 @@ export class ListStore {
   readonly #get = LuaScript.load('list-get-7.lua');
   readonly #cleanup = LuaScript.load('list-cleanup-4.lua');
   readonly #release = LuaScript.load('list-release-7.lua');
+  readonly #extend = LuaScript.load('list-extend-1.lua');
 
   constructor(redis: Redis | Cluster, keys: RedisListKeys) {
     this.#redis = redis;
@@ -131,6 +132,17 @@ export class ListStore {
     const groups = groupByDelivery(receipts, (_receipt, index) => delays[index] ?? 0);
     for (const value of groups) args.push(value);
     await this.#release.runBuffer(this.#redis, this.#releaseKeys, args);
+  }
+
+  /** Renews the visibility of the deliveries these receipts belong to (one script call); settled or lapsed ones are skipped. */
+  async renew(receipts: readonly string[], visibilityTimeout: number): Promise<number> {
+    const deliveries = new Set<string>();
+    for (const receipt of receipts) {
+      const end = receipt.indexOf(':');
+      if (end > 0) deliveries.add(receipt.slice(0, end));
+    }
+    if (deliveries.size === 0) return 0;
+    return (await this.#extend.runBuffer(this.#redis, [this.#keys.processing], [visibilityTimeout, ...deliveries])) as number;
   }
 
   /** The depth, in one round trip. */

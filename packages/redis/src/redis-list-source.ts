@@ -1,7 +1,7 @@
 import type { GetHint, Logger, Source, SourceDepth } from '@conveyor/core';
 import { InvalidOptionError } from '@conveyor/core';
 import type { BackoffPolicy } from '@conveyor/core/kit';
-import { backoffDelay, errorMessage, isUncharged, sleep } from '@conveyor/core/kit';
+import { backoffDelay, errorMessage, isPoison, isUncharged, sleep } from '@conveyor/core/kit';
 import type { Cluster, Redis } from 'ioredis';
 import { decodeBodies } from './body-decoder.js';
 import type { DeliveryBatch, FailureMode } from './list-store.js';
@@ -97,11 +97,30 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
    * Gives failed messages back. Uncharged (`isUncharged(error)`: the handler never
    * had them): to the head at once, and this delivery does not count. Charged:
    * invisible for `backoffDelay(receiveCount, retryBackoff)`, or to the dead
-   * letters once `maxReceiveCount` receives are reached.
+   * letters once `maxReceiveCount` receives are reached. Poison (`isPoison(error)`:
+   * it can never be handled): to the dead letters at once.
    */
   async release(failed: RedisListMessage<B>[], error: unknown): Promise<void> {
     if (failed.length === 0) return;
-    await this.#settleFailed(isUncharged(error) ? 'uncharged' : 'charged', failed, error);
+    await this.#settleFailed(isUncharged(error) ? 'uncharged' : isPoison(error) ? 'dead' : 'charged', failed, error);
+  }
+
+  /** How long a delivery stays invisible unless renewed: `visibilityTimeout`. */
+  leaseDuration(): number {
+    return this.#options.visibilityTimeout;
+  }
+
+  /**
+   * Renews the visibility of these messages' deliveries (one script call); the
+   * consumer's lease keeper calls it for every message it holds, so a deep
+   * buffer or long handlers never let a delivery lapse.
+   */
+  async extend(messages: RedisListMessage<B>[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.#store.renew(
+      messages.map((message) => message.receipt),
+      Math.ceil(this.#options.visibilityTimeout),
+    );
   }
 
   /** Messages waiting to be delivered: in the list, and released ones waiting for their backoff. */

@@ -25,7 +25,8 @@ runSourceConformance<RedisListMessage>(
       send: async (bodies) => void (await source.send(...bodies)),
       bodyOf: (message) => message.body,
       dispose: () => source.clear(),
+      deadLetterCount: async () => (await source.inspect()).deadLetters ?? 0,
     };
   },
-  { redeliveryAfterMs: 400, ordered: true },
+  { redeliveryAfterMs: 400, ordered: true, minRetryDelayMs: 25 },
 );
