@@ -83,7 +83,9 @@ export function keyOf(message: RabbitMqMessage<unknown>, option: OrderingKeyOpti
   const value = message.headers[option.header];
   if (value === undefined || value === null) return '';
   if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean | bigint);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 function decode(content: Buffer, format: BodyFormat): unknown {
