@@ -24,7 +24,17 @@ interface MutableLink extends Link {
   channel: Channel;
   alive: boolean;
   established: boolean;
+  connectionClosed: boolean;
   lastError: unknown;
+}
+
+/** How long closing a connection may take before the source stops waiting (a dead peer never answers). */
+const closeTimeoutMs = 2_000;
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** What the connector works with; the source owns each of them. */
@@ -105,16 +115,21 @@ export class Connector {
       channel: undefined as unknown as Channel,
       alive: true,
       established: false,
+      connectionClosed: false,
       lastError: undefined,
     };
     // Without an 'error' listener, amqplib would take a channel error to the connection.
     model.on('error', (error: unknown) => (link.lastError ??= error));
-    model.on('close', (error?: unknown) => void this.#end(link, error ?? link.lastError));
+    model.on('close', (error?: unknown) => {
+      link.connectionClosed = true;
+      void this.#end(link, error ?? link.lastError);
+    });
     try {
       const channel = await model.createChannel();
       link.channel = channel;
       channel.on('error', (error: unknown) => (link.lastError ??= error));
-      channel.on('close', () => void this.#end(link, link.lastError));
+      // A closing connection closes its channels first and tells why after: wait a turn for the reason.
+      channel.on('close', () => void setImmediate(() => void this.#end(link, link.lastError)));
       await this.#parts.setup(link);
     } catch (error) {
       await this.#end(link, error);
@@ -143,11 +158,23 @@ export class Connector {
         : toRabbitMqError(cause, `The connection to ${address.display}`, address.secret);
     this.#parts.onLost(link, error);
     if (wasLive && !this.#closing.signal.aborted) this.#parts.report(error);
-    await link.model.close().catch(() => {});
     if (wasLive && this.keepConnected && !this.#closing.signal.aborted) {
       this.connect().catch((failure: unknown) => {
         if (!this.#closing.signal.aborted) this.#parts.report(failure as ConveyorError);
       });
     }
+    // A connection the broker closed is closed already (close() would wait for an answer that never comes).
+    if (link.connectionClosed) return;
+    // The channel first: amqplib interleaves the frames of its channels, so a connection.close
+    // could overtake acks still buffered on the channel; the channel's own close comes after them.
+    if (link.channel !== undefined)
+      await withTimeout(
+        link.channel.close().catch(() => {}),
+        closeTimeoutMs,
+      );
+    await withTimeout(
+      link.model.close().catch(() => {}),
+      closeTimeoutMs,
+    );
   }
 }

@@ -1,7 +1,7 @@
 import type { Options } from 'amqplib';
 import { InvalidOptionError } from '@conveyor/core';
 import { booleanOption, nonEmptyString, optionsObject } from '@conveyor/core/kit';
-import { urlOption } from './rabbitmq-source-options.js';
+import { urlOption, withoutPasswords } from './rabbitmq-source-options.js';
 
 /** Options of `new RabbitMqSender()`. */
 export interface RabbitMqSenderOptions {
@@ -40,12 +40,15 @@ const hints: Readonly<Record<string, string>> = {
   confirm: 'the sender always waits for publisher confirms',
   queueName: 'queue',
   exchangeName: 'exchange',
+  uri: 'url',
+  connectionString: 'url',
 };
 
 /** Validates options and returns a frozen copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveRabbitMqSenderOptions(options: RabbitMqSenderOptions): ResolvedRabbitMqSenderOptions {
   if (options === undefined) throw new InvalidOptionError('options', 'an object', options);
-  const given = optionsObject(options, knownOptions, hints) as unknown as RabbitMqSenderOptions;
+  optionsObject(withoutPasswords(options), knownOptions, hints);
+  const given = options;
   const queue = given.queue === undefined ? undefined : nonEmptyString('queue', given.queue);
   if (queue !== undefined && given.exchange !== undefined && given.exchange !== '') {
     throw new InvalidOptionError('exchange', "absent with `queue` (a queue is reached through the default exchange '')", given.exchange);

@@ -5,7 +5,6 @@ import {
   backoffOption,
   booleanOption,
   clockOption,
-  integerIn,
   loggerOption,
   milliseconds,
   nonEmptyString,
@@ -173,6 +172,10 @@ const hints: Readonly<Record<string, string>> = {
   retries: 'maxReceiveCount',
   deliveryLimit: "give `queueArguments: { 'x-delivery-limit': n }` (quorum queues)",
   deadLetterExchangeName: 'deadLetterExchange',
+  uri: 'url',
+  connectionString: 'url',
+  hostname: 'give the host in `url`',
+  host: 'give the host in `url`',
 };
 
 const reservedArguments: Readonly<Record<string, string>> = {
@@ -183,7 +186,8 @@ const reservedArguments: Readonly<Record<string, string>> = {
 /** Validates options and returns a frozen copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveRabbitMqSourceOptions(options: RabbitMqSourceOptions): ResolvedRabbitMqSourceOptions {
   if (options === undefined) throw new InvalidOptionError('options', 'an object', options);
-  const given = optionsObject(options, knownOptions, hints) as unknown as RabbitMqSourceOptions;
+  optionsObject(withoutPasswords(options), knownOptions, hints);
+  const given = options;
   const url = urlOption('url', given.url);
   const queue = nonEmptyString('queue', given.queue);
   const queueType = oneOf('queueType', given.queueType, ['classic', 'quorum'], rabbitMqSourceDefaults.queueType);
@@ -203,10 +207,7 @@ export function resolveRabbitMqSourceOptions(options: RabbitMqSourceOptions): Re
     queueArguments,
     singleActiveConsumer: booleanOption('singleActiveConsumer', given.singleActiveConsumer, orderingKey !== undefined),
     orderingKey,
-    prefetch:
-      given.prefetch === 'auto' || given.prefetch === undefined
-        ? rabbitMqSourceDefaults.prefetch
-        : integerIn('prefetch', given.prefetch, 1, rabbitMqSourceDefaults.maxPrefetch, 1),
+    prefetch: prefetchOption(given.prefetch),
     bodyFormat: oneOf('bodyFormat', given.bodyFormat, ['text', 'json', 'buffer'], rabbitMqSourceDefaults.bodyFormat),
     maxReceiveCount: retry.maxReceiveCount,
     retryBackoff: retry.retryBackoff,
@@ -228,6 +229,21 @@ export function resolveRabbitMqSourceOptions(options: RabbitMqSourceOptions): Re
     logger: loggerOption(given.logger, consoleLogger),
     clock: clockOption(given.clock),
   });
+}
+
+/**
+ * A shallow copy of options with every string that looks like a URL with a
+ * password redacted: the unknown-key check quotes values, and a URL under a
+ * misspelt key must not put its password into an error message.
+ */
+export function withoutPasswords(options: unknown): unknown {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return options;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    copy[key] =
+      typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(value) ? value.replace(/:[^/@:]*@/, ':***@') : value;
+  }
+  return copy;
 }
 
 /** An `amqp://` or `amqps://` URL, or amqplib's connect options object. */
@@ -269,6 +285,15 @@ function orderingKeyOption(value: unknown): OrderingKeyOption | undefined {
     return Object.freeze({ header: nonEmptyString('orderingKey.header', given.header) });
   }
   throw new InvalidOptionError('orderingKey', "'queue', 'routingKey' or { header: name }", value);
+}
+
+function prefetchOption(value: unknown): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  const max = rabbitMqSourceDefaults.maxPrefetch;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new InvalidOptionError('prefetch', `'auto' or an integer from 1 to ${max}`, value);
+  }
+  return value;
 }
 
 function reconnectBackoffOption(value: unknown): BackoffPolicy {

@@ -188,3 +188,31 @@ async function canOpen(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Closes the shared broker's connections whose client-provided name is `name`
+ * (`rabbitmqctl close_connection`): the test's own connections only, never the broker.
+ * Resolves to how many it closed.
+ */
+export async function closeConnectionsNamed(name: string): Promise<number> {
+  const listing = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
+  const pids = listing
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name","${name}"}`))
+    .map((line) => line.split('\t')[0] as string);
+  for (const pid of pids) await run('rabbitmqctl', ['close_connection', pid, 'closed by a Conveyor test']);
+  return pids.length;
+}
+
+function run(command: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${output}`)),
+    );
+  });
+}

@@ -59,13 +59,13 @@ export function scrub(text: string, secret: string | undefined): string {
   return scrubbed;
 }
 
+const channelReplyCodes: ReadonlySet<number> = new Set([311, 312, 313, 405, 406]);
+
 function codeOf(error: unknown, message: string, replyCode: number | undefined): RabbitMqErrorCode {
   if (replyCode === 403 || message.includes('ACCESS_REFUSED') || message.includes('ACCESS-REFUSED')) return 'RABBITMQ_ACCESS_REFUSED';
   if (replyCode === 404 || replyCode === 530 || message.includes('Expected ConnectionOpenOk')) return 'RABBITMQ_NOT_FOUND';
-  const name = (error as { name?: unknown } | null)?.name;
-  if (typeof (error as { code?: unknown } | null)?.code === 'string' || name === 'IllegalOperationError') return 'RABBITMQ_CONNECTION';
-  if (replyCode !== undefined && replyCode >= 500) return 'RABBITMQ_CONNECTION';
-  if (replyCode !== undefined) return 'RABBITMQ_CHANNEL';
+  // The reply codes that close a channel only; every other one (320 CONNECTION_FORCED, 5xx) closes the connection.
+  if (replyCode !== undefined && channelReplyCodes.has(replyCode)) return 'RABBITMQ_CHANNEL';
   return 'RABBITMQ_CONNECTION';
 }
 
