@@ -84,6 +84,18 @@ export class Broker {
     await channel.deleteExchange(`${queue}.dead-letter`);
   }
 
+  /** Declares a topic exchange and binds `queue` (declared classic) to it with `pattern`. */
+  async bind(queue: string, exchange: string, pattern: string): Promise<void> {
+    const channel = await this.#open();
+    await channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: false });
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    await channel.bindQueue(queue, exchange, pattern);
+  }
+
+  async deleteExchange(exchange: string): Promise<void> {
+    await (await this.#open()).deleteExchange(exchange);
+  }
+
   async deleteQueue(queue: string): Promise<void> {
     await (await this.#open()).deleteQueue(queue);
   }
@@ -97,8 +109,11 @@ export class Broker {
 export interface OwnRabbit {
   readonly port: number;
   readonly url: string;
-  /** Kills the node (SIGKILL to its process group: as abrupt as a crash); its durable queues and persistent messages survive. */
-  kill(): Promise<void>;
+  /**
+   * Stops the node: SIGTERM to its process group stops it cleanly (what a restart does),
+   * SIGKILL as abruptly as a crash. Its durable queues and persistent messages survive.
+   */
+  kill(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts it again on the same port and data folder. */
   start(): Promise<void>;
   /** Kills it and removes its folder. */
@@ -134,13 +149,15 @@ export async function startOwnRabbit(): Promise<OwnRabbit> {
   const node: OwnRabbit = {
     port,
     url: `amqp://guest:guest@127.0.0.1:${port}`,
-    async kill() {
+    async kill(signal = 'SIGKILL') {
       const running = child;
       child = undefined;
       if (running?.pid === undefined || running.exitCode !== null || running.signalCode !== null) return;
       const exited = new Promise((resolve) => running.once('exit', resolve));
-      process.kill(-running.pid, 'SIGKILL');
+      process.kill(-running.pid, signal);
       await exited;
+      // The script may exit before the node it started: wait until the port is free.
+      await until(async () => !(await canConnect(port)), 30_000, `rabbitmq-server on port ${port} to stop`, 100);
     },
     async start() {
       const started = spawn(rabbitServer, [], { env, detached: true, stdio: 'ignore' });
