@@ -1,6 +1,8 @@
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.js';
+import { parseRabbitMqUrl } from './rabbitmq-location.js';
+import type { RabbitMqLocation } from './rabbitmq-location.js';
 
 /** An SQS queue: `sqs://host[:port]/<account>/<queue>` or `sqs://host[:port]/<queue>`. */
 export interface SqsLocation {
@@ -47,9 +49,10 @@ export interface FileLocation {
 }
 
 /** Where a queue is, parsed from a source URL. */
-export type SourceLocation = SqsLocation | RedisLocation | FileLocation;
+export type SourceLocation = SqsLocation | RedisLocation | FileLocation | RabbitMqLocation;
 
-const examples = 'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, file:///path/to/folder';
+const examples =
+  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, amqp://host:5672/<vhost>?queue=<name>, file:///path/to/folder';
 
 /** Parses a source URL; throws a `CliError` (exit code 2) naming what is wrong. */
 export function parseSourceUrl(text: string): SourceLocation {
@@ -67,6 +70,9 @@ export function parseSourceUrl(text: string): SourceLocation {
       return parseRedis(url);
     case 'file:':
       return parseFile(url, text);
+    case 'amqp:':
+    case 'amqps:':
+      return parseRabbitMqUrl(url, redact(url));
     default:
       throw new CliError(
         'CLI_BAD_URL',

@@ -10,5 +10,7 @@ export async function openSender(location: SourceLocation): Promise<Sender> {
       return (await import('./redis-sender.js')).openRedisSender(location);
     case 'file':
       return (await import('./file-sender.js')).openFileSender(location);
+    case 'rabbitmq':
+      return (await import('./rabbitmq-sender.js')).openRabbitMqSender(location);
   }
 }

@@ -10,5 +10,7 @@ export async function openInspector(location: SourceLocation): Promise<QueueInsp
       return (await import('./redis-inspector.js')).openRedisInspector(location);
     case 'file':
       return (await import('./file-inspector.js')).openFileInspector(location);
+    case 'rabbitmq':
+      return (await import('./rabbitmq-inspector.js')).openRabbitMqInspector(location);
   }
 }
