@@ -4,5 +4,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 install_dependencies
 ensure_redis
+ensure_rabbitmq
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exec pnpm test "$@"
