@@ -46,8 +46,18 @@ export class Publisher {
     this.#socketOptions = socketOptions;
   }
 
-  /** Publishes and resolves once the broker confirmed each (they go out in order). */
+  /** Publishes and resolves once the broker confirmed each (they go out in order); rejects with the first failure. */
   async publish(publications: readonly Publication[]): Promise<void> {
+    const failure = (await this.publishEach(publications)).find((outcome) => outcome !== undefined);
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Publishes in order and resolves, once each is confirmed or failed, to one
+   * outcome per publication: `undefined` when the broker confirmed it, else the
+   * error (so a caller can settle what went through and retry only the rest).
+   */
+  async publishEach(publications: readonly Publication[]): Promise<(Error | undefined)[]> {
     const link = await this.#open();
     const confirms: Promise<void>[] = [];
     for (const publication of publications) {
@@ -57,10 +67,12 @@ export class Publisher {
       // The channel's buffer is full: wait for it to drain rather than buffer without bound.
       if (!written && link.alive) await Promise.race([once(link.channel, 'drain'), once(link.channel, 'close')]);
     }
-    if (confirms.length < publications.length) confirms.push(Promise.reject(this.#lost(link)));
     const results = await Promise.allSettled(confirms);
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    return publications.map((_, index) => {
+      const result = results[index];
+      if (result === undefined) return this.#lost(link);
+      return result.status === 'fulfilled' ? undefined : (result.reason as Error);
+    });
   }
 
   /** Declares a queue once per connection (`assertQueue`); a declaration that differs rejects with `RabbitMqDeclarationError`. */

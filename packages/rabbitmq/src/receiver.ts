@@ -42,6 +42,8 @@ export class Receiver<T> {
 
   /** Starts consuming on `link` with `prefetch`: a new generation. */
   async consume(link: Link, prefetch: number): Promise<void> {
+    // Checked before the generation is set: a link that ends from now on tells `lost()`, which ends it.
+    if (!link.alive) throw new RabbitMqError('RABBITMQ_CHANNEL', 'The channel closed before the source could consume on it');
     const generation = new Generation<T>(link.generation, link.channel);
     this.#generation = generation;
     await link.channel.prefetch(prefetch, false);

@@ -98,10 +98,10 @@ export class Settler<T> {
       content: delivery.raw.content,
       options: copyOptions(delivery, deadLetterHeaders(delivery.failures + charged, error, reason, options.queue)),
     }));
-    await publisher.publish(publications);
-    this.#finished(generation, deliveries);
-    for (const delivery of deliveries)
+    const { confirmed, failure } = this.#published(generation, deliveries, await publisher.publishEach(publications));
+    for (const delivery of confirmed)
       this.#parts.emit('deadLettered', { id: delivery.id, failures: delivery.failures + charged }, reason, error);
+    if (failure !== undefined) throw failure;
   }
 
   #giveBack(generation: Generation<T>, deliveries: readonly Delivery<T>[]): void {
@@ -129,8 +129,8 @@ export class Settler<T> {
         options: copyOptions(delivery, retryHeaders(delivery.failures + 1, error), route.delayMs > 0 ? route.delayMs : undefined),
       };
     });
-    await publisher.publish(publications);
-    this.#finished(generation, deliveries);
+    const { failure } = this.#published(generation, deliveries, await publisher.publishEach(publications));
+    if (failure !== undefined) throw failure;
   }
 
   /** Ordered mode: each stays unacked, its key busy, until its backoff is over; then it is handed out first. */
@@ -154,6 +154,20 @@ export class Settler<T> {
     }
     if (backlog.ready) wake();
     return Promise.resolve();
+  }
+
+  /**
+   * Acks the deliveries whose copy the broker confirmed; the others stay open,
+   * so a retry of the release publishes only them. Returns the first failure.
+   */
+  #published<D extends DeadLetter>(
+    generation: Generation<T>,
+    deliveries: readonly D[],
+    outcomes: readonly (Error | undefined)[],
+  ): { confirmed: D[]; failure: Error | undefined } {
+    const confirmed = deliveries.filter((_, index) => outcomes[index] === undefined);
+    this.#finished(generation, confirmed);
+    return { confirmed, failure: outcomes.find((outcome) => outcome !== undefined) };
   }
 
   #finished(generation: Generation<T>, deliveries: readonly DeadLetter[]): void {

@@ -166,3 +166,32 @@ it('an uncharged release is not counted: receiveCount stays, while a quorum queu
   await source.close();
   expect(await broker.count(queue)).toBe(0);
 });
+
+it('a dead letter no queue would take is never dropped: release() rejects with RABBITMQ_UNROUTABLE and the message stays held', async () => {
+  const queue = newQueue('unroutable');
+  const source = new RabbitMqSource({
+    url: rabbitUrl,
+    queue,
+    queueType: 'classic',
+    deadLetterQueue: false,
+    maxReceiveCount: 1,
+    waitTime: 1_000,
+    logger: silentLogger,
+  });
+  await source.inspect();
+  await broker.send(queue, ['precious']);
+  const signal = new AbortController().signal;
+  const [message] = (await source.get(signal, { maxMessages: 1 })) as [RabbitMqMessage];
+  const refused = await source.release([message], new Error('fails')).catch((error: unknown) => error);
+  expect(refused).toMatchObject({ code: 'RABBITMQ_UNROUTABLE' });
+  expect(source.inFlight).toBe(1);
+  // Once a queue is bound to the dead-letter exchange, the consumer's retry of the release goes through.
+  const mine = `${queue}.mine`;
+  queues.push(mine);
+  await broker.bindTo(mine, `${queue}.dead-letter`);
+  await source.release([message], new Error('fails'));
+  expect(source.inFlight).toBe(0);
+  expect((await broker.drain(mine)).map((letter) => letter.body)).toEqual(['precious']);
+  await source.close();
+  expect(await broker.count(queue)).toBe(0);
+});

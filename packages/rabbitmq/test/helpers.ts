@@ -92,6 +92,13 @@ export class Broker {
     await channel.bindQueue(queue, exchange, pattern);
   }
 
+  /** Declares `queue` (classic) and binds it to an existing exchange. */
+  async bindTo(queue: string, exchange: string, pattern = ''): Promise<void> {
+    const channel = await this.#open();
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    await channel.bindQueue(queue, exchange, pattern);
+  }
+
   async deleteExchange(exchange: string): Promise<void> {
     await (await this.#open()).deleteExchange(exchange);
   }
