@@ -1,80 +1,78 @@
-// Pushes small messages through the Consumer (MemorySource → Piscina pool, trivial handler)
-// at several bulk sizes, and through a bare piscina.run() loop doing the same batches in the
-// same process run; prints messages/s and the ratio. Run: pnpm bench (or node --expose-gc bench/core-throughput.ts).
-// BENCH_MESSAGES (default 1000000), BENCH_BULK_SIZES (1,16,128,512), BENCH_ROUNDS (3, best kept).
-import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
-import { collectGarbage, drainThroughConsumer } from './memory-consumer-drain.ts';
+// The core benchmark: small messages preloaded in a MemorySource, moved by the Consumer to a
+// trivial handler on the pool threads and acknowledged; against, in the same run and at the
+// same task size (the Consumer's mean parcel, measured in the same round), a bare Piscina loop
+// (one JSON string a task, or transferred UTF-8 bytes) and a SharedArrayBuffer ring per thread,
+// the fastest hop this machine allows. Rounds are interleaved; each prints min / median / max
+// of the rates and of the round-by-round ratios, with the load average.
+// Run: pnpm bench (node --expose-gc bench/core-throughput.ts).
+// BENCH_MESSAGES (default 1000000), BENCH_BULK_SIZES (1,16,128,512), BENCH_ROUNDS (5).
+import { availableParallelism, loadavg } from 'node:os';
+import type { ConsumerMetrics } from '@conveyor/core';
+import { bareLoop, envelopes, sabRing } from './hop-baselines.ts';
+import { drainThroughConsumer } from './memory-consumer-drain.ts';
+import { spread } from './spread.ts';
 
 const totalMessages = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const bulkSizes = (process.env.BENCH_BULK_SIZES ?? '1,16,128,512').split(',').map(Number);
 const threads = availableParallelism();
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const body = 'x'.repeat(32);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
-interface Envelope {
-  id: number;
-  body: string;
-  receiveCount: number;
-  receipt: number;
-}
-
-/** Bulk size 1 costs a thread hop per message in the bare loop: measure it on fewer messages. */
-const messagesFor = (bulkSize: number, total = totalMessages): number => (bulkSize === 1 ? Math.min(total, 200_000) : total);
-
-async function bareLoop(bulkSize: number, encoding: 'clone' | 'json', total = totalMessages): Promise<number> {
-  const count = messagesFor(bulkSize, total);
-  const pool = new Piscina({
-    filename: new URL('./workers/bare-batch.js', import.meta.url).href,
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
-  await Promise.all(Array.from({ length: threads }, () => pool.run([])));
-  collectGarbage();
-  const started = performance.now();
-  let next = 0;
-  // Keep two tasks per thread queued, as a careful hand-written loop would.
-  const lane = async (): Promise<void> => {
-    while (next < count) {
-      const batch: Envelope[] = [];
-      for (let index = 0; index < bulkSize && next < count; index++, next++) batch.push({ id: next, body, receiveCount: 1, receipt: next });
-      await pool.run(encoding === 'json' ? JSON.stringify(batch) : batch);
-    }
+/** Counts the Consumer's parcels, to give the baselines the same task size. */
+function parcelCounter(): ConsumerMetrics & { readonly meanParcel: () => number } {
+  let parcels = 0;
+  let messages = 0;
+  return {
+    received() {},
+    settleError() {},
+    settled(sample) {
+      parcels++;
+      messages += sample.consumed + sample.failed;
+    },
+    meanParcel: () => (parcels === 0 ? 1 : Math.max(1, Math.round(messages / parcels))),
   };
-  await Promise.all(Array.from({ length: threads * 2 }, lane));
-  const seconds = (performance.now() - started) / 1000;
-  await pool.destroy();
-  return count / seconds;
 }
 
-async function consumerRun(bulkSize: number, total = totalMessages): Promise<number> {
-  return (await drainThroughConsumer({ count: messagesFor(bulkSize, total), bulkSize, threads })).wall;
-}
-
-const format = (perSecond: number): string => `${(perSecond / 1e6).toFixed(3)} M msg/s`;
+const messages = envelopes(totalMessages);
+const format = (perSecond: number): string => `${(perSecond / 1e6).toFixed(2)}M`;
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 
 console.log(
-  `core throughput: ${totalMessages} messages (200k at bulk size 1), ${threads} pool threads, best of ${rounds} rounds, Node ${process.version}`,
+  `core throughput: ${totalMessages} messages, ${threads} pool threads, ${rounds} interleaved rounds, Node ${process.version}; load ${load()}`,
 );
-// Warm up both sides (JIT, pool start-up) so the first measured row is not penalised.
-for (const bulkSize of [16, 128]) {
-  await consumerRun(bulkSize, 50_000);
-  await bareLoop(bulkSize, 'clone', 50_000);
-  await bareLoop(bulkSize, 'json', 50_000);
-}
-console.log('bulkSize | Consumer        | bare piscina (clone) | ratio | bare piscina (json string) | ratio');
+// Warm up every side (JIT, pool start-up) so the first measured round is not penalised.
+await drainThroughConsumer({ count: 100_000, bulkSize: 128, threads });
+await bareLoop(messages.slice(0, 100_000), 2048, threads, 'json');
+await sabRing(messages.slice(0, 100_000), 2048, threads);
+
+console.log(
+  'bulkSize | task size | Consumer | bare JSON | bare bytes | SAB ring | Consumer / bare JSON | Consumer / ring (fraction of the limit)',
+);
 for (const bulkSize of bulkSizes) {
-  // Best of `rounds`, the three contenders interleaved, so a noisy moment hurts no one side.
-  let ours = 0;
-  let bareClone = 0;
-  let bareJson = 0;
+  const sides = { consumer: [] as number[], json: [] as number[], bytes: [] as number[], ring: [] as number[] };
+  const vsJson: number[] = [];
+  const vsRing: number[] = [];
+  let taskSize = bulkSize;
   for (let round = 0; round < rounds; round++) {
-    ours = Math.max(ours, await consumerRun(bulkSize));
-    bareClone = Math.max(bareClone, await bareLoop(bulkSize, 'clone'));
-    bareJson = Math.max(bareJson, await bareLoop(bulkSize, 'json'));
+    const counter = parcelCounter();
+    const consumer = (await drainThroughConsumer({ count: totalMessages, bulkSize, threads, metrics: counter })).wall;
+    taskSize = counter.meanParcel();
+    const json = await bareLoop(messages, taskSize, threads, 'json');
+    const bytes = await bareLoop(messages, taskSize, threads, 'bytes');
+    const ring = await sabRing(messages, taskSize, threads);
+    sides.consumer.push(consumer);
+    sides.json.push(json);
+    sides.bytes.push(bytes);
+    sides.ring.push(ring);
+    vsJson.push(consumer / json);
+    vsRing.push(consumer / ring);
   }
+  const rates = (values: number[]): string => spread(values, format);
+  const ratios = (values: number[]): string => spread(values, (value) => value.toFixed(2));
   console.log(
-    `${String(bulkSize).padStart(8)} | ${format(ours).padEnd(15)} | ${format(bareClone).padEnd(20)} | ${(ours / bareClone).toFixed(2)}x | ${format(bareJson).padEnd(26)} | ${(ours / bareJson).toFixed(2)}x`,
+    `${String(bulkSize).padStart(8)} | ${String(taskSize).padStart(9)} | ${rates(sides.consumer)} | ${rates(sides.json)} | ${rates(sides.bytes)} | ${rates(sides.ring)} | ${ratios(vsJson)} | ${ratios(vsRing)}`,
   );
 }
+console.log(`(rates in messages/s as min/median/max; load after: ${load()})`);

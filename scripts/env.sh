@@ -65,6 +65,26 @@ ensure_redis() {
   return 1
 }
 
+# NATS with JetStream on 127.0.0.1:4222, as the machine starts it (store in /var/lib/nats-server).
+nats_answers() { (exec 3<>/dev/tcp/127.0.0.1/4222 && head -c 4 <&3 | grep -q INFO) 2>/dev/null; }
+ensure_nats() {
+  if nats_answers; then return 0; fi
+  if ! command -v nats-server >/dev/null 2>&1; then
+    echo "conveyor: installing nats-server" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server) >&2
+  fi
+  echo "conveyor: starting nats-server (JetStream) on 127.0.0.1:4222" >&2
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log >&2
+  for _ in $(seq 1 50); do
+    nats_answers && return 0
+    sleep 0.1
+  done
+  echo "conveyor: nats-server did not answer on 127.0.0.1:4222" >&2
+  return 1
+}
+
 # 0 when something accepts connections on 127.0.0.1:$1.
 port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

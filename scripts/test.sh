@@ -4,6 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 install_dependencies
 ensure_redis
+ensure_nats
 ensure_rabbitmq
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exec pnpm test "$@"

@@ -1,55 +1,63 @@
-// Consumes orders from an SQS queue on every core.
+// Consumes orders from an SQS queue on every core: the OrdersQueue class, given to the
+// Consumer as a module, so its handler runs on every pool thread.
 //
 //   node examples/sqs-consumer/main.ts                     # demo: starts fauxqs on 127.0.0.1, seeds orders, exits when done
 //   SQS_ENDPOINT=http://127.0.0.1:4566 QUEUE_URL=... node examples/sqs-consumer/main.ts   # runs until SIGINT/SIGTERM
 //   SOURCE=builtin ...                                     # @conveyor/sqs's SqsSource instead of the example's own class
-import { availableParallelism } from 'node:os';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+//   DEMO_MESSAGES=1000 ...                                 # how many orders the demo seeds (400)
+import os from 'node:os';
+import { threadId } from 'node:worker_threads';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClientConfig } from '@aws-sdk/client-sqs';
 import { Consumer } from '@conveyor/core';
-import type { Source } from '@conveyor/core';
-import { SqsSource } from '@conveyor/sqs';
-import type { Order, OrderLike } from './handler.ts';
-import { OrdersQueue } from './orders-queue.ts';
+import { SqsSender, SqsSource } from '@conveyor/sqs';
+import type { Order } from './orders.ts';
+import type { OrdersQueueOptions } from './orders-queue.ts';
+import { watchPricing } from './pricing-report.ts';
 
-const credentials = { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test' };
-const demo = process.env.SQS_ENDPOINT === undefined;
+const demo = (process.env.SQS_ENDPOINT ?? '') === '';
+const builtin = process.env.SOURCE === 'builtin';
 let stopServer: (() => Promise<void>) | undefined;
 let endpoint = process.env.SQS_ENDPOINT ?? '';
 if (demo) {
   // No endpoint given: a local SQS-compatible server, for trying the example out.
   const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, logger: false });
-  endpoint = server.address;
+  endpoint = `http://127.0.0.1:${server.port}`;
   stopServer = () => server.stop();
 }
-const client = new SQSClient({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials });
+const clientConfig: SQSClientConfig = {
+  endpoint,
+  region: process.env.AWS_REGION ?? 'us-east-1',
+  credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test' },
+};
+const client = new SQSClient(clientConfig);
 
 let queueUrl = process.env.QUEUE_URL ?? '';
 if (demo) {
   const created = await client.send(new CreateQueueCommand({ QueueName: 'orders' }));
   queueUrl = created.QueueUrl ?? '';
   const count = Number(process.env.DEMO_MESSAGES ?? 400);
-  for (let start = 0; start < count; start += 10) {
-    const entries = Array.from({ length: Math.min(10, count - start) }, (_, offset): { Id: string; MessageBody: string } => {
-      const order: Order = { id: start + offset, weight: 10 };
-      return { Id: String(offset), MessageBody: JSON.stringify(order) };
-    });
-    await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-  }
+  const orders = Array.from({ length: count }, (_, id): Order => ({ id, weight: 10 }));
+  await new SqsSender<Order>({ client, queueUrl, bodyFormat: 'json' }).send(orders);
   console.log(`demo: ${count} orders in ${queueUrl}`);
 }
 
-const source: Source<OrderLike> =
-  process.env.SOURCE === 'builtin' ? new SqsSource<Order>({ client, queueUrl, bodyFormat: 'json' }) : new OrdersQueue(client, queueUrl);
-const consumer = new Consumer(source, {
-  handlerModule: new URL('./handler.ts', import.meta.url),
-  maxHandlers: availableParallelism(),
-  bulkSize: 10,
-});
-await consumer.start();
-console.log(
-  `consuming ${queueUrl} with ${process.env.SOURCE === 'builtin' ? 'SqsSource' : 'OrdersQueue'} on ${availableParallelism()} threads`,
-);
+const pricing = watchPricing();
+const options: OrdersQueueOptions = { queueUrl, clientConfig };
+const threads = os.availableParallelism();
+const consumer = builtin
+  ? new Consumer(new SqsSource({ queueUrl, clientConfig }), {
+      handlerModule: new URL('./orders.ts', import.meta.url),
+      bulkSize: 10,
+      maxHandlers: threads,
+    })
+  : new Consumer(
+      { module: new URL('./orders-queue.ts', import.meta.url), export: 'OrdersQueue', options },
+      { bulkSize: 10, maxHandlers: threads },
+    );
+void consumer.start(); // not awaited: supervise() waits for it (supervise() alone would start it too)
+console.log(`consuming ${queueUrl} with ${builtin ? 'SqsSource' : 'OrdersQueue'} on ${threads} pool threads`);
 
 const progress = setInterval(() => {
   const { consumed, failed } = consumer.stats;
@@ -60,6 +68,8 @@ await consumer.supervise({ blocking: true }); // until SIGINT / SIGTERM (or the 
 clearInterval(progress);
 client.destroy();
 await stopServer?.();
+pricing.close();
+console.log(`priced ${pricing.orderIds.length} orders; by thread: ${pricing.summary()} (the main thread is #${threadId})`);
 console.log(`stopped cleanly: consumed ${consumer.stats.consumed} failed ${consumer.stats.failed}`);
 
 async function shutdownWhenDrained(): Promise<void> {

@@ -1,10 +1,22 @@
-// The user's story: a class with get / cleanup / handler that wraps an SQS queue
-// through the AWS SDK. Any object with these methods is a Conveyor source.
+// The user's story: one class that wraps an SQS queue with the AWS SDK and handles
+// its messages. Any object with `get` is a Conveyor source; given to the Consumer as a
+// module ({ module, export, options }), its `handler` runs on every pool thread:
+// each thread builds its own OrdersQueue from the same options and only calls `handler`.
 // (@conveyor/sqs's SqsSource does the same with heartbeats, FIFO order, dead letters and back-off.)
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveredMessage } from '@conveyor/core';
-import handleOrders from './handler.ts';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClientConfig } from '@aws-sdk/client-sqs';
+import type { Bulk, DeliveredMessage, GetHint } from '@conveyor/core';
+import { isUncharged } from '@conveyor/core/kit';
+import priceOrders from './orders.ts';
+
+/** Plain data, so the consumer can hand the same options to every pool thread. */
+export interface OrdersQueueOptions {
+  readonly queueUrl: string;
+  /** The SQS client's configuration (region, endpoint, credentials). */
+  readonly clientConfig: SQSClientConfig;
+  /** Long polling on an empty queue. @default 20 */
+  readonly waitTimeSeconds?: number;
+}
 
 /**
  * One received message, as plain data (it crosses to the pool threads), in
@@ -16,25 +28,25 @@ export interface OrderMessage extends DeliveredMessage<string, string> {
   readonly body: string;
 }
 
-export class OrdersQueue {
-  readonly #client: SQSClient;
-  readonly #queueUrl: string;
-  /** Used when the consumer runs inline (no `handlerModule`); with one, the same function runs on every core. */
-  readonly handler = handleOrders;
+/** A failed order is tried again after this long; one the handler never received, at once. */
+const retryDelaySeconds = 10;
 
-  constructor(client: SQSClient, queueUrl: string) {
-    this.#client = client;
-    this.#queueUrl = queueUrl;
+export class OrdersQueue {
+  readonly #options: OrdersQueueOptions;
+  #client: SQSClient | undefined;
+
+  constructor(options: OrdersQueueOptions) {
+    this.#options = options;
   }
 
-  /** Up to 10 messages; long-polls 20 s on an empty queue, returns [] when the consumer stops. */
-  async get(signal: AbortSignal): Promise<OrderMessage[]> {
+  /** Up to 10 messages; long-polls on an empty queue, returns [] when the consumer stops. */
+  async get(signal: AbortSignal, hint: GetHint): Promise<OrderMessage[]> {
     try {
-      const { Messages = [] } = await this.#client.send(
+      const { Messages = [] } = await this.#sqs().send(
         new ReceiveMessageCommand({
-          QueueUrl: this.#queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 20,
+          QueueUrl: this.#options.queueUrl,
+          MaxNumberOfMessages: Math.min(10, hint.maxMessages),
+          WaitTimeSeconds: this.#options.waitTimeSeconds ?? 20,
           MessageSystemAttributeNames: ['ApproximateReceiveCount'],
         }),
         { abortSignal: signal },
@@ -51,30 +63,51 @@ export class OrdersQueue {
     }
   }
 
-  /** Deletes what the handler consumed. */
-  async cleanup(consumed: OrderMessage[]): Promise<void> {
-    for (const chunk of chunks(consumed)) {
-      const { Failed = [] } = await this.#client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.#queueUrl,
-          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receipt })),
-        }),
-      );
-      // Throwing makes the consumer retry; given up, SQS delivers the message again.
-      if (Failed.length > 0) throw new Error(`DeleteMessageBatch failed for ${Failed.length} message(s): ${Failed[0]?.Code}`);
-    }
+  /** Runs on a pool thread: prices the orders (a few ms of CPU each). */
+  handler(bulk: Bulk<OrderMessage>): void {
+    priceOrders(bulk);
   }
 
-  /** Failed orders are visible again at once instead of after the visibility timeout. */
-  async release(failed: OrderMessage[]): Promise<void> {
-    for (const chunk of chunks(failed)) {
-      await this.#client.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.#queueUrl,
-          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receipt, VisibilityTimeout: 0 })),
-        }),
-      );
-    }
+  /** Deletes what the handler consumed, 10 a call. */
+  async cleanup(consumed: OrderMessage[]): Promise<void> {
+    await Promise.all(
+      chunks(consumed).map(async (chunk) => {
+        const { Failed = [] } = await this.#sqs().send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.#options.queueUrl,
+            Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receipt })),
+          }),
+        );
+        // Throwing makes the consumer try again; given up, SQS delivers the message again.
+        if (Failed.length > 0) throw new Error(`DeleteMessageBatch failed for ${Failed.length} message(s): ${Failed[0]?.Code}`);
+      }),
+    );
+  }
+
+  /** Failed orders come back after a delay; those the handler never received (`isUncharged`) at once. */
+  async release(failed: OrderMessage[], error: unknown): Promise<void> {
+    const seconds = isUncharged(error) ? 0 : retryDelaySeconds;
+    await Promise.all(
+      chunks(failed).map((chunk) =>
+        this.#sqs().send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#options.queueUrl,
+            Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receipt, VisibilityTimeout: seconds })),
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Called once by the consumer's shutdown (never on the pool threads' instances, which never open a client). */
+  close(): void {
+    this.#client?.destroy();
+  }
+
+  /** The client, made on first use: the pool threads' instances only run `handler`, so they never make one. */
+  #sqs(): SQSClient {
+    this.#client ??= new SQSClient(this.#options.clientConfig);
+    return this.#client;
   }
 }
 

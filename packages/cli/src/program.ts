@@ -38,6 +38,7 @@ Source URLs:
   redis://[user:pass@]host[:port]/<list key or sharded prefix>   (?db=, ?kind=list|sharded, ?lockPrefix=)
   amqp://[user:pass@]host[:port]/<vhost>?queue=<name>   (or /<vhost>/<queue>; the default vhost is %2F; ?dlq=)
   file:///absolute/path/to/queue/folder
+  nats://[user:pass@]host[:port]/<stream>[/<consumer>]   (?subject=<send subject>, ?dlq=<dead-letter subject>)
 
 Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or server unavailable, 5 bad input, 130 aborted.`,
     );

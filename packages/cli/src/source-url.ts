@@ -1,6 +1,8 @@
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.js';
+import type { NatsLocation } from './nats-url.js';
+import { parseNatsUrl } from './nats-url.js';
 import { parseRabbitMqUrl } from './rabbitmq-location.js';
 import type { RabbitMqLocation } from './rabbitmq-location.js';
 
@@ -49,10 +51,10 @@ export interface FileLocation {
 }
 
 /** Where a queue is, parsed from a source URL. */
-export type SourceLocation = SqsLocation | RedisLocation | FileLocation | RabbitMqLocation;
+export type SourceLocation = SqsLocation | RedisLocation | FileLocation | NatsLocation | RabbitMqLocation;
 
 const examples =
-  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, amqp://host:5672/<vhost>?queue=<name>, file:///path/to/folder';
+  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, file:///path/to/folder, nats://host:4222/<stream>/<consumer>, amqp://host:5672/<vhost>?queue=<name>';
 
 /** Parses a source URL; throws a `CliError` (exit code 2) naming what is wrong. */
 export function parseSourceUrl(text: string): SourceLocation {
@@ -70,6 +72,8 @@ export function parseSourceUrl(text: string): SourceLocation {
       return parseRedis(url);
     case 'file:':
       return parseFile(url, text);
+    case 'nats:':
+      return parseNatsUrl(url);
     case 'amqp:':
     case 'amqps:':
       return parseRabbitMqUrl(url, redact(url));

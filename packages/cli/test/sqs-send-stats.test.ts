@@ -1,4 +1,10 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsServer } from '@conveyor/conformance';
@@ -61,6 +67,27 @@ describe('send and stats on SQS', () => {
     expect(byName.stdout).toContain('(SQS queue)');
     expect(byName.stdout).toMatch(/waiting\s+25\n/);
     expect(byName.stdout).toMatch(/dead letter queue\s+cli-orders-dlq/);
+  });
+
+  it('sends to a FIFO queue in order, in the group of ?group=, each line once', async () => {
+    const queueUrl = await createQueue('cli-fifo.fifo', { FifoQueue: 'true' });
+    const values = Array.from({ length: 25 }, (_, n) => ({ step: n }));
+    const sent = await cli(['send', `${base}/cli-fifo.fifo?group=steps`], { input: jsonLines(values) });
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    const received: Array<{ step: number; group: string | undefined }> = [];
+    while (received.length < values.length) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId'] }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) {
+        received.push({ ...(JSON.parse(message.Body ?? '{}') as { step: number }), group: message.Attributes?.MessageGroupId });
+        await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      }
+    }
+    expect(received.map((message) => message.step)).toEqual(values.map((value) => value.step));
+    expect(new Set(received.map((message) => message.group))).toEqual(new Set(['steps']));
   });
 
   it('exit 4 for a queue that does not exist', async () => {

@@ -5,9 +5,10 @@ export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './c
 export { consumerDefaults } from './consumer/consumer-options.js';
 export type { ConsumerEvents } from './consumer/consumer-events.js';
 export type { ConsumerMetrics, SettledSample } from './consumer/consumer-metrics.js';
-export type { Source, SourceModule, GetHint, SourceDepth } from './sources/source.js';
+export type { Source, SourceModule, GetHint, SourceDepth, ReleaseReport } from './sources/source.js';
 export type { Handler } from './bulk/handler.js';
 export type { RateLimit, RateLimiter } from './pipeline/rate-limiter.js';
+export type { OrderingKey } from './pipeline/lane-queue.js';
 export { TokenBucket } from './pipeline/rate-limiter.js';
 export type { PoolOptions } from './consumer/pool-options.js';
 export type { Bulk } from './bulk/bulk.js';

@@ -1,5 +1,5 @@
 import { MemorySource, silentLogger } from '@conveyor/core';
-import type { GetHint, MemoryMessage, MemorySourceOptions } from '@conveyor/core';
+import type { GetHint, MemoryMessage, MemorySourceOptions, ReleaseReport } from '@conveyor/core';
 
 import { until } from '@conveyor/conformance';
 
@@ -29,7 +29,7 @@ export class RecordingSource<T = Body> extends MemorySource<T> {
   readonly cleaned: number[] = [];
   readonly released: Array<{ ids: number[]; error: unknown }> = [];
 
-  constructor(options: MemorySourceOptions = {}) {
+  constructor(options: MemorySourceOptions<T> = {}) {
     super({ waitTime: 10, retryBackoff: { baseMs: 5, capMs: 20 }, ...options });
   }
 
@@ -47,9 +47,9 @@ export class RecordingSource<T = Body> extends MemorySource<T> {
     super.cleanup(consumed);
   }
 
-  override release(failed: MemoryMessage<T>[], error: unknown): void {
+  override release(failed: MemoryMessage<T>[], error: unknown): ReleaseReport<MemoryMessage<T>> {
     this.released.push({ ids: failed.map((message) => message.id), error });
-    super.release(failed, error);
+    return super.release(failed, error);
   }
 
   get releasedIds(): number[] {

@@ -22,8 +22,11 @@ export class Faults {
   }
 
   /** Runs `work` with no caller to tell: its failure is reported. */
-  inBackground(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => this.report(error as ConveyorError));
+  inBackground(work: Promise<unknown>): void {
+    const tracked = work.then(
+      () => {},
+      (error: unknown) => this.report(error as ConveyorError),
+    );
     this.#background.add(tracked);
     void tracked.finally(() => this.#background.delete(tracked));
   }

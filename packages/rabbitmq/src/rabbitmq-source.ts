@@ -1,4 +1,4 @@
-import type { GetHint, Source, SourceDepth } from '@conveyor/core';
+import type { GetHint, ReleaseReport, Source, SourceDepth } from '@conveyor/core';
 import { TypedEmitter } from '@conveyor/core/kit';
 import type { Backlog } from './backlog.js';
 import { FifoBacklog, KeyedBacklog } from './backlog.js';
@@ -158,7 +158,7 @@ export class RabbitMqSource<T = string> extends TypedEmitter<RabbitMqSourceEvent
    * could not be published (the message stays unacked; a retry of `release()`
    * publishes it again).
    */
-  release(failed: RabbitMqMessage<T>[], error: unknown): Promise<void> {
+  release(failed: RabbitMqMessage<T>[], error: unknown): Promise<ReleaseReport<RabbitMqMessage<T>>> {
     return this.#settler.failed(failed, error);
   }
 

@@ -7,6 +7,7 @@ import type { Delivery } from './delivery.js';
 import type { Generation } from './generation.js';
 import type { Publication, Publisher } from './publisher.js';
 import type { RabbitMqMessage } from './rabbitmq-message.js';
+import type { ReleaseReport } from '@conveyor/core';
 import type { EmitRabbitMqSourceEvent } from './rabbitmq-source-events.js';
 import type { ResolvedRabbitMqSourceOptions } from './rabbitmq-source-options.js';
 import { retryRoute } from './topology.js';
@@ -61,23 +62,40 @@ export class Settler<T> {
     if (this.#parts.backlog.ready) this.#parts.wake();
   }
 
-  async failed(messages: readonly RabbitMqMessage<T>[], error: unknown): Promise<void> {
+  /** Settles failed messages; resolves with those it moved to the dead letters (ordered lanes then move on). */
+  async failed(messages: readonly RabbitMqMessage<T>[], error: unknown): Promise<ReleaseReport<RabbitMqMessage<T>>> {
     const generation = this.#parts.current();
-    if (generation === undefined) return;
-    const deliveries = messages.map((message) => this.#own(generation, message)).filter((delivery) => delivery !== undefined);
-    if (deliveries.length === 0) return;
+    const none: ReleaseReport<RabbitMqMessage<T>> = { deadLettered: [] };
+    if (generation === undefined) return none;
+    const owned = new Map<Delivery<T>, RabbitMqMessage<T>>();
+    for (const message of messages) {
+      const delivery = this.#own(generation, message);
+      if (delivery !== undefined) owned.set(delivery, message);
+    }
+    const deliveries = [...owned.keys()];
+    if (deliveries.length === 0) return none;
     const { options } = this.#parts;
-    if (isUncharged(error)) return this.#giveBack(generation, deliveries);
-    if (isPoison(error)) return this.deadLetter(generation, deliveries, 'poison', error);
+    if (isUncharged(error)) {
+      this.#giveBack(generation, deliveries);
+      return none;
+    }
+    const report = (dead: readonly DeadLetter[]): ReleaseReport<RabbitMqMessage<T>> => ({
+      deadLettered: dead.map((delivery) => owned.get(delivery as Delivery<T>) as RabbitMqMessage<T>),
+    });
+    if (isPoison(error)) return report(await this.deadLetter(generation, deliveries, 'poison', error));
     const dead = deliveries.filter((delivery) => delivery.failures + 1 >= options.maxReceiveCount);
     const retried = deliveries.filter((delivery) => delivery.failures + 1 < options.maxReceiveCount);
-    const work: Promise<void>[] = [];
-    if (dead.length > 0) work.push(this.deadLetter(generation, dead, 'max-receive-count', error, 1));
-    if (retried.length > 0)
-      work.push(options.orderingKey === undefined ? this.#retry(generation, retried, error) : this.#hold(generation, retried));
-    const results = await Promise.allSettled(work);
-    const failure = results.find((result) => result.status === 'rejected');
-    if (failure !== undefined) throw failure.reason;
+    const deadLettering = dead.length > 0 ? this.deadLetter(generation, dead, 'max-receive-count', error, 1) : Promise.resolve([]);
+    const retrying =
+      retried.length === 0
+        ? Promise.resolve()
+        : options.orderingKey === undefined
+          ? this.#retry(generation, retried, error)
+          : this.#hold(generation, retried);
+    const [deadLettered, retriedAll] = await Promise.allSettled([deadLettering, retrying]);
+    if (deadLettered.status === 'rejected') throw deadLettered.reason;
+    if (retriedAll.status === 'rejected') throw retriedAll.reason;
+    return report(deadLettered.value);
   }
 
   /**
@@ -90,7 +108,7 @@ export class Settler<T> {
     reason: DeadLetterReason,
     error: unknown,
     charged = 0,
-  ): Promise<void> {
+  ): Promise<DeadLetter[]> {
     const { options, publisher } = this.#parts;
     const publications: Publication[] = deliveries.map((delivery) => ({
       exchange: options.deadLetterExchange,
@@ -102,6 +120,7 @@ export class Settler<T> {
     for (const delivery of confirmed)
       this.#parts.emit('deadLettered', { id: delivery.id, failures: delivery.failures + charged }, reason, error);
     if (failure !== undefined) throw failure;
+    return confirmed;
   }
 
   #giveBack(generation: Generation<T>, deliveries: readonly Delivery<T>[]): void {

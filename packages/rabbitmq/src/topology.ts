@@ -57,7 +57,7 @@ export interface RetryRoute {
 
 /**
  * The retry route of a message after its `failures`-th charged failure (see
- * docs/adr/0006-rabbitmq-retries-through-delay-queues.md). Level `n` of the
+ * docs/adr/0007-rabbitmq-retries-through-delay-queues.md). Level `n` of the
  * backoff has a delay queue `<queue>.retry.<n>` with no consumer; a message
  * waits there for its jittered delay (per-message TTL), then the queue
  * dead-letters it back to the work queue through the default exchange. A queue

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { Consumer, silentLogger } from '@conveyor/core';
+import { Consumer, MessageEncodingError, MessageNotTakenError, silentLogger } from '@conveyor/core';
 import { ManualClock } from '@conveyor/core/kit';
 import { RabbitMqSource } from '../src/index.js';
 import type { RabbitMqMessage } from '../src/index.js';
@@ -92,6 +92,70 @@ it('ordered mode: each key in queue order through charged failures, a failed mes
   // Held in place, never through a delay queue.
   expect(await broker.count(`${queue}.retry.1`)).toBeUndefined();
   expect(await broker.count(queue)).toBe(0);
+});
+
+it("ordered mode under the Consumer's lanes: a message dead-lettered after maxReceiveCount is reported, so its key goes on at once", async () => {
+  const queue = newQueue('ordered-dead');
+  const source = new RabbitMqSource({
+    url: rabbitUrl,
+    queue,
+    queueType: 'classic',
+    orderingKey: 'routingKey',
+    maxReceiveCount: 2,
+    retryBackoff: { baseMs: 20, capMs: 20 },
+    logger: silentLogger,
+  });
+  await source.inspect();
+  await broker.send(
+    queue,
+    Array.from({ length: 10 }, (_, index) => `m-${index}`),
+  );
+  const consumed: string[] = [];
+  const consumer = new Consumer(source, {
+    logger: silentLogger,
+    bulkSize: 4,
+    // Long enough that the test would time out if the key waited for it.
+    orderingHoldTimeout: 600_000,
+    handler(bulk) {
+      for (const message of bulk) {
+        if (message.body === 'm-3') throw new Error('m-3 never works');
+        consumed.push(message.body);
+      }
+    },
+  });
+  const dead: string[] = [];
+  source.on('deadLettered', (message) => dead.push(message.id));
+  await consumer.start();
+  await until(() => consumed.length === 9, 10_000, 'every other message consumed');
+  await consumer.shutdown();
+  // One key (the queue's name is every message's routing key): the order holds around the dead one.
+  expect(consumed).toEqual(['m-0', 'm-1', 'm-2', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9']);
+  expect(dead).toHaveLength(1);
+  expect((await broker.drain(`${queue}.dead`)).map((letter) => letter.body)).toEqual(['m-3']);
+});
+
+it('release() reports what it dead-lettered', async () => {
+  const queue = newQueue('release-report');
+  const source = new RabbitMqSource({
+    url: rabbitUrl,
+    queue,
+    queueType: 'classic',
+    maxReceiveCount: 1,
+    waitTime: 1_000,
+    logger: silentLogger,
+  });
+  await source.inspect();
+  await broker.send(queue, ['poison', 'last-try', 'uncharged']);
+  const signal = new AbortController().signal;
+  const [poison, lastTry, uncharged] = (await source.get(signal, { maxMessages: 3 })) as [
+    RabbitMqMessage,
+    RabbitMqMessage,
+    RabbitMqMessage,
+  ];
+  expect(await source.release([poison], new MessageEncodingError('body.f', 'a function'))).toEqual({ deadLettered: [poison] });
+  expect(await source.release([lastTry], new Error('charged'))).toEqual({ deadLettered: [lastTry] });
+  expect(await source.release([uncharged], new MessageNotTakenError())).toEqual({ deadLettered: [] });
+  await source.close();
 });
 
 it('single active consumer: a second source on the queue gets nothing while the first consumes, then takes over where it stopped', async () => {

@@ -68,14 +68,8 @@ export class QueueLookup {
     return { url, visibilityTimeoutSeconds, deadLetter };
   }
 
-  async #urlOf(queueName: string): Promise<string> {
-    try {
-      const response = await this.#client.send(new GetQueueUrlCommand({ QueueName: queueName }));
-      if (response.QueueUrl === undefined) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
-      return response.QueueUrl;
-    } catch (error) {
-      throw toSqsError(error, 'GetQueueUrl');
-    }
+  #urlOf(queueName: string): Promise<string> {
+    return queueUrlOf(this.#client, queueName);
   }
 
   /** Numeric attributes of a queue (`absent` for one SQS did not return). */
@@ -86,5 +80,16 @@ export class QueueLookup {
     } catch (error) {
       throw toSqsError(error, 'GetQueueAttributes');
     }
+  }
+}
+
+/** The URL of a queue by name (`GetQueueUrl`); rejects with `SqsError` (`SQS_QUEUE_NOT_FOUND` when there is none). */
+export async function queueUrlOf(client: SQSClient, queueName: string): Promise<string> {
+  try {
+    const response = await client.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    if (response.QueueUrl === undefined) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
+    return response.QueueUrl;
+  } catch (error) {
+    throw toSqsError(error, 'GetQueueUrl');
   }
 }

@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { isUncharged } from '@conveyor/core/kit';
+import { isPoison, isUncharged } from '@conveyor/core/kit';
 import type { DeadLetters } from './dead-letters.js';
 import { SqsBatchEntryError } from './errors/sqs-batch-entry-error.js';
 import type { SqsBatchEntryFailure } from './errors/sqs-batch-entry-error.js';
@@ -86,7 +86,9 @@ export class Settler {
    * Failed messages back to the queue: at once when the handler never received
    * them (and never to the dead letters then: SQS counted the receive, but the
    * handler did not fail it), else after the retry delay, or to the dead letters
-   * once received `deadLetter.maxReceiveCount` times.
+   * once received `deadLetter.maxReceiveCount` times, or at once when no retry
+   * can cure them (`isPoison`). Without `deadLetter`, poison goes back after the
+   * retry delay like any failure (a queue's redrive policy moves it in the end).
    */
   async release(items: readonly FailedLease[]): Promise<void> {
     if (items.length === 0) return;
@@ -98,7 +100,7 @@ export class Settler {
       // Copied to the dead letters by an earlier call whose delete failed: only the delete is left.
       if (lease.deadLettered) dead.push(item);
       else if (neverHandled(error)) visible.push({ lease, seconds: 0 });
-      else if (limit !== undefined && lease.receiveCount >= limit) dead.push(item);
+      else if (limit !== undefined && (lease.receiveCount >= limit || isPoison(error))) dead.push(item);
       else visible.push({ lease, seconds: this.#retryDelay(lease) });
     }
     await allOrFirstError([this.#makeVisible(visible), this.deadLetter(dead)]);

@@ -21,7 +21,10 @@ export interface SqsSourceEvents {
   error: [error: ConveyorError, info: { readonly operation: SqsOperation | 'DeadLetter' }];
   /** A body did not parse (`bodyFormat: 'json'`): the message failed without reaching a handler. */
   invalidBody: [message: UndeliveredMessage, error: ConveyorError];
-  /** A message was moved to the dead-letter queue after `deadLetter.maxReceiveCount` receives. */
+  /**
+   * A message was moved to the dead-letter queue: after `deadLetter.maxReceiveCount`
+   * receives, or at once when released as poison (`isPoison(reason)`).
+   */
   deadLettered: [message: UndeliveredMessage, reason: unknown];
   /** The heartbeat extended the visibility of this many messages. */
   extended: [count: number];

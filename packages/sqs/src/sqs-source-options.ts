@@ -12,6 +12,7 @@ import {
   optionsObject,
 } from '@conveyor/core/kit';
 import type { Clock } from '@conveyor/core/kit';
+import { sqsSourceMigrationHints } from './migration-hints.js';
 
 /** Exponential retry delay by receive count: `min(maxSeconds, baseSeconds × 2^(receiveCount − 1))`. */
 export interface RetryBackoff {
@@ -60,7 +61,9 @@ export interface SqsSourceOptions {
   /**
    * Milliseconds between two visibility extensions of the messages delivered
    * and not yet cleaned up or released, so a long handler keeps them; 0 turns
-   * the heartbeat off. @default a third of the visibility timeout
+   * the heartbeat off. At least 1000 (sqs-consumer's option of the same name is
+   * in seconds: a smaller value is rejected as one) and at most half of
+   * `visibilityTimeoutSeconds`. @default a third of the visibility timeout
    */
   heartbeatInterval?: number;
   /** The heartbeat stops extending a message this many seconds after it was received. @default 43200 (the SQS limit) */
@@ -151,23 +154,14 @@ const knownOptions = [
   'logger',
   'clock',
 ];
-/** What to write instead of the option names of sqs-consumer (and of Conveyor's millisecond options). */
-const hints: Readonly<Record<string, string>> = {
-  batchSize: 'maxMessages',
-  sqs: 'client',
-  visibilityTimeout: 'did you mean `visibilityTimeoutSeconds`? (SQS settings are in seconds)',
-  waitTime: 'did you mean `waitTimeSeconds`? (SQS settings are in seconds)',
-  region: 'give `clientConfig: { region }`',
-  terminateVisibilityTimeout: 'failed messages are released by `retryDelaySeconds`',
-  handleMessage: 'the handler is a Consumer option',
-  handleMessageBatch: 'the handler is a Consumer option',
-};
 const maxVisibility = 43_200;
+/** The shortest heartbeat interval (ms): anything shorter was almost certainly meant in seconds. */
+const minHeartbeatInterval = 1000;
 
 /** Validates options and returns a frozen copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsSourceOptions {
   if (options === undefined) throw new InvalidOptionError('options', 'an object', options);
-  const given = optionsObject(options, knownOptions, hints) as SqsSourceOptions;
+  const given = optionsObject(options, knownOptions, sqsSourceMigrationHints) as SqsSourceOptions;
 
   const client =
     given.client === undefined
@@ -193,8 +187,7 @@ export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsS
     given.visibilityTimeoutSeconds === undefined
       ? undefined
       : integerIn('visibilityTimeoutSeconds', given.visibilityTimeoutSeconds, 0, maxVisibility, 0);
-  const heartbeatInterval =
-    given.heartbeatInterval === undefined ? undefined : milliseconds('heartbeatInterval', given.heartbeatInterval, 0);
+  const heartbeatInterval = resolveHeartbeatInterval(given.heartbeatInterval);
   // Extensions further apart than half the timeout could let a message reappear between two of them.
   if (
     heartbeatInterval !== undefined &&
@@ -239,6 +232,25 @@ export function resolveSqsSourceOptions(options: SqsSourceOptions): ResolvedSqsS
     logger: loggerOption(given.logger, consoleLogger),
     clock: clockOption(given.clock),
   });
+}
+
+/**
+ * Milliseconds, 0 (off) or at least a second: sqs-consumer's `heartbeatInterval` is in
+ * seconds, so a small number is almost certainly seconds (and would extend every few ms).
+ */
+function resolveHeartbeatInterval(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const interval = milliseconds('heartbeatInterval', value, 0);
+  if (interval > 0 && interval < minHeartbeatInterval) {
+    throw new InvalidOptionError(
+      'heartbeatInterval',
+      `0 (off) or at least ${minHeartbeatInterval} milliseconds`,
+      value,
+      `it looks like seconds (sqs-consumer's unit): write ${Math.round(interval * 1000)} for ${interval} s; ` +
+        'for a visibility timeout under 2 s, leave it out (a third of the timeout)',
+    );
+  }
+  return interval;
 }
 
 function resolveRetryDelay(value: unknown): number | Required<RetryBackoff> {

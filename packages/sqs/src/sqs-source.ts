@@ -28,7 +28,8 @@ import { resolveSqsSourceOptions } from './sqs-source-options.js';
  *   entries SQS refuses are retried, then reported (`SqsBatchEntryError`).
  * - `release()` makes failed messages visible again after `retryDelaySeconds`
  *   (`ChangeMessageVisibilityBatch`), or moves them to `deadLetter` after too many
- *   receives; messages the handler never received are visible again at once.
+ *   receives, or at once when they are poison; messages the handler never received
+ *   are visible again at once.
  * - A heartbeat extends the visibility of delivered, unsettled messages, so a long
  *   handler keeps its messages; it lives in this process, so a crash lets them come back.
  * - FIFO queues (`.fifo`): a message is deleted only after every earlier message of
@@ -140,9 +141,10 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
   /**
    * Makes failed messages visible again after `retryDelaySeconds`
    * (`ChangeMessageVisibilityBatch`), or moves those received `deadLetter.maxReceiveCount`
-   * times to the dead-letter queue. When the handler never received them
-   * (`isUncharged(error)`), they are visible again at once and never dead-lettered
-   * by this call (SQS still counted their receive). Rejects like `cleanup()`.
+   * times to the dead-letter queue, and poison ones (`isPoison(error)`: no retry can
+   * cure them) at once when there is a `deadLetter` queue. When the handler never
+   * received them (`isUncharged(error)`), they are visible again at once and never
+   * dead-lettered by this call (SQS still counted their receive). Rejects like `cleanup()`.
    */
   async release(failed: SqsMessage<T>[], error: unknown): Promise<void> {
     await this.#settler.failed(

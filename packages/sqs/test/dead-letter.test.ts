@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { Consumer, silentLogger } from '@conveyor/core';
+import { Consumer, MessageEncodingError, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions, UndeliveredMessage } from '../src/index.js';
 import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, receiveRaw, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+import { createQueue, deleteQueue, fixture, queueDepth, receiveRaw, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
 
 let server: SqsTestServer;
 const cleanups: Array<() => Promise<void>> = [];
@@ -142,5 +142,57 @@ describe('dead letters', () => {
     });
     expect([...consumed]).toEqual(['good']);
     expect(dead.map((message) => message.Body)).toEqual(['poison']);
+  });
+
+  it('a message that cannot cross to a pool thread (poison) goes to the dead-letter queue at once; the others are consumed', async () => {
+    const { url, dlqUrl } = await queues();
+    await sendBodies(server.client, url, ['plain-1', 'with-callback', 'plain-2']);
+    // A source that decorates one message with a function, as a user's subclass might: it can never be handled on a pool thread.
+    class Decorating extends SqsSource {
+      override async get(signal: AbortSignal): Promise<SqsMessage[]> {
+        const messages = await super.get(signal);
+        return messages.map((message) => (message.body === 'with-callback' ? { ...message, onDone: () => undefined } : message));
+      }
+    }
+    const source = new Decorating({
+      client: server.client,
+      queueUrl: url,
+      waitTimeSeconds: 1,
+      logger: silentLogger,
+      deadLetter: { queueUrl: dlqUrl, maxReceiveCount: 5 },
+    });
+    const moved: UndeliveredMessage[] = [];
+    source.on('deadLettered', (message) => moved.push(message));
+    const consumed: string[] = [];
+    const failed: unknown[] = [];
+    const consumer = new Consumer<SqsMessage>(source, {
+      handlerModule: fixture('consume-handler.js'),
+      maxHandlers: 1,
+      maxPollers: 1,
+      logger: silentLogger,
+    });
+    consumer.on('consumed', (messages) => consumed.push(...messages.map((message) => message.body)));
+    consumer.on('failed', (_messages, error) => failed.push(error));
+    await consumer.start();
+    const dead: Awaited<ReturnType<typeof receiveRaw>> = [];
+    try {
+      await until(
+        async () => {
+          dead.push(...(await receiveRaw(server.client, dlqUrl)));
+          return dead.length > 0 && consumed.length === 2;
+        },
+        20_000,
+        'the poison moved and the others consumed',
+      );
+    } finally {
+      await consumer.shutdown();
+    }
+    expect(consumed.sort()).toEqual(['plain-1', 'plain-2']);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toBeInstanceOf(MessageEncodingError);
+    expect(moved.map((message) => [message.body, message.receiveCount])).toEqual([['with-callback', 1]]); // its first receive
+    expect(dead.map((message) => message.Body)).toEqual(['with-callback']);
+    expect(dead[0]?.MessageAttributes?.ConveyorError?.StringValue).toContain('MessageEncodingError');
+    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import {
   CreateQueueCommand,
+  DeleteMessageCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -10,8 +11,11 @@ import type {
   DeleteMessageBatchCommandOutput,
   DeleteMessageBatchRequest,
   Message,
+  SendMessageBatchCommandOutput,
+  SendMessageBatchRequest,
   SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
+import { until } from '@conveyor/conformance';
 import type { SqsTestServer } from '@conveyor/conformance';
 
 export { until, uniqueName, startSqsServer, delay } from '@conveyor/conformance';
@@ -126,4 +130,65 @@ export function clientRefusing(
     { step: 'initialize', name: 'refuseSomeEntries' },
   );
   return { client, sent };
+}
+
+/** What a refusing client answers for an entry it keeps from the server. */
+export interface InjectedFailure {
+  readonly code: string;
+  readonly senderFault: boolean;
+}
+
+/**
+ * A real client whose SendMessageBatch calls reach the real server, except the
+ * entries `refuse` picks (by body and the number of the call, from 1): those are
+ * kept out of the request and answered as failed, the way AWS answers a partial
+ * failure (fauxqs never does). `calls` records the bodies of every call as made.
+ */
+export function clientRefusingSends(
+  server: SqsTestServer,
+  refuse: (body: string, call: number) => InjectedFailure | undefined,
+): { client: SQSClient; calls: string[][] } {
+  const client = new SQSClient(server.clientConfig);
+  const calls: string[][] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'SendMessageBatchCommand') return next(args);
+      const input = args.input as SendMessageBatchRequest;
+      const entries = input.Entries ?? [];
+      calls.push(entries.map((entry) => entry.MessageBody ?? ''));
+      const call = calls.length;
+      const refused = entries.flatMap((entry) => {
+        const failure = refuse(entry.MessageBody ?? '', call);
+        return failure === undefined ? [] : [{ Id: entry.Id, Code: failure.code, SenderFault: failure.senderFault, Message: 'injected' }];
+      });
+      const passed = entries.filter((entry) => !refused.some((failure) => failure.Id === entry.Id));
+      if (passed.length === 0) {
+        const output: SendMessageBatchCommandOutput = { Successful: [], Failed: refused, $metadata: {} };
+        return { response: {}, output: output as unknown as Awaited<ReturnType<typeof next>>['output'] };
+      }
+      const result = await next({ ...args, input: { ...input, Entries: passed } });
+      const output = result.output as SendMessageBatchCommandOutput;
+      return { ...result, output: { ...output, Failed: [...(output.Failed ?? []), ...refused] } as typeof result.output };
+    },
+    { step: 'initialize', name: 'refuseSomeSends' },
+  );
+  return { client, calls };
+}
+
+/** Receives (and deletes) until `count` messages came, in the order SQS gave them; FIFO groups unlock as they are deleted. */
+export async function drain(client: SQSClient, url: string, count: number): Promise<Message[]> {
+  const received: Message[] = [];
+  await until(
+    async () => {
+      const messages = await receiveRaw(client, url, 0, 30);
+      received.push(...messages);
+      for (const message of messages) {
+        await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
+      }
+      return received.length >= count;
+    },
+    10_000,
+    `${count} messages`,
+  );
+  return received;
 }

@@ -90,8 +90,49 @@ describe('SqsSource options', () => {
     rejects(
       { ...base, visibilityTimeout: 30_000 },
       'visibilityTimeout',
-      'did you mean `visibilityTimeoutSeconds`? (SQS settings are in seconds)',
+      'did you mean `visibilityTimeoutSeconds`? (SQS settings are in seconds',
     );
     rejects({ ...base, region: 'eu-west-1' }, 'region', 'give `clientConfig: { region }`');
+  });
+
+  // Every option of sqs-consumer's Consumer.create() that SqsSource does not share is answered with Conveyor's word for it.
+  it.each([
+    ['visibilityTimeout', 30, 'did you mean `visibilityTimeoutSeconds`?'],
+    ['batchSize', 10, 'did you mean `maxMessages`?'],
+    ['handleMessage', () => undefined, 'this is the consumer’s `handler`'],
+    ['handleMessageBatch', () => undefined, 'this is the consumer’s `handler`'],
+    ['handleMessageTimeout', 5000, 'this is the consumer’s `handlerTimeout`'],
+    ['sqs', {}, 'did you mean `client`?'],
+    ['region', 'eu-west-1', 'give `clientConfig: { region }`'],
+    ['useQueueUrlAsEndpoint', false, 'clientConfig: { useQueueUrlAsEndpoint }'],
+    ['attributeNames', ['All'], 'SqsSource receives every system attribute'],
+    ['messageSystemAttributeNames', ['All'], 'SqsSource receives every system attribute'],
+    ['terminateVisibilityTimeout', true, '`retryDelaySeconds`'],
+    ['pollingWaitTimeMs', 100, 'this is the consumer’s `pollInterval`'],
+    ['pollingCompleteWaitTimeMs', 1000, 'this is the consumer’s `shutdownTimeout`'],
+    ['authenticationErrorTimeout', 10_000, '`maxPollBackoff`'],
+    ['shouldDeleteMessages', false, 'consumed messages are always deleted'],
+    ['alwaysAcknowledge', true, 'consumed messages are always deleted'],
+    ['strictReturn', true, 'not what it returns'],
+    ['preReceiveMessageCallback', () => undefined, 'client.middlewareStack'],
+    ['postReceiveMessageCallback', () => undefined, 'client.middlewareStack'],
+    ['extendedAWSErrors', true, '`awsCode`'],
+    ['suppressFifoWarning', true, 'FIFO queues are supported'],
+  ])('answers sqs-consumer’s `%s` with the Conveyor name', (name, value, hint) => {
+    rejects({ ...base, [name]: value }, name, hint);
+  });
+
+  it("rejects a heartbeatInterval under a second: sqs-consumer's is in seconds", () => {
+    rejects({ ...base, heartbeatInterval: 20 }, 'heartbeatInterval', 'it looks like seconds');
+    rejects({ ...base, heartbeatInterval: 20 }, 'heartbeatInterval', 'write 20000 for 20 s');
+    rejects({ ...base, heartbeatInterval: 999 }, 'heartbeatInterval', '0 (off) or at least 1000 milliseconds');
+    rejects({ ...base, heartbeatInterval: 0.5 }, 'heartbeatInterval', 'write 500 for 0.5 s');
+    // 0 turns it off; a second and more are milliseconds.
+    expect(new SqsSource({ ...base, heartbeatInterval: 0 }).options.heartbeatInterval).toBe(0);
+    expect(new SqsSource({ ...base, heartbeatInterval: 1000 }).options.heartbeatInterval).toBe(1000);
+    expect(new SqsSource({ ...base, visibilityTimeoutSeconds: 60, heartbeatInterval: 20_000 }).options.heartbeatInterval).toBe(20_000);
+    // The other checks hold: not negative, at most half of the visibility timeout.
+    rejects({ ...base, heartbeatInterval: Number.POSITIVE_INFINITY }, 'heartbeatInterval', '`Infinity` (number)');
+    rejects({ ...base, visibilityTimeoutSeconds: 30, heartbeatInterval: 20_000 }, 'heartbeatInterval', 'at most half of');
   });
 });

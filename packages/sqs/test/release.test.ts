@@ -1,11 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { ChangeMessageVisibilityBatchRequest, SQSClient } from '@aws-sdk/client-sqs';
-import { MessageNotTakenError, ShutdownError, silentLogger } from '@conveyor/core';
+import { MessageEncodingError, MessageNotTakenError, ShutdownError, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions, UndeliveredMessage } from '../src/index.js';
 import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, receiveRaw, recordingClient, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+import {
+  createQueue,
+  deleteQueue,
+  queueDepth,
+  receiveRaw,
+  recordingClient,
+  sendBodies,
+  startSqsServer,
+  uniqueName,
+  until,
+} from './helpers.js';
 
 let server: SqsTestServer;
 const cleanups: Array<() => Promise<void>> = [];
@@ -118,4 +128,45 @@ describe('SqsSource.release()', () => {
       expect((await receiveRaw(server.client, dlqUrl)).map((dead) => dead.Body)).toEqual(['failing']);
     },
   );
+
+  // A message that can never be handled (core's MessageEncodingError: it cannot cross to a pool thread).
+  const poison = (): MessageEncodingError => new MessageEncodingError('message.body.callback', 'a function');
+
+  it('a poison message goes to the dead-letter queue at once, far below the receive limit, saying why', async () => {
+    const { source, url, dlqUrl } = await open((queueUrl) => ({
+      retryDelaySeconds: 30,
+      visibilityTimeoutSeconds: 30,
+      deadLetter: { queueUrl, maxReceiveCount: 5 },
+    }));
+    const deadLettered: Array<[UndeliveredMessage, unknown]> = [];
+    source.on('deadLettered', (message, reason) => deadLettered.push([message, reason]));
+    await sendBodies(server.client, url, ['cannot cross', 'fine']);
+    let delivered: SqsMessage[] = [];
+    await until(async () => (delivered = [...delivered, ...(await source.get(never))]).length === 2, 10_000, 'both messages');
+    const bad = delivered.filter((message) => message.body === 'cannot cross');
+    const good = delivered.filter((message) => message.body === 'fine');
+    expect(bad[0]?.receiveCount).toBe(1);
+    await source.release(bad, poison());
+    await source.cleanup(good);
+
+    expect(deadLettered.map(([message]) => [message.body, message.receiveCount])).toEqual([['cannot cross', 1]]);
+    expect(deadLettered[0]?.[1]).toBeInstanceOf(MessageEncodingError);
+    const [dead] = await receiveRaw(server.client, dlqUrl);
+    expect(dead?.Body).toBe('cannot cross');
+    expect(dead?.MessageAttributes?.ConveyorError?.StringValue).toContain('MessageEncodingError');
+    expect(dead?.MessageAttributes?.ConveyorError?.StringValue).toContain('message.body.callback');
+    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 }); // deleted from the queue
+    expect(source.inFlight).toBe(0);
+  });
+
+  it('without deadLetter, a poison message is released after retryDelaySeconds like any failure', async () => {
+    const { client, inputs } = recordingClient<ChangeMessageVisibilityBatchRequest>(server, 'ChangeMessageVisibilityBatchCommand');
+    const { source, url } = await open(() => ({ retryDelaySeconds: 7, visibilityTimeoutSeconds: 30, heartbeatInterval: 0 }), client);
+    await sendBodies(server.client, url, ['cannot cross']);
+    const bulk = await getSome(source);
+    await source.release(bulk, poison());
+    expect(inputs.at(-1)?.Entries?.map((entry) => entry.VisibilityTimeout)).toEqual([7]);
+    expect(await receiveRaw(server.client, url)).toEqual([]); // invisible for those 7 s, still in the queue
+    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 1 });
+  });
 });

@@ -12,5 +12,7 @@ export async function openSender(location: SourceLocation): Promise<Sender> {
       return (await import('./file-sender.js')).openFileSender(location);
     case 'rabbitmq':
       return (await import('./rabbitmq-sender.js')).openRabbitMqSender(location);
+    case 'nats':
+      return (await import('./nats-sender.js')).openNatsSender(location);
   }
 }

@@ -6,6 +6,7 @@ const kindNames: Readonly<Record<QueueStats['kind'], string>> = {
   'redis-sharded': 'sharded queue on Redis',
   file: 'file queue',
   rabbitmq: 'RabbitMQ queue',
+  nats: 'JetStream stream',
   source: "the consumer's source",
 };
 

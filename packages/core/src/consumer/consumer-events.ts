@@ -35,6 +35,8 @@ export interface ConsumerEvents<M> {
   resumed: [];
   /** `source.extend()` threw: the leases of these messages may lapse (they would be delivered again). */
   extendError: [info: { error: unknown; messages: number }];
+  /** A key waited `orderingHoldTimeout` for its failed message to come back, and moved on without it. */
+  orderingHoldExpired: [info: { key: string | number; messageId: unknown }];
   /** A pool thread was created to replace one that died. */
   threadRevived: [info: { threadId: number }];
   /** A listener of another event threw. */

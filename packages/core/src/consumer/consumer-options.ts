@@ -17,6 +17,7 @@ import {
 import { maxRefBulkSize, maxRefPollers } from '../threads/message-refs.js';
 import type { Clock } from '../kit/clock.js';
 import type { RateLimit, RateLimiter } from '../pipeline/rate-limiter.js';
+import type { OrderingKey } from '../pipeline/lane-queue.js';
 import { TokenBucket } from '../pipeline/rate-limiter.js';
 import type { PoolOptions, ResolvedPoolOptions } from './pool-options.js';
 import { poolOptionNames, resolvePoolOptions } from './pool-options.js';
@@ -86,6 +87,20 @@ export interface ConsumerOptions<M> extends PoolOptions {
   /** Receives counters and timings (received, consumed, failed, handler time, queue wait). */
   metrics?: ConsumerMetrics;
   /**
+   * Ordered lanes: messages with the same key run one at a time, in arrival
+   * order, while keys run in parallel on every thread; a failing message holds
+   * only its key until it comes back and succeeds (or is dead-lettered).
+   * Default: the source's `orderingKey()` (SQS message group, sharded thread...);
+   * `false` turns lanes off.
+   */
+  orderingKey?: ((message: M) => OrderingKey | undefined) | false;
+  /**
+   * Milliseconds a key waits for its failed message to come back before it moves
+   * on without it (taken by another consumer, or dead-lettered by a source that
+   * does not say so). @default 120000
+   */
+  orderingHoldTimeout?: number;
+  /**
    * Paces the whole consumer: at most `messages` handled per `per` ms
    * (`{ messages, per }`, a token bucket in this process), or a `RateLimiter`
    * shared by several processes (`RedisRateLimiter` from `@conveyor/redis`).
@@ -146,6 +161,9 @@ export interface ResolvedConsumerOptions<M> extends ResolvedPoolOptions {
   readonly pollerThreads: boolean;
   readonly metrics: ConsumerMetrics | undefined;
   readonly rateLimiter: RateLimiter | undefined;
+  /** The `orderingKey` option: a function, `false` (no lanes), or undefined (the source's own, if any). */
+  readonly orderingKey: ((message: M) => OrderingKey | undefined) | false | undefined;
+  readonly orderingHoldTimeout: number;
   readonly clock: Clock;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
@@ -169,6 +187,8 @@ const knownOptions = [
   'pollerThreads',
   'metrics',
   'rateLimit',
+  'orderingKey',
+  'orderingHoldTimeout',
   'clock',
   'signal',
   'logger',
@@ -242,6 +262,13 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   }
 
   const clock = clockOption(given.clock);
+  const orderingKey = given.orderingKey;
+  if (orderingKey !== undefined && orderingKey !== false && typeof orderingKey !== 'function') {
+    throw new InvalidOptionError('orderingKey', 'a function of the message returning its key, or false', orderingKey);
+  }
+  if (typeof orderingKey === 'function' && pollerThreads) {
+    throw new InvalidOptionError('orderingKey', 'absent with `pollerThreads` (messages stay in their poller thread)', orderingKey);
+  }
   return Object.freeze({
     handler: inlineHandler,
     handlerFrom,
@@ -262,6 +289,8 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     pollerThreads,
     metrics: metricsOption(given.metrics),
     rateLimiter: rateLimiterOption(given.rateLimit, clock),
+    orderingKey,
+    orderingHoldTimeout: milliseconds('orderingHoldTimeout', given.orderingHoldTimeout, 120_000, { positive: true }),
     clock,
     signal: signalOption(given.signal),
     logger: loggerOption(given.logger, consoleLogger),

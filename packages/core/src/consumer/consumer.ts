@@ -6,6 +6,8 @@ import { TypedEmitter } from '../kit/typed-emitter.js';
 import { Dispatcher } from '../pipeline/dispatcher.js';
 import { FlightGate } from '../pipeline/flight-gate.js';
 import { LeaseKeeper } from '../pipeline/lease-keeper.js';
+import { LaneQueue } from '../pipeline/lane-queue.js';
+import type { DeliveredMessage } from '../kit/delivered-message.js';
 import { runPoller } from '../pipeline/poller.js';
 import { Settler } from '../pipeline/settler.js';
 import { Supervisor } from '../pipeline/supervisor.js';
@@ -161,13 +163,15 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       this.#resolveStopped();
       throw error;
     }
+    const dispatcher = this.#createDispatcher(parts);
     const leases = LeaseKeeper.for(parts.settleSource, options.clock, {
+      held: () => dispatcher.held(),
       onExtendError: (error, messages) => {
         options.logger.warn({ err: error, messages }, 'source.extend() failed; these leases may lapse and the messages be delivered again');
         this.emit('extendError', { error, messages });
       },
     });
-    this.#running = { parts, leases, dispatcher: this.#createDispatcher(parts), supervisor: this.#createSupervisor() };
+    this.#running = { parts, leases, dispatcher, supervisor: this.#createSupervisor() };
     if (options.signal !== undefined) {
       if (options.signal.aborted) void this.shutdown();
       else options.signal.addEventListener('abort', () => void this.shutdown(), { once: true });
@@ -182,6 +186,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       );
     }
     this.#state = 'running';
+    this.#running.leases?.start();
     this.#running.supervisor.startAll();
     this.#running.supervisor.watch(defaultSuperviseInterval);
     this.emit('started');
@@ -275,6 +280,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         onTimeout: () => this.#hurry.abort(),
       });
     }
+    running?.dispatcher.stop();
     await running?.leases?.stop();
     try {
       if (running !== undefined) await running.parts.closeSources();
@@ -304,7 +310,29 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       },
       options.logger,
     );
+    const keyOf =
+      options.orderingKey === false ? undefined : (options.orderingKey ?? parts.settleSource.orderingKey?.bind(parts.settleSource));
+    const lanes =
+      keyOf === undefined || options.pollerThreads
+        ? undefined
+        : {
+            keyOf,
+            clock: options.clock,
+            queue: new LaneQueue<M>({
+              idOf: (message) => (message as Partial<DeliveredMessage>).id,
+              holdTimeout: options.orderingHoldTimeout,
+              clock: options.clock,
+              onHoldExpired: (key, blockedBy) => {
+                options.logger.warn(
+                  { key, blockedBy },
+                  'a key waited orderingHoldTimeout for its failed message to come back; it moves on without it',
+                );
+                this.emit('orderingHoldExpired', { key, messageId: blockedBy });
+              },
+            }),
+          };
     return new Dispatcher({
+      lanes,
       executor: parts.executor,
       settler,
       gate: this.#gate,
@@ -355,16 +383,10 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     this.#received += messages.length;
     this.#metrics?.received(messages.length);
     if (this.listens('received')) this.emit('received', { poller, count: messages.length });
-    this.#running?.leases?.track(messages);
     this.#running?.dispatcher.enqueue(messages);
   }
 
   #onSettled(settlement: Settlement<M>): void {
-    const leases = this.#running?.leases;
-    if (leases !== undefined) {
-      leases.settled(settlement.consumed);
-      for (const group of settlement.failed) leases.settled(group.messages);
-    }
     this.#consumed += settlement.consumed.length;
     if (settlement.consumed.length > 0 && this.listens('consumed')) this.emit('consumed', settlement.consumed);
     for (const group of settlement.failed) {

@@ -19,9 +19,9 @@ export const consumerMigrationHints: Readonly<Record<string, string>> = Object.f
     'this is an option of the source: new SqsSource({ visibilityTimeoutSeconds }) (seconds) or visibilityTimeout (ms) on other sources',
   terminateVisibilityTimeout: 'not needed: failed messages go back through source.release() (SqsSource: retryDelaySeconds)',
   heartbeatInterval: 'this is an option of the source: new SqsSource({ heartbeatInterval }) (milliseconds)',
-  attributeNames: 'this is an option of the source: new SqsSource({ attributeNames })',
+  attributeNames: 'not needed: SqsSource receives every system attribute (message.attributes)',
   messageAttributeNames: 'this is an option of the source: new SqsSource({ messageAttributeNames })',
-  messageSystemAttributeNames: 'this is an option of the source: new SqsSource({ attributeNames })',
+  messageSystemAttributeNames: 'not needed: SqsSource receives every system attribute (message.attributes)',
   shouldDeleteMessages: 'not needed: consumed messages are always cleaned up, failed ones never',
   alwaysAcknowledge: 'not needed: consumed messages are always cleaned up, failed ones never',
   // BullMQ

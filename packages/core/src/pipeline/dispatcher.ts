@@ -5,6 +5,9 @@ import type { Parcel } from '../bulk/parcel.js';
 import type { ConsumerMetrics } from '../consumer/consumer-metrics.js';
 import type { Executor } from '../threads/executor.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { LaneQueue, OrderingKey } from './lane-queue.js';
+import type { Clock, ClockTimer } from '../kit/clock.js';
+import { isPoison } from '../kit/release-reason.js';
 import type { FlightGate } from './flight-gate.js';
 import { ParcelQueue } from './parcel-queue.js';
 import { ParcelSizer } from './parcel-sizer.js';
@@ -27,6 +30,9 @@ export interface DispatcherOptions<M> {
   readonly rateLimiter?: RateLimiter | undefined;
   /** Aborted at shutdown: a parcel waiting for tokens goes on. */
   readonly signal: AbortSignal;
+  /** Ordered lanes: the key of a message (undefined: no order to keep) and the lanes that hold keyed messages. */
+  readonly lanes?:
+    { readonly keyOf: (message: M) => OrderingKey | undefined; readonly queue: LaneQueue<M>; readonly clock: Clock } | undefined;
 }
 
 /**
@@ -43,6 +49,11 @@ export class Dispatcher<M> {
   readonly #sizer: ParcelSizer;
   /** Suspects waiting to be handled alone. */
   #suspects: M[] = [];
+  /** Parcels dispatched and not settled yet (their messages are held: the lease keeper renews them). */
+  readonly #inFlight = new Set<Parcel<M>>();
+  /** The next parcel comes from the lanes (keyed messages) rather than the queue: they take turns. */
+  #lanesTurn = true;
+  #holdTimer: ClockTimer | undefined;
   #running = 0;
   // Two parcels per handler slot keep pool threads busy while the next parcel is encoded.
   readonly #maxRunning: number;
@@ -56,7 +67,7 @@ export class Dispatcher<M> {
 
   /** Bulks waiting for a handler slot. */
   get pendingBulks(): number {
-    return this.#queue.bulks + this.#suspects.length;
+    return this.#queue.bulks + this.#suspects.length + Math.ceil((this.#options.lanes?.queue.waiting ?? 0) / this.#options.bulkSize);
   }
 
   /**
@@ -68,26 +79,57 @@ export class Dispatcher<M> {
     const admission = this.#options.executor.admit(messages);
     if (admission.rejected.length > 0) void this.#reject(admission.rejected);
     if (admission.admitted.length === 0) return;
-    this.#queue.push(admission.admitted, this.#options.metrics === undefined ? 0 : performance.now(), admission.structured);
+    const enqueuedAt = this.#options.metrics === undefined ? 0 : performance.now();
+    const lanes = this.#options.lanes;
+    if (lanes === undefined) this.#queue.push(admission.admitted, enqueuedAt, admission.structured);
+    else {
+      let unkeyed: M[] | undefined;
+      for (const message of admission.admitted) {
+        const key = lanes.keyOf(message);
+        if (key === undefined) (unkeyed ??= []).push(message);
+        else lanes.queue.push(message, key, admission.structured);
+      }
+      if (unkeyed !== undefined) this.#queue.push(unkeyed, enqueuedAt, admission.structured);
+    }
     this.#pump();
+  }
+
+  /** Every message held now: waiting (queue, lanes, suspects) or in a parcel not settled yet. For the lease keeper. */
+  held(): M[] {
+    const held = [...this.#queue.peekAll(), ...this.#suspects, ...(this.#options.lanes?.queue.peekAll() ?? [])];
+    for (const parcel of this.#inFlight) for (const message of parcel.messages) held.push(message);
+    return held;
   }
 
   /** Takes every bulk not dispatched yet, as parcels (shutdown gives them back to the source). */
   takePending(): Parcel<M>[] {
     const suspects = this.#suspects.splice(0);
     const parcels = this.#queue.takeAll();
+    const keyed = this.#options.lanes?.queue.takeAll() ?? [];
+    if (keyed.length > 0) parcels.push({ messages: keyed, bulkSizes: keyed.map(() => 1) });
     if (suspects.length > 0) parcels.push({ messages: suspects, bulkSizes: suspects.map(() => 1), isolated: true });
     return parcels;
   }
 
   #pump(): void {
+    this.#options.lanes?.queue.expireHolds();
     while (this.#running < this.#maxRunning) {
       let parcel: Parcel<M>;
       let structured = true;
       let enqueuedAt = 0;
+      const lanes = this.#options.lanes?.queue;
+      const fromLanes = lanes !== undefined && lanes.readyLanes > 0 && (this.#lanesTurn || this.#queue.messages === 0);
       if (this.#suspects.length > 0) {
         parcel = { messages: [this.#suspects.shift() as M], bulkSizes: [1], isolated: true };
+      } else if (fromLanes) {
+        // One message a key, each key at most once in flight: cut into bulks like any parcel.
+        const target = this.#sizer.target(lanes.readyLanes + this.#queue.messages, this.#maxRunning - this.#running);
+        const taken = lanes.take(Math.min(target, this.#options.rateLimiter?.capacity ?? target));
+        parcel = { messages: taken.messages, bulkSizes: cut(taken.messages.length, this.#options.bulkSize) };
+        structured = taken.structured;
+        this.#lanesTurn = false;
       } else if (this.#queue.messages > 0) {
+        this.#lanesTurn = true;
         enqueuedAt = this.#queue.oldestEnqueuedAt;
         // Share what waits among the free slots, so every thread gets work.
         const target = this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running);
@@ -96,6 +138,7 @@ export class Dispatcher<M> {
         structured = taken.structured;
       } else return;
       this.#running++;
+      this.#inFlight.add(parcel);
       void this.#runParcel(parcel, structured, enqueuedAt);
     }
   }
@@ -105,6 +148,7 @@ export class Dispatcher<M> {
     await this.#options.rateLimiter?.acquire(parcel.messages.length, this.#options.signal);
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
     const result = await this.#options.executor.run(parcel, structured);
+    this.#inFlight.delete(parcel);
     if ('reports' in result.outcome && parcel.isolated !== true) this.#sizer.learn(parcel.messages.length, result.busyMs);
     this.#running--;
     const settlement = await this.settle(parcel, result.outcome);
@@ -130,9 +174,47 @@ export class Dispatcher<M> {
   async settle(parcel: Parcel<M>, outcome: ParcelOutcome): Promise<Settlement<M>> {
     const settlement = settleParcel(parcel, outcome);
     for (const suspect of settlement.suspects) this.#suspects.push(suspect);
+    const lanes = this.#options.lanes?.queue;
+    if (lanes !== undefined) {
+      // Consumed or dead-lettered: the key moves on. Gone back to the source: the key waits for it.
+      lanes.done(settlement.consumed);
+      for (const group of settlement.failed) {
+        if (isPoison(group.error)) lanes.done(group.messages);
+        else lanes.failed(group.messages);
+      }
+    }
     this.#pump();
-    await this.#settle(settlement, parcel.messages.length - settlement.suspects.length);
+    const deadLettered = await this.#settle(settlement, parcel.messages.length - settlement.suspects.length);
+    if (lanes !== undefined) {
+      if (deadLettered.length > 0) lanes.done(deadLettered);
+      this.#watchHolds();
+      this.#pump();
+    }
     return settlement;
+  }
+
+  /** Pumps again when the earliest hold of a blocked key lapses (nothing else may arrive to pump). */
+  #watchHolds(): void {
+    const lanes = this.#options.lanes;
+    if (lanes === undefined || this.#holdTimer !== undefined) return;
+    const expiry = lanes.queue.nextHoldExpiry;
+    if (expiry === undefined) return;
+    this.#holdTimer = lanes.clock
+      .setTimeout(
+        () => {
+          this.#holdTimer = undefined;
+          this.#pump();
+          this.#watchHolds();
+        },
+        Math.max(0, expiry - lanes.clock.now()),
+      )
+      .unref();
+  }
+
+  /** Stops watching holds (shutdown). */
+  stop(): void {
+    this.#holdTimer?.clear();
+    this.#holdTimer = undefined;
   }
 
   async #reject(rejected: ReadonlyArray<{ readonly messages: M[]; readonly error: unknown }>): Promise<void> {
@@ -144,12 +226,19 @@ export class Dispatcher<M> {
     );
   }
 
-  async #settle(settlement: Settlement<M>, settledMessages: number): Promise<void> {
+  async #settle(settlement: Settlement<M>, settledMessages: number): Promise<readonly M[]> {
     this.#options.onSettled(settlement);
     try {
-      await this.#options.settler.settle(settlement);
+      return await this.#options.settler.settle(settlement);
     } finally {
       this.#options.gate.remove(settledMessages);
     }
   }
+}
+
+/** Bulk sizes cutting `count` messages into bulks of `bulkSize`. */
+function cut(count: number, bulkSize: number): number[] {
+  const sizes: number[] = [];
+  for (let start = 0; start < count; start += bulkSize) sizes.push(Math.min(bulkSize, count - start));
+  return sizes;
 }

@@ -83,6 +83,16 @@ export class ParcelQueue<M> {
     return { parcel: { messages: messages ?? [], bulkSizes }, structured };
   }
 
+  /** Every message waiting, without taking them. */
+  peekAll(): M[] {
+    const all: M[] = [];
+    for (let index = this.#head; index < this.#chunks.length; index++) {
+      const chunk = this.#chunks[index] as Chunk<M>;
+      for (let at = chunk.offset; at < chunk.messages.length; at++) all.push(chunk.messages[at] as M);
+    }
+    return all;
+  }
+
   /** Takes everything, as parcels of at most `target` messages. */
   takeAll(target = Number.POSITIVE_INFINITY): Parcel<M>[] {
     const parcels: Parcel<M>[] = [];

@@ -30,23 +30,30 @@ export class Settler<M> {
     this.#logger = logger;
   }
 
-  async settle(settlement: Settlement<M>): Promise<void> {
+  /** Hands the settlement to the source; resolves with the messages the source says it dead-lettered. */
+  async settle(settlement: Settlement<M>): Promise<readonly M[]> {
+    const deadLettered: M[] = [];
     const calls: Promise<void>[] = [];
     if (settlement.consumed.length > 0 && this.#source.cleanup !== undefined) {
       calls.push(this.#withRetries('cleanup', settlement.consumed, undefined));
     }
     if (this.#source.release !== undefined) {
-      for (const group of settlement.failed) calls.push(this.#withRetries('release', group.messages, group.error));
+      for (const group of settlement.failed) calls.push(this.#withRetries('release', group.messages, group.error, deadLettered));
     }
     if (calls.length === 1) await calls[0];
     else if (calls.length > 1) await Promise.all(calls);
+    return deadLettered;
   }
 
-  async #withRetries(kind: 'cleanup' | 'release', messages: M[], reason: unknown): Promise<void> {
+  async #withRetries(kind: 'cleanup' | 'release', messages: M[], reason: unknown, deadLettered?: M[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         if (kind === 'cleanup') await this.#source.cleanup?.(messages);
-        else await this.#source.release?.(messages, reason);
+        else {
+          const report = await this.#source.release?.(messages, reason);
+          const reported: readonly M[] | undefined = report?.deadLettered;
+          if (Array.isArray(reported)) for (const message of reported as readonly M[]) deadLettered?.push(message);
+        }
         return;
       } catch (error) {
         const willRetry = attempt < this.#attempts;

@@ -17,6 +17,14 @@ export interface SourceDepth {
 }
 
 /**
+ * What a `release()` may tell the consumer: which of the messages it moved to
+ * the dead letters (ordered lanes then move on to the key's next message).
+ */
+export interface ReleaseReport<M> {
+  readonly deadLettered: readonly M[];
+}
+
+/**
  * Anything messages can be pulled from. A user class with `get`, `cleanup` and
  * `handler` methods is a Source; so are the built-in SQS, Redis, memory and file sources.
  */
@@ -33,7 +41,7 @@ export interface Source<M> {
    * at once and does not count that delivery; otherwise the failure is charged:
    * the message comes back after a backoff, or goes to the dead letters.
    */
-  release?(failed: M[], error: unknown): Promise<void> | void;
+  release?(failed: M[], error: unknown): Promise<void | ReleaseReport<M>> | void | ReleaseReport<M>;
   /** The handler used when the consumer options give none (run inline). */
   handler?: Handler<M>;
   /**

@@ -9,9 +9,17 @@ export type SqsOperation =
  * - `SQS_QUEUE_NOT_FOUND`, `SQS_ACCESS_DENIED`, `SQS_REQUEST`: the request itself is wrong; retrying does not help.
  * - `SQS_THROTTLED`, `SQS_SERVER`, `SQS_NETWORK`: transient; the source backs off and retries.
  * - `SQS_BATCH_ENTRY_FAILED`: the call succeeded but some of its entries did not.
+ * - `SQS_SEND_FAILED`: `SqsSender.send()` could not send some messages (`SqsSendError` lists them).
  */
 export type SqsErrorCode =
-  'SQS_QUEUE_NOT_FOUND' | 'SQS_ACCESS_DENIED' | 'SQS_REQUEST' | 'SQS_THROTTLED' | 'SQS_SERVER' | 'SQS_NETWORK' | 'SQS_BATCH_ENTRY_FAILED';
+  | 'SQS_QUEUE_NOT_FOUND'
+  | 'SQS_ACCESS_DENIED'
+  | 'SQS_REQUEST'
+  | 'SQS_THROTTLED'
+  | 'SQS_SERVER'
+  | 'SQS_NETWORK'
+  | 'SQS_BATCH_ENTRY_FAILED'
+  | 'SQS_SEND_FAILED';
 
 /** Details of an `SqsError`. */
 export interface SqsErrorDetails {

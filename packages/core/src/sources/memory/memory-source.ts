@@ -3,7 +3,7 @@ import { backoffDelay } from '../../kit/backoff.js';
 import type { Clock } from '../../kit/clock.js';
 import type { DeliveredMessage } from '../../kit/delivered-message.js';
 import { isPoison, isUncharged } from '../../kit/release-reason.js';
-import type { GetHint, Source, SourceDepth } from '../source.js';
+import type { GetHint, ReleaseReport, Source, SourceDepth } from '../source.js';
 import { DelayedRetries } from './delayed-retries.js';
 import type { MemorySourceOptions } from './memory-source-options.js';
 import { resolveMemorySourceOptions } from './memory-source-options.js';
@@ -52,6 +52,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   readonly #maxReceiveCount: number;
   readonly #retryBackoff: BackoffPolicy | false;
   readonly #clock: Clock;
+  readonly #orderingKey: ((body: T) => string | number | undefined) | undefined;
   #ready: Stored<T>[] = [];
   #readyHead = 0;
   /** Released messages, served before the ready ones. */
@@ -71,7 +72,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   /** Messages that failed `maxReceiveCount` charged deliveries (or could never be handled), with the last error. */
   readonly deadLetters: Array<{ message: MemoryMessage<T>; error: unknown }> = [];
 
-  constructor(options?: MemorySourceOptions) {
+  constructor(options?: MemorySourceOptions<T>) {
     const resolved = resolveMemorySourceOptions(options);
     this.#maxMessagesPerGet = resolved.maxMessagesPerGet;
     this.#waitTime = resolved.waitTime;
@@ -79,6 +80,10 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#maxReceiveCount = resolved.maxReceiveCount;
     this.#retryBackoff = resolved.retryBackoff;
     this.#clock = resolved.clock;
+    this.#orderingKey = resolved.orderingKey as ((body: T) => string | number | undefined) | undefined;
+    // Only a source with a key function offers one: the consumer then keeps each key's order.
+    const keyOfBody = this.#orderingKey;
+    if (keyOfBody !== undefined) this.orderingKey = (message) => keyOfBody(message.body);
   }
 
   /** Messages waiting to be delivered (failed ones waiting out their backoff included). */
@@ -135,7 +140,8 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
    * back after `retryBackoff`, or go to `deadLetters` after `maxReceiveCount`
    * charged deliveries; poison ones (they can never be handled) go there at once.
    */
-  release(failed: MemoryMessage<T>[], error: unknown): void {
+  release(failed: MemoryMessage<T>[], error: unknown): ReleaseReport<MemoryMessage<T>> {
+    const deadLettered: MemoryMessage<T>[] = [];
     const uncharged = isUncharged(error);
     const poison = isPoison(error);
     const now = this.#clock.now();
@@ -147,6 +153,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
         this.#retry.push(stored);
       } else if (poison || stored.receiveCount >= this.#maxReceiveCount) {
         this.deadLetters.push({ message, error });
+        deadLettered.push(message);
       } else if (this.#retryBackoff === false) {
         this.#retry.push(stored);
       } else {
@@ -155,7 +162,11 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     }
     if (this.#retry.length > 0) this.#wake();
     this.#checkDrained();
+    return { deadLettered };
   }
+
+  /** The message's shard key, when the `orderingKey` option gives one. */
+  declare readonly orderingKey?: (message: MemoryMessage<T>) => string | number | undefined;
 
   /** How long a delivery stays invisible unless extended: `visibilityTimeout`. */
   leaseDuration(): number {

@@ -1,16 +1,14 @@
-// Runs on the pool threads, one per core: each order costs a few milliseconds of CPU.
+// Runs on the pool threads: each order costs a little CPU. An order without a weight
+// throws: it comes back after its retry backoff, and goes to the dead letters after
+// maxReceiveCount failed deliveries.
 import type { Bulk } from '@conveyor/core';
+import type { NatsMessage } from '@conveyor/nats';
 
-/** What producers put in the queue (as JSON). */
+/** What producers publish (as JSON). */
 export interface Order {
   readonly id: number;
   /** How much work the order takes. */
   readonly weight: number;
-}
-
-/** The shape both sources deliver: the example's own class (body: JSON text) and SqsSource with bodyFormat 'json'. */
-export interface OrderLike {
-  readonly body: string | Order;
 }
 
 /** Prices an order the slow way: pure CPU, so it scales with threads. */
@@ -20,10 +18,9 @@ export function priceOrder(order: Order): number {
   return price;
 }
 
-export default function handleOrders(bulk: Bulk<OrderLike>): void {
+export default function handleOrders(bulk: Bulk<NatsMessage<Order>>): void {
   for (const message of bulk) {
-    // A body that is not an order throws: this message and the ones not taken yet go back to the queue.
-    const order = typeof message.body === 'string' ? (JSON.parse(message.body) as Order) : message.body;
+    const order = message.body;
     if (typeof order.id !== 'number' || typeof order.weight !== 'number') throw new TypeError(`Not an order: ${JSON.stringify(order)}`);
     priceOrder(order);
   }

@@ -1,0 +1,152 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Consumer, InvalidOptionError, MemorySource } from '@conveyor/core';
+import type { MemoryMessage, ReleaseReport } from '@conveyor/core';
+import { ManualClock } from '@conveyor/core/kit';
+import { fixture, quiet, until } from './helpers.js';
+
+interface Keyed {
+  key: number;
+  seq: number;
+  fail?: boolean;
+}
+
+describe('ordered lanes', () => {
+  it('1,000 keys × 100 messages, 1 % failing, on 2 threads: every key in order, every key finished', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'conveyor-lanes-'));
+    process.env.ORDER_LOG = join(folder, 'order.log');
+    try {
+      const keys = 1_000;
+      const perKey = 100;
+      const source = new MemorySource<Keyed>({ waitTime: 5, retryBackoff: { baseMs: 5, capMs: 20 }, orderingKey: (body) => body.key });
+      const bodies: Keyed[] = [];
+      // Keys interleaved, as producers write them; about 1 % marked to fail once.
+      for (let seq = 0; seq < perKey; seq++)
+        for (let key = 0; key < keys; key++) bodies.push({ key, seq, ...((key * 7 + seq * 13) % 100 === 0 ? { fail: true } : {}) });
+      source.sendMany(bodies);
+      const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('ordered-handler.js'), maxHandlers: 2, bulkSize: 16 });
+      await consumer.start();
+      await source.drained();
+      await consumer.shutdown();
+      const seen = new Map<number, number[]>();
+      for (const line of readFileSync(process.env.ORDER_LOG, 'utf8').split('\n')) {
+        if (line === '') continue;
+        const [key, seq] = line.split(' ').map(Number) as [number, number];
+        (seen.get(key) ?? seen.set(key, []).get(key))!.push(seq);
+      }
+      expect(seen.size).toBe(keys);
+      const inOrder = Array.from({ length: perKey }, (_, seq) => seq);
+      for (const [key, seqs] of seen) expect(seqs, `key ${key}`).toEqual(inOrder);
+      expect(bodies.filter((body) => body.fail).length).toBeGreaterThan(500);
+    } finally {
+      delete process.env.ORDER_LOG;
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a failing message holds only its key: later ones of that key wait for it, other keys go on', async () => {
+    const clock = new ManualClock(0);
+    const source = new MemorySource<Keyed>({
+      waitTime: 0,
+      clock,
+      retryBackoff: { baseMs: 1_000, jitter: 'none' },
+      orderingKey: (body) => body.key,
+    });
+    source.sendMany([
+      { key: 1, seq: 0, fail: true },
+      { key: 1, seq: 1 },
+      { key: 2, seq: 0 },
+      { key: 1, seq: 2 },
+      { key: 2, seq: 1 },
+    ]);
+    const handled: string[] = [];
+    const consumer = new Consumer(source, {
+      ...quiet,
+      clock,
+      maxPollers: 1,
+      bulkSize: 1,
+      handler(bulk) {
+        for (const message of bulk) {
+          if (message.body.fail === true && message.receiveCount === 1) throw new Error('first try');
+          handled.push(`${message.body.key}/${message.body.seq}`);
+        }
+      },
+    });
+    await consumer.start();
+    await until(() => handled.length === 2, 5_000, "key 2's messages");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(handled).toEqual(['2/0', '2/1']); // key 1 waits for 1/0 (back after its 1 s backoff)
+    await clock.advance(1_000);
+    await until(() => handled.length === 5, 5_000, 'key 1, in order');
+    await consumer.shutdown();
+    expect(handled.slice(2)).toEqual(['1/0', '1/1', '1/2']);
+  });
+
+  it('a key moves on when its dead-lettered message will not come back (the source says so)', async () => {
+    const source = new MemorySource<Keyed>({ waitTime: 5, maxReceiveCount: 1, orderingKey: (body) => body.key });
+    source.sendMany([
+      { key: 1, seq: 0, fail: true },
+      { key: 1, seq: 1 },
+    ]);
+    const handled: string[] = [];
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handler(bulk) {
+        for (const message of bulk) {
+          if (message.body.fail === true) throw new Error('poison');
+          handled.push(`${message.body.key}/${message.body.seq}`);
+        }
+      },
+    });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(handled).toEqual(['1/1']);
+    expect(source.deadLetters).toHaveLength(1);
+  });
+
+  it('a key whose failed message never comes back moves on after orderingHoldTimeout', async () => {
+    const clock = new ManualClock(0);
+    // A source that loses released messages (another consumer took them): nothing ever comes back.
+    const source = new (class extends MemorySource<Keyed> {
+      override release(failed: MemoryMessage<Keyed>[]): ReleaseReport<MemoryMessage<Keyed>> {
+        this.cleanup(failed);
+        return { deadLettered: [] };
+      }
+    })({ waitTime: 0, clock, orderingKey: (body) => body.key });
+    source.sendMany([
+      { key: 1, seq: 0, fail: true },
+      { key: 1, seq: 1 },
+    ]);
+    const handled: number[] = [];
+    const expired: unknown[] = [];
+    const consumer = new Consumer(source, {
+      ...quiet,
+      clock,
+      orderingHoldTimeout: 10_000,
+      handler(bulk) {
+        for (const message of bulk) {
+          if (message.body.fail === true) throw new Error('gone');
+          handled.push(message.body.seq);
+        }
+      },
+    });
+    consumer.on('orderingHoldExpired', (info) => expired.push(info));
+    await consumer.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(handled).toEqual([]);
+    await clock.advance(10_000);
+    await until(() => handled.length === 1, 5_000, 'the key to move on');
+    await consumer.shutdown();
+    expect(expired).toHaveLength(1);
+  });
+
+  it('orderingKey: false turns lanes off; a bad orderingKey is refused', () => {
+    const source = new MemorySource<Keyed>({ orderingKey: (body) => body.key });
+    expect(new Consumer(source, { ...quiet, handler: () => {}, orderingKey: false }).options.orderingKey).toBe(false);
+    expect(() => new Consumer(source, { ...quiet, handler: () => {}, orderingKey: 'key' as never })).toThrow(InvalidOptionError);
+    expect(() => new MemorySource({ orderingKey: 3 as never })).toThrow(/orderingKey/);
+  });
+});

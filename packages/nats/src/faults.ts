@@ -1,0 +1,38 @@
+import type { ConveyorError, Logger } from '@conveyor/core';
+import { toNatsError } from './errors/error-mapping.js';
+import type { NatsOperation } from './errors/nats-error.js';
+import type { EmitNatsSourceEvent } from './nats-source-events.js';
+
+/**
+ * Where the source reports the faults it recovers from (logged, and the `error`
+ * event), and the work it does on its own, in the background (dead-lettering
+ * bad bodies and over-delivered messages), which `close()` waits for.
+ */
+export class Faults {
+  readonly #logger: Logger;
+  readonly #emit: EmitNatsSourceEvent;
+  readonly #background = new Set<Promise<void>>();
+
+  constructor(logger: Logger, emit: EmitNatsSourceEvent) {
+    this.#logger = logger;
+    this.#emit = emit;
+  }
+
+  report(error: unknown, operation: NatsOperation): void {
+    const reported: ConveyorError = toNatsError(error, operation);
+    this.#logger.warn({ err: reported, operation }, `NatsSource: ${reported.message}`);
+    this.#emit('error', reported, { operation });
+  }
+
+  /** Runs `work` without a caller to tell: its failure is reported. */
+  inBackground(work: Promise<void>, operation: NatsOperation): void {
+    const tracked = work.catch((error: unknown) => this.report(error, operation));
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+  }
+
+  /** Resolves once no background work is left (work started meanwhile included). */
+  async settled(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+}

@@ -1,0 +1,15 @@
+export { NatsSource } from './nats-source.js';
+export type { NatsSourceOptions, ResolvedNatsSourceOptions, NatsDeadLetterOptions, NatsOrderingKey } from './nats-source-options.js';
+export { natsSourceDefaults } from './nats-source-options.js';
+export type { NatsMessage } from './nats-message.js';
+export type { NatsSourceEvents, UndeliveredNatsMessage } from './nats-source-events.js';
+export { deadLetterHeaders } from './dead-letters.js';
+export { NatsSender } from './nats-sender.js';
+export type { NatsSenderOptions, NatsOutgoingMessage } from './nats-sender-options.js';
+export type { NatsPublished } from './nats-sender.js';
+export { NatsError } from './errors/nats-error.js';
+export type { NatsErrorCode, NatsOperation } from './errors/nats-error.js';
+export { NatsConsumerConfigError } from './errors/nats-consumer-config-error.js';
+export type { ConsumerConfigDifference } from './errors/nats-consumer-config-error.js';
+export { NatsBodyDecodeError } from './errors/nats-body-decode-error.js';
+export { NatsMaxReceivesError } from './errors/nats-max-receives-error.js';
