@@ -7,15 +7,18 @@ import type { RabbitMqMessage } from '../src/index.js';
 import { Broker, rabbitUrl, uniqueName, until } from './helpers.js';
 
 let broker: Broker;
+const queues: string[] = [];
 beforeAll(async () => {
   broker = await Broker.connect();
 });
 afterAll(async () => {
+  for (const queue of queues) await broker.deleteTopology(queue);
   await broker.close();
 });
 
 it('a consumer process SIGKILLed mid-bulk loses nothing: the broker delivers its unacked messages to the next consumer', async () => {
   const queue = uniqueName('sigkill');
+  queues.push(queue);
   const declaring = new RabbitMqSource({ url: rabbitUrl, queue, queueType: 'classic', logger: silentLogger });
   await declaring.inspect();
   await declaring.close();
@@ -60,5 +63,4 @@ it('a consumer process SIGKILLed mid-bulk loses nothing: the broker delivers its
   await until(() => source.inFlight === 0, 5_000, 'every delivery acked');
   await source.close();
   expect(await broker.count(queue)).toBe(0);
-  await broker.deleteTopology(queue);
 });

@@ -5,10 +5,14 @@ import type { RabbitMqMessage } from '../src/index.js';
 import { Broker, rabbitUrl, uniqueName } from './helpers.js';
 
 let broker: Broker;
+const queues: string[] = [];
+const exchanges: string[] = [];
 beforeAll(async () => {
   broker = await Broker.connect();
 });
 afterAll(async () => {
+  for (const queue of queues) await broker.deleteTopology(queue);
+  for (const exchange of exchanges) await broker.deleteExchange(exchange);
   await broker.close();
 });
 
@@ -23,6 +27,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 it('sends persistent messages with confirms, headers and properties; strings as text, objects as JSON, bytes as they are', async () => {
   const queue = uniqueName('sender');
+  queues.push(queue);
   const source = new RabbitMqSource<Buffer>({
     url: rabbitUrl,
     queue,
@@ -58,12 +63,13 @@ it('sends persistent messages with confirms, headers and properties; strings as 
   source.cleanup(received);
   await source.close();
   await sender.close();
-  await broker.deleteTopology(queue);
 });
 
 it('publishes to an exchange with a routing key; a mandatory message no queue receives rejects instead of vanishing', async () => {
   const exchange = uniqueName('sender-exchange');
   const queue = uniqueName('sender-bound');
+  exchanges.push(exchange);
+  queues.push(queue);
   await broker.bind(queue, exchange, 'orders.*');
   const sender = new RabbitMqSender({ url: rabbitUrl, exchange, routingKey: 'orders.created' });
   await sender.send('routed');
@@ -81,6 +87,4 @@ it('publishes to an exchange with a routing key; a mandatory message no queue re
   const fireAndForget = new RabbitMqSender({ url: rabbitUrl, queue: uniqueName('no-such-queue'), mandatory: false });
   await fireAndForget.send('dropped by the broker, as asked');
   for (const each of [sender, toMissingQueue, fireAndForget]) await each.close();
-  await broker.deleteQueue(queue);
-  await broker.deleteExchange(exchange);
 });
