@@ -1,3 +1,4 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { GetHint, ReleaseReport, Source, SourceDepth } from '@conveyor/core';
 import { TypedEmitter } from '@conveyor/core/kit';
 import type { Backlog } from './backlog.js';
@@ -19,6 +20,9 @@ import { Receiver } from './receiver.js';
 import { Settler } from './settler.js';
 import { declareTopology } from './topology.js';
 import type { ConveyorError } from '@conveyor/core';
+
+/** Macrotask turns an emptied backlog waits for more of a burst before `get()` hands it out. */
+const lingerTurns = 3;
 
 /**
  * A Conveyor source over a RabbitMQ queue (classic or quorum), on amqplib.
@@ -142,6 +146,10 @@ export class RabbitMqSource<T = string> extends TypedEmitter<RabbitMqSourceEvent
       const remaining = deadline - clock.now();
       if (remaining <= 0) break;
       await this.#wait(signal, remaining);
+      // Woken by the first push into an empty backlog: a burst (the broker refilling the
+      // prefetch after acks) arrives over several socket reads; let them in, so it is handed
+      // out as one bulk rather than a trickle of small ones.
+      for (let turn = 0; turn < lingerTurns && this.#backlog.ready && this.#backlog.size < max; turn++) await nextMacrotask();
     }
     return [];
   }
