@@ -116,3 +116,25 @@ ensure_postgres() {
   echo "conveyor: PostgreSQL did not answer on 127.0.0.1:5432 (database test, user postgres, trust auth)" >&2
   return 1
 }
+
+# 0 when something accepts connections on 127.0.0.1:$1.
+port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ensure_rabbitmq() {
+  if port_answers 5672; then return 0; fi
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    echo "conveyor: installing rabbitmq-server" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server) >&2
+  fi
+  # The package may have started it already.
+  if ! port_answers 5672; then
+    echo "conveyor: starting rabbitmq-server on 127.0.0.1:5672" >&2
+    rabbitmq-server -detached >&2
+  fi
+  for _ in $(seq 1 300); do
+    port_answers 5672 && return 0
+    sleep 0.2
+  done
+  echo "conveyor: rabbitmq did not answer on 127.0.0.1:5672" >&2
+  return 1
+}

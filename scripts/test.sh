@@ -6,5 +6,6 @@ install_dependencies
 ensure_redis
 ensure_nats
 ensure_postgres
+ensure_rabbitmq
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exec pnpm test "$@"

@@ -36,6 +36,7 @@ export function createProgram(): Program {
 Source URLs:
   sqs://host[:port]/<account>/<queue>   (?region=, ?tls=false, ?dlq=<queue>, ?group=<fifo group>)
   redis://[user:pass@]host[:port]/<list key or sharded prefix>   (?db=, ?kind=list|sharded, ?lockPrefix=)
+  amqp://[user:pass@]host[:port]/<vhost>?queue=<name>   (or /<vhost>/<queue>; the default vhost is %2F; ?dlq=)
   file:///absolute/path/to/queue/folder
   nats://[user:pass@]host[:port]/<stream>[/<consumer>]   (?subject=<send subject>, ?dlq=<dead-letter subject>)
 

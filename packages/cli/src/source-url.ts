@@ -5,6 +5,8 @@ import type { NatsLocation } from './nats-url.js';
 import { parseNatsUrl } from './nats-url.js';
 import { parsePostgresUrl } from './postgres-location.js';
 import type { PostgresLocation } from './postgres-location.js';
+import { parseRabbitMqUrl } from './rabbitmq-location.js';
+import type { RabbitMqLocation } from './rabbitmq-location.js';
 
 /** An SQS queue: `sqs://host[:port]/<account>/<queue>` or `sqs://host[:port]/<queue>`. */
 export interface SqsLocation {
@@ -51,10 +53,10 @@ export interface FileLocation {
 }
 
 /** Where a queue is, parsed from a source URL. */
-export type SourceLocation = SqsLocation | RedisLocation | FileLocation | NatsLocation | PostgresLocation;
+export type SourceLocation = SqsLocation | RedisLocation | FileLocation | NatsLocation | PostgresLocation | RabbitMqLocation;
 
 const examples =
-  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, file:///path/to/folder, nats://host:4222/<stream>/<consumer>, postgres://host:5432/<db>?table=jobs';
+  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, file:///path/to/folder, nats://host:4222/<stream>/<consumer>, postgres://host:5432/<db>?table=jobs, amqp://host:5672/<vhost>?queue=<name>';
 
 /** Parses a source URL; throws a `CliError` (exit code 2) naming what is wrong. */
 export function parseSourceUrl(text: string): SourceLocation {
@@ -77,6 +79,9 @@ export function parseSourceUrl(text: string): SourceLocation {
     case 'postgres:':
     case 'postgresql:':
       return parsePostgresUrl(url);
+    case 'amqp:':
+    case 'amqps:':
+      return parseRabbitMqUrl(url, redact(url));
     default:
       throw new CliError(
         'CLI_BAD_URL',

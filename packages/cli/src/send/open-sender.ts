@@ -10,6 +10,8 @@ export async function openSender(location: SourceLocation): Promise<Sender> {
       return (await import('./redis-sender.js')).openRedisSender(location);
     case 'file':
       return (await import('./file-sender.js')).openFileSender(location);
+    case 'rabbitmq':
+      return (await import('./rabbitmq-sender.js')).openRabbitMqSender(location);
     case 'nats':
       return (await import('./nats-sender.js')).openNatsSender(location);
     case 'postgres':

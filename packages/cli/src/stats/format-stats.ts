@@ -5,6 +5,7 @@ const kindNames: Readonly<Record<QueueStats['kind'], string>> = {
   'redis-list': 'Redis list',
   'redis-sharded': 'sharded queue on Redis',
   file: 'file queue',
+  rabbitmq: 'RabbitMQ queue',
   nats: 'JetStream stream',
   postgres: 'PostgreSQL queue table',
   source: "the consumer's source",

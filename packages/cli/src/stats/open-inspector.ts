@@ -10,6 +10,8 @@ export async function openInspector(location: SourceLocation): Promise<QueueInsp
       return (await import('./redis-inspector.js')).openRedisInspector(location);
     case 'file':
       return (await import('./file-inspector.js')).openFileInspector(location);
+    case 'rabbitmq':
+      return (await import('./rabbitmq-inspector.js')).openRabbitMqInspector(location);
     case 'nats':
       return (await import('./nats-inspector.js')).openNatsInspector(location);
     case 'postgres':

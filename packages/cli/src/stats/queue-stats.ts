@@ -15,7 +15,7 @@ export interface QueueStats {
   /** The source URL, password hidden. */
   readonly source: string;
   /** 'source': read through the running consumer's own `source.inspect()`. */
-  readonly kind: 'sqs' | 'redis-list' | 'redis-sharded' | 'file' | 'nats' | 'postgres' | 'source';
+  readonly kind: 'sqs' | 'redis-list' | 'redis-sharded' | 'file' | 'nats' | 'postgres' | 'rabbitmq' | 'source';
   /** Messages waiting to be delivered (SQS: approximate, as SQS counts). */
   readonly waiting: number;
   /** Messages delivered and not settled yet; `undefined` where the queue cannot tell. */
