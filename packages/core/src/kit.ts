@@ -34,3 +34,5 @@ export type { RetryOptions, ResolvedRetryOptions, BackoffOptions } from './kit/r
 export { resolveRetryOptions, retryDefaults, backoffOption } from './kit/retry-options.js';
 export { isUncharged, isPoison } from './kit/release-reason.js';
 export { checkNodeVersion, supportsNode, minimumNode } from './kit/node-version.js';
+export { BackgroundWork } from './kit/background-work.js';
+export { FailureStreak } from './kit/failure-streak.js';

@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from '@conveyor/core/kit';
+import { FailureStreak } from '@conveyor/core/kit';
 import type { Clock } from '@conveyor/core/kit';
 import { toNatsError } from './errors/error-mapping.js';
 import type { NatsOperation } from './errors/nats-error.js';
@@ -14,20 +14,17 @@ const errorBackoffBaseMs = 100;
  * error retrying cannot fix (no such stream, a contradicting consumer) rejects.
  */
 export class ErrorBackoff {
-  readonly #maxMs: number;
-  readonly #clock: Clock;
+  readonly #streak: FailureStreak;
   readonly #faults: Faults;
-  #failuresInARow = 0;
 
   constructor(maxMs: number, clock: Clock, faults: Faults) {
-    this.#maxMs = maxMs;
-    this.#clock = clock;
+    this.#streak = new FailureStreak({ baseMs: errorBackoffBaseMs, capMs: maxMs, clock });
     this.#faults = faults;
   }
 
   /** A fetch went through: the next failure waits the shortest time again. */
   succeeded(): void {
-    this.#failuresInARow = 0;
+    this.#streak.succeeded();
   }
 
   /** A get() failed: rethrows what retrying cannot fix; otherwise reports and waits (until `signal` aborts). */
@@ -35,9 +32,7 @@ export class ErrorBackoff {
     if (signal.aborted) return;
     const mapped = toNatsError(error, operation);
     if (!('retryable' in mapped) || mapped.retryable !== true) throw mapped;
-    this.#failuresInARow++;
     this.#faults.report(mapped, operation);
-    const delay = backoffDelay(this.#failuresInARow, { baseMs: errorBackoffBaseMs, capMs: this.#maxMs, jitter: 'equal' });
-    await sleep(delay, signal, this.#clock);
+    await this.#streak.failed(signal);
   }
 }

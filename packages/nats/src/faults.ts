@@ -1,3 +1,4 @@
+import { BackgroundWork } from '@conveyor/core/kit';
 import type { ConveyorError, Logger } from '@conveyor/core';
 import { toNatsError } from './errors/error-mapping.js';
 import type { NatsOperation } from './errors/nats-error.js';
@@ -9,9 +10,10 @@ import type { EmitNatsSourceEvent } from './nats-source-events.js';
  * bad bodies and over-delivered messages), which `close()` waits for.
  */
 export class Faults {
+  /** Work done without a caller to tell; its failures are reported. */
+  readonly #background = new BackgroundWork();
   readonly #logger: Logger;
   readonly #emit: EmitNatsSourceEvent;
-  readonly #background = new Set<Promise<void>>();
 
   constructor(logger: Logger, emit: EmitNatsSourceEvent) {
     this.#logger = logger;
@@ -26,13 +28,11 @@ export class Faults {
 
   /** Runs `work` without a caller to tell: its failure is reported. */
   inBackground(work: Promise<void>, operation: NatsOperation): void {
-    const tracked = work.catch((error: unknown) => this.report(error, operation));
-    this.#background.add(tracked);
-    void tracked.finally(() => this.#background.delete(tracked));
+    this.#background.add(work, (error: unknown) => this.report(error, operation));
   }
 
   /** Resolves once no background work is left (work started meanwhile included). */
-  async settled(): Promise<void> {
-    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  settled(): Promise<void> {
+    return this.#background.settled();
   }
 }

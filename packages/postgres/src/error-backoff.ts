@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from '@conveyor/core/kit';
+import { FailureStreak } from '@conveyor/core/kit';
 import type { Clock } from '@conveyor/core/kit';
 import type { PostgresOperation } from './errors/postgres-error.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
@@ -14,22 +14,19 @@ const errorBackoffBaseMs = 100;
  * error retrying cannot fix (no such table) rejects.
  */
 export class ErrorBackoff {
-  readonly #maxMs: number;
-  readonly #clock: Clock;
+  readonly #streak: FailureStreak;
   readonly #faults: Faults;
   readonly #display: string;
-  #failuresInARow = 0;
 
   constructor(maxMs: number, clock: Clock, faults: Faults, display: string) {
-    this.#maxMs = maxMs;
-    this.#clock = clock;
+    this.#streak = new FailureStreak({ baseMs: errorBackoffBaseMs, capMs: maxMs, clock });
     this.#faults = faults;
     this.#display = display;
   }
 
   /** A statement went through: the next failure waits the shortest time again. */
   succeeded(): void {
-    this.#failuresInARow = 0;
+    this.#streak.succeeded();
   }
 
   /** A statement of get() failed: rethrows what retrying cannot fix; otherwise reports and waits (until `signal` aborts). */
@@ -37,13 +34,7 @@ export class ErrorBackoff {
     const mapped = toPostgresError(error, operation, this.#display);
     if (!mapped.retryable) throw mapped;
     if (signal.aborted) return;
-    this.#failuresInARow++;
     this.#faults.report(mapped);
-    const delay = backoffDelay(this.#failuresInARow, {
-      baseMs: errorBackoffBaseMs,
-      capMs: Math.max(errorBackoffBaseMs, this.#maxMs),
-      jitter: 'equal',
-    });
-    await sleep(delay, signal, this.#clock);
+    await this.#streak.failed(signal);
   }
 }

@@ -1,3 +1,4 @@
+import { BackgroundWork } from '@conveyor/core/kit';
 import type { Logger } from '@conveyor/core';
 import type { PostgresError, PostgresOperation } from './errors/postgres-error.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
@@ -9,10 +10,11 @@ import type { EmitPostgresSourceEvent } from './postgres-source-events.js';
  * rows it will not deliver), which `close()` waits for.
  */
 export class Faults {
+  /** Work done without a caller to tell; its failures are reported. */
+  readonly #background = new BackgroundWork();
   readonly #logger: Logger;
   readonly #emit: EmitPostgresSourceEvent;
   readonly #display: string;
-  readonly #background = new Set<Promise<void>>();
 
   constructor(logger: Logger, emit: EmitPostgresSourceEvent, display: string) {
     this.#logger = logger;
@@ -27,16 +29,11 @@ export class Faults {
 
   /** Runs `work` without a caller to tell: its failure is reported. */
   inBackground(work: Promise<unknown>, operation: PostgresOperation): void {
-    const tracked = work.then(
-      () => {},
-      (error: unknown) => this.report(toPostgresError(error, operation, this.#display)),
-    );
-    this.#background.add(tracked);
-    void tracked.finally(() => this.#background.delete(tracked));
+    this.#background.add(work, (error: unknown) => this.report(toPostgresError(error, operation, this.#display)));
   }
 
   /** Resolves once no background work is left (work started meanwhile included). */
-  async settled(): Promise<void> {
-    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  settled(): Promise<void> {
+    return this.#background.settled();
   }
 }

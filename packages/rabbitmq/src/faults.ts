@@ -1,3 +1,4 @@
+import { BackgroundWork } from '@conveyor/core/kit';
 import type { ConveyorError, Logger } from '@conveyor/core';
 import type { EmitRabbitMqSourceEvent } from './rabbitmq-source-events.js';
 
@@ -7,9 +8,10 @@ import type { EmitRabbitMqSourceEvent } from './rabbitmq-source-events.js';
  * bodies), which `close()` waits for.
  */
 export class Faults {
+  /** Work done without a caller to tell; its failures are reported. */
+  readonly #background = new BackgroundWork();
   readonly #logger: Logger;
   readonly #emit: EmitRabbitMqSourceEvent;
-  readonly #background = new Set<Promise<void>>();
 
   constructor(logger: Logger, emit: EmitRabbitMqSourceEvent) {
     this.#logger = logger;
@@ -23,16 +25,11 @@ export class Faults {
 
   /** Runs `work` with no caller to tell: its failure is reported. */
   inBackground(work: Promise<unknown>): void {
-    const tracked = work.then(
-      () => {},
-      (error: unknown) => this.report(error as ConveyorError),
-    );
-    this.#background.add(tracked);
-    void tracked.finally(() => this.#background.delete(tracked));
+    this.#background.add(work, (error: unknown) => this.report(error as ConveyorError));
   }
 
   /** Resolves once no background work is left (work started meanwhile included). */
-  async settled(): Promise<void> {
-    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  settled(): Promise<void> {
+    return this.#background.settled();
   }
 }

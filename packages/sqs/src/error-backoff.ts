@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from '@conveyor/core/kit';
+import { FailureStreak } from '@conveyor/core/kit';
 import type { Clock } from '@conveyor/core/kit';
 import { isAbortError, toSqsError } from './errors/error-mapping.js';
 import type { SqsOperation } from './errors/sqs-error.js';
@@ -13,20 +13,17 @@ const errorBackoffBaseMs = 100;
  * clock) so the poller lives on; an error retrying cannot fix rejects.
  */
 export class ErrorBackoff {
-  readonly #maxMs: number;
-  readonly #clock: Clock;
+  readonly #streak: FailureStreak;
   readonly #faults: Faults;
-  #failuresInARow = 0;
 
   constructor(maxMs: number, clock: Clock, faults: Faults) {
-    this.#maxMs = maxMs;
-    this.#clock = clock;
+    this.#streak = new FailureStreak({ baseMs: errorBackoffBaseMs, capMs: maxMs, clock });
     this.#faults = faults;
   }
 
   /** A call went through: the next failure waits the shortest time again. */
   succeeded(): void {
-    this.#failuresInARow = 0;
+    this.#streak.succeeded();
   }
 
   /** A get() failed: rethrows what retrying cannot fix; otherwise reports and waits (until `signal` aborts). */
@@ -34,10 +31,7 @@ export class ErrorBackoff {
     if (signal.aborted || isAbortError(error)) return;
     const mapped = toSqsError(error, operation);
     if (!mapped.retryable) throw mapped;
-    this.#failuresInARow++;
     this.#faults.report(mapped, mapped.operation);
-    // A retry of a failing call: jitter, so consumers that failed together do not retry together.
-    const delay = backoffDelay(this.#failuresInARow, { baseMs: errorBackoffBaseMs, capMs: this.#maxMs, jitter: 'equal' });
-    await sleep(delay, signal, this.#clock);
+    await this.#streak.failed(signal);
   }
 }

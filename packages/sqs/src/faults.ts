@@ -1,3 +1,4 @@
+import { BackgroundWork } from '@conveyor/core/kit';
 import { ConveyorError } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
 import { toSqsError } from './errors/error-mapping.js';
@@ -11,9 +12,10 @@ import type { EmitSqsSourceEvent } from './sqs-source-events.js';
  * bodies, dead-lettering on receipt), which `close()` waits for.
  */
 export class Faults {
+  /** Work done without a caller to tell; its failures are reported. */
+  readonly #background = new BackgroundWork();
   readonly #logger: Logger;
   readonly #emit: EmitSqsSourceEvent;
-  readonly #background = new Set<Promise<void>>();
 
   constructor(logger: Logger, emit: EmitSqsSourceEvent) {
     this.#logger = logger;
@@ -27,16 +29,14 @@ export class Faults {
 
   /** Runs `work` without a caller to tell: its failure is reported. */
   inBackground(work: Promise<void>, operation: SqsOperation): void {
-    const tracked = work.catch((error: unknown) => {
+    this.#background.add(work, (error: unknown) => {
       const reported = error instanceof ConveyorError ? error : toSqsError(error, operation);
       this.report(reported, reported instanceof SqsError ? reported.operation : operation);
     });
-    this.#background.add(tracked);
-    void tracked.finally(() => this.#background.delete(tracked));
   }
 
   /** Resolves once no background work is left (work started meanwhile included). */
-  async settled(): Promise<void> {
-    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  settled(): Promise<void> {
+    return this.#background.settled();
   }
 }
