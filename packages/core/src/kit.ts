@@ -36,3 +36,4 @@ export { isUncharged, isPoison } from './kit/release-reason.js';
 export { checkNodeVersion, supportsNode, minimumNode } from './kit/node-version.js';
 export { BackgroundWork } from './kit/background-work.js';
 export { FailureStreak } from './kit/failure-streak.js';
+export { Wakeup } from './kit/wakeup.js';

@@ -1,3 +1,4 @@
+import { Wakeup } from '@conveyor/core/kit';
 import pg from 'pg';
 import type { ClientConfig, Notification } from 'pg';
 import { backoffDelay } from '@conveyor/core/kit';
@@ -27,8 +28,9 @@ export interface WakeListenerParts {
  * notification that came between its claim and its wait is never missed.
  */
 export class WakeListener {
+  /** get() calls waiting for a notification. */
+  #arrivals: Wakeup | undefined;
   readonly #parts: WakeListenerParts;
-  readonly #waiters = new Set<() => void>();
   #client: pg.Client | undefined;
   #started: Promise<void> | undefined;
   #reconnect: ClockTimer | undefined;
@@ -60,17 +62,8 @@ export class WakeListener {
   /** Resolves when a notification came after `seen`, after `ms`, when `signal` aborts, or on close. */
   wait(seen: number, ms: number, signal: AbortSignal): Promise<void> {
     if (this.#sequence !== seen || signal.aborted || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        timer.clear();
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = this.#parts.clock.setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#waiters.add(done);
-    });
+    this.#arrivals ??= new Wakeup(this.#parts.clock);
+    return this.#arrivals.wait(ms, signal);
   }
 
   /** Ends every wait and the connection. */
@@ -135,6 +128,6 @@ export class WakeListener {
 
   #wake(): void {
     this.#sequence++;
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#arrivals?.wake();
   }
 }

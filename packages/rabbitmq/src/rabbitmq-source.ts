@@ -1,6 +1,6 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { GetHint, ReleaseReport, Source, SourceDepth } from '@conveyor/core';
-import { TypedEmitter } from '@conveyor/core/kit';
+import { TypedEmitter, Wakeup } from '@conveyor/core/kit';
 import type { Backlog } from './backlog.js';
 import { FifoBacklog, KeyedBacklog } from './backlog.js';
 import type { BrokerAddress } from './broker-address.js';
@@ -62,12 +62,11 @@ export class RabbitMqSource<T = string> extends TypedEmitter<RabbitMqSourceEvent
   readonly #receiver: Receiver<T>;
   readonly #connector: Connector;
   readonly #prefetch: PrefetchPlan;
-  readonly #waiters = new Set<() => void>();
   /** Hands `emit` (protected) to the parts. */
   readonly #emit: EmitRabbitMqSourceEvent = (event, ...args) => this.emit(event, ...args);
-  readonly #wake = (): void => {
-    for (const waiter of [...this.#waiters]) waiter();
-  };
+  /** Long-polling get() calls waiting for a delivery. */
+  #arrivals: Wakeup | undefined;
+  readonly #wake = (): void => this.#arrivals?.wake();
   /** Set once `get()` decided the prefetch: every new link consumes. */
   #consuming = false;
   #starting: Promise<void> | undefined;
@@ -241,16 +240,7 @@ export class RabbitMqSource<T = string> extends TypedEmitter<RabbitMqSourceEvent
 
   /** Resolves on a delivery (or anything else `#wake` tells), on abort, or after `ms`. */
   #wait(signal: AbortSignal, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        timer.clear();
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = this.#options.clock.setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#waiters.add(done);
-    });
+    this.#arrivals ??= new Wakeup(this.#options.clock);
+    return this.#arrivals.wait(ms, signal);
   }
 }

@@ -3,6 +3,7 @@ import { backoffDelay } from '../../kit/backoff.js';
 import type { Clock } from '../../kit/clock.js';
 import type { DeliveredMessage } from '../../kit/delivered-message.js';
 import { isPoison, isUncharged } from '../../kit/release-reason.js';
+import { Wakeup } from '../../kit/wakeup.js';
 import type { GetHint, ReleaseReport, Source, SourceDepth } from '../source.js';
 import { DelayedRetries } from './delayed-retries.js';
 import type { MemorySourceOptions } from './memory-source-options.js';
@@ -52,6 +53,8 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   readonly #maxReceiveCount: number;
   readonly #retryBackoff: BackoffPolicy | false;
   readonly #clock: Clock;
+  /** Long-polling get() calls waiting for a message. */
+  readonly #arrivals: Wakeup;
   readonly #orderingKey: ((body: T) => string | number | undefined) | undefined;
   #ready: Stored<T>[] = [];
   #readyHead = 0;
@@ -63,7 +66,6 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   #leases: Lease<T>[] = [];
   #leasesHead = 0;
   #inFlight = 0;
-  #waiters = new Set<() => void>();
   #drainWaiters: Array<() => void> = [];
   #nextId = 1;
   #nextReceipt = 1;
@@ -80,6 +82,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#maxReceiveCount = resolved.maxReceiveCount;
     this.#retryBackoff = resolved.retryBackoff;
     this.#clock = resolved.clock;
+    this.#arrivals = new Wakeup(resolved.clock);
     this.#orderingKey = resolved.orderingKey as ((body: T) => string | number | undefined) | undefined;
     // Only a source with a key function offers one: the consumer then keeps each key's order.
     const keyOfBody = this.#orderingKey;
@@ -285,24 +288,14 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   }
 
   #waitForMessages(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        timer.clear();
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      // Wake when a delayed retry falls due too, so it is not late by a whole wait.
-      const nextDue = this.#delayed.nextDueAt;
-      const wait = nextDue === undefined ? this.#waitTime : Math.min(this.#waitTime, Math.max(0, nextDue - this.#clock.now()));
-      const timer = this.#clock.setTimeout(done, wait);
-      this.#waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    // Wake when a delayed retry falls due too, so it is not late by a whole wait.
+    const nextDue = this.#delayed.nextDueAt;
+    const wait = nextDue === undefined ? this.#waitTime : Math.min(this.#waitTime, Math.max(0, nextDue - this.#clock.now()));
+    return this.#arrivals.wait(wait, signal);
   }
 
   #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
+    this.#arrivals.wake();
   }
 
   #checkDrained(): void {
