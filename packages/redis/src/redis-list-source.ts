@@ -56,7 +56,11 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
     this.#store = new ListStore(redis, this.keys);
     this.#logger = this.#options.logger;
     this.#maxReceives = Number.isFinite(this.#options.maxReceiveCount) ? this.#options.maxReceiveCount : 0;
+    this.plainJsonMessages = this.#options.bodyFormat !== 'buffer';
   }
+
+  /** Text and JSON bodies are plain JSON data (the consumer skips its wire check); `Buffer` bodies are not. */
+  readonly plainJsonMessages: boolean;
 
   /** Appends messages at the tail of the list (strings as UTF-8, bytes as they are); returns their ids. */
   async send(...bodies: (string | Uint8Array)[]): Promise<string[]> {

@@ -61,6 +61,9 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
   #heartbeat: Heartbeat | undefined;
   #closed = false;
 
+  /** Bodies are text or parsed JSON, attributes strings: plain JSON data (the consumer skips its wire check). */
+  readonly plainJsonMessages = true;
+
   constructor(options: SqsSourceOptions) {
     super((error, event) => this.#options.logger.error({ err: error, event }, 'an SqsSource event listener threw'));
     const resolved = resolveSqsSourceOptions(options);

@@ -105,6 +105,7 @@ function createExecutor<M>(
       : { kind: 'module', module: (options.handlerModule as URL).href, export: options.handlerExport };
   return new PoolExecutor<M>({
     handler,
+    plainJsonMessages: source?.plainJsonMessages === true,
     initializer: options.poolInitializer,
     threads: options.maxHandlers,
     minThreads: options.minHandlers,

@@ -61,6 +61,15 @@ export interface Source<M> {
    * message group, a sharded thread); the consumer's `orderingKey` option overrides it.
    */
   orderingKey?(message: M): string | number | undefined;
+  /**
+   * Every message this source delivers is plain JSON data (strings, finite
+   * numbers, booleans, null, plain arrays and objects, no `undefined` fields),
+   * so the consumer may skip checking that each one crosses to a pool thread
+   * unchanged (the wire check). Only for sources whose messages are built from
+   * text or parsed JSON by construction (a `-0` parsed from a JSON body would
+   * arrive as `0`). @default false
+   */
+  readonly plainJsonMessages?: boolean;
   /** Tells how deep the queue is (for lag displays and metrics); optional. */
   inspect?(): Promise<SourceDepth> | SourceDepth;
   /** Frees the source's resources; called once by `Consumer.shutdown()`. */

@@ -85,6 +85,7 @@ async function answerGet(requestId: number, maxMessages: number): Promise<void> 
  * can) and never sent; `structured` when some message needs more than JSON.
  */
 async function admit(messages: readonly unknown[]): Promise<{ admitted: unknown[]; structured: boolean }> {
+  if (source.plainJsonMessages === true) return { admitted: messages as unknown[], structured: false };
   const admitted: unknown[] = [];
   let structured = false;
   for (const message of messages) {

@@ -48,6 +48,8 @@ export interface PoolExecutorOptions<M> {
   readonly onPoolError: (error: unknown) => void;
   /** An uncaught error of work no running parcel started (reported, never blamed on a bulk). */
   readonly onLateUncaught: (error: unknown, threadId: number) => void;
+  /** The source vouches its messages are plain JSON data (`Source.plainJsonMessages`): the wire check is skipped. */
+  readonly plainJsonMessages?: boolean;
   /** Bytes a poller thread already encoded for the bulk that starts with this message; such bulks cross without re-encoding. */
   readonly payloadOf?: ((firstMessage: M) => EncodedPayload | undefined) | undefined;
 }
@@ -111,8 +113,10 @@ export class PoolExecutor<M> implements Executor<M> {
   }
 
   admit(messages: readonly M[]): Admission<M> {
-    // Poller threads checked their messages before encoding them.
+    // Poller threads checked their messages before encoding them; a source may vouch for its own.
     if (this.#options.payloadOf !== undefined) return { admitted: messages, rejected: [], structured: false };
+    if (this.#options.plainJsonMessages === true && this.#options.transfer === 'json')
+      return { admitted: messages, rejected: [], structured: false };
     let structured = this.#options.transfer === 'structured';
     let rejected: Array<{ messages: M[]; error: unknown }> | undefined;
     let admitted: M[] | undefined;
