@@ -56,10 +56,13 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
     this.#store = new ListStore(redis, this.keys);
     this.#logger = this.#options.logger;
     this.#maxReceives = Number.isFinite(this.#options.maxReceiveCount) ? this.#options.maxReceiveCount : 0;
-    this.plainJsonMessages = this.#options.bodyFormat !== 'buffer';
+    this.plainJsonMessages = this.#options.bodyFormat !== 'buffer' && new.target === RedisListSource;
   }
 
-  /** Text and JSON bodies are plain JSON data (the consumer skips its wire check); `Buffer` bodies are not. */
+  /**
+   * Text and JSON bodies are plain JSON data (the consumer skips its wire check);
+   * `Buffer` bodies are not, nor the messages of a subclass (it may add to them).
+   */
   readonly plainJsonMessages: boolean;
 
   /** Appends messages at the tail of the list (strings as UTF-8, bytes as they are); returns their ids. */

@@ -61,11 +61,15 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
   #heartbeat: Heartbeat | undefined;
   #closed = false;
 
-  /** Bodies are text or parsed JSON, attributes strings: plain JSON data (the consumer skips its wire check). */
-  readonly plainJsonMessages = true;
+  /**
+   * Bodies are text or parsed JSON, attributes strings: plain JSON data (the
+   * consumer skips its wire check) — unless a subclass may add to the messages.
+   */
+  readonly plainJsonMessages: boolean;
 
   constructor(options: SqsSourceOptions) {
     super((error, event) => this.#options.logger.error({ err: error, event }, 'an SqsSource event listener threw'));
+    this.plainJsonMessages = new.target === SqsSource;
     const resolved = resolveSqsSourceOptions(options);
     this.#options = resolved;
     this.#ownsClient = resolved.client === undefined;
