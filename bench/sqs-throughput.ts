@@ -2,41 +2,49 @@
 // SQS-compatible server (fauxqs, in its own process on 127.0.0.1) in the same run:
 //
 // 1. Drain: N messages already in a queue, drained by SqsSource + Consumer (trivial
-//    handler on the pool threads, several pollers) and by sqs-consumer (batch mode,
-//    batchSize 10); messages/s of each and the ratio, deletes included.
+//    handler on the pool threads, several pollers) and by sqs-consumer as its users scale it:
+//    several instances in the process (it has no concurrency option), each batch mode with
+//    batchSize 10. Instance counts: 1, 4 and as many as Conveyor has receives in flight
+//    (pollers x bulk / 10). Rounds are interleaved (Conveyor, then each peer configuration);
+//    each line prints min / median / max of the rates, of the round-by-round ratios, and the
+//    consumer process's CPU per message (all threads, fill excluded), with the load average.
 // 2. CPU-heavy scaling: SqsSource + Consumer with a handler that burns CPU, on one
 //    pool thread and on every core.
 //
-//   node bench/sqs-throughput.ts                              # the issue's 20,000 messages per drain, about 1.5 minutes
+//   node bench/sqs-throughput.ts                              # 20,000 messages per drain, 3 rounds
+//   SQS_BENCH_RTT_MS=20 node bench/sqs-throughput.ts          # with a cloud-like 20 ms round trip
 //   SQS_BENCH_MESSAGES=5000 node bench/sqs-throughput.ts      # a quicker look
 //
-// Each side drains SQS_BENCH_ROUNDS queues (default 2), alternating, and is judged by its best
-// round: the machine is shared, and the best round is the one least disturbed by the rest.
 // SQS_BENCH_RTT_MS (default 0) adds that much round-trip latency between clients and server
-// (a delaying TCP proxy), to see how both fare at the latency of a real SQS endpoint.
-// Other knobs: SQS_BENCH_POLLERS (Consumer pollers, default 4), SQS_BENCH_BULK (Consumer
-// bulkSize and SqsSource maxMessages, default 30: three receives at once per get()),
-// SQS_BENCH_CPU_MESSAGES (default 200), SQS_BENCH_CPU_ITERATIONS (work per CPU-heavy message,
-// default 10,000,000, about 10 ms).
+// (a delaying TCP proxy). Other knobs: SQS_BENCH_ROUNDS (default 3), SQS_BENCH_POLLERS
+// (Consumer pollers, default 4), SQS_BENCH_BULK (Consumer bulkSize and SqsSource maxMessages,
+// default 30: three receives at once per get()), SQS_BENCH_PEERS (instance counts of
+// sqs-consumer, default "1,4,<receives in flight>"), SQS_BENCH_CPU_MESSAGES (default 200),
+// SQS_BENCH_CPU_ITERATIONS (work per CPU-heavy message, default 10,000,000, about 10 ms).
 //
 // This file is also the pool threads' handler module (its default export) and, run with
 // --server, the server process.
 import { fork } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Bulk } from '@conveyor/core';
 import type { SqsMessage } from '@conveyor/sqs';
+import { spread } from './spread.ts';
 
 const messages = Number(process.env.SQS_BENCH_MESSAGES ?? 20_000);
-const rounds = Number(process.env.SQS_BENCH_ROUNDS ?? 2);
+const rounds = Number(process.env.SQS_BENCH_ROUNDS ?? 3);
 const pollers = Number(process.env.SQS_BENCH_POLLERS ?? 4);
 const bulkSize = Number(process.env.SQS_BENCH_BULK ?? 30);
 const cpuMessages = Number(process.env.SQS_BENCH_CPU_MESSAGES ?? 200);
 const cpuIterations = Number(process.env.SQS_BENCH_CPU_ITERATIONS ?? 10_000_000);
 const rttMs = Number(process.env.SQS_BENCH_RTT_MS ?? 0);
 const cores = availableParallelism();
+const receivesInFlight = pollers * Math.ceil(bulkSize / 10);
+const peerCounts = (process.env.SQS_BENCH_PEERS ?? `1,4,${receivesInFlight}`)
+  .split(',')
+  .map(Number)
+  .filter((count, index, all) => count > 0 && all.indexOf(count) === index);
 const self = fileURLToPath(import.meta.url);
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
@@ -121,30 +129,53 @@ async function main(): Promise<void> {
     const warmPeer = await fill(`bench-warm-sqs-consumer-${Date.now()}`, drainBody, 1000);
     queues.push(warmOurs, warmPeer);
     await drainWithConveyor(clientConfig, warmOurs, 1000, cores, bulkSize);
-    await drainWithSqsConsumer(new SQSClient(clientConfig), warmPeer, 1000);
-    const ours: number[] = [];
-    const peer: number[] = [];
+    await drainWithSqsConsumer(clientConfig, warmPeer, 1000, 1);
+    const ours: Drain[] = [];
+    const peers = new Map<number, Drain[]>(peerCounts.map((count) => [count, []]));
     for (let round = 1; round <= rounds; round++) {
       const conveyorQueue = await fill(`bench-conveyor-${round}-${Date.now()}`, drainBody, messages);
-      const peerQueue = await fill(`bench-sqs-consumer-${round}-${Date.now()}`, drainBody, messages);
+      queues.push(conveyorQueue);
       ours.push(await drainWithConveyor(clientConfig, conveyorQueue, messages, cores, bulkSize));
-      peer.push(await drainWithSqsConsumer(new SQSClient(clientConfig), peerQueue, messages));
-      console.log(`  round ${round}: Conveyor ${rate(ours.at(-1) as number)} msg/s, sqs-consumer ${rate(peer.at(-1) as number)} msg/s`);
-      queues.push(conveyorQueue, peerQueue);
+      for (const count of peerCounts) {
+        const peerQueue = await fill(`bench-sqs-consumer-${count}-${round}-${Date.now()}`, drainBody, messages);
+        queues.push(peerQueue);
+        peers.get(count)?.push(await drainWithSqsConsumer(clientConfig, peerQueue, messages, count));
+      }
+      console.log(`  round ${round} done; load ${load()}`);
     }
-    const best = Math.min(...ours);
-    const bestPeer = Math.min(...peer);
-    console.log(`  Conveyor SqsSource + Consumer (${pollers} pollers, bulks of ${bulkSize}, ${cores} pool threads): ${rate(best)} msg/s`);
-    console.log(`  sqs-consumer (handleMessageBatch, batchSize 10):                                ${rate(bestPeer)} msg/s`);
-    console.log(`  ratio Conveyor / sqs-consumer: ${(bestPeer / best).toFixed(2)}x (target >= 3x)`);
+    const rates = (drains: Drain[]): string =>
+      spread(
+        drains.map((drain) => messages / drain.seconds),
+        (value) => value.toFixed(0),
+      );
+    const cpu = (drains: Drain[]): string =>
+      spread(
+        drains.map((drain) => drain.cpuMicros / messages),
+        (value) => value.toFixed(0),
+      );
+    console.log('side | msg/s (min/median/max) | CPU µs per message | Conveyor / side, by round | side CPU / Conveyor CPU');
+    console.log(`Conveyor (${pollers} pollers, bulks of ${bulkSize}, ${cores} pool threads) | ${rates(ours)} | ${cpu(ours)} | | `);
+    for (const [count, drains] of peers) {
+      const speed = spread(
+        drains.map((drain, index) => drain.seconds / (ours[index] as Drain).seconds),
+        (value) => value.toFixed(2),
+      );
+      const cpuRatio = spread(
+        drains.map((drain, index) => (ours[index] as Drain).cpuMicros / drain.cpuMicros),
+        (value) => value.toFixed(2),
+      );
+      console.log(
+        `sqs-consumer x${count} (batchSize 10) | ${rates(drains)} | ${cpu(drains)} | ${speed} | Conveyor CPU / peer CPU ${cpuRatio}`,
+      );
+    }
 
     console.log(`CPU-heavy: ${cpuMessages} messages of ${cpuIterations} iterations each`);
     const cpuBody = (): string => `cpu:${cpuIterations}`;
     const oneQueue = await fill(`bench-cpu-one-${Date.now()}`, cpuBody, cpuMessages);
     const allQueue = await fill(`bench-cpu-all-${Date.now()}`, cpuBody, cpuMessages);
     queues.push(oneQueue, allQueue);
-    const one = await drainWithConveyor(clientConfig, oneQueue, cpuMessages, 1, 10);
-    const all = await drainWithConveyor(clientConfig, allQueue, cpuMessages, cores, 10);
+    const one = (await drainWithConveyor(clientConfig, oneQueue, cpuMessages, 1, 10)).seconds;
+    const all = (await drainWithConveyor(clientConfig, allQueue, cpuMessages, cores, 10)).seconds;
     console.log(
       `  1 thread: ${(cpuMessages / one).toFixed(0)} msg/s | ${cores} threads: ${(cpuMessages / all).toFixed(0)} msg/s | speed-up ${(one / all).toFixed(2)}x`,
     );
@@ -153,67 +184,89 @@ async function main(): Promise<void> {
     client.destroy();
     serverProcess.disconnect();
   }
-
-  function rate(seconds: number): string {
-    return (messages / seconds).toFixed(0).padStart(6);
-  }
 }
 
-/** Seconds SqsSource + Consumer take to consume and delete `count` messages. */
-async function drainWithConveyor(clientConfig: object, queueUrl: string, count: number, threads: number, bulk: number): Promise<number> {
+/** One drain: its wall time and the CPU this process spent on it (main thread and pool threads). */
+interface Drain {
+  readonly seconds: number;
+  readonly cpuMicros: number;
+}
+
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+/** Times `drain` in wall seconds and in process CPU (user + system, every thread). */
+async function measure(drain: (done: () => void) => Promise<() => unknown> | (() => unknown)): Promise<Drain> {
+  let done!: () => void;
+  const drained = new Promise<void>((resolve) => (done = resolve));
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const stop = await drain(done);
+  await drained;
+  const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  await stop();
+  return { seconds, cpuMicros: cpuUsed.user + cpuUsed.system };
+}
+
+/** SqsSource + Consumer consuming and deleting `count` messages. */
+async function drainWithConveyor(clientConfig: object, queueUrl: string, count: number, threads: number, bulk: number): Promise<Drain> {
   const { Consumer, silentLogger } = await import('@conveyor/core');
   const { SqsSource } = await import('@conveyor/sqs');
-  let deleted = 0;
-  let done!: () => void;
-  const drained = new Promise<void>((resolve) => (done = resolve));
-  // Counts deletes as they complete, so the clock stops when the queue is really empty.
-  class CountingSource extends SqsSource {
-    override async cleanup(consumed: SqsMessage[]): Promise<void> {
-      await super.cleanup(consumed);
-      deleted += consumed.length;
-      if (deleted >= count) done();
+  return measure(async (done) => {
+    let deleted = 0;
+    // Counts deletes as they complete, so the clock stops when the queue is really empty.
+    class CountingSource extends SqsSource {
+      override async cleanup(consumed: SqsMessage[]): Promise<void> {
+        await super.cleanup(consumed);
+        deleted += consumed.length;
+        if (deleted >= count) done();
+      }
     }
-  }
-  const source = new CountingSource({ clientConfig, queueUrl, waitTimeSeconds: 1, maxMessages: bulk, logger: silentLogger });
-  const consumer = new Consumer(source, {
-    handlerModule: new URL(import.meta.url),
-    maxHandlers: threads,
-    maxPollers: pollers,
-    bulkSize: bulk,
-    logger: silentLogger,
+    const source = new CountingSource({ clientConfig, queueUrl, waitTimeSeconds: 1, maxMessages: bulk, logger: silentLogger });
+    const consumer = new Consumer(source, {
+      handlerModule: new URL(import.meta.url),
+      maxHandlers: threads,
+      maxPollers: pollers,
+      bulkSize: bulk,
+      logger: silentLogger,
+    });
+    await consumer.start();
+    return () => consumer.shutdown();
   });
-  const started = performance.now();
-  await consumer.start();
-  await drained;
-  const seconds = (performance.now() - started) / 1000;
-  await consumer.shutdown();
-  return seconds;
 }
 
-/** Seconds sqs-consumer takes to consume and delete `count` messages. */
-async function drainWithSqsConsumer(client: SQSClient, queueUrl: string, count: number): Promise<number> {
+/** `instances` sqs-consumer instances (each with its own client, as separate deployments) consuming and deleting `count` messages. */
+async function drainWithSqsConsumer(clientConfig: object, queueUrl: string, count: number, instances: number): Promise<Drain> {
   const { Consumer } = await import('sqs-consumer');
-  let deleted = 0;
-  let done!: () => void;
-  const drained = new Promise<void>((resolve) => (done = resolve));
-  const consumer = Consumer.create({
-    queueUrl,
-    sqs: client,
-    batchSize: 10,
-    waitTimeSeconds: 1,
-    handleMessageBatch: (batch) => Promise.resolve(batch),
+  const { SQSClient } = await import('@aws-sdk/client-sqs');
+  return measure((done) => {
+    let deleted = 0;
+    const consumers = Array.from({ length: instances }, () => {
+      const client = new SQSClient(clientConfig);
+      const consumer = Consumer.create({
+        queueUrl,
+        sqs: client,
+        batchSize: 10,
+        waitTimeSeconds: 1,
+        handleMessageBatch: (batch) => Promise.resolve(batch),
+      });
+      consumer.on('message_processed', () => {
+        if (++deleted >= count) done();
+      });
+      consumer.on('error', (error) => console.error(`sqs-consumer: ${error.message}`));
+      return { consumer, client };
+    });
+    for (const { consumer } of consumers) consumer.start();
+    return () => {
+      for (const { consumer, client } of consumers) {
+        consumer.stop();
+        client.destroy();
+      }
+    };
   });
-  consumer.on('message_processed', () => {
-    if (++deleted >= count) done();
-  });
-  consumer.on('error', (error) => console.error(`sqs-consumer: ${error.message}`));
-  const started = performance.now();
-  consumer.start();
-  await drained;
-  const seconds = (performance.now() - started) / 1000;
-  consumer.stop();
-  client.destroy();
-  return seconds;
 }
 
 if (isMainThread && process.argv[1] === self) {
