@@ -1,15 +1,18 @@
 // Benchmark of the file queue (@conveyor/file): rows of ~100-byte JSON written by one
-// process, then read by 1 and 2 reader processes (a FileSource under a Consumer each),
-// with a trivial handler and with a CPU-heavy one. The same rows also go through a Redis
-// list (ioredis; @conveyor/redis's RedisListSource, at least once like the file queue)
-// read by the same Consumer, for the ratio file / Redis in the same run.
+// process, then read by 1 and 2 reader processes, three ways: a FileSource under a Consumer
+// (inline handler), the bare FileQueueReader (`reader.process(handler)` in a loop, no
+// Consumer: what the Consumer costs), and the same rows through a Redis list
+// (@conveyor/redis RedisListSource under the same Consumer). With a trivial handler and with
+// a CPU-heavy one, whose cost per row is measured in this run and printed first. Sides are
+// interleaved round by round; each line prints min / median / max of FILE_BENCH_ROUNDS
+// rounds and the ratios are per round; the load average is printed before and after.
 //
-//   node bench/file-throughput.ts                          # 200,000 rows per run, ~1 minute
+//   node bench/file-throughput.ts                          # 200,000 rows per run, 3 rounds, a few minutes
 //   FILE_BENCH_ROWS=1000000 node bench/file-throughput.ts  # the full benchmark
 //
-// Other knobs: FILE_BENCH_CPU_SPAN (work per row of the CPU-heavy handler, default 400 ≈ 25 µs),
-// FILE_BENCH_BATCH (rows per batch file, default 1000), FILE_BENCH_BULK (Consumer bulkSize, 100),
-// REDIS_URL (default redis://127.0.0.1:6379).
+// Other knobs: FILE_BENCH_ROUNDS (default 3), FILE_BENCH_CPU_SPAN (numbers tested for primality
+// per row by the CPU-heavy handler, default 400), FILE_BENCH_BATCH (rows per batch file, default
+// 1000), FILE_BENCH_BULK (Consumer bulkSize, 100), REDIS_URL (default redis://127.0.0.1:6379).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -19,11 +22,13 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Consumer, silentLogger } from '@conveyor/core';
 import type { Bulk, Source } from '@conveyor/core';
-import { FileQueueWriter, FileSource } from '@conveyor/file';
+import { FileQueueReader, FileQueueWriter, FileSource } from '@conveyor/file';
+import { spread } from './spread.ts';
 // The same prime counting as the CPU demo: work that scales with threads.
 import { countPrimes } from '../examples/cpu-demo/work.ts';
 
-type Backend = 'file' | 'redis';
+/** `file`: FileSource + Consumer; `bare`: FileQueueReader alone; `redis`: RedisListSource + Consumer. */
+type Backend = 'file' | 'bare' | 'redis';
 type HandlerKind = 'trivial' | 'cpu';
 
 interface Row {
@@ -35,6 +40,7 @@ interface Row {
 
 const rows = Number(process.env.FILE_BENCH_ROWS ?? 200_000);
 const cpuSpan = Number(process.env.FILE_BENCH_CPU_SPAN ?? 400);
+const rounds = Number(process.env.FILE_BENCH_ROUNDS ?? 3);
 const rowsPerBatch = Number(process.env.FILE_BENCH_BATCH ?? 1000);
 const bulkSize = Number(process.env.FILE_BENCH_BULK ?? 100);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -58,7 +64,7 @@ function cpuWork(id: number): number {
 /** Writer process: writes every row, reports rows/s. */
 async function writerRole(backend: Backend, target: string): Promise<void> {
   const started = performance.now();
-  if (backend === 'file') {
+  if (backend !== 'redis') {
     const writer = new FileQueueWriter<Row>({
       directory: target,
       maxRowsPerBatch: rowsPerBatch,
@@ -118,19 +124,20 @@ async function redisSource(redis: Redis, key: string): Promise<{ source: Source<
 }
 
 /** Reader process: a Consumer (inline handler, one core) on the backend; reports when the queue is empty. */
+/** What a reader's handler saw: counted to check every row arrived exactly once. */
+const handled = { consumed: 0, idSum: 0, sink: 0 };
+
 async function readerRole(backend: Backend, target: string, handlerKind: HandlerKind): Promise<void> {
-  let consumed = 0;
-  let idSum = 0;
-  let sink = 0;
   const handler = (bulk: Bulk<{ body: Row | string }>): void => {
     for (const message of bulk) {
       // The file source parses each row's JSON; a Redis message is JSON text: same work.
       const row = typeof message.body === 'string' ? (JSON.parse(message.body) as Row) : message.body;
-      consumed++;
-      idSum += row.id;
-      if (handlerKind === 'cpu') sink ^= cpuWork(row.id);
+      handled.consumed++;
+      handled.idSum += row.id;
+      if (handlerKind === 'cpu') handled.sink ^= cpuWork(row.id);
     }
   };
+  if (backend === 'bare') return bareReaderRole(target, handler);
   const redis = backend === 'redis' ? new Redis(redisUrl) : undefined;
   const fileSource =
     backend === 'file' ? new FileSource<Row>({ directory: target, waitTime: 20, pollInterval: 5, logger: silentLogger }) : undefined;
@@ -160,7 +167,40 @@ async function readerRole(backend: Backend, target: string, handlerKind: Handler
   const cpu = process.cpuUsage(cpuAtStart);
   await consumer.shutdown();
   redis?.disconnect();
-  process.send?.({ type: 'done', consumed, idSum, endedAt, cpuMicros: cpu.user + cpu.system, sink });
+  process.send?.({
+    type: 'done',
+    consumed: handled.consumed,
+    idSum: handled.idSum,
+    endedAt,
+    cpuMicros: cpu.user + cpu.system,
+    sink: handled.sink,
+  });
+}
+
+/** Reader process without a Consumer: the bare FileQueueReader's own loop, for what the Consumer costs. */
+async function bareReaderRole(directory: string, handler: (bulk: Bulk<{ body: Row }>) => void): Promise<void> {
+  const reader = new FileQueueReader<Row>({ directory, logger: silentLogger });
+  const isDrained = (): boolean =>
+    reader.claimed === 0 && !readdirSync(directory).some((name) => name.startsWith('avail_') || name.startsWith('retry_'));
+  process.send?.({ type: 'ready' });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const cpuAtStart = process.cpuUsage();
+  for (;;) {
+    if ((await reader.process(handler)) !== undefined) continue;
+    if (isDrained()) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const endedAt = performance.timeOrigin + performance.now();
+  const cpu = process.cpuUsage(cpuAtStart);
+  reader.close();
+  process.send?.({
+    type: 'done',
+    consumed: handled.consumed,
+    idSum: handled.idSum,
+    endedAt,
+    cpuMicros: cpu.user + cpu.system,
+    sink: handled.sink,
+  });
 }
 
 // ---------------------------------------------------------------- orchestration
@@ -207,7 +247,7 @@ interface RunResult {
 }
 
 async function run(backend: Backend, handlerKind: HandlerKind, readers: number): Promise<RunResult> {
-  const directory = backend === 'file' ? mkdtempSync(join(tmpdir(), 'conveyor-file-bench-')) : undefined;
+  const directory = backend !== 'redis' ? mkdtempSync(join(tmpdir(), 'conveyor-file-bench-')) : undefined;
   const key = `conveyor:bench:file-throughput:${process.pid}:${Date.now()}`;
   const target = directory ?? key;
   const cleanupRedis = async (): Promise<void> => {
@@ -262,51 +302,70 @@ async function main(): Promise<void> {
       `${rowsPerBatch} rows per batch file, Consumer bulkSize ${bulkSize}, CPU-heavy handler ≈ ${cpuMicros.toFixed(0)} µs/row`,
   );
   console.log(
-    'each run: 1 writer process writes every row, then 1 or 2 reader processes (FileSource or Redis list under a Consumer, inline) read them all\n',
+    'each run: 1 writer process writes every row, then 1 or 2 reader processes (FileSource under a Consumer, the bare FileQueueReader, or a Redis list under a Consumer; inline) read them all\n',
   );
-  const results = new Map<string, RunResult>();
+  const load = (): string =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
+  console.log(`machine: ${availableParallelism()} cores, load average ${load()} (other processes slow the readers down)\n`);
+  const backends = ['file', 'bare', 'redis'] as const;
+  const results = new Map<string, RunResult[]>();
   const label = (backend: Backend, handlerKind: HandlerKind, readers: number): string => `${handlerKind}/${backend}/${readers}`;
-  console.log(
-    `machine: ${availableParallelism()} cores, load average ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(' ')} (other processes slow the readers down and spoil the scaling figure)\n`,
-  );
-  console.log('handler  backend  readers  write rows/s  read rows/s  reader CPU µs/row');
   for (const handlerKind of ['trivial', 'cpu'] as const) {
-    for (const backend of ['file', 'redis'] as const) {
+    for (let round = 0; round < rounds; round++) {
       for (const readers of [1, 2]) {
-        const result = await run(backend, handlerKind, readers);
-        results.set(label(backend, handlerKind, readers), result);
+        for (const backend of backends) {
+          const key = label(backend, handlerKind, readers);
+          results.set(key, [...(results.get(key) ?? []), await run(backend, handlerKind, readers)]);
+        }
+      }
+    }
+  }
+  const of = (backend: Backend, handlerKind: HandlerKind, readers: number): RunResult[] =>
+    results.get(label(backend, handlerKind, readers)) ?? [];
+  const count = (value: number): string => Math.round(value).toLocaleString('en-US');
+  const ratio = (top: RunResult[], bottom: RunResult[]): string =>
+    spread(
+      top.map((result, index) => result.readRate / (bottom[index] as RunResult).readRate),
+      (value) => `${value.toFixed(2)}×`,
+    );
+  console.log('handler  side                  readers  write rows/s (min/median/max)  read rows/s (min/median/max)  reader CPU µs/row');
+  const sideName = { file: 'FileSource + Consumer', bare: 'bare FileQueueReader ', redis: 'Redis list + Consumer' };
+  for (const handlerKind of ['trivial', 'cpu'] as const) {
+    for (const readers of [1, 2]) {
+      for (const backend of backends) {
+        const runs = of(backend, handlerKind, readers);
         console.log(
-          `${handlerKind.padEnd(8)} ${backend.padEnd(8)} ${String(readers).padStart(7)}  ${Math.round(result.writeRate).toLocaleString('en-US').padStart(12)}  ${Math.round(result.readRate).toLocaleString('en-US').padStart(11)}  ${result.cpuMicrosPerRow.toFixed(1).padStart(17)}`,
+          `${handlerKind.padEnd(8)} ${sideName[backend]} ${String(readers).padStart(7)}  ${spread(
+            runs.map((result) => result.writeRate),
+            count,
+          ).padStart(29)}  ${spread(
+            runs.map((result) => result.readRate),
+            count,
+          ).padStart(28)}  ${spread(
+            runs.map((result) => result.cpuMicrosPerRow),
+            (value) => value.toFixed(1),
+          ).padStart(17)}`,
         );
       }
     }
   }
-  const rate = (backend: Backend, handlerKind: HandlerKind, readers: number): number =>
-    results.get(label(backend, handlerKind, readers))?.readRate ?? Number.NaN;
-  console.log('\nscaling, 2 readers / 1 reader (target ≥ 1.7× with the CPU-heavy handler on 2 cores):');
-  for (const handlerKind of ['trivial', 'cpu'] as const) {
-    for (const backend of ['file', 'redis'] as const) {
-      console.log(
-        `  ${handlerKind.padEnd(8)} ${backend.padEnd(6)} ${(rate(backend, handlerKind, 2) / rate(backend, handlerKind, 1)).toFixed(2)}×`,
-      );
-    }
-  }
-  console.log('\nfile queue / Redis list (read rows/s, same rows, same run):');
+  console.log('\nratios of read rates, per round (min/median/max):');
   for (const handlerKind of ['trivial', 'cpu'] as const) {
     for (const readers of [1, 2]) {
       console.log(
-        `  ${handlerKind.padEnd(8)} ${readers} reader(s) ${(rate('file', handlerKind, readers) / rate('redis', handlerKind, readers)).toFixed(2)}×`,
+        `  ${handlerKind.padEnd(8)} ${readers} reader(s): Consumer / bare reader ${ratio(of('file', handlerKind, readers), of('bare', handlerKind, readers))}` +
+          `, file / Redis list ${ratio(of('file', handlerKind, readers), of('redis', handlerKind, readers))}`,
       );
     }
+    console.log(
+      `  ${handlerKind.padEnd(8)} scaling 2 readers / 1 reader: Consumer ${ratio(of('file', handlerKind, 2), of('file', handlerKind, 1))}` +
+        `, bare ${ratio(of('bare', handlerKind, 2), of('bare', handlerKind, 1))}, Redis ${ratio(of('redis', handlerKind, 2), of('redis', handlerKind, 1))}`,
+    );
   }
   console.log(`\nRedis source used: ${redisSourceName}`);
-  console.log(
-    `load average at the end: ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at the end: ${load()}`);
 }
 
 const role = process.argv.find((arg) => arg.startsWith('--role='))?.slice('--role='.length);
