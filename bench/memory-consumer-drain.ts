@@ -8,6 +8,7 @@ export interface DrainOptions {
   readonly bulkSize: number;
   readonly threads: number;
   readonly metrics?: ConsumerMetrics | undefined;
+  readonly maxInFlight?: number | undefined;
 }
 
 export interface DrainResult {
@@ -30,6 +31,7 @@ export async function drainThroughConsumer(options: DrainOptions): Promise<Drain
     bulkSize: options.bulkSize,
     logger: silentLogger,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
   });
   await consumer.start();
   // Measure from a settled heap (with --expose-gc): the preloaded messages are setup, not work.

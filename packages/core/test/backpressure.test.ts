@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, MemorySource } from '@conveyor/core';
+import { ManualClock } from '@conveyor/core/kit';
+import { FlightGate } from '../src/pipeline/flight-gate.js';
+import { FlightWindow } from '../src/pipeline/flight-window.js';
 import { quiet } from './helpers.js';
 
 describe('backpressure', () => {
@@ -63,5 +66,69 @@ describe('backpressure', () => {
     await consumer.shutdown();
     expect(waiting).toBe(4);
     expect(hints).toEqual([25, 25, 25, 25]);
+  });
+});
+
+describe('the adaptive in-flight limit (maxInFlight unset)', () => {
+  it('starts at the floor, deepens to the ceiling for a fast pipeline and falls back for a slow one', async () => {
+    const clock = new ManualClock();
+    const gate = new FlightGate(1024);
+    const window = new FlightWindow(gate, 1024, 4096, clock);
+    expect(gate.limit).toBe(1024);
+    // 50,000 messages a second: 250 ms of them is 12,500, past the ceiling.
+    for (let step = 0; step < 10; step++) {
+      await clock.advance(10);
+      window.settled(500);
+    }
+    expect(gate.limit).toBe(4096);
+    // 2,000 messages a second: 500, under the floor.
+    await clock.advance(500);
+    window.settled(1000);
+    expect(gate.limit).toBe(1024);
+    // 10,000 a second: 2,500, in between.
+    await clock.advance(200);
+    window.settled(2000);
+    expect(gate.limit).toBe(2500);
+  });
+
+  it('wakes pollers waiting for room when the limit grows', async () => {
+    const gate = new FlightGate(2);
+    gate.add(2);
+    let woke = false;
+    const waiting = gate.waitForRoom(new AbortController().signal).then(() => (woke = true));
+    await Promise.resolve();
+    expect(woke).toBe(false);
+    gate.resize(4);
+    await waiting;
+    expect(woke).toBe(true);
+    expect(gate.share(2)).toBe(2);
+  });
+
+  it('is fixed when maxInFlight is given, and adaptive between max(1024, 4 × maxHandlers × bulkSize) and 4 times that when not', () => {
+    const fixed = new Consumer(new MemorySource<number>(), { ...quiet, handler: () => {}, maxInFlight: 300 });
+    expect([fixed.options.inFlightFloor, fixed.options.maxInFlight]).toEqual([300, 300]);
+    const adaptive = new Consumer(new MemorySource<number>(), { ...quiet, handler: () => {}, maxHandlers: 4, bulkSize: 100 });
+    expect([adaptive.options.inFlightFloor, adaptive.options.maxInFlight]).toEqual([1600, 6400]);
+  });
+
+  it('never lets more than the ceiling be in flight while it adapts', async () => {
+    const source = new MemorySource<number>({ waitTime: 10 });
+    source.sendMany(Array.from({ length: 20_000 }, (_, n) => n));
+    let peak = 0;
+    const consumer = new Consumer(source, {
+      ...quiet,
+      maxPollers: 2,
+      maxHandlers: 2,
+      bulkSize: 64,
+      handler(bulk) {
+        peak = Math.max(peak, source.inFlight);
+        for (const message of bulk) void message;
+      },
+    });
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(source.consumedCount).toBe(20_000);
+    expect(peak).toBeLessThanOrEqual(consumer.options.maxInFlight);
   });
 });

@@ -2,6 +2,7 @@ import type { Settlement } from '../bulk/bulk-report.js';
 import type { DeliveredMessage } from '../kit/delivered-message.js';
 import { Dispatcher } from '../pipeline/dispatcher.js';
 import type { FlightGate } from '../pipeline/flight-gate.js';
+import { FlightWindow } from '../pipeline/flight-window.js';
 import { LaneQueue } from '../pipeline/lane-queue.js';
 import { Settler } from '../pipeline/settler.js';
 import type { ConsumerParts } from './assemble.js';
@@ -51,6 +52,10 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
     executor: parts.executor,
     settler,
     gate,
+    window:
+      options.maxInFlight > options.inFlightFloor
+        ? new FlightWindow(gate, options.inFlightFloor, options.maxInFlight, options.clock)
+        : undefined,
     bulkSize: options.bulkSize,
     maxHandlers: options.maxHandlers,
     maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,

@@ -69,7 +69,14 @@ export interface ConsumerOptions<M> extends PoolOptions {
    * the late completion is ignored. 0: no limit. @default 0
    */
   handlerTimeout?: number;
-  /** Pollers stop polling while this many messages are received and not yet settled. @default max(1024, 4 × maxHandlers × bulkSize) */
+  /**
+   * Pollers stop polling while this many messages are received and not yet
+   * settled. Unset, the consumer sizes the limit itself: about 250 ms of
+   * messages at the measured settle rate, from max(1024, 4 × maxHandlers ×
+   * bulkSize) up to 4 times that (deep for fast handlers, shallow for slow ones,
+   * so a consumer does not hoard what others could take). Set, it is fixed.
+   * @default adaptive
+   */
   maxInFlight?: number;
   /** Milliseconds `shutdown()` waits for running bulks before abandoning them. @default 30000 */
   shutdownTimeout?: number;
@@ -155,7 +162,10 @@ export interface ResolvedConsumerOptions<M> extends ResolvedPoolOptions {
   readonly maxPollBackoff: number;
   readonly transfer: BulkTransfer;
   readonly handlerTimeout: number;
+  /** The in-flight limit: fixed when `maxInFlight` was given, else the ceiling of the adaptive limit. */
   readonly maxInFlight: number;
+  /** Where the in-flight limit starts, and its floor: `maxInFlight` when it was given (then the limit never moves). */
+  readonly inFlightFloor: number;
   readonly shutdownTimeout: number;
   readonly settleAttempts: number;
   readonly pollerThreads: boolean;
@@ -240,7 +250,8 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   const maxPollBackoff = milliseconds('maxPollBackoff', given.maxPollBackoff, consumerDefaults.maxPollBackoff);
   const transfer = oneOf('transfer', given.transfer, ['json', 'structured'], consumerDefaults.transfer);
   const handlerTimeout = milliseconds('handlerTimeout', given.handlerTimeout, 0);
-  const maxInFlight = positiveInteger('maxInFlight', given.maxInFlight, Math.max(1024, 4 * maxHandlers * bulkSize));
+  const inFlightFloor = positiveInteger('maxInFlight', given.maxInFlight, Math.max(1024, 4 * maxHandlers * bulkSize));
+  const maxInFlight = given.maxInFlight === undefined ? 4 * inFlightFloor : inFlightFloor;
   if (maxInFlight < bulkSize) throw new InvalidOptionError('maxInFlight', `at least \`bulkSize\` (${bulkSize})`, maxInFlight);
   const shutdownTimeout = milliseconds('shutdownTimeout', given.shutdownTimeout, consumerDefaults.shutdownTimeout);
   const settleAttempts = positiveInteger('settleAttempts', given.settleAttempts, consumerDefaults.settleAttempts);
@@ -284,6 +295,7 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     transfer,
     handlerTimeout,
     maxInFlight,
+    inFlightFloor,
     shutdownTimeout,
     settleAttempts,
     pollerThreads,

@@ -75,7 +75,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     checkNodeVersion();
     this.#plan = planSource(source);
     this.#options = resolveConsumerOptions(options, this.#plan);
-    this.#gate = new FlightGate(this.#options.maxInFlight);
+    this.#gate = new FlightGate(this.#options.inFlightFloor);
     this.#metrics = this.#options.metrics;
     this.#reports = consumerReports<M>(
       (event, ...args) => this.emit(event, ...args),
@@ -290,7 +290,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
         gate: this.#gate,
         pollInterval: this.#options.pollInterval,
         maxPollBackoff: this.#options.maxPollBackoff,
-        share: Math.max(1, Math.floor(this.#options.maxInFlight / this.#options.maxPollers)),
+        pollers: this.#options.maxPollers,
         onReceived: (poller, messages) => this.#onReceived(poller, messages),
       },
       index,

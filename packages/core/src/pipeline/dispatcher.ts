@@ -9,6 +9,7 @@ import type { LaneQueue, OrderingKey } from './lane-queue.js';
 import type { Clock, ClockTimer } from '../kit/clock.js';
 import { isPoison } from '../kit/release-reason.js';
 import type { FlightGate } from './flight-gate.js';
+import type { FlightWindow } from './flight-window.js';
 import { ParcelQueue } from './parcel-queue.js';
 import { ParcelSizer } from './parcel-sizer.js';
 import type { Settler } from './settler.js';
@@ -17,6 +18,8 @@ export interface DispatcherOptions<M> {
   readonly executor: Executor<M>;
   readonly settler: Settler<M>;
   readonly gate: FlightGate;
+  /** When set (`maxInFlight` not fixed), sizes the gate's limit from the settle rate. */
+  readonly window?: FlightWindow | undefined;
   /** Messages per handler call. */
   readonly bulkSize: number;
   /** Concurrent handler runs. */
@@ -232,6 +235,7 @@ export class Dispatcher<M> {
       return await this.#options.settler.settle(settlement);
     } finally {
       this.#options.gate.remove(settledMessages);
+      this.#options.window?.settled(settledMessages);
     }
   }
 }

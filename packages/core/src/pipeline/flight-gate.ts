@@ -4,7 +4,7 @@
  * waits here for zero.
  */
 export class FlightGate {
-  readonly limit: number;
+  #limit: number;
   #paused = false;
   #count = 0;
   #reserved = 0;
@@ -12,7 +12,23 @@ export class FlightGate {
   #emptyWaiters: Array<() => void> = [];
 
   constructor(limit: number) {
-    this.limit = limit;
+    this.#limit = limit;
+  }
+
+  /** Most messages in flight before pollers wait (a `FlightWindow` may move it). */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Moves the limit; pollers waiting for room go on if it grew past the count. */
+  resize(limit: number): void {
+    this.#limit = limit;
+    if (this.#count < limit && !this.#paused && this.#roomWaiters.length > 0) wakeAll(this.#roomWaiters);
+  }
+
+  /** One poller's share of the limit: the most one `get()` may ask for. */
+  share(pollers: number): number {
+    return Math.max(1, Math.floor(this.#limit / pollers));
   }
 
   get count(): number {
@@ -21,7 +37,7 @@ export class FlightGate {
 
   /** How many more messages fit before the limit (never below 0). */
   get room(): number {
-    return Math.max(0, this.limit - this.#count);
+    return Math.max(0, this.#limit - this.#count);
   }
 
   add(messages: number): void {
@@ -53,7 +69,7 @@ export class FlightGate {
 
   remove(messages: number): void {
     this.#count -= messages;
-    if (this.#count < this.limit && !this.#paused && this.#roomWaiters.length > 0) wakeAll(this.#roomWaiters);
+    if (this.#count < this.#limit && !this.#paused && this.#roomWaiters.length > 0) wakeAll(this.#roomWaiters);
     if (this.#count === 0 && this.#emptyWaiters.length > 0) wakeAll(this.#emptyWaiters);
   }
 
@@ -65,12 +81,12 @@ export class FlightGate {
   /** Holds pollers before their next `get()` (in-flight messages go on), or lets them go. */
   setPaused(paused: boolean): void {
     this.#paused = paused;
-    if (!paused && this.#roomWaiters.length > 0 && this.#count < this.limit) wakeAll(this.#roomWaiters);
+    if (!paused && this.#roomWaiters.length > 0 && this.#count < this.#limit) wakeAll(this.#roomWaiters);
   }
 
   /** Resolves when there is room and the gate is not paused, or when `signal` aborts. */
   waitForRoom(signal: AbortSignal): Promise<void> {
-    if ((this.#count < this.limit && !this.#paused) || signal.aborted) return Promise.resolve();
+    if ((this.#count < this.#limit && !this.#paused) || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         signal.removeEventListener('abort', done);

@@ -11,8 +11,8 @@ export interface PollerContext<M> {
   readonly gate: FlightGate;
   readonly pollInterval: number;
   readonly maxPollBackoff: number;
-  /** Most messages one get() may ask for: the in-flight limit shared among the pollers. */
-  readonly share: number;
+  /** How many pollers share the in-flight limit: one get() asks for at most its share. */
+  readonly pollers: number;
   /** Called with every non-empty bulk `get()` returned; the gate already counts its messages. */
   readonly onReceived: (poller: number, messages: readonly M[]) => void;
 }
@@ -30,7 +30,7 @@ export async function runPoller<M>(context: PollerContext<M>, poller: number, si
     await context.gate.waitForRoom(signal);
     if (signal.aborted) return;
     if (context.gate.paused) continue;
-    const reserved = context.gate.reserve(context.share);
+    const reserved = context.gate.reserve(context.gate.share(context.pollers));
     if (reserved === 0) continue;
     let messages: readonly M[];
     try {
