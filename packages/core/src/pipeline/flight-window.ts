@@ -8,7 +8,11 @@ import type { FlightGate } from './flight-gate.js';
  * consumer of slow messages does not hoard what other consumers could take.
  */
 const bufferMs = 250;
-/** Rates are measured over at least this long, so one parcel's burst does not swing the limit. */
+/**
+ * Rates are measured over at least this long, so one parcel's burst does not
+ * swing the limit, or over a whole floor of messages when those settle sooner
+ * (a fast pipeline deepens within its first milliseconds, not after a sample).
+ */
 const sampleMs = 100;
 
 /**
@@ -38,7 +42,7 @@ export class FlightWindow {
     this.#settled += messages;
     const now = this.#clock.now();
     const elapsed = now - this.#since;
-    if (elapsed < sampleMs) return;
+    if (elapsed < sampleMs && (this.#settled < this.#floor || elapsed <= 0)) return;
     const wanted = Math.round((this.#settled / elapsed) * bufferMs);
     this.#gate.resize(Math.min(this.#ceiling, Math.max(this.#floor, wanted)));
     this.#settled = 0;

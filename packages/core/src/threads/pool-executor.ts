@@ -104,10 +104,17 @@ export class PoolExecutor<M> implements Executor<M> {
     return this.#pool.threads.length;
   }
 
+  /**
+   * Resolves when every thread the pool keeps (`minThreads`) has loaded the
+   * handler: one probe each, at once (the balancer gives a task only to an idle
+   * thread). A cold thread would otherwise load its module on the first parcel,
+   * so the first messages would wait and the start-up cost would land in the
+   * first seconds of work.
+   */
   async start(): Promise<void> {
-    const probe = (await this.#pool.run({ kind: 'probe' })) as PoolProbeResult;
-    if (probe.error !== undefined) {
-      throw new HandlerModuleError(probe.error.message, { cause: fromWireError(probe.error) });
+    const probes = Array.from({ length: Math.max(1, this.#options.minThreads) }, () => this.#pool.run({ kind: 'probe' }));
+    for (const probe of (await Promise.all(probes)) as PoolProbeResult[]) {
+      if (probe.error !== undefined) throw new HandlerModuleError(probe.error.message, { cause: fromWireError(probe.error) });
     }
     this.#started = true;
   }
