@@ -9,10 +9,14 @@
 // (b) RedisListSource + Consumer: messages sent with source.send() (ids in the list,
 //     bodies once in a hash), a trivial handler (this file's default export) on 2 pool
 //     threads through `handlerModule`, cleanups in one script call a batch.
+// (c) the same with `pollerThreads: true`: each poller runs its own RedisListSource on a
+//     thread of its own (bench/workers/redis-list-source.js), so the main thread never
+//     touches a message; what the option costs or gains on this machine.
 //
 // Each side drains REDIS_BENCH_MESSAGES (default 100,000) in each of REDIS_BENCH_ROUNDS
 // (default 3) rounds; the order of the sides alternates. Printed: each round, min / median /
-// max msg/s of each side, the ratio of the medians (the issue's target: ≥ 0.8), the CPU the
+// max msg/s of each side, min / median / max of the per-round ratios to (a) (the issue's
+// target for (b): ≥ 0.8), the CPU the
 // Redis server spent per message on each side, and the load average before and after
 // (other processes on a 2-core machine move both sides).
 //
@@ -26,7 +30,7 @@
 // Other knobs: REDIS_BENCH_BULK (Consumer bulkSize, default 128), REDIS_BENCH_POLLERS
 // (Consumer pollers, default 2), REDIS_BENCH_THREADS (pool threads, default 2),
 // REDIS_BENCH_IN_FLIGHT (Consumer maxInFlight, default the Consumer's), REDIS_BENCH_SIDES
-// ('ab', 'a' or 'b').
+// (any of 'a', 'b', 'c'; default 'abc').
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -36,6 +40,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { Bulk } from '@conveyor/core';
 import type { RedisListMessage } from '@conveyor/redis';
 import type { Redis } from 'ioredis';
+import { spread } from './spread.ts';
 
 const messages = Number(process.env.REDIS_BENCH_MESSAGES ?? 100_000);
 const rounds = Number(process.env.REDIS_BENCH_ROUNDS ?? 3);
@@ -43,7 +48,7 @@ const bulkSize = Number(process.env.REDIS_BENCH_BULK ?? 128);
 const pollers = Number(process.env.REDIS_BENCH_POLLERS ?? 2);
 const threads = Number(process.env.REDIS_BENCH_THREADS ?? 2);
 const maxInFlight = process.env.REDIS_BENCH_IN_FLIGHT === undefined ? undefined : Number(process.env.REDIS_BENCH_IN_FLIGHT);
-const sides = process.env.REDIS_BENCH_SIDES ?? 'ab';
+const sides = process.env.REDIS_BENCH_SIDES ?? 'abc';
 const givenRedisUrl = process.env.REDIS_URL;
 const batch = 512;
 /** get() calls that returned messages and cleanup() calls of side (b), for the averages printed. */
@@ -158,6 +163,32 @@ async function drainWithConveyor(redis: Redis, key: string, count: number): Prom
   return { seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/** Side (c): the same Consumer with pollerThreads, each poller thread with its own source and client. */
+async function drainWithPollerThreads(url: string, key: string, count: number): Promise<{ seconds: number; cpuMs: number }> {
+  const { Consumer, silentLogger } = await import('@conveyor/core');
+  const consumer = new Consumer(
+    { module: new URL('./workers/redis-list-source.js', import.meta.url), options: { url, key } },
+    {
+      pollerThreads: true,
+      handlerModule: new URL(import.meta.url),
+      maxHandlers: threads,
+      maxPollers: pollers,
+      bulkSize,
+      ...(maxInFlight === undefined ? {} : { maxInFlight }),
+      logger: silentLogger,
+    },
+  );
+  await consumer.start();
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  // Sources live in the poller threads: the consumer's own count says when all were consumed.
+  while (consumer.stats.consumed < count) await new Promise((resolve) => setTimeout(resolve, 2));
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  await consumer.shutdown();
+  return { seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
 async function fillRaw(redis: Redis, key: string, count: number): Promise<void> {
   const pending: Promise<unknown>[] = [];
   for (let start = 0; start < count; start += 1000) {
@@ -230,8 +261,8 @@ async function main(): Promise<void> {
   const own = givenRedisUrl === undefined ? await ownRedisServer() : undefined;
   const redisUrl = givenRedisUrl ?? (own as { url: string }).url;
   const redis = new Redis(redisUrl);
-  const redisCpu = { a: 0, b: 0 };
-  const nodeCpu = { a: 0, b: 0 };
+  const redisCpu = { a: 0, b: 0, c: 0 };
+  const nodeCpu = { a: 0, b: 0, c: 0 };
   const processCpuMs = (): number => {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1000;
@@ -254,10 +285,15 @@ async function main(): Promise<void> {
     calls.gets = 0;
     calls.cleanups = 0;
   }
+  if (sides.includes('c')) {
+    await fillThroughSource(redis, `${base}:warm-c`, warm);
+    await drainWithPollerThreads(redisUrl, `${base}:warm-c`, warm);
+  }
   const byHand: number[] = [];
   const conveyor: number[] = [];
+  const threaded: number[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const order = round % 2 === 1 ? ['a', 'b'] : ['b', 'a'];
+    const order = round % 2 === 1 ? ['a', 'b', 'c'] : ['c', 'b', 'a'];
     const line: string[] = [];
     for (const side of order) {
       if (!sides.includes(side)) continue;
@@ -270,6 +306,14 @@ async function main(): Promise<void> {
         nodeCpu.a += processCpuMs() - nodeBefore;
         redisCpu.a += (own?.cpuMs() ?? 0) - cpuBefore;
         line.push(`hand-written ${format(byHand.at(-1) as number)} msg/s`);
+      } else if (side === 'c') {
+        await fillThroughSource(redis, key, messages);
+        const cpuBefore = own?.cpuMs() ?? 0;
+        const drained = await drainWithPollerThreads(redisUrl, key, messages);
+        threaded.push(messages / drained.seconds);
+        nodeCpu.c += drained.cpuMs;
+        redisCpu.c += (own?.cpuMs() ?? 0) - cpuBefore;
+        line.push(`pollerThreads ${format(threaded.at(-1) as number)} msg/s`);
       } else {
         await fillThroughSource(redis, key, messages);
         const cpuBefore = own?.cpuMs() ?? 0;
@@ -293,17 +337,24 @@ async function main(): Promise<void> {
         `   (bulkSize ${bulkSize}, ${pollers} pollers)`,
     );
   }
-  if (byHand.length > 0 && conveyor.length > 0) {
-    console.log(
-      `  ratio (b) / (a): ${(ours.median / hand.median).toFixed(2)} of the medians (min ${(ours.min / hand.min).toFixed(2)}, max ${(ours.max / hand.max).toFixed(2)}); target ≥ 0.8`,
-    );
+  if (threaded.length > 0) {
+    const third = stats(threaded);
+    console.log(`  (c) the same, pollerThreads: true            ${format(third.min)}  ${format(third.median)}  ${format(third.max)}`);
   }
+  const ratios = (top: number[], bottom: number[]): string =>
+    spread(
+      top.map((value, index) => value / (bottom[index] as number)),
+      (value) => value.toFixed(2),
+    );
+  if (byHand.length > 0 && conveyor.length > 0)
+    console.log(`  (b) / (a), per round, min/median/max: ${ratios(conveyor, byHand)}; target ≥ 0.8`);
+  if (threaded.length > 0 && conveyor.length > 0) console.log(`  (c) / (b), per round, min/median/max: ${ratios(threaded, conveyor)}`);
   const perMessage = (ms: number, count: number): string => (count === 0 ? '-' : `${((ms * 1000) / (count * messages)).toFixed(1)} µs`);
   console.log(
-    `  CPU per message: Node (every thread of this process) (a) ${perMessage(nodeCpu.a, byHand.length)}, (b) ${perMessage(nodeCpu.b, conveyor.length)}` +
+    `  CPU per message: Node (every thread of this process) (a) ${perMessage(nodeCpu.a, byHand.length)}, (b) ${perMessage(nodeCpu.b, conveyor.length)}, (c) ${perMessage(nodeCpu.c, threaded.length)}` +
       (own === undefined
         ? ''
-        : `; Redis server (a) ${perMessage(redisCpu.a, byHand.length)}, (b) ${perMessage(redisCpu.b, conveyor.length)}`),
+        : `; Redis server (a) ${perMessage(redisCpu.a, byHand.length)}, (b) ${perMessage(redisCpu.b, conveyor.length)}, (c) ${perMessage(redisCpu.c, threaded.length)}`),
   );
   if (conveyor.length > 0) {
     const total = messages * conveyor.length;
