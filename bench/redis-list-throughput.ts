@@ -9,7 +9,12 @@
 // (b) RedisListSource + Consumer: messages sent with source.send() (ids in the list,
 //     bodies once in a hash), a trivial handler (this file's default export) on 2 pool
 //     threads through `handlerModule`, cleanups in one script call a batch.
-// (c) the same with `pollerThreads: true`: each poller runs its own RedisListSource on a
+// (d) BullMQ, as its users run it: jobs added with addBulk (removeOnComplete), a Worker with a
+//     no-op processor and concurrency 100; timed from the worker's start to the last completion.
+// (e) groupmq, as its users run it: jobs in 100 groups, a Worker with a no-op handler and
+//     concurrency 100. The peers drain REDIS_BENCH_PEER_MESSAGES (default 20,000) a round: they
+//     are 10-50x slower, and a rate is a rate.
+// (c) the same as (b) with `pollerThreads: true`: each poller runs its own RedisListSource on a
 //     thread of its own (bench/workers/redis-list-source.js), so the main thread never
 //     touches a message; what the option costs or gains on this machine.
 //
@@ -30,7 +35,7 @@
 // Other knobs: REDIS_BENCH_BULK (Consumer bulkSize, default 128), REDIS_BENCH_POLLERS
 // (Consumer pollers, default 2), REDIS_BENCH_THREADS (pool threads, default 2),
 // REDIS_BENCH_IN_FLIGHT (Consumer maxInFlight, default the Consumer's), REDIS_BENCH_SIDES
-// (any of 'a', 'b', 'c'; default 'abc').
+// (any of 'a' to 'e'; default 'abcde').
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -48,7 +53,8 @@ const bulkSize = Number(process.env.REDIS_BENCH_BULK ?? 128);
 const pollers = Number(process.env.REDIS_BENCH_POLLERS ?? 2);
 const threads = Number(process.env.REDIS_BENCH_THREADS ?? 2);
 const maxInFlight = process.env.REDIS_BENCH_IN_FLIGHT === undefined ? undefined : Number(process.env.REDIS_BENCH_IN_FLIGHT);
-const sides = process.env.REDIS_BENCH_SIDES ?? 'abc';
+const sides = process.env.REDIS_BENCH_SIDES ?? 'abcde';
+const peerMessages = Number(process.env.REDIS_BENCH_PEER_MESSAGES ?? 20_000);
 const givenRedisUrl = process.env.REDIS_URL;
 const batch = 512;
 /** get() calls that returned messages and cleanup() calls of side (b), for the averages printed. */
@@ -189,6 +195,63 @@ async function drainWithPollerThreads(url: string, key: string, count: number): 
   return { seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/** Side (d): BullMQ, filled with addBulk, drained by a Worker (concurrency 100); seconds from the worker's start. */
+async function drainWithBullmq(url: string, name: string, count: number): Promise<number> {
+  const { Queue, Worker } = await import('bullmq');
+  const connection = { url, maxRetriesPerRequest: null };
+  const queue = new Queue(name, { connection });
+  for (let start = 0; start < count; start += 5000) {
+    const jobs = [];
+    for (let n = start; n < Math.min(count, start + 5000); n++) jobs.push({ name: 'job', data: body(n), opts: { removeOnComplete: true } });
+    await queue.addBulk(jobs);
+  }
+  let completed = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const started = performance.now();
+  const worker = new Worker(name, async () => {}, { connection, concurrency: 100 });
+  worker.on('completed', () => {
+    if (++completed === count) done();
+  });
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return seconds;
+}
+
+/** Side (e): groupmq, jobs in 100 groups, drained by a Worker (concurrency 100); seconds from the worker's start. */
+async function drainWithGroupmq(url: string, namespace: string, count: number): Promise<number> {
+  const { Redis } = await import('ioredis');
+  const { Queue, Worker } = await import('groupmq');
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue<string>({ redis, namespace, jobTimeoutMs: 30_000 });
+  for (let start = 0; start < count; start += 1000) {
+    const adds: Promise<unknown>[] = [];
+    for (let n = start; n < Math.min(count, start + 1000); n++) adds.push(queue.add({ groupId: String(n % 100), data: body(n) }));
+    await Promise.all(adds);
+  }
+  let completed = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const worker = new Worker<string>({ queue, concurrency: 100, handler: async () => {} });
+  worker.on('completed', () => {
+    if (++completed === count) done();
+  });
+  const started = performance.now();
+  void worker.run();
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.close(1000);
+  await queue.close();
+  const admin = new Redis(url);
+  const stale = await admin.keys(`groupmq:${namespace}*`);
+  if (stale.length > 0) await admin.unlink(...stale);
+  admin.disconnect();
+  return seconds;
+}
+
 async function fillRaw(redis: Redis, key: string, count: number): Promise<void> {
   const pending: Promise<unknown>[] = [];
   for (let start = 0; start < count; start += 1000) {
@@ -289,11 +352,15 @@ async function main(): Promise<void> {
     await fillThroughSource(redis, `${base}:warm-c`, warm);
     await drainWithPollerThreads(redisUrl, `${base}:warm-c`, warm);
   }
+  if (sides.includes('d')) await drainWithBullmq(redisUrl, `bench-warm-bullmq-${process.pid}`, 1000);
+  if (sides.includes('e')) await drainWithGroupmq(redisUrl, `bench-warm-groupmq-${process.pid}`, 1000);
   const byHand: number[] = [];
   const conveyor: number[] = [];
   const threaded: number[] = [];
+  const bullmq: number[] = [];
+  const groupmq: number[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const order = round % 2 === 1 ? ['a', 'b', 'c'] : ['c', 'b', 'a'];
+    const order = round % 2 === 1 ? ['a', 'b', 'c', 'd', 'e'] : ['e', 'd', 'c', 'b', 'a'];
     const line: string[] = [];
     for (const side of order) {
       if (!sides.includes(side)) continue;
@@ -306,6 +373,12 @@ async function main(): Promise<void> {
         nodeCpu.a += processCpuMs() - nodeBefore;
         redisCpu.a += (own?.cpuMs() ?? 0) - cpuBefore;
         line.push(`hand-written ${format(byHand.at(-1) as number)} msg/s`);
+      } else if (side === 'd') {
+        bullmq.push(peerMessages / (await drainWithBullmq(redisUrl, `bench-bullmq-${process.pid}-${round}`, peerMessages)));
+        line.push(`BullMQ ${format(bullmq.at(-1) as number)} jobs/s`);
+      } else if (side === 'e') {
+        groupmq.push(peerMessages / (await drainWithGroupmq(redisUrl, `bench-groupmq-${process.pid}-${round}`, peerMessages)));
+        line.push(`groupmq ${format(groupmq.at(-1) as number)} jobs/s`);
       } else if (side === 'c') {
         await fillThroughSource(redis, key, messages);
         const cpuBefore = own?.cpuMs() ?? 0;
@@ -341,6 +414,14 @@ async function main(): Promise<void> {
     const third = stats(threaded);
     console.log(`  (c) the same, pollerThreads: true            ${format(third.min)}  ${format(third.median)}  ${format(third.max)}`);
   }
+  for (const [label, rates] of [
+    ['(d) BullMQ, concurrency 100                   ', bullmq],
+    ['(e) groupmq, 100 groups, concurrency 100      ', groupmq],
+  ] as const) {
+    if (rates.length === 0) continue;
+    const peer = stats(rates);
+    console.log(`  ${label} ${format(peer.min)}  ${format(peer.median)}  ${format(peer.max)}`);
+  }
   const ratios = (top: number[], bottom: number[]): string =>
     spread(
       top.map((value, index) => value / (bottom[index] as number)),
@@ -349,6 +430,10 @@ async function main(): Promise<void> {
   if (byHand.length > 0 && conveyor.length > 0)
     console.log(`  (b) / (a), per round, min/median/max: ${ratios(conveyor, byHand)}; target ≥ 0.8`);
   if (threaded.length > 0 && conveyor.length > 0) console.log(`  (c) / (b), per round, min/median/max: ${ratios(threaded, conveyor)}`);
+  if (bullmq.length > 0 && conveyor.length > 0)
+    console.log(`  (b) / (d) BullMQ, per round, min/median/max: ${ratios(conveyor, bullmq)}; target ≥ 20`);
+  if (groupmq.length > 0 && conveyor.length > 0)
+    console.log(`  (b) / (e) groupmq, per round, min/median/max: ${ratios(conveyor, groupmq)}; target ≥ 20`);
   const perMessage = (ms: number, count: number): string => (count === 0 ? '-' : `${((ms * 1000) / (count * messages)).toFixed(1)} µs`);
   console.log(
     `  CPU per message: Node (every thread of this process) (a) ${perMessage(nodeCpu.a, byHand.length)}, (b) ${perMessage(nodeCpu.b, conveyor.length)}, (c) ${perMessage(nodeCpu.c, threaded.length)}` +
