@@ -33,12 +33,12 @@
 // This file is also the pool threads' handler module (its default export) and, run with
 // --drain, the child process of one drain.
 import { fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import type { Bulk } from '@conveyor/core';
 import type { PostgresMessage } from '@conveyor/postgres';
+import { burn, calibrate } from './cpu-work.ts';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const messages = Number(process.env.PG_BENCH_MESSAGES ?? 20_000);
@@ -56,39 +56,12 @@ interface Job {
   readonly burn: number;
 }
 
-// The CPU-heavy work is SHA-256 over `burn` bytes: native code, so it costs the same in
-// every process and thread. A JavaScript loop does not: V8 runs a short hot loop either in
-// its mid tier (Maglev) or its top tier (TurboFan), at 4x apart, and which one a process
-// gets varies from run to run (measured here: 190 or 770 µs for the same 0.2 ms loop).
-const block = Buffer.alloc(4 * 1024 * 1024, 7);
-
-/** `bytes` of hashing; 0: nothing. Returns a byte of the digest, so the work cannot be skipped. */
-function burn(bytes: number, seed: number): number {
-  if (bytes <= 0) return seed;
-  return createHash('sha256')
-    .update(block.subarray(seed % 64, (seed % 64) + bytes))
-    .digest()[0] as number;
-}
-
 let sink = 0;
 
 /** The pool threads' handler (Conveyor): `burn` bytes hashed per message. */
 export default function benchHandler(bulk: Bulk<PostgresMessage<Job>>): void {
   for (const message of bulk) sink ^= burn(message.body.burn, message.body.i);
   if (sink === 0.5) console.log(sink); // never: keeps `sink` observable
-}
-
-/** Bytes of hashing that take about `ms` on this machine (warmed up, median of 7 timings). */
-function calibrate(ms: number): number {
-  const probe = 256 * 1024;
-  const timings: number[] = [];
-  for (let sample = 0; sample < 17; sample++) {
-    const started = performance.now();
-    for (let call = 0; call < 10; call++) sink ^= burn(probe, call);
-    if (sample >= 10) timings.push((performance.now() - started) / 10);
-  }
-  timings.sort((a, b) => a - b);
-  return Math.min(block.length - 64, Math.max(1, Math.round((probe * ms) / (timings[3] as number))));
 }
 
 type Contender = 'conveyor' | 'single loop' | 'pg-boss as written' | 'pg-boss tuned';

@@ -5,7 +5,7 @@
 // Two workloads, each drained from a full queue of its own, timed from the first delivery to
 // the last ack (connecting, declaring and starting pool threads are left out on both sides):
 // - trivial: parse the JSON body, nothing else;
-// - CPU-heavy: about 0.2 ms of pure-JavaScript CPU per message (calibrated at start).
+// - CPU-heavy: about 0.2 ms of SHA-256 per message (calibrated at start; bench/cpu-work.ts says why not a JS loop).
 // Conveyor runs RabbitMqSource + Consumer with the handler on 2 pool threads; amqplib runs the
 // work in its consume callback. Rounds interleave the two (alternating which goes first);
 // each prints messages/s, then min / median / max of the rounds and the ratio of the medians.
@@ -25,6 +25,7 @@ import { isMainThread } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Bulk } from '@conveyor/core';
 import type { RabbitMqMessage } from '@conveyor/rabbitmq';
+import { burn, calibrate } from './cpu-work.ts';
 
 interface BenchBody {
   readonly id: number;
@@ -44,13 +45,6 @@ const cpuMs = Number(process.env.RABBITMQ_BENCH_CPU_MS ?? 0.2);
 const threads = 2;
 const self = fileURLToPath(import.meta.url);
 
-/** Pure-JavaScript work that scales with threads: an integer LCG loop. */
-function burn(iterations: number, seed: number): number {
-  let x = seed | 0;
-  for (let index = 0; index < iterations; index++) x = (Math.imul(x, 1_103_515_245) + 12_345) | 0;
-  return x;
-}
-
 /** The work of one message, the same on both sides. */
 function work(body: BenchBody): number {
   return body.burn > 0 ? burn(body.burn, body.id) : body.id;
@@ -61,18 +55,6 @@ export default function benchHandler(bulk: Bulk<RabbitMqMessage<BenchBody>>): vo
   let sum = 0;
   for (const message of bulk) sum += work(message.body);
   if (sum === 0.5) console.log(sum); // keeps the work from being optimised away
-}
-
-/** Iterations of `burn` that take about `ms` milliseconds here. */
-function calibrate(ms: number): number {
-  let iterations = 100_000;
-  for (;;) {
-    const started = performance.now();
-    burn(iterations, 1);
-    const elapsed = performance.now() - started;
-    if (elapsed > 50) return Math.max(1, Math.round((iterations * ms) / elapsed));
-    iterations *= 2;
-  }
 }
 
 async function main(): Promise<void> {
@@ -116,7 +98,7 @@ async function main(): Promise<void> {
 
   for (const workload of [
     { name: 'trivial handler', count: messages, iterations: 0 },
-    { name: `CPU-heavy handler (~${cpuMs} ms of CPU a message, ${iterations} iterations)`, count: cpuMessages, iterations },
+    { name: `CPU-heavy handler (~${cpuMs} ms of CPU a message, ${iterations} bytes of SHA-256)`, count: cpuMessages, iterations },
   ]) {
     console.log(`\n${workload.name}: ${workload.count} messages per drain, ${rounds} rounds`);
     // Warm-up (not counted): JIT, pool threads, connections.

@@ -153,7 +153,9 @@ async function main(): Promise<void> {
         drains.map((drain) => drain.cpuMicros / messages),
         (value) => value.toFixed(0),
       );
-    console.log('side | msg/s (min/median/max) | CPU µs per message | Conveyor speed / side speed, by round | Conveyor CPU / side CPU, by round');
+    console.log(
+      'side | msg/s (min/median/max) | CPU µs per message | Conveyor speed / side speed, by round | Conveyor CPU / side CPU, by round',
+    );
     console.log(`Conveyor (${pollers} pollers, bulks of ${bulkSize}, ${cores} pool threads) | ${rates(ours)} | ${cpu(ours)} | | `);
     for (const [count, drains] of peers) {
       const speed = spread(
@@ -164,9 +166,7 @@ async function main(): Promise<void> {
         drains.map((drain, index) => (ours[index] as Drain).cpuMicros / drain.cpuMicros),
         (value) => value.toFixed(2),
       );
-      console.log(
-        `sqs-consumer x${count} (batchSize 10) | ${rates(drains)} | ${cpu(drains)} | ${speed} | ${cpuRatio}`,
-      );
+      console.log(`sqs-consumer x${count} (batchSize 10) | ${rates(drains)} | ${cpu(drains)} | ${speed} | ${cpuRatio}`);
     }
 
     console.log(`CPU-heavy: ${cpuMessages} messages of ${cpuIterations} iterations each`);
