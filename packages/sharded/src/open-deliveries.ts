@@ -15,8 +15,8 @@ export interface OpenDelivery {
   readonly peeked: Peeked<unknown>;
   /** Messages delivered (the decoded head of the peeked batch). */
   readonly count: number;
-  /** Lets the thread go at the visibility timeout, even while pollers wait for room. */
-  readonly expiry: ClockTimer;
+  /** Lets the thread go at the visibility timeout, even while pollers wait for room; restarted by `renew()`. */
+  expiry: ClockTimer;
   /** 0 while open, then the code of its fate, by index. */
   readonly fates: Uint8Array;
   settled: number;
@@ -82,6 +82,24 @@ export class OpenDeliveries {
       if (wanted.includes(code)) indexes.push(index);
     });
     return indexes;
+  }
+
+  /**
+   * Restarts the visibility timeout of the open deliveries these receipts belong
+   * to (the consumer's lease keeper renews what it holds); settled or given-up
+   * deliveries are left alone. Returns how many deliveries were renewed.
+   */
+  renew(receipts: Iterable<ShardedReceipt>, startExpiry: (id: number) => ClockTimer): number {
+    const seen = new Set<number>();
+    for (const receipt of receipts) {
+      if (seen.has(receipt.delivery)) continue;
+      seen.add(receipt.delivery);
+      const delivery = this.#open.get(receipt.delivery);
+      if (delivery === undefined) continue;
+      delivery.expiry.clear();
+      delivery.expiry = startExpiry(delivery.id);
+    }
+    return seen.size;
   }
 
   /** Removes an open delivery (to give it up); `undefined` when it is settled already. */

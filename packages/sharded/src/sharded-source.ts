@@ -1,5 +1,6 @@
 import type { Bulk, GetHint, Logger, Source } from '@conveyor/core';
 import { backoffDelay, isUncharged } from '@conveyor/core/kit';
+import type { ClockTimer } from '@conveyor/core/kit';
 import { deadLetterMalformedHead, decodeBatch } from './decode-batch.js';
 import { describeError } from './describe-error.js';
 import { DueChecks } from './due-checks.js';
@@ -90,6 +91,21 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
     return this.#settle(this.#deliveries.mark(receipts(failed), isUncharged(error) ? 'uncharged' : 'charged', error));
   }
 
+  /** How long a delivery stays open unless renewed: `visibilityTimeout` (undefined when it never lapses). */
+  leaseDuration(): number | undefined {
+    const timeout = this.options.visibilityTimeout;
+    return timeout === Number.POSITIVE_INFINITY ? undefined : timeout;
+  }
+
+  /**
+   * Renews the visibility of the deliveries these messages belong to (the
+   * consumer's lease keeper calls it for every message it holds, waiting or
+   * being handled). The thread's lock has a heartbeat of its own.
+   */
+  extend(messages: ShardedMessage<R>[]): void {
+    this.#deliveries.renew(receipts(messages), this.#startExpiry);
+  }
+
   /**
    * The inline handler: runs the registered `RequestHandler` classes (see
    * `createShardedHandler()`; pool threads export that from their handler module).
@@ -115,9 +131,7 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
       if (peeked !== undefined && peeked.messages.length > 0) {
         const decoded = decodeBatch(this.queue, peeked);
         if (decoded.ok) {
-          const { clock, visibilityTimeout } = this.options;
-          const startExpiry = (id: number) => clock.setTimeout(() => void this.#expire(id), visibilityTimeout).unref();
-          const delivery = this.#deliveries.open(claim, peeked, decoded.requests.length, startExpiry);
+          const delivery = this.#deliveries.open(claim, peeked, decoded.requests.length, this.#startExpiry);
           const handlerName = handlerNameOfThread(thread) as string;
           const { tube, offset } = peeked;
           const receiveCount = peeked.failures + 1;
@@ -198,6 +212,10 @@ export class ShardedSource<R = unknown> implements Source<ShardedMessage<R>> {
       this.#logger.warn({ err: error, thread: claim.thread }, 'releasing a thread lock failed');
     }
   }
+
+  /** Starts a delivery's visibility timeout: past it, its thread is let go and its messages come again. */
+  readonly #startExpiry = (id: number): ClockTimer =>
+    this.options.clock.setTimeout(() => void this.#expire(id), this.options.visibilityTimeout).unref();
 
   async #expire(id: number): Promise<void> {
     const delivery = this.#deliveries.take(id);

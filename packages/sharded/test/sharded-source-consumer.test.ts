@@ -48,3 +48,44 @@ describe('ShardedSource under a Consumer with pool threads', () => {
     }
   }, 60_000);
 });
+
+describe('ShardedSource leases under the consumer', () => {
+  it('keeps deliveries open while handlers outlast visibilityTimeout: the lease keeper renews them, nothing is delivered twice', async () => {
+    const queue = new Queue(new MemoryStorage(), { requestHandlers: [Ordered] });
+    const count = 24;
+    await queue.registerMany(
+      Ordered,
+      Array.from({ length: count }, (_, n) => ({ n, thread: n % 2 })),
+    );
+    const source = new ShardedSource<OrderedRequest>(queue, new MemoryLock(), {
+      logger: silentLogger,
+      maxMessagesPerGet: 12,
+      waitTime: 20,
+      visibilityTimeout: 300,
+    });
+    expect(source.leaseDuration()).toBe(300);
+    const seen: number[] = [];
+    // Each bulk of 6 takes ~900 ms: three visibility windows.
+    const consumer = new Consumer<ShardedMessage<OrderedRequest>>(source, {
+      executor: 'inline',
+      maxHandlers: 2,
+      bulkSize: 6,
+      logger: silentLogger,
+      async handler(bulk) {
+        for (const message of bulk) {
+          seen.push(message.body.n);
+          await new Promise((resolve) => setTimeout(resolve, 150));
+        }
+      },
+    });
+    await consumer.start();
+    try {
+      await until(() => consumer.stats.consumed >= count, 30_000, 'every request to be consumed');
+    } finally {
+      await consumer.shutdown();
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
+    expect(await queue.length(Ordered, { thread: 0 })).toBe(0);
+    expect(await queue.length(Ordered, { thread: 1 })).toBe(0);
+  }, 30_000);
+});
