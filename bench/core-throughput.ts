@@ -5,6 +5,8 @@
 // the fastest hop this machine allows. Rounds are interleaved; each prints min / median / max
 // of the rates and of the round-by-round ratios, with the load average.
 // Run: pnpm bench (node --expose-gc bench/core-throughput.ts).
+// Last, the cost of small drains: per message, a 10,000-message drain (a fresh consumer, as
+// every drain here) against a BENCH_MESSAGES one at bulk 128, wall and CPU, interleaved.
 // BENCH_MESSAGES (default 1000000), BENCH_BULK_SIZES (1,16,128,512), BENCH_ROUNDS (5).
 import { availableParallelism, loadavg } from 'node:os';
 import type { ConsumerMetrics } from '@conveyor/core';
@@ -76,3 +78,19 @@ for (const bulkSize of bulkSizes) {
   );
 }
 console.log(`(rates in messages/s as min/median/max; load after: ${load()})`);
+
+// Small drains: what a fresh consumer's start-up learning (parcel sizes, the in-flight window,
+// cold pool threads) costs per message when there are few messages.
+const smallCount = 10_000;
+const wallRatios: number[] = [];
+const cpuRatios: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  const small = await drainThroughConsumer({ count: smallCount, bulkSize: 128, threads });
+  const large = await drainThroughConsumer({ count: totalMessages, bulkSize: 128, threads });
+  wallRatios.push(large.wall / small.wall);
+  cpuRatios.push(large.cpu / small.cpu);
+}
+const times = (values: number[]): string => spread(values, (value) => `${value.toFixed(2)}x`);
+console.log(
+  `cost per message of a ${smallCount}-message drain / a ${totalMessages}-message drain (bulk 128): wall ${times(wallRatios)}, CPU ${times(cpuRatios)} (target ≤ 2x); load ${load()}`,
+);
