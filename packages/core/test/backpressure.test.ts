@@ -130,5 +130,7 @@ describe('the adaptive in-flight limit (maxInFlight unset)', () => {
     await consumer.shutdown();
     expect(source.consumedCount).toBe(20_000);
     expect(peak).toBeLessThanOrEqual(consumer.options.maxInFlight);
+    expect(consumer.stats.inFlightLimit).toBeGreaterThanOrEqual(consumer.options.inFlightFloor);
+    expect(consumer.stats.inFlightLimit).toBeLessThanOrEqual(consumer.options.maxInFlight);
   });
 });

@@ -5,6 +5,8 @@ export interface ConsumerStats {
   readonly paused: boolean;
   /** Messages received and not settled yet. */
   readonly inFlight: number;
+  /** The in-flight limit now: `maxInFlight` when it was given, else where the flight window has moved it. */
+  readonly inFlightLimit: number;
   /** Bulks waiting for a handler slot. */
   readonly pendingBulks: number;
   readonly pollersAlive: number;

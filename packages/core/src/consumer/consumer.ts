@@ -114,6 +114,7 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       state: this.#state,
       paused: this.#gate.paused,
       inFlight: this.#gate.inFlight,
+      inFlightLimit: this.#gate.limit,
       pendingBulks: running?.dispatcher.pendingBulks ?? 0,
       pollersAlive: running?.supervisor.alive ?? 0,
       pollerRestarts: running?.supervisor.restarts ?? 0,
