@@ -2,6 +2,7 @@ import { ConveyorError } from '@conveyor/core';
 import { CliError } from './cli-error.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodes } from './exit-codes.js';
+import { redact } from './redact.js';
 
 /** What the command line prints and how it exits for an error. */
 export interface ErrorReport {
@@ -19,12 +20,12 @@ export function describeError(error: unknown): ErrorReport {
   return { message: oneLine(error), exitCode: exitCodes.failure };
 }
 
-/** The first line of an error's message (AggregateErrors: of their first inner error). */
+/** The first line of an error's message (AggregateErrors: of their first inner error), secrets hidden: client errors may quote their URL. */
 export function oneLine(error: unknown): string {
   let message = error instanceof Error ? error.message : String(error);
   if (message === '' && error instanceof AggregateError) message = (error.errors as unknown[]).map(oneLine).join('; ');
   if (message === '' && error instanceof Error) message = error.name;
-  return message.split('\n', 1)[0]?.trim() ?? '';
+  return redact(message.split('\n', 1)[0]?.trim() ?? '');
 }
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { inspect } from 'node:util';
 import { describeError } from './describe-error.js';
+import { redact, rememberSecrets } from './redact.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodes } from './exit-codes.js';
 import { createProgram } from './program.js';
@@ -14,6 +15,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   const { command, result } = createProgram();
   // Read before parsing: a parse error must honour it too.
   const verbose = argv.slice(2).some((arg) => arg === '--verbose' || arg === '-v');
+  // Every URL given (a source, --lag): its password is hidden wherever it shows up, even in a usage error.
+  for (const arg of argv.slice(2)) rememberSecrets(arg);
   try {
     await command.parseAsync(argv);
     return result.exitCode;
@@ -22,12 +25,12 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
         return exitCodes.ok;
       const message = error.message.replace(/^error: /, '').split('\n', 1)[0] ?? error.message;
-      process.stderr.write(`conveyor: ${message} (see conveyor --help)\n`);
+      process.stderr.write(`conveyor: ${redact(message)} (see conveyor --help)\n`);
       return exitCodes.usage;
     }
     const report = describeError(error);
-    process.stderr.write(`conveyor: ${report.message}\n`);
-    if (verbose) process.stderr.write(`${stackOf(error)}\n`);
+    process.stderr.write(`conveyor: ${redact(report.message)}\n`);
+    if (verbose) process.stderr.write(`${redact(stackOf(error))}\n`);
     return report.exitCode;
   }
 }

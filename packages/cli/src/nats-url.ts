@@ -1,4 +1,5 @@
 import { CliError } from './cli-error.js';
+import { redact } from './redact.js';
 
 /**
  * A JetStream stream, and optionally its durable consumer:
@@ -27,7 +28,7 @@ const form = 'nats://[user:pass@]host[:port]/<stream>[/<consumer>]';
 
 /** Parses a `nats://` URL (already parsed as a URL); throws a `CliError` (exit code 2) naming what is wrong. */
 export function parseNatsUrl(url: URL): NatsLocation {
-  const display = redactNats(url);
+  const display = redact(url.href);
   const segments = url.pathname
     .split('/')
     .filter((segment) => segment !== '')
@@ -52,13 +53,4 @@ export function parseNatsUrl(url: URL): NatsLocation {
     subject: url.searchParams.get('subject') ?? `${stream}.messages`,
     deadLetterSubject: url.searchParams.get('dlq') ?? (consumer === undefined ? undefined : `dead-letters.${stream}.${consumer}`),
   };
-}
-
-/** The URL without its password or token, for messages. */
-function redactNats(url: URL): string {
-  if (url.password === '' && url.username === '') return url.href;
-  const copy = new URL(url.href);
-  if (copy.password !== '') copy.password = '***';
-  else copy.username = '***';
-  return copy.href;
 }

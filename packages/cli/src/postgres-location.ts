@@ -1,4 +1,5 @@
 import { CliError } from './cli-error.js';
+import { redact } from './redact.js';
 
 /**
  * A Postgres queue table (`PostgresSource`):
@@ -21,7 +22,7 @@ const ownParameters = ['table', 'schema', 'keyField'];
 
 /** Parses a `postgres:` / `postgresql:` source URL; throws a `CliError` (exit code 2) naming what is wrong. */
 export function parsePostgresUrl(url: URL): PostgresLocation {
-  const display = hidePassword(url);
+  const display = redact(url.href);
   if (url.hostname === '' && !url.searchParams.has('host')) {
     throw new CliError('CLI_BAD_URL', `${display} has no host; expected postgres://user@host:5432/<database>?table=jobs`);
   }
@@ -40,11 +41,4 @@ export function parsePostgresUrl(url: URL): PostgresLocation {
     table,
     keyField: url.searchParams.get('keyField') ?? undefined,
   };
-}
-
-function hidePassword(url: URL): string {
-  if (url.password === '') return url.href;
-  const copy = new URL(url.href);
-  copy.password = '***';
-  return copy.href;
 }

@@ -40,6 +40,8 @@ Source URLs:
   file:///absolute/path/to/queue/folder
   nats://[user:pass@]host[:port]/<stream>[/<consumer>]   (?subject=<send subject>, ?dlq=<dead-letter subject>)
 
+Dead letters: conveyor dlq <url> lists them; conveyor dlq <url> --redrive [--limit N] sends them back.
+
 Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or server unavailable, 5 bad input, 130 aborted.`,
     );
 
@@ -51,8 +53,16 @@ Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or s
     .option('-e, --export <name>', 'the export holding the Consumer or its factory (default: default, then consumer)')
     .option('-i, --interval <ms>', 'milliseconds between two redraws or log lines', integer('--interval', 50), 1000)
     .option('--lag <source-url>', "show this queue's depth (waiting, in flight, dead) as the consumer's lag")
-    .option('--metrics-port <port>', 'serve Prometheus metrics on http://host:port/metrics', integer('--metrics-port', 0, 65_535))
-    .option('--metrics-host <host>', 'interface for --metrics-port', '0.0.0.0')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on http://host:port/metrics, and /healthz, /readyz',
+      integer('--metrics-port', 0, 65_535),
+    )
+    .option(
+      '--metrics-host <host>',
+      'interface for --metrics-port (0.0.0.0: every interface; the endpoint has no authentication)',
+      '127.0.0.1',
+    )
     .option('--log', 'print a line per interval even on a terminal')
     .option('--json', 'print the lines as JSON objects (implies --log)')
     .action(
@@ -94,6 +104,18 @@ Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or s
     .action(async (url: string, options: { progress: boolean }) => {
       const { sendCommand } = await import('./commands/send-command.js');
       result.exitCode = await sendCommand(url, { progress: options.progress });
+    });
+
+  program
+    .command('dlq')
+    .description("list a queue's dead letters with their last error, or send them back to the queue (--redrive)")
+    .argument('<source-url>', 'sqs://…, redis://…/<key or prefix>, file:///path, postgres://…, amqp://…, nats://…/<stream>/<consumer>')
+    .option('--redrive', 'send the dead letters back to the queue (all of them, or --limit N, the oldest first)')
+    .option('-n, --limit <n>', 'dead letters to list (default 20) or to send back (default all)', integer('--limit', 0))
+    .option('--json', 'print one JSON object')
+    .action(async (url: string, options: { redrive?: true; limit?: number; json?: true }) => {
+      const { dlqCommand } = await import('./commands/dlq-command.js');
+      result.exitCode = await dlqCommand(url, { redrive: options.redrive === true, limit: options.limit, json: options.json === true });
     });
 
   return { command: program, result };

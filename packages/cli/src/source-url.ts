@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.js';
+import { redact, rememberSecrets } from './redact.js';
 import type { NatsLocation } from './nats-url.js';
 import { parseNatsUrl } from './nats-url.js';
 import { parsePostgresUrl } from './postgres-location.js';
@@ -60,11 +61,13 @@ const examples =
 
 /** Parses a source URL; throws a `CliError` (exit code 2) naming what is wrong. */
 export function parseSourceUrl(text: string): SourceLocation {
+  // Before anything can fail: an error about this URL, or a client's about its connection, must not show its password.
+  rememberSecrets(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new CliError('CLI_BAD_URL', `Not a source URL: ${JSON.stringify(text)}; expected one of ${examples}`);
+    throw new CliError('CLI_BAD_URL', `Not a source URL: ${JSON.stringify(redact(text))}; expected one of ${examples}`);
   }
   switch (url.protocol) {
     case 'sqs:':
@@ -81,11 +84,11 @@ export function parseSourceUrl(text: string): SourceLocation {
       return parsePostgresUrl(url);
     case 'amqp:':
     case 'amqps:':
-      return parseRabbitMqUrl(url, redact(url));
+      return parseRabbitMqUrl(url, redact(url.href));
     default:
       throw new CliError(
         'CLI_BAD_URL',
-        `Unsupported source URL scheme ${JSON.stringify(url.protocol)} in ${redact(url)}; expected one of ${examples}`,
+        `Unsupported source URL scheme ${JSON.stringify(url.protocol)} in ${redact(url.href)}; expected one of ${examples}`,
       );
   }
 }
@@ -93,7 +96,7 @@ export function parseSourceUrl(text: string): SourceLocation {
 const awsHost = /^sqs[.-]([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|localhost)$/;
 
 function parseSqs(url: URL): SqsLocation {
-  const display = redact(url);
+  const display = redact(url.href);
   if (url.hostname === '') throw new CliError('CLI_BAD_URL', `${display} has no host; expected sqs://host[:port]/<account>/<queue>`);
   const segments = url.pathname
     .split('/')
@@ -129,7 +132,7 @@ function parseSqs(url: URL): SqsLocation {
 }
 
 function parseRedis(url: URL): RedisLocation {
-  const display = redact(url);
+  const display = redact(url.href);
   const key = decodeURIComponent(url.pathname.slice(1));
   if (key === '') {
     throw new CliError(
@@ -165,28 +168,20 @@ function parseFile(url: URL, text: string): FileLocation {
   if (!/^file:\/\//i.test(text))
     throw new CliError(
       'CLI_BAD_URL',
-      `${JSON.stringify(text)} is not an absolute file URL; use file:///absolute/path (e.g. file://$PWD/queue)`,
+      `${JSON.stringify(redact(text))} is not an absolute file URL; use file:///absolute/path (e.g. file://$PWD/queue)`,
     );
   if (url.hostname !== '' && url.hostname !== 'localhost') {
     throw new CliError(
       'CLI_BAD_URL',
-      `${text} names the host ${JSON.stringify(url.hostname)}; a file queue is local: use file:///absolute/path`,
+      `${redact(text)} names the host ${JSON.stringify(url.hostname)}; a file queue is local: use file:///absolute/path`,
     );
   }
   const directory = fileURLToPath(url.hostname === '' ? url : new URL(`file://${url.pathname}`));
   if (!isAbsolute(directory) || directory === '/')
-    throw new CliError('CLI_BAD_URL', `${text} does not name a folder; use file:///absolute/path`);
+    throw new CliError('CLI_BAD_URL', `${redact(text)} does not name a folder; use file:///absolute/path`);
   return { kind: 'file', display: `file://${directory}`, directory: directory.replace(/\/+$/, '') };
 }
 
 function isLocalHost(host: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]' || host === '::1';
-}
-
-/** The URL without its password, for messages. */
-function redact(url: URL): string {
-  if (url.password === '') return url.href;
-  const copy = new URL(url.href);
-  copy.password = '***';
-  return copy.href;
 }

@@ -26,6 +26,9 @@ describe('send and stats on a file queue', () => {
       deadLetters: 0,
       details: { readyBatches: 1, assignedBatches: 0, loadingBatches: 0, corruptFiles: 0 },
     });
+    // The oldest waiting row's age: its batch was written moments ago.
+    expect(ready.oldestAgeMs).toBeGreaterThanOrEqual(0);
+    expect(ready.oldestAgeMs).toBeLessThan(60_000);
 
     const reader = new FileQueueReader<unknown>({ directory: folder.path, maxReceiveCount: 1, logger: silentLogger });
     const batch = reader.claim();
@@ -42,6 +45,8 @@ describe('send and stats on a file queue', () => {
     expect(settled.stdout).toContain('(file queue)');
     expect(settled.stdout).toMatch(/waiting\s+0\n/);
     expect(settled.stdout).toMatch(/dead letters\s+2\n/);
+    // Nothing waits: no oldest age.
+    expect(settled.stdout).not.toMatch(/oldest/);
     reader.close();
   });
 });

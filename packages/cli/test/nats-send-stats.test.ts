@@ -45,10 +45,15 @@ describe('send and stats on a JetStream stream', () => {
 
     const stats = await cli(['stats', url, '--json']);
     expect(stats.code).toBe(0);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ kind: 'nats', waiting: 300, inFlight: 0, deadLetters: 1 });
+    const parsed = JSON.parse(stats.stdout) as { oldestAgeMs?: number };
+    expect(parsed).toMatchObject({ kind: 'nats', waiting: 300, inFlight: 0, deadLetters: 1 });
+    // A work-queue stream keeps only what is not acknowledged: its first message is the oldest waiting.
+    expect(parsed.oldestAgeMs).toBeGreaterThanOrEqual(0);
+    expect(parsed.oldestAgeMs).toBeLessThan(60_000);
     const human = await cli(['stats', `${server}/${stream}`]);
     expect(human.stdout).toContain('(JetStream stream)');
     expect(human.stdout).toMatch(/waiting\s+300\n/);
+    expect(human.stdout).toMatch(/oldest\s+\d+ s\n/);
   });
 
   it('sends to ?subject=, and never prints a password', async () => {

@@ -11,6 +11,31 @@ function series(text: string, name: string): number {
 }
 
 describe('conveyor run --metrics-port', () => {
+  it('listens on 127.0.0.1 by default and answers /healthz and /readyz from the running consumer', async () => {
+    const running = startCli(['run', fixture('memory-consumer.js'), '--json', '--interval', '100', '--metrics-port', '0']);
+    try {
+      await running.waitForOutput(
+        (stdout) => jsonEvents(stdout).some((event) => event.event === 'notice' && String(event.message).startsWith('metrics on')),
+        'the metrics notice',
+      );
+      const notice = jsonEvents(running.stdout()).find(
+        (event) => event.event === 'notice' && String(event.message).startsWith('metrics on'),
+      );
+      const url = /http:\/\/127\.0\.0\.1:\d+\/metrics/.exec(String(notice?.message))?.[0];
+      expect(url, String(notice?.message)).toBeDefined();
+      const base = (url as string).replace('/metrics', '');
+      const alive = await fetch(`${base}/healthz`);
+      expect(alive.status).toBe(200);
+      expect(await alive.json()).toEqual({ status: 'alive' });
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ ready: true, reasons: [], state: 'running', pollers: { alive: 2, wanted: 2 } });
+    } finally {
+      running.child.kill('SIGINT');
+    }
+    expect((await running.done).code).toBe(0);
+  });
+
   it('serves /metrics with exact counts from a real run', async () => {
     const running = startCli([
       'run',

@@ -1,6 +1,7 @@
 // @conveyor/core — the user API. Helpers for source drivers are in '@conveyor/core/kit'.
 export { Consumer } from './consumer/consumer.js';
 export type { ConsumerStats, SuperviseOptions } from './consumer/consumer-stats.js';
+export type { ConsumerHealth, HealthOptions, SourceHealth } from './consumer/consumer-health.js';
 export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './consumer/consumer-options.js';
 export { consumerDefaults } from './consumer/consumer-options.js';
 export type { ConsumerEvents } from './consumer/consumer-events.js';

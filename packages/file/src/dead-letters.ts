@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBatchName } from './batch-name.js';
+import { keyTime, parseBatchName } from './batch-name.js';
 import { CorruptBatchError } from './errors/corrupt-batch-error.js';
 import { readBatch } from './sqlite-batch.js';
 
@@ -22,6 +22,8 @@ export interface DeadLetter<T = unknown> {
   readonly lastError: string | null;
   /** The batch file in `dead/` that holds it. */
   readonly file: string;
+  /** When it went to the dead letters (ms since the epoch): the time in its dead batch's name. */
+  readonly deadAt: number;
 }
 
 /** What the reader's `deadLetter` event says: rows that just went to the dead letters. */
@@ -73,6 +75,7 @@ export function listDeadLetters<T = unknown>(directory: string): DeadLetter<T>[]
         receiveCount: row.previousReceives,
         lastError: row.lastError,
         file: name,
+        deadAt: keyTime(parsed.key),
       });
     });
   }

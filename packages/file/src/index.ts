@@ -9,6 +9,8 @@ export { ClaimedBatch } from './claimed-batch.js';
 export type { BatchRow } from './claimed-batch.js';
 export { deadLetterFolder, listDeadLetters } from './dead-letters.js';
 export type { DeadLetter, DeadLetterReport } from './dead-letters.js';
+export { redriveDeadLetters } from './dead-letter-redrive.js';
+export type { FileRedriveOptions } from './dead-letter-redrive.js';
 export { FileSource } from './file-source.js';
 export type { FileMessage, FileReceipt } from './file-message.js';
 export type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';

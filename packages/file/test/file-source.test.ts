@@ -124,6 +124,7 @@ describe('FileSource under a Consumer', () => {
         receiveCount: 3,
         lastError: 'Error: poison',
         file: expect.any(String) as string,
+        deadAt: expect.any(Number) as number,
       },
     ]);
     expect(names(directory)).toEqual(['dead']);

@@ -145,6 +145,8 @@ describe('retry discipline', () => {
         receiveCount: 2,
         lastError: 'RangeError: bad 2',
         file: expect.stringMatching(/^avail_.*\.db$/) as string,
+        // The time in the dead batch's name: the reader's clock when the row died.
+        deadAt: clock.now(),
       },
     ]);
     // The settled batch file is deleted in the background.

@@ -13,3 +13,5 @@ export { NatsConsumerConfigError } from './errors/nats-consumer-config-error.js'
 export type { ConsumerConfigDifference } from './errors/nats-consumer-config-error.js';
 export { NatsBodyDecodeError } from './errors/nats-body-decode-error.js';
 export { NatsMaxReceivesError } from './errors/nats-max-receives-error.js';
+export { NatsDeadLetterStream } from './nats-dead-letter-stream.js';
+export type { NatsDeadLetterStreamOptions, NatsDeadLetter } from './nats-dead-letter-stream.js';

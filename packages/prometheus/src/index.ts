@@ -3,5 +3,5 @@ export type { PrometheusMetricsOptions, ResolvedPrometheusMetricsOptions } from 
 export { prometheusMetricsDefaults } from './prometheus-metrics-options.js';
 export type { WatchedConsumer } from './watched-consumer.js';
 export { serveMetrics } from './metrics-server.js';
-export type { MetricsServer, MetricsServerOptions } from './metrics-server.js';
+export type { MetricsServer, MetricsServerOptions, HealthCheck } from './metrics-server.js';
 export { MetricsServerError } from './metrics-server-error.js';

@@ -20,3 +20,5 @@ export { RabbitMqBodyError } from './errors/rabbitmq-body-error.js';
 export { RabbitMqSender } from './rabbitmq-sender.js';
 export type { SendOptions } from './rabbitmq-sender.js';
 export type { RabbitMqSenderOptions, ResolvedRabbitMqSenderOptions } from './rabbitmq-sender-options.js';
+export { RabbitMqDeadLetterQueue } from './rabbitmq-dead-letter-queue.js';
+export type { RabbitMqDeadLetterQueueOptions, RabbitMqDeadLetter } from './rabbitmq-dead-letter-queue.js';

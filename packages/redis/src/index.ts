@@ -3,6 +3,8 @@ export type { RedisStorageOptions, ResolvedRedisStorageOptions } from './redis-s
 export { RedisLock } from './redis-lock.js';
 export type { RedisLockOptions, ResolvedRedisLockOptions } from './redis-lock-options.js';
 export { RedisListSource } from './redis-list-source.js';
+export type { RedriveOptions } from './redrive-options.js';
+export { redriveDefaults } from './redrive-options.js';
 export type { RedisListSourceOptions, ResolvedRedisListSourceOptions, RedisBodyFormat } from './redis-list-source-options.js';
 export { redisListSourceDefaults, resolveRedisListSourceOptions } from './redis-list-source-options.js';
 export type { RedisListMessage, RedisListDeadLetter } from './redis-list-message.js';

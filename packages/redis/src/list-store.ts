@@ -53,6 +53,7 @@ export class ListStore {
   readonly #cleanup = LuaScript.load('list-cleanup-4.lua');
   readonly #release = LuaScript.load('list-release-7.lua');
   readonly #extend = LuaScript.load('list-extend-1.lua');
+  readonly #redrive = LuaScript.load('list-redrive-3.lua');
 
   constructor(redis: Redis | Cluster, keys: RedisListKeys) {
     this.#redis = redis;
@@ -164,6 +165,11 @@ export class ListStore {
   /** The oldest `max` dead letters. */
   async deadLetters(max: number): Promise<RedisListDeadLetter[]> {
     return (await this.#redis.lrangeBuffer(this.#keys.dead, 0, max - 1)).map(parseDeadLetter);
+  }
+
+  /** Moves up to `max` dead letters, oldest first, back to the tail of the list in one atomic call; returns how many moved. */
+  async redrive(max: number): Promise<number> {
+    return (await this.#redrive.runBuffer(this.#redis, [this.#keys.dead, this.#keys.list, this.#keys.bodies], [max])) as number;
   }
 
   /** Deletes the list and every side key. */

@@ -6,6 +6,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { decodeBodies } from './body-decoder.js';
 import type { DeliveryBatch, FailureMode } from './list-store.js';
 import { ListStore } from './list-store.js';
+import type { RedriveOptions } from './redrive-options.js';
+import { redriveInSteps } from './redrive-options.js';
 import type { RedisListKeys } from './redis-list-keys.js';
 import { redisListKeys } from './redis-list-keys.js';
 import type { RedisListDeadLetter, RedisListMessage } from './redis-list-message.js';
@@ -144,6 +146,16 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
   /** The oldest `max` dead letters, bodies as bytes. */
   deadLetters(max = 100): Promise<RedisListDeadLetter[]> {
     return this.#store.deadLetters(max);
+  }
+
+  /**
+   * Sends dead letters back to the queue, oldest first, each with its id and a
+   * fresh receive count, at the tail of the list: all of them, or the oldest
+   * `limit`. They move in atomic steps of `batchSize` (one script call each), so
+   * an interrupted redrive loses nothing and moves nothing twice. Returns how many moved.
+   */
+  async redriveDeadLetters(options: RedriveOptions = {}): Promise<number> {
+    return redriveInSteps(options, (max) => this.#store.redrive(max));
   }
 
   /** The queue's depth in one round trip: waiting (list and delayed), in flight, dead letters. */

@@ -13,6 +13,8 @@ import type {
 } from '@conveyor/sharded';
 import { checkClient, deleteByPrefix } from './check-client.js';
 import { LuaScript } from './lua-script.js';
+import type { RedriveOptions } from './redrive-options.js';
+import { redriveInSteps } from './redrive-options.js';
 import type { RedisStorageOptions } from './redis-storage-options.js';
 import { resolveRedisStorageOptions } from './redis-storage-options.js';
 
@@ -28,6 +30,7 @@ const scripts = {
   setRecurrent: 'set-recurrent-3.lua',
   unsetRecurrent: 'unset-recurrent-2.lua',
   promoteRecurrent: 'promote-recurrent-3.lua',
+  redrive: 'redrive-dead-2.lua',
 } as const;
 
 type Scripts = { readonly [K in keyof typeof scripts]: LuaScript };
@@ -158,6 +161,19 @@ export class RedisStorage implements Storage<string> {
   async deadLetters(max: number): Promise<DeadLetter[]> {
     const entries = await this.redis.lrange(this.#dead, 0, max - 1);
     return entries.map((entry) => JSON.parse(entry) as DeadLetter);
+  }
+
+  /**
+   * Sends dead letters back to the tails of the tubes they died in, oldest
+   * first: all of them, or the oldest `limit`. They move in atomic steps of
+   * `batchSize` (one script call each), so an interrupted redrive loses nothing
+   * and moves nothing twice. Returns how many moved.
+   */
+  redriveDeadLetters(options: RedriveOptions = {}): Promise<number> {
+    return redriveInSteps(
+      options,
+      async (max) => (await this.#scripts.redrive.run(this.redis, [this.#dead, this.#threads], [this.prefix, max])) as number,
+    );
   }
 
   async count(index: StorageIndex): Promise<number> {

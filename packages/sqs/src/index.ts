@@ -15,3 +15,5 @@ export { sqsSenderDefaults } from './sqs-sender-options.js';
 export type { SqsOutgoingMessage, SqsOutgoingAttribute } from './sqs-outgoing-message.js';
 export { SqsSendError } from './errors/sqs-send-error.js';
 export type { SqsSendFailure } from './errors/sqs-send-error.js';
+export { SqsDeadLetterQueue } from './sqs-dead-letter-queue.js';
+export type { SqsDeadLetterQueueOptions, SqsDeadLetter } from './sqs-dead-letter-queue.js';

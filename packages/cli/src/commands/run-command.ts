@@ -1,12 +1,14 @@
 import { basename } from 'node:path';
 import type { Consumer, SourceDepth } from '@conveyor/core';
 import { MetricsServerError, PrometheusMetrics, serveMetrics } from '@conveyor/prometheus';
-import type { MetricsServer } from '@conveyor/prometheus';
+import type { HealthCheck, MetricsServer } from '@conveyor/prometheus';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
+import { redact } from '../redact.js';
 import type { ExitCode } from '../exit-codes.js';
 import { exitCodes } from '../exit-codes.js';
 import { createCliLogger } from '../run/cli-logger.js';
+import { DrainEstimate } from '../run/drain-estimate.js';
 import { count } from '../run/format.js';
 import { loadConsumer } from '../run/load-consumer.js';
 import { LiveView } from '../run/live-view.js';
@@ -44,17 +46,23 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   const lagLocation = options.lag === undefined ? undefined : parseSourceUrl(options.lag);
   // Set once the consumer started; notices before that go to stderr.
   const shown: { view?: RunView } = {};
-  const notice = (level: 'info' | 'warn' | 'error', message: string): void => {
+  const notice = (level: 'info' | 'warn' | 'error', text: string): void => {
+    const message = redact(text);
     if (shown.view !== undefined) shown.view.notice(level, message);
     else process.stderr.write(`conveyor: ${level === 'info' ? '' : `${level}: `}${message}\n`);
   };
 
   let prometheus: PrometheusMetrics | undefined;
   let server: MetricsServer | undefined;
+  // /readyz asks the consumer once it is loaded; until then it is not ready.
+  const loaded: { consumer?: Consumer<unknown> } = {};
+  const health: HealthCheck = {
+    health: () => loaded.consumer?.health() ?? Promise.resolve({ ready: false, reasons: ['the consumer module is loading'] }),
+  };
   if (options.metricsPort !== undefined) {
     prometheus = new PrometheusMetrics();
     try {
-      server = await serveMetrics(prometheus.registry, { port: options.metricsPort, host: options.metricsHost });
+      server = await serveMetrics(prometheus.registry, { port: options.metricsPort, host: options.metricsHost, health });
     } catch (error) {
       if (error instanceof MetricsServerError)
         throw new CliError('CLI_UNREACHABLE', `${error.message} (choose another --metrics-port)`, { cause: error });
@@ -83,6 +91,7 @@ export async function runCommand(modulePath: string, args: readonly string[], op
     throw error;
   }
 
+  loaded.consumer = consumer;
   // A Consumer exported already built, without metrics of its own: attach the view's before it starts.
   let countsMessages = fromFactory;
   if (!fromFactory && consumer.metrics === undefined && consumer.stats.state === 'new') {
@@ -135,20 +144,25 @@ export async function runCommand(modulePath: string, args: readonly string[], op
 
   let lag: QueueStats | undefined;
   let lagError: string | undefined;
-  let lagReading = false;
-  const readLag = (inspector: QueueInspector): void => {
-    if (lagReading) return;
-    lagReading = true;
-    inspector
+  let lagReading: Promise<void> | undefined;
+  const drain = new DrainEstimate();
+  const readLag = (inspector: QueueInspector): Promise<void> => {
+    lagReading ??= inspector
       .read()
       .then(
         (stats) => {
           lag = stats;
           lagError = undefined;
+          drain.observe(stats.waiting, performance.now());
         },
-        (error: unknown) => void (lagError = `unavailable: ${oneLine(error)}`),
+        (error: unknown) => {
+          lag = undefined;
+          // A missing queue says so plainly ("No such key…"); anything else is an outage.
+          lagError = error instanceof CliError && error.code === 'CLI_QUEUE_NOT_FOUND' ? oneLine(error) : `unavailable: ${oneLine(error)}`;
+        },
       )
-      .finally(() => (lagReading = false));
+      .finally(() => (lagReading = undefined));
+    return lagReading;
   };
 
   const maxPollers = consumer.options.maxPollers;
@@ -186,6 +200,7 @@ export async function runCommand(modulePath: string, args: readonly string[], op
       ...counters,
       lag,
       lagError,
+      drain: lag === undefined || lagError !== undefined ? undefined : drain.state,
     };
     previous = { at: now, received: stats.received, consumed: stats.consumed, failed: stats.failed, ...totals };
     return result;
@@ -213,16 +228,34 @@ export async function runCommand(modulePath: string, args: readonly string[], op
       `${modulePath} exports a Consumer built with metrics of its own (or already started), so /metrics shows gauges only: export a factory and pass its context.metrics to the Consumer for message counts`,
     );
   }
-  if (depthInspector !== undefined) readLag(depthInspector);
+  if (depthInspector !== undefined) void readLag(depthInspector);
   const tick = (): void => {
-    if (depthInspector !== undefined) readLag(depthInspector);
+    if (depthInspector !== undefined) void readLag(depthInspector);
     view.update(snapshot());
+  };
+  /** One more read after the consumer stopped, bounded; when it fails the lag line says so instead of showing old numbers. */
+  const freshLag = async (inspector: QueueInspector): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), finalReadTimeoutMs)));
+    const read = async (): Promise<'read'> => {
+      await lagReading; // a read begun before the stop does not count
+      await readLag(inspector);
+      return 'read';
+    };
+    const outcome = await Promise.race([read(), late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      lag = undefined;
+      lagError = `not read after stopping (no answer within ${finalReadTimeoutMs} ms)`;
+    }
   };
   tick();
   const timer = setInterval(tick, options.interval);
 
   await consumer.stopped;
   clearInterval(timer);
+  // The last frame shows the queue as it is now, not as it was a tick ago.
+  if (depthInspector !== undefined) await freshLag(depthInspector);
   const last = snapshot();
   view.stop(last);
   if (view instanceof LiveView) {
@@ -234,16 +267,24 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   return exitCodes.ok;
 }
 
+// How long the last frame waits for a fresh read of the queue's depth.
+const finalReadTimeoutMs = 2_000;
+
 /** A lag inspector reading the consumer's own source, when its source can tell its depth. */
 async function sourceInspector(consumer: Consumer<unknown>): Promise<QueueInspector | undefined> {
-  const toStats = (depth: SourceDepth): QueueStats => ({
-    source: "the consumer's source",
-    kind: 'source',
-    waiting: depth.waiting,
-    inFlight: depth.inFlight,
-    deadLetters: depth.deadLetters,
-    details: {},
-  });
+  const toStats = (depth: SourceDepth): QueueStats => {
+    // Sources that know their oldest message's age say so (PostgresSource's inspect()).
+    const oldest = (depth as { oldestAgeMs?: unknown }).oldestAgeMs;
+    return {
+      source: "the consumer's source",
+      kind: 'source',
+      waiting: depth.waiting,
+      inFlight: depth.inFlight,
+      deadLetters: depth.deadLetters,
+      oldestAgeMs: typeof oldest === 'number' ? oldest : undefined,
+      details: {},
+    };
+  };
   try {
     if ((await consumer.inspectSource()) === undefined) return undefined;
   } catch {

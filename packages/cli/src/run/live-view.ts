@@ -1,14 +1,13 @@
 import type { Writable } from 'node:stream';
-import { MultiBar } from 'cli-progress';
-import type { SingleBar } from 'cli-progress';
 import type { RunSnapshot, RunView } from './run-snapshot.js';
-import { clock, count, duration, rate } from './format.js';
+import { age, clock, count, duration, rate } from './format.js';
+import { TerminalFrame } from './terminal-frame.js';
 
 type TextLine = (snapshot: RunSnapshot) => string;
 
 const label = (text: string): string => text.padEnd(11);
 
-// One function a line; the in-flight line is a real bar (cli-progress draws it).
+// One function a line.
 const header: TextLine = (s) => `conveyor ▸ ${s.module}  ${phaseLabels[s.phase]}  ${clock(s.uptimeMs)}` + phaseHints[s.phase];
 const phaseLabels: Readonly<Record<RunSnapshot['phase'], string>> = {
   running: 'running',
@@ -46,85 +45,63 @@ const handlers: TextLine = (s) => {
 };
 const pollers: TextLine = (s) =>
   `${label('pollers')}${s.stats.pollersAlive}/${s.maxPollers} alive   restarts ${count(s.stats.pollerRestarts)}   pool thread deaths ${count(s.threadDeaths)}`;
+const barWidth = 30;
+const inFlight: TextLine = (s) => {
+  const share = s.maxInFlight === 0 ? 0 : Math.min(1, s.stats.inFlight / s.maxInFlight);
+  const filled = Math.round(share * barWidth);
+  return `${label('in flight')}[${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}] ${count(s.stats.inFlight)}/${count(s.maxInFlight)}   pending bulks ${count(s.stats.pendingBulks)}`;
+};
 const lag: TextLine = (s) => {
   if (s.lagError !== undefined) return `${label('lag')}${s.lagError}`;
   if (s.lag === undefined) return `${label('lag')}…`;
   const parts = [`waiting ${count(s.lag.waiting)}`];
   if (s.lag.inFlight !== undefined) parts.push(`in flight ${count(s.lag.inFlight)}`);
   if (s.lag.deadLetters !== undefined) parts.push(`dead ${count(s.lag.deadLetters)}`);
+  if (s.lag.oldestAgeMs !== undefined) parts.push(`oldest ${age(s.lag.oldestAgeMs)}`);
+  if (s.drain !== undefined) parts.push(drainText(s.drain));
   return `${label('lag')}${parts.join('   ')}   (${s.lag.source})`;
 };
 
+/** `drains in 4 min (1,200/s)`, `drained`, `not draining (+35/s)`. */
+export function drainText(drain: NonNullable<RunSnapshot['drain']>): string {
+  if (drain.waiting === 0) return 'drained';
+  if (drain.rate === undefined) return 'drain rate: measuring';
+  if (drain.rate <= 0) return `not draining (${drain.rate === 0 ? 'steady' : `+${rate(-drain.rate)}`})`;
+  return `drains in ${age((drain.waiting / drain.rate) * 1000)} (${rate(drain.rate)})`;
+}
+
 /**
- * The live screen of `conveyor run` on a terminal, redrawn in place by
- * cli-progress' MultiBar: rates, in-flight against `maxInFlight`, pool and
- * pollers, the source's lag. Notices print above it.
+ * The live screen of `conveyor run` on a terminal, redrawn in place (a
+ * `TerminalFrame`): rates, in-flight against `maxInFlight`, pool and pollers,
+ * the source's lag with its oldest message's age and time to drain. Notices print above it.
  */
 export class LiveView implements RunView {
-  readonly #multiBar: MultiBar;
-  readonly #lines: { bar: SingleBar; render: TextLine | undefined }[] = [];
+  readonly #frame: TerminalFrame;
+  readonly #lines: readonly TextLine[];
   #stopped = false;
 
   constructor(stream: Writable, withLag: boolean) {
-    this.#multiBar = new MultiBar({
-      stream,
-      hideCursor: true,
-      forceRedraw: true,
-      fps: 5,
-      barsize: 30,
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      clearOnComplete: false,
-      stopOnComplete: false,
-      linewrap: false,
-      gracefulExit: false,
-    });
-    const text = (render: TextLine): void => {
-      this.#lines.push({
-        render,
-        bar: this.#multiBar.create(1, 0, { text: '' }, { format: (_options, _params, payload: { text?: string }) => payload.text ?? '' }),
-      });
-    };
-    text(header);
-    text(messages);
-    text(failures);
-    this.#lines.push({
-      render: undefined,
-      bar: this.#multiBar.create(
-        1,
-        0,
-        { pending: '0' },
-        { format: `${label('in flight')}[{bar}] {value}/{total}   pending bulks {pending}` },
-      ),
-    });
-    text(handlers);
-    text(pollers);
-    if (withLag) text(lag);
+    this.#frame = new TerminalFrame(stream);
+    this.#lines = [header, messages, failures, inFlight, handlers, pollers, ...(withLag ? [lag] : [])];
   }
 
   update(snapshot: RunSnapshot): void {
     if (this.#stopped) return;
-    for (const { bar, render } of this.#lines) {
-      if (render !== undefined) {
-        bar.update(0, { text: render(snapshot) });
-      } else {
-        bar.setTotal(snapshot.maxInFlight);
-        bar.update(Math.min(snapshot.stats.inFlight, snapshot.maxInFlight), { pending: count(snapshot.stats.pendingBulks) });
-      }
-    }
+    this.#frame.draw(this.#render(snapshot));
   }
 
   notice(level: 'info' | 'warn' | 'error', message: string): void {
     if (this.#stopped) return;
-    this.#multiBar.log(`${level === 'info' ? '' : `${level}: `}${message}\n`);
+    this.#frame.print(`${level === 'info' ? '' : `${level}: `}${message}`);
   }
 
   stop(snapshot: RunSnapshot): void {
     if (this.#stopped) return;
-    this.update(snapshot);
     this.#stopped = true;
-    // stop() redraws the bars but drops notices not drawn yet: draw them first.
-    this.#multiBar.update();
-    this.#multiBar.stop();
+    this.#frame.close(this.#render(snapshot));
+  }
+
+  #render(snapshot: RunSnapshot): string[] {
+    return this.#lines.map((line) => line(snapshot));
   }
 }

@@ -76,6 +76,11 @@ function fields(snapshot: RunSnapshot): Record<string, unknown> {
     lagWaiting: lag?.waiting,
     lagInFlight: lag?.inFlight,
     lagDeadLetters: lag?.deadLetters,
+    lagOldestAgeMs: lag?.oldestAgeMs === undefined ? undefined : Math.round(lag.oldestAgeMs),
+    drainPerSecond: snapshot.drain?.rate === undefined ? undefined : round(snapshot.drain.rate),
+    // Seconds until the lag queue is empty at the measured net drain rate; absent while it is not draining.
+    drainSeconds:
+      snapshot.drain?.rate !== undefined && snapshot.drain.rate > 0 ? Math.round(snapshot.drain.waiting / snapshot.drain.rate) : undefined,
     lagError: snapshot.lagError,
   };
 }

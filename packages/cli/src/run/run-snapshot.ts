@@ -1,5 +1,6 @@
 import type { ConsumerStats } from '@conveyor/core';
 import type { QueueStats } from '../stats/queue-stats.js';
+import type { DrainState } from './drain-estimate.js';
 
 /** Per-second rates over the last view interval. */
 export interface Rates {
@@ -33,6 +34,8 @@ export interface RunSnapshot {
   /** The last look at `--lag`'s queue. */
   readonly lag: QueueStats | undefined;
   readonly lagError: string | undefined;
+  /** The lag queue's net drain rate, when its depth was read. */
+  readonly drain?: DrainState | undefined;
 }
 
 /** Shows a running consumer: a live screen on a TTY, a line per interval elsewhere. */

@@ -1,35 +1,32 @@
 import { fstatSync } from 'node:fs';
-import { SingleBar } from 'cli-progress';
 import { count, rate } from '../run/format.js';
+import { TerminalFrame } from '../run/terminal-frame.js';
+
+const barWidth = 30;
+// Redraws at most this often: a send of millions of lines must not spend its time drawing.
+const redrawMs = 100;
 
 /**
  * The progress display of `conveyor send`, on stderr and only on a terminal
- * (cli-progress draws nothing elsewhere). When stdin is a file its size is
- * known and the bar shows the share read; from a pipe it counts messages.
+ * (nothing is drawn elsewhere). When stdin is a file its size is known and the
+ * bar shows the share read; from a pipe it counts messages.
  */
 export class SendProgress {
-  readonly #bar: SingleBar;
+  readonly #frame: TerminalFrame | undefined;
+  readonly #target: string;
   readonly #totalBytes: number | undefined;
   readonly #startedAt = performance.now();
+  #drawnAt = 0;
   #bytes = 0;
   #messages = 0;
 
   constructor(target: string, enabled: boolean) {
+    this.#target = target;
     this.#totalBytes = stdinFileSize();
-    const known = this.#totalBytes !== undefined;
-    this.#bar = new SingleBar({
-      stream: process.stderr,
-      format: known
-        ? `sending to ${target} [{bar}] {percentage}% | {messages} messages | {speed}`
-        : `sending to ${target} | {messages} messages | {speed}`,
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      hideCursor: true,
-      fps: 10,
-      noTTYOutput: false,
-      gracefulExit: false,
-    });
-    if (enabled && process.stderr.isTTY === true) this.#bar.start(this.#totalBytes ?? 1, 0, { messages: '0', speed: '' });
+    if (enabled && process.stderr.isTTY === true) {
+      this.#frame = new TerminalFrame(process.stderr);
+      this.#frame.draw([this.#line()]);
+    }
   }
 
   /** Bytes of input read so far (lines and their newlines). */
@@ -40,10 +37,10 @@ export class SendProgress {
   /** Messages accepted by the queue so far. */
   sent(messages: number): void {
     this.#messages += messages;
-    this.#bar.update(this.#totalBytes === undefined ? 0 : Math.min(this.#bytes, this.#totalBytes), {
-      messages: count(this.#messages),
-      speed: rate(this.#messages / this.seconds),
-    });
+    const now = performance.now();
+    if (this.#frame === undefined || now - this.#drawnAt < redrawMs) return;
+    this.#drawnAt = now;
+    this.#frame.draw([this.#line()]);
   }
 
   get messages(): number {
@@ -55,8 +52,17 @@ export class SendProgress {
   }
 
   stop(): void {
-    if (this.#totalBytes !== undefined) this.#bar.update(this.#totalBytes);
-    this.#bar.stop();
+    if (this.#totalBytes !== undefined) this.#bytes = this.#totalBytes;
+    this.#frame?.close([this.#line()]);
+  }
+
+  /** The numbers first, the target last: on a narrow terminal the line is cut at its end. */
+  #line(): string {
+    const counts = `${count(this.#messages)} messages | ${rate(this.#messages / this.seconds)} | to ${this.#target}`;
+    if (this.#totalBytes === undefined) return `sending ${counts}`;
+    const share = Math.min(1, this.#bytes / this.#totalBytes);
+    const filled = Math.round(share * barWidth);
+    return `sending [${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}] ${Math.round(share * 100)}% | ${counts}`;
   }
 }
 

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { inspectQueueFolder } from '@conveyor/file';
 import { CliError } from '../cli-error.js';
 import type { FileLocation } from '../source-url.js';
@@ -30,6 +30,7 @@ function readFolder(location: FileLocation): QueueStats {
     waiting: depth.waiting,
     inFlight: depth.inFlight,
     deadLetters: depth.deadLetters,
+    oldestAgeMs: oldestAge(location.directory),
     details: {
       delayed: depth.delayed,
       readyBatches: depth.readyBatches,
@@ -39,6 +40,19 @@ function readFolder(location: FileLocation): QueueStats {
       corruptFiles: depth.corruptFiles,
     },
   };
+}
+
+// Ready and claimed batches: their key's time is when their first row was written (a retry batch's is when it falls due).
+const waitingBatch = /^(?:avail_|assigned_\d+-\d+_)(\d{13})_/;
+
+/** Age of the oldest ready or claimed batch: when its rows were first written. */
+function oldestAge(directory: string): number | undefined {
+  let oldest: number | undefined;
+  for (const name of readdirSync(directory)) {
+    const time = waitingBatch.exec(name)?.[1];
+    if (time !== undefined && (oldest === undefined || Number(time) < oldest)) oldest = Number(time);
+  }
+  return oldest === undefined ? undefined : Math.max(0, Date.now() - oldest);
 }
 
 function checkFolder(directory: string): void {

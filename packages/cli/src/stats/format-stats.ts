@@ -1,3 +1,4 @@
+import { age } from '../run/format.js';
 import type { QueueStats } from './queue-stats.js';
 
 const kindNames: Readonly<Record<QueueStats['kind'], string>> = {
@@ -20,6 +21,7 @@ export function formatStats(stats: QueueStats, maxThreads = 20): string {
     ['in flight', stats.inFlight === undefined ? '-' : number.format(stats.inFlight)],
     ['dead letters', stats.deadLetters === undefined ? '-' : number.format(stats.deadLetters)],
   ];
+  if (stats.oldestAgeMs !== undefined) rows.push(['oldest', age(stats.oldestAgeMs)]);
   for (const [name, value] of Object.entries(stats.details))
     rows.push([label(name), typeof value === 'number' ? number.format(value) : value]);
   const width = Math.max(...rows.map(([name]) => name.length));

@@ -35,13 +35,33 @@ export async function openNatsInspector(location: NatsLocation): Promise<QueueIn
           details.redelivered = consumer.num_redelivered;
           details.ackWaitMs = Math.round((consumer.config.ack_wait ?? 0) / 1e6);
         }
-        return { source: location.display, kind: 'nats', waiting, inFlight, deadLetters: await deadLetters(jsm, location), details };
+        return {
+          source: location.display,
+          kind: 'nats',
+          waiting,
+          inFlight,
+          deadLetters: await deadLetters(jsm, location),
+          oldestAgeMs: oldestAge(stream.config.retention, stream.state, location.consumer !== undefined),
+          details,
+        };
       } catch (error) {
         throw natsFailure(error, location, `JetStream stream ${location.stream}`);
       }
     },
     close: () => connection.close(),
   };
+}
+
+/**
+ * The age of the stream's first message, when that is the oldest one waiting:
+ * a work-queue stream deletes what its consumer acknowledged, and without a
+ * consumer the stream's messages are what is counted. (A limits stream read by
+ * a consumer keeps consumed messages: its first one says nothing of the backlog.)
+ */
+function oldestAge(retention: string, state: { messages: number; first_ts: string }, withConsumer: boolean): number | undefined {
+  if (state.messages === 0 || (withConsumer && retention !== 'workqueue')) return undefined;
+  const first = Date.parse(state.first_ts);
+  return Number.isFinite(first) ? Math.max(0, Date.now() - first) : undefined;
 }
 
 async function deadLetters(jsm: JetStreamManager, location: NatsLocation): Promise<number | undefined> {

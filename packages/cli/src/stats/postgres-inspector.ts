@@ -26,13 +26,13 @@ export function openPostgresInspector(location: PostgresLocation): Promise<Queue
       try {
         const depth = await source.inspect();
         const details: Record<string, number | string> = { table: source.queue.display, delayed: depth.delayed, done: depth.done };
-        if (depth.oldestAgeMs !== undefined) details.oldestAge = `${(depth.oldestAgeMs / 1000).toFixed(1)} s`;
         return {
           source: location.display,
           kind: 'postgres',
           waiting: depth.waiting,
           inFlight: depth.inFlight,
           deadLetters: depth.deadLetters,
+          oldestAgeMs: depth.oldestAgeMs,
           details,
         };
       } catch (error) {

@@ -22,6 +22,8 @@ export interface QueueStats {
   readonly inFlight: number | undefined;
   /** Messages in the dead letters; `undefined` where the queue has none configured. */
   readonly deadLetters: number | undefined;
+  /** Age of the oldest message waiting (ms), where the queue can tell. */
+  readonly oldestAgeMs?: number | undefined;
   /** Further counts and facts of this kind of queue, by name. */
   readonly details: Readonly<Record<string, number | string>>;
   /** Sharded queues: the non-empty threads, fullest first. */

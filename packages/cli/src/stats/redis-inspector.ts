@@ -22,6 +22,7 @@ export async function openRedisInspector(location: RedisLocation): Promise<Queue
   return {
     async read(): Promise<QueueStats> {
       try {
+        if (!(await redisKeyExists(redis, location.key))) throw noSuchKey(location);
         const structure = location.structure ?? (await detectStructure(redis, location.key));
         return structure === 'sharded' ? await readSharded(redis, location) : await readList(redis, location);
       } catch (error) {
@@ -51,6 +52,27 @@ export async function detectStructure(redis: Redis, key: string): Promise<'list'
   return sharded > 0 && !list ? 'sharded' : 'list';
 }
 
+/**
+ * Whether anything of a list source or a sharded queue is stored at `key`: the
+ * list or its side keys (a drained queue keeps its counters), or the sharded
+ * storage's keys under the prefix. A mistyped key has none of them.
+ */
+export async function redisKeyExists(redis: Redis, key: string): Promise<boolean> {
+  const [list, sharded] = await Promise.all([
+    listSideKeysExist(redis, key),
+    redis.exists(key, `${key}threads`, `${key}dead`, `${key}deferred`, `${key}recurrent`, `${key}offsets`, `${key}failures`),
+  ]);
+  return list || sharded > 0;
+}
+
+/** The error for a key where nothing is stored (exit 4): a typo, or the wrong `?db=`. */
+export function noSuchKey(location: RedisLocation): CliError {
+  return new CliError(
+    'CLI_QUEUE_NOT_FOUND',
+    `No such key: nothing is stored at ${JSON.stringify(location.key)} in Redis db ${location.db} at ${location.host}:${location.port} (no list, no list source's side keys, no sharded queue under that prefix); check the key and ?db=`,
+  );
+}
+
 async function listSideKeysExist(redis: Redis, key: string): Promise<boolean> {
   let keys;
   try {
@@ -58,7 +80,7 @@ async function listSideKeysExist(redis: Redis, key: string): Promise<boolean> {
   } catch {
     return false; // not a key a list source can have
   }
-  return (await redis.exists(keys.bodies, keys.processing, keys.delayed, keys.dead)) > 0;
+  return (await redis.exists(keys.bodies, keys.processing, keys.delayed, keys.dead, keys.meta)) > 0;
 }
 
 async function readList(redis: Redis, location: RedisLocation): Promise<QueueStats> {

@@ -54,7 +54,22 @@ export async function openSqsInspector(location: SqsLocation): Promise<QueueInsp
   };
 }
 
-async function attributesOf(client: SQSClient, queueUrl: string, names: string[]): Promise<Record<string, string | undefined>> {
+/**
+ * The dead-letter queue of a queue: `?dlq=<name>`, else the one its redrive
+ * policy names; `url` is undefined when that queue does not exist.
+ */
+export async function deadLetterQueueOf(
+  client: SQSClient,
+  queueUrl: string,
+  location: SqsLocation,
+): Promise<{ name: string; url: string | undefined } | undefined> {
+  const policy = parsePolicy((await attributesOf(client, queueUrl, ['RedrivePolicy'])).RedrivePolicy);
+  const name = location.deadLetterQueue ?? policy?.name;
+  if (name === undefined) return undefined;
+  return { name, url: (await queueUrlOf(client, name, policy?.account)) ?? (await queueUrlOf(client, name)) };
+}
+
+export async function attributesOf(client: SQSClient, queueUrl: string, names: string[]): Promise<Record<string, string | undefined>> {
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: names as never }));
   return Attributes ?? {};
 }

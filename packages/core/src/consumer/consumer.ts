@@ -20,6 +20,8 @@ import type { ConsumerMetrics } from './consumer-metrics.js';
 import type { ConsumerOptions, ResolvedConsumerOptions } from './consumer-options.js';
 import { metricsOption, resolveConsumerOptions } from './consumer-options.js';
 import type { ConsumerStats, SuperviseOptions } from './consumer-stats.js';
+import type { ConsumerHealth, HealthOptions } from './consumer-health.js';
+import { assessHealth, defaultHealthTimeout } from './consumer-health.js';
 import { drainAndStop } from './shutdown.js';
 import type { SourcePlan } from './source-plan.js';
 import { planSource } from './source-plan.js';
@@ -220,6 +222,31 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
     const source = this.#running?.parts.queueSource ?? (this.#plan.kind === 'object' ? this.#plan.source : undefined);
     if (source?.inspect === undefined) return undefined;
     return source.inspect();
+  }
+
+  /**
+   * Whether the consumer can do its work, for readiness probes: running, every
+   * poller alive, pool threads up, and the source reachable (asked with
+   * `source.inspect()` within `timeout`, else judged by the pollers' last
+   * `get()`). `reasons` says what is missing. Never rejects.
+   */
+  health(options: HealthOptions = {}): Promise<ConsumerHealth> {
+    const timeout = options.timeout ?? defaultHealthTimeout;
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)
+      throw new InvalidOptionError('timeout', 'a positive number of milliseconds', timeout);
+    const running = this.#running;
+    return assessHealth(
+      {
+        stats: this.stats,
+        maxPollers: this.#options.maxPollers,
+        executor: this.#options.executor,
+        queueSource: (running?.parts.queueSource ?? (this.#plan.kind === 'object' ? this.#plan.source : undefined)) as
+          Source<unknown> | undefined,
+        pollFailure: running?.supervisor.failure,
+        polled: running?.supervisor.polled ?? false,
+      },
+      timeout,
+    );
   }
 
   /**

@@ -9,6 +9,8 @@ interface PollerSlot {
   consecutiveDeaths: number;
   /** When a dead poller may be revived (its death time plus a jittered backoff). */
   reviveAt: number;
+  /** Why it last died, until a get() succeeds again. */
+  lastError: unknown;
 }
 
 export interface SupervisorHooks {
@@ -29,11 +31,18 @@ export class Supervisor {
   readonly #hooks: SupervisorHooks;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #polled = false;
   readonly #running = new Set<Promise<void>>();
 
   constructor(count: number, hooks: SupervisorHooks) {
     this.#hooks = hooks;
-    this.#slots = Array.from({ length: count }, () => ({ running: false, restarts: 0, consecutiveDeaths: 0, reviveAt: 0 }));
+    this.#slots = Array.from({ length: count }, () => ({
+      running: false,
+      restarts: 0,
+      consecutiveDeaths: 0,
+      reviveAt: 0,
+      lastError: undefined,
+    }));
   }
 
   /** Pollers currently running. */
@@ -44,6 +53,19 @@ export class Supervisor {
   /** Total revivals since start. */
   get restarts(): number {
     return this.#slots.reduce((sum, slot) => sum + slot.restarts, 0);
+  }
+
+  /**
+   * Why a poller's last `get()` failed, when one has not succeeded since (the
+   * source is failing); `undefined` while every poller's last `get()` worked.
+   */
+  get failure(): unknown {
+    return this.#slots.find((slot) => slot.consecutiveDeaths > 0)?.lastError;
+  }
+
+  /** Whether any poller's `get()` has succeeded yet. */
+  get polled(): boolean {
+    return this.#polled;
   }
 
   startAll(): void {
@@ -61,7 +83,11 @@ export class Supervisor {
   /** Marks the poller healthy: its next death is revived quickly again. */
   healthy(index: number): void {
     const slot = this.#slots[index];
-    if (slot !== undefined) slot.consecutiveDeaths = 0;
+    this.#polled = true;
+    if (slot !== undefined) {
+      slot.consecutiveDeaths = 0;
+      slot.lastError = undefined;
+    }
   }
 
   tick(now = Date.now()): void {
@@ -91,6 +117,7 @@ export class Supervisor {
       (error: unknown) => {
         slot.running = false;
         slot.consecutiveDeaths++;
+        slot.lastError = error;
         slot.reviveAt = Date.now() + backoffDelay(slot.consecutiveDeaths, reviveBackoff);
         this.#hooks.onDied(index, error);
       },

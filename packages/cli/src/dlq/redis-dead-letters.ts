@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import { InvalidOptionError, silentLogger } from '@conveyor/core';
+import { RedisListSource, RedisStorage } from '@conveyor/redis';
+import { CliError } from '../cli-error.js';
+import { oneLine } from '../describe-error.js';
+import { connectRedis } from '../redis-connection.js';
+import type { RedisLocation } from '../source-url.js';
+import { detectStructure, noSuchKey, redisKeyExists } from '../stats/redis-inspector.js';
+import type { DeadLetterTool, DeadLetterView } from './dead-letter-tool.js';
+
+/**
+ * The dead letters of a Redis list source (`{key}:dead`, through
+ * `RedisListSource.deadLetters()` / `redriveDeadLetters()`) or of a sharded
+ * queue (`<prefix>dead`, through `RedisStorage`). Redrives move in atomic
+ * script calls of 100: an interrupted redrive loses nothing.
+ */
+export async function openRedisDeadLetters(location: RedisLocation): Promise<DeadLetterTool> {
+  const redis = await connectRedis(location);
+  try {
+    if (!(await redisKeyExists(redis, location.key))) throw noSuchKey(location);
+    const structure = location.structure ?? (await detectStructure(redis, location.key));
+    return structure === 'sharded' ? shardedTool(redis, location) : listTool(redis, location);
+  } catch (error) {
+    redis.disconnect();
+    if (error instanceof CliError) throw error;
+    throw failure(error, location);
+  }
+}
+
+function listTool(redis: Redis, location: RedisLocation): DeadLetterTool {
+  let source: RedisListSource;
+  try {
+    source = new RedisListSource(redis, { key: location.key, logger: silentLogger });
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  return guarded(redis, location, {
+    where: source.keys.dead,
+    count: () => redis.llen(source.keys.dead),
+    list: async (limit) => {
+      const now = Date.now();
+      return (await source.deadLetters(limit)).map((letter): DeadLetterView => ({
+        id: letter.id,
+        body: letter.body.toString('utf8'),
+        receiveCount: letter.receiveCount,
+        ageMs: Math.max(0, now - letter.at),
+        lastError: letter.error,
+      }));
+    },
+    redrive: (limit) => source.redriveDeadLetters(limit === undefined ? {} : { limit }),
+  });
+}
+
+function shardedTool(redis: Redis, location: RedisLocation): DeadLetterTool {
+  const storage = new RedisStorage(redis, { prefix: location.key });
+  return guarded(redis, location, {
+    where: `${location.key}dead`,
+    count: () => storage.count('dead'),
+    list: async (limit) => {
+      const now = Date.now();
+      return (await storage.deadLetters(limit)).map((letter, index): DeadLetterView => ({
+        id: `${letter.tube}#${index + 1}`,
+        body: letter.message,
+        receiveCount: letter.failures,
+        ageMs: Math.max(0, now - letter.at),
+        lastError: letter.reason,
+      }));
+    },
+    redrive: (limit) => storage.redriveDeadLetters(limit === undefined ? {} : { limit }),
+  });
+}
+
+/** Every call's Redis error as a one-line CliError; `close()` disconnects. */
+function guarded(redis: Redis, location: RedisLocation, tool: Omit<DeadLetterTool, 'close'>): DeadLetterTool {
+  const wrap =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        throw failure(error, location);
+      }
+    };
+  return {
+    where: tool.where,
+    count: wrap(tool.count),
+    list: wrap(tool.list),
+    redrive: wrap(tool.redrive),
+    close: () => {
+      redis.disconnect();
+      return Promise.resolve();
+    },
+  };
+}
+
+function failure(error: unknown, location: RedisLocation): CliError {
+  if (error instanceof CliError) return error;
+  return new CliError('CLI_UNREACHABLE', `Redis at ${location.display} failed: ${oneLine(error)}`, { cause: error });
+}
