@@ -69,7 +69,7 @@ describe('on a terminal', () => {
     expect(live).toMatch(/conveyor ▸ memory-consumer\.js {2}running {2}\d\d:\d\d:\d\d {3}Ctrl-C: drain/);
     expect(live).toMatch(/messages {3}received 550 \([\d,.]+\/s\) {3}consumed 500 \([\d,.]+\/s\)/);
     expect(live).toMatch(/failed {5}50 released \([\d,.]+\/s\) {3}cleanup errors 0 {3}release errors 0/);
-    expect(live).toMatch(/in flight {2}\[[█░]{30}\] \d+\/1,024 {3}pending bulks \d+/);
+    expect(live).toMatch(/in flight {2}\[[█░]{30}\] \d+\/\d{1,3}(,\d{3})* {3}pending bulks \d+/);
     expect(live).toMatch(/handlers {3}2 pool threads {3}bulks \d[\d,]* \(/);
     expect(live).toMatch(/pollers {4}2\/2 alive {3}restarts 0 {3}pool thread deaths 0/);
     // No --lag: the consumer's own source (a MemorySource) tells its depth.

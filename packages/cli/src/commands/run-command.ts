@@ -166,7 +166,6 @@ export async function runCommand(modulePath: string, args: readonly string[], op
   };
 
   const maxPollers = consumer.options.maxPollers;
-  const maxInFlight = consumer.options.maxInFlight;
   const name = basename(modulePath);
   let previous = { at: startedAt, received: 0, consumed: 0, failed: 0, bulks: 0, parcels: 0, handlerMs: 0 };
   let lastHandlerMs: number | undefined;
@@ -184,7 +183,7 @@ export async function runCommand(modulePath: string, args: readonly string[], op
       phase: stats.state === 'stopped' ? 'stopped' : phase === 'running' && stats.paused ? 'paused' : phase,
       uptimeMs: now - startedAt,
       stats,
-      maxInFlight,
+      inFlightLimit: stats.inFlightLimit,
       maxPollers,
       executor: consumer.options.executor,
       poolThreads,

@@ -47,9 +47,9 @@ const pollers: TextLine = (s) =>
   `${label('pollers')}${s.stats.pollersAlive}/${s.maxPollers} alive   restarts ${count(s.stats.pollerRestarts)}   pool thread deaths ${count(s.threadDeaths)}`;
 const barWidth = 30;
 const inFlight: TextLine = (s) => {
-  const share = s.maxInFlight === 0 ? 0 : Math.min(1, s.stats.inFlight / s.maxInFlight);
+  const share = s.inFlightLimit === 0 ? 0 : Math.min(1, s.stats.inFlight / s.inFlightLimit);
   const filled = Math.round(share * barWidth);
-  return `${label('in flight')}[${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}] ${count(s.stats.inFlight)}/${count(s.maxInFlight)}   pending bulks ${count(s.stats.pendingBulks)}`;
+  return `${label('in flight')}[${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}] ${count(s.stats.inFlight)}/${count(s.inFlightLimit)}   pending bulks ${count(s.stats.pendingBulks)}`;
 };
 const lag: TextLine = (s) => {
   if (s.lagError !== undefined) return `${label('lag')}${s.lagError}`;
@@ -72,7 +72,7 @@ export function drainText(drain: NonNullable<RunSnapshot['drain']>): string {
 
 /**
  * The live screen of `conveyor run` on a terminal, redrawn in place (a
- * `TerminalFrame`): rates, in-flight against `maxInFlight`, pool and pollers,
+ * `TerminalFrame`): rates, in-flight against the in-flight limit, pool and pollers,
  * the source's lag with its oldest message's age and time to drain. Notices print above it.
  */
 export class LiveView implements RunView {

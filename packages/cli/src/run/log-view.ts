@@ -54,7 +54,7 @@ function fields(snapshot: RunSnapshot): Record<string, unknown> {
     consumedPerSecond: round(rates.consumed),
     failedPerSecond: round(rates.failed),
     inFlight: stats.inFlight,
-    maxInFlight: snapshot.maxInFlight,
+    inFlightLimit: snapshot.inFlightLimit,
     pendingBulks: stats.pendingBulks,
     pollersAlive: stats.pollersAlive,
     pollerRestarts: stats.pollerRestarts,

@@ -16,7 +16,8 @@ export interface RunSnapshot {
   readonly phase: 'running' | 'paused' | 'draining' | 'stopped';
   readonly uptimeMs: number;
   readonly stats: ConsumerStats;
-  readonly maxInFlight: number;
+  /** The consumer's in-flight limit at this tick (adaptive unless `maxInFlight` was given). */
+  readonly inFlightLimit: number;
   readonly maxPollers: number;
   readonly executor: 'threads' | 'inline';
   /** Most pool threads seen (the pool closes at shutdown, the last view still shows its size). */
