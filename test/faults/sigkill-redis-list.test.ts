@@ -22,7 +22,7 @@ it('a RedisListSource consumer SIGKILLed at random points, restarted and drained
       maxInFlight: 100,
       remaining: async () => {
         const depth = await source.inspect();
-        return depth.waiting + depth.inFlight + depth.deadLetters;
+        return depth.waiting + (depth.inFlight ?? 0) + (depth.deadLetters ?? 0);
       },
     });
     expect(outcome.lost).toEqual([]);

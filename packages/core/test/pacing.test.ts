@@ -130,7 +130,7 @@ describe('keyRateLimit', () => {
     const source = new MemorySource<number>();
     const keyed = new MemorySource<number>({ orderingKey: (n) => n });
     const make = (given: MemorySource<number>, options: Record<string, unknown>) => (): unknown =>
-      new Consumer(given, { ...quiet, handler: () => {}, ...options } as never);
+      new Consumer(given, { ...quiet, handler: () => {}, ...options });
     expect(make(keyed, { keyRateLimit: { messages: 0, per: 1000 } })).toThrow(/`keyRateLimit\.messages` to be a positive integer/);
     expect(make(keyed, { keyRateLimit: { messages: 5 } })).toThrow(/`keyRateLimit` to be an object like \{ messages: 100, per: 1000 \}/);
     expect(make(keyed, { keyRateLimit: { messages: 5, per: 1000, perKey: true } })).toThrow(/keyRateLimit\.perKey/);

@@ -55,7 +55,11 @@ export function resolveRedisRateLimiterOptions(options: RedisRateLimiterOptions)
   const given = optionsObject(options, known) as Partial<RedisRateLimiterOptions>;
   const base = slotBase(given.key, 'key');
   if (given.messages === undefined) {
-    throw new InvalidOptionError('messages', 'a positive integer (messages allowed per `per` ms, e.g. { messages: 100, per: 1000 })', undefined);
+    throw new InvalidOptionError(
+      'messages',
+      'a positive integer (messages allowed per `per` ms, e.g. { messages: 100, per: 1000 })',
+      undefined,
+    );
   }
   const messages = positiveInteger('messages', given.messages, 1);
   const per = milliseconds('per', given.per, redisRateLimiterDefaults.per, { positive: true });
