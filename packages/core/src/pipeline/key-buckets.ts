@@ -2,9 +2,13 @@ import type { Clock } from '../kit/clock.js';
 import type { OrderingKey } from './lane-queue.js';
 import type { RateLimit } from './rate-limiter.js';
 
-/** A key's tokens and when they were counted. */
+/**
+ * A key's credit and when it was counted. Credit is tokens × `per`: it grows by
+ * `messages` a millisecond, and a token costs `per`, so with whole milliseconds
+ * the arithmetic is exact (a 2-per-second key has its token after exactly 500 ms).
+ */
 interface Bucket {
-  tokens: number;
+  credit: number;
   at: number;
 }
 
@@ -16,15 +20,18 @@ interface Bucket {
  * forgotten (swept once per `per`): memory follows the keys recently active.
  */
 export class KeyBuckets {
-  readonly #burst: number;
+  readonly #messages: number;
   readonly #per: number;
+  /** A full bucket's credit: `messages` tokens. */
+  readonly #full: number;
   readonly #clock: Clock;
   readonly #buckets = new Map<OrderingKey, Bucket>();
   #sweptAt: number;
 
   constructor(limit: RateLimit, clock: Clock) {
-    this.#burst = limit.messages;
+    this.#messages = limit.messages;
     this.#per = limit.per;
+    this.#full = limit.messages * limit.per;
     this.#clock = clock;
     this.#sweptAt = clock.now();
   }
@@ -39,25 +46,22 @@ export class KeyBuckets {
     const now = this.#clock.now();
     this.#sweep(now);
     const bucket = this.#buckets.get(key);
-    const tokens = bucket === undefined ? this.#burst : this.#refilled(bucket, now);
-    if (tokens >= 1) {
-      if (bucket === undefined) this.#buckets.set(key, { tokens: tokens - 1, at: now });
-      else [bucket.tokens, bucket.at] = [tokens - 1, now];
+    const credit = bucket === undefined ? this.#full : this.#credit(bucket, now);
+    if (credit >= this.#per) {
+      if (bucket === undefined) this.#buckets.set(key, { credit: credit - this.#per, at: now });
+      else [bucket.credit, bucket.at] = [credit - this.#per, now];
       return 0;
     }
-    return Math.max(1, Math.ceil(((1 - tokens) * this.#per) / this.#burst));
+    return Math.max(1, Math.ceil((this.#per - credit) / this.#messages));
   }
 
-  // Multiplied before divided: half a window of a 2-per-second key refills exactly 1 token, not 0.999….
-  #refilled(bucket: Bucket, now: number): number {
-    return Math.min(this.#burst, bucket.tokens + ((now - bucket.at) * this.#burst) / this.#per);
+  #credit(bucket: Bucket, now: number): number {
+    return Math.min(this.#full, bucket.credit + (now - bucket.at) * this.#messages);
   }
 
   #sweep(now: number): void {
     if (now - this.#sweptAt < this.#per) return;
     this.#sweptAt = now;
-    for (const [key, bucket] of this.#buckets) {
-      if (this.#refilled(bucket, now) >= this.#burst) this.#buckets.delete(key);
-    }
+    for (const [key, bucket] of this.#buckets) if (this.#credit(bucket, now) >= this.#full) this.#buckets.delete(key);
   }
 }
