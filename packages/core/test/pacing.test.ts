@@ -96,3 +96,47 @@ describe('rateLimit', () => {
     expect(bad({ messages: 10, per: 1000, burst: 3 })).toThrow(/rateLimit\.burst/);
   });
 });
+
+describe('keyRateLimit', () => {
+  it('paces each key on a MemorySource: a hot key waits aside for its tokens while the others run', async () => {
+    const clock = new ManualClock(0);
+    const source = new MemorySource<{ key: string; n: number }>({ waitTime: 5, orderingKey: (body) => body.key });
+    source.sendMany([
+      ...Array.from({ length: 6 }, (_, n) => ({ key: 'hot', n })),
+      ...Array.from({ length: 8 }, (_, n) => ({ key: `k${n}`, n })),
+    ]);
+    const handled: string[] = [];
+    const consumer = new Consumer(source, {
+      ...quiet,
+      clock,
+      keyRateLimit: { messages: 1, per: 1_000 },
+      handler: (bulk) => {
+        for (const message of bulk) handled.push(`${message.body.key}:${message.body.n}`);
+      },
+    });
+    await consumer.start();
+    await until(() => handled.length === 9, 5_000, 'one of the hot key and every other key');
+    expect(handled.filter((entry) => entry.startsWith('hot'))).toEqual(['hot:0']);
+    for (let second = 1; second <= 5; second++) {
+      await clock.advance(1_000);
+      await until(() => handled.length === 9 + second, 5_000, `the hot key's message of second ${second}`);
+    }
+    expect(handled.filter((entry) => entry.startsWith('hot'))).toEqual(['hot:0', 'hot:1', 'hot:2', 'hot:3', 'hot:4', 'hot:5']);
+    await source.drained();
+    await consumer.shutdown();
+  });
+
+  it('is validated: an object { messages, per }, and only where messages have ordering keys', () => {
+    const source = new MemorySource<number>();
+    const keyed = new MemorySource<number>({ orderingKey: (n) => n });
+    const make = (given: MemorySource<number>, options: Record<string, unknown>) => (): unknown =>
+      new Consumer(given, { ...quiet, handler: () => {}, ...options });
+    expect(make(keyed, { keyRateLimit: { messages: 0, per: 1000 } })).toThrow(/`keyRateLimit\.messages` to be a positive integer/);
+    expect(make(keyed, { keyRateLimit: { messages: 5 } })).toThrow(/`keyRateLimit` to be an object like \{ messages: 100, per: 1000 \}/);
+    expect(make(keyed, { keyRateLimit: { messages: 5, per: 1000, perKey: true } })).toThrow(/keyRateLimit\.perKey/);
+    expect(make(source, { keyRateLimit: { messages: 5, per: 1000 } })).toThrow(/`orderingKey` function/);
+    expect(make(keyed, { keyRateLimit: { messages: 5, per: 1000 }, orderingKey: false })).toThrow(/`orderingKey` is false/);
+    expect(make(source, { keyRateLimit: { messages: 5, per: 1000 }, orderingKey: (n: number) => n })).not.toThrow();
+    expect(make(keyed, { keyRateLimit: { messages: 5, per: 1000 } })).not.toThrow();
+  });
+});

@@ -12,3 +12,6 @@ export { redisListKeys } from './redis-list-keys.js';
 export type { RedisListKeys } from './redis-list-keys.js';
 export { RedisBodyDecodeError } from './redis-body-decode-error.js';
 export { deleteByPrefix } from './check-client.js';
+export { RedisRateLimiter } from './redis-rate-limiter.js';
+export type { RedisRateLimiterOptions, ResolvedRedisRateLimiterOptions } from './redis-rate-limiter-options.js';
+export { redisRateLimiterDefaults, resolveRedisRateLimiterOptions } from './redis-rate-limiter-options.js';

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@conveyor/core';
+import { slotBase } from './cluster-slot.js';
 
 /**
  * The keys of one Redis list source. The list is the user's key; the side keys
@@ -28,17 +28,7 @@ export interface RedisListKeys {
  * `}` cannot be wrapped so and is rejected.
  */
 export function redisListKeys(key: string): RedisListKeys {
-  if (typeof key !== 'string' || key === '') throw new InvalidOptionError('key', 'a non-empty string', key);
-  let base: string;
-  if (hasHashTag(key)) base = key;
-  else if (key.includes('}')) {
-    throw new InvalidOptionError(
-      'key',
-      'a key with a hash tag (`{jobs}` or `{orders}:jobs`) or without `}`',
-      key,
-      'its side keys could not share its Redis Cluster slot',
-    );
-  } else base = `{${key}}`;
+  const base = slotBase(key);
   return Object.freeze({
     list: key,
     bodies: `${base}:bodies`,
@@ -48,12 +38,4 @@ export function redisListKeys(key: string): RedisListKeys {
     meta: `${base}:meta`,
     dead: `${base}:dead`,
   });
-}
-
-/** Redis Cluster's rule: the slot is the hash of what is between the first `{` and the next `}`, when that is not empty. */
-function hasHashTag(key: string): boolean {
-  const open = key.indexOf('{');
-  if (open < 0) return false;
-  const close = key.indexOf('}', open + 1);
-  return close > open + 1;
 }

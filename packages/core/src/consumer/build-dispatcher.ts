@@ -3,6 +3,7 @@ import type { DeliveredMessage } from '../kit/delivered-message.js';
 import { Dispatcher } from '../pipeline/dispatcher.js';
 import type { FlightGate } from '../pipeline/flight-gate.js';
 import { FlightWindow } from '../pipeline/flight-window.js';
+import { KeyBuckets } from '../pipeline/key-buckets.js';
 import { LaneQueue } from '../pipeline/lane-queue.js';
 import { Settler } from '../pipeline/settler.js';
 import type { ConsumerParts } from './assemble.js';
@@ -34,6 +35,13 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
   const settler = new Settler(parts.settleSource, options.settleAttempts, reports.settler, options.logger);
   const keyOf =
     options.orderingKey === false ? undefined : (options.orderingKey ?? parts.settleSource.orderingKey?.bind(parts.settleSource));
+  if (options.keyRateLimit !== undefined && keyOf === undefined) {
+    // A source object without keys was refused at construction; a source module is only known now.
+    options.logger.error(
+      { keyRateLimit: options.keyRateLimit },
+      '`keyRateLimit` paces nothing: the source module has no orderingKey() and the consumer no `orderingKey` option',
+    );
+  }
   const lanes =
     keyOf === undefined || options.pollerThreads
       ? undefined
@@ -45,6 +53,7 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
             holdTimeout: options.orderingHoldTimeout,
             clock: options.clock,
             onHoldExpired: reports.onHoldExpired,
+            keyBuckets: options.keyRateLimit === undefined ? undefined : new KeyBuckets(options.keyRateLimit, options.clock),
           }),
         };
   return new Dispatcher({

@@ -17,7 +17,7 @@ import {
 import { maxRefBulkSize, maxRefPollers } from '../threads/message-refs.js';
 import type { Clock } from '../kit/clock.js';
 import type { RateLimit, RateLimiter } from '../pipeline/rate-limiter.js';
-import { rateLimiterOption } from './rate-limit-option.js';
+import { rateLimitOption, rateLimiterOption } from './rate-limit-option.js';
 import type { OrderingKey } from '../pipeline/lane-queue.js';
 import type { PoolOptions, ResolvedPoolOptions } from './pool-options.js';
 import { poolOptionNames, resolvePoolOptions } from './pool-options.js';
@@ -113,6 +113,14 @@ export interface ConsumerOptions<M> extends PoolOptions {
    * shared by several processes (`RedisRateLimiter` from `@conveyor/redis`).
    */
   rateLimit?: RateLimit | RateLimiter;
+  /**
+   * Paces each ordering key: at most `messages` of one key handed to handlers
+   * per `per` ms (a token bucket per key, in this process). A key out of tokens
+   * waits aside while the other keys go on, so a hot key never holds back
+   * others. Needs ordering keys (the `orderingKey` option or the source's own);
+   * messages without a key are not paced by it. Applies together with `rateLimit`.
+   */
+  keyRateLimit?: RateLimit;
   /** Where the consumer reads time (rate limits); tests pass a `ManualClock` from `@conveyor/core/kit`. @default the system clock */
   clock?: Clock;
   /** Aborting this signal shuts the consumer down. */
@@ -171,6 +179,7 @@ export interface ResolvedConsumerOptions<M> extends ResolvedPoolOptions {
   readonly pollerThreads: boolean;
   readonly metrics: ConsumerMetrics | undefined;
   readonly rateLimiter: RateLimiter | undefined;
+  readonly keyRateLimit: RateLimit | undefined;
   /** The `orderingKey` option: a function, `false` (no lanes), or undefined (the source's own, if any). */
   readonly orderingKey: ((message: M) => OrderingKey | undefined) | false | undefined;
   readonly orderingHoldTimeout: number;
@@ -197,6 +206,7 @@ const knownOptions = [
   'pollerThreads',
   'metrics',
   'rateLimit',
+  'keyRateLimit',
   'orderingKey',
   'orderingHoldTimeout',
   'clock',
@@ -280,6 +290,23 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   if (typeof orderingKey === 'function' && pollerThreads) {
     throw new InvalidOptionError('orderingKey', 'absent with `pollerThreads` (messages stay in their poller thread)', orderingKey);
   }
+  const keyRateLimit = rateLimitOption('keyRateLimit', given.keyRateLimit);
+  if (keyRateLimit !== undefined && (orderingKey === false || pollerThreads)) {
+    throw new InvalidOptionError(
+      'keyRateLimit',
+      'absent without ordering keys',
+      given.keyRateLimit,
+      orderingKey === false ? 'it paces each ordering key, and `orderingKey` is false' : 'lanes are off with `pollerThreads`',
+    );
+  }
+  if (keyRateLimit !== undefined && orderingKey === undefined && plan.kind === 'object' && typeof plan.source.orderingKey !== 'function') {
+    throw new InvalidOptionError(
+      'keyRateLimit',
+      'set only when messages have ordering keys',
+      given.keyRateLimit,
+      'give the consumer an `orderingKey` function (this source has no key of its own)',
+    );
+  }
   return Object.freeze({
     handler: inlineHandler,
     handlerFrom,
@@ -301,6 +328,7 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
     pollerThreads,
     metrics: metricsOption(given.metrics),
     rateLimiter: rateLimiterOption(given.rateLimit, clock),
+    keyRateLimit,
     orderingKey,
     orderingHoldTimeout: milliseconds('orderingHoldTimeout', given.orderingHoldTimeout, 120_000, { positive: true }),
     clock,

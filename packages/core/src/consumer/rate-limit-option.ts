@@ -11,15 +11,17 @@ export function rateLimiterOption(value: unknown, clock: Clock): RateLimiter | u
     positiveInteger('rateLimit.capacity', (value as Partial<RateLimiter>).capacity, 1);
     return value as RateLimiter;
   }
-  const given = optionsObject(value, ['messages', 'per'], {}, 'rateLimit') as Partial<RateLimit>;
+  return new TokenBucket(rateLimitOption('rateLimit', value, ', or a RateLimiter') as RateLimit, clock);
+}
+
+/** `{ messages, per }`, checked and frozen, for the option `name`. */
+export function rateLimitOption(name: string, value: unknown, orElse = ''): RateLimit | undefined {
+  if (value === undefined) return undefined;
+  const given = optionsObject(value, ['messages', 'per'], {}, name) as Partial<RateLimit>;
   if (given.messages === undefined || given.per === undefined) {
-    throw new InvalidOptionError(
-      'rateLimit',
-      'an object like { messages: 100, per: 1000 } (100 messages a second), or a RateLimiter',
-      value,
-    );
+    throw new InvalidOptionError(name, `an object like { messages: 100, per: 1000 } (100 messages a second)${orElse}`, value);
   }
-  const messages = positiveInteger('rateLimit.messages', given.messages, 1);
-  const per = milliseconds('rateLimit.per', given.per, 1000, { positive: true });
-  return new TokenBucket({ messages, per }, clock);
+  const messages = positiveInteger(`${name}.messages`, given.messages, 1);
+  const per = milliseconds(`${name}.per`, given.per, 1000, { positive: true });
+  return Object.freeze({ messages, per });
 }

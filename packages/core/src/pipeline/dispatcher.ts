@@ -56,7 +56,9 @@ export class Dispatcher<M> {
   readonly #inFlight = new Set<Parcel<M>>();
   /** The next parcel comes from the lanes (keyed messages) rather than the queue: they take turns. */
   #lanesTurn = true;
-  #holdTimer: ClockTimer | undefined;
+  /** Pumps when a held or throttled key may move again (nothing else may arrive to pump). */
+  #wakeTimer: ClockTimer | undefined;
+  #wakeAt = Number.POSITIVE_INFINITY;
   #running = 0;
   // Two parcels per handler slot keep pool threads busy while the next parcel is encoded.
   readonly #maxRunning: number;
@@ -116,6 +118,7 @@ export class Dispatcher<M> {
 
   #pump(): void {
     this.#options.lanes?.queue.expireHolds();
+    this.#options.lanes?.queue.releaseThrottled();
     while (this.#running < this.#maxRunning) {
       let parcel: Parcel<M>;
       let structured = true;
@@ -128,9 +131,12 @@ export class Dispatcher<M> {
         // One message a key, each key at most once in flight: cut into bulks like any parcel.
         const target = this.#sizer.target(lanes.readyLanes + this.#queue.messages, this.#maxRunning - this.#running);
         const taken = lanes.take(Math.min(target, this.#options.rateLimiter?.capacity ?? target));
+        this.#lanesTurn = false;
+        if (lanes.throttledLanes > 0) this.#watchLanes();
+        // Every ready key was out of tokens (keyRateLimit): they wait aside, the queue may go on.
+        if (taken.messages.length === 0) continue;
         parcel = { messages: taken.messages, bulkSizes: cut(taken.messages.length, this.#options.bulkSize) };
         structured = taken.structured;
-        this.#lanesTurn = false;
       } else if (this.#queue.messages > 0) {
         this.#lanesTurn = true;
         enqueuedAt = this.#queue.oldestEnqueuedAt;
@@ -190,34 +196,42 @@ export class Dispatcher<M> {
     const deadLettered = await this.#settle(settlement, parcel.messages.length - settlement.suspects.length);
     if (lanes !== undefined) {
       if (deadLettered.length > 0) lanes.done(deadLettered);
-      this.#watchHolds();
+      this.#watchLanes();
       this.#pump();
     }
     return settlement;
   }
 
-  /** Pumps again when the earliest hold of a blocked key lapses (nothing else may arrive to pump). */
-  #watchHolds(): void {
+  /**
+   * Pumps again when the earliest hold of a blocked key lapses or a throttled
+   * key has a token again (nothing else may arrive to pump then); a sooner wake
+   * replaces a later one.
+   */
+  #watchLanes(): void {
     const lanes = this.#options.lanes;
-    if (lanes === undefined || this.#holdTimer !== undefined) return;
-    const expiry = lanes.queue.nextHoldExpiry;
-    if (expiry === undefined) return;
-    this.#holdTimer = lanes.clock
+    if (lanes === undefined) return;
+    const wake = lanes.queue.nextWake;
+    if (wake === undefined || (this.#wakeTimer !== undefined && this.#wakeAt <= wake)) return;
+    this.#wakeTimer?.clear();
+    this.#wakeAt = wake;
+    this.#wakeTimer = lanes.clock
       .setTimeout(
         () => {
-          this.#holdTimer = undefined;
+          this.#wakeTimer = undefined;
+          this.#wakeAt = Number.POSITIVE_INFINITY;
           this.#pump();
-          this.#watchHolds();
+          this.#watchLanes();
         },
-        Math.max(0, expiry - lanes.clock.now()),
+        Math.max(0, wake - lanes.clock.now()),
       )
       .unref();
   }
 
-  /** Stops watching holds (shutdown). */
+  /** Stops watching lanes (shutdown). */
   stop(): void {
-    this.#holdTimer?.clear();
-    this.#holdTimer = undefined;
+    this.#wakeTimer?.clear();
+    this.#wakeTimer = undefined;
+    this.#wakeAt = Number.POSITIVE_INFINITY;
   }
 
   async #reject(rejected: ReadonlyArray<{ readonly messages: M[]; readonly error: unknown }>): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Clock } from '../kit/clock.js';
+import type { KeyBuckets } from './key-buckets.js';
 
 /** A message's ordering key: messages of one key run one at a time, in arrival order. */
 export type OrderingKey = string | number;
@@ -18,6 +19,8 @@ interface Lane<M> {
   /** A message of this key failed and went back to the source: later ones wait for it (its id) to come back. */
   blockedBy: unknown;
   blockedAt: number;
+  /** Out of tokens (`keyRateLimit`): waits aside until then (0: not waiting). */
+  throttledUntil: number;
   /** In the ready ring. */
   ready: boolean;
 }
@@ -28,14 +31,19 @@ interface Lane<M> {
  * arrival order — while different keys run in parallel. Lanes take turns (a
  * ring), so a hot key never holds back others. A message that fails goes back to
  * its source; its key then waits for it to come back (matched by `idOf`), for
- * the source to say it was dead-lettered, or for `holdTimeout` to pass. See
- * docs/adr/0006-ordered-lanes.md.
+ * the source to say it was dead-lettered, or for `holdTimeout` to pass. With
+ * per-key buckets (`keyRateLimit`), a key out of tokens waits aside until it has
+ * one, while the other keys go on. See docs/adr/0006-ordered-lanes.md.
  */
 export class LaneQueue<M> {
   readonly #idOf: (message: M) => unknown;
   readonly #holdTimeout: number;
   readonly #clock: Clock;
   readonly #onHoldExpired: (key: OrderingKey, blockedBy: unknown) => void;
+  readonly #keyBuckets: KeyBuckets | undefined;
+  /** Lanes out of tokens, and the earliest time one of them has a token again. */
+  #throttled: Lane<M>[] = [];
+  #throttledUntil = Number.POSITIVE_INFINITY;
   readonly #lanes = new Map<OrderingKey, Lane<M>>();
   readonly #laneOfRunning = new Map<M, Lane<M>>();
   /** Blocked lanes by the id of the message they wait for. */
@@ -49,7 +57,10 @@ export class LaneQueue<M> {
     readonly holdTimeout: number;
     readonly clock: Clock;
     readonly onHoldExpired: (key: OrderingKey, blockedBy: unknown) => void;
+    /** Per-key token buckets (`keyRateLimit`). */
+    readonly keyBuckets?: KeyBuckets | undefined;
   }) {
+    this.#keyBuckets = options.keyBuckets;
     this.#idOf = options.idOf;
     this.#holdTimeout = options.holdTimeout;
     this.#clock = options.clock;
@@ -66,6 +77,11 @@ export class LaneQueue<M> {
     return this.#ready.length - this.#readyHead;
   }
 
+  /** Keys waiting aside for a token of their rate limit. */
+  get throttledLanes(): number {
+    return this.#throttled.length;
+  }
+
   /** Keys waiting for a failed message to come back. */
   get blockedLanes(): number {
     return this.#blockedBy.size;
@@ -74,7 +90,7 @@ export class LaneQueue<M> {
   push(message: M, key: OrderingKey, structured: boolean): void {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = { key, queue: [], running: undefined, blockedBy: undefined, blockedAt: 0, ready: false };
+      lane = { key, queue: [], running: undefined, blockedBy: undefined, blockedAt: 0, throttledUntil: 0, ready: false };
       this.#lanes.set(key, lane);
     }
     this.#waiting++;
@@ -86,21 +102,25 @@ export class LaneQueue<M> {
     this.#offer(lane);
   }
 
-  /** When the earliest hold lapses (undefined: no key waits). */
-  get nextHoldExpiry(): number | undefined {
-    let earliest: number | undefined;
-    for (const lane of this.#blockedBy.values())
-      earliest = Math.min(earliest ?? Number.POSITIVE_INFINITY, lane.blockedAt + this.#holdTimeout);
-    return earliest;
+  /** When the earliest hold lapses or a throttled key has a token again (undefined: no key waits). */
+  get nextWake(): number | undefined {
+    let earliest = this.#throttledUntil;
+    for (const lane of this.#blockedBy.values()) earliest = Math.min(earliest, lane.blockedAt + this.#holdTimeout);
+    return earliest === Number.POSITIVE_INFINITY ? undefined : earliest;
   }
 
-  /** Takes the head of up to `max` ready lanes, one message a key. */
+  /** Takes the head of up to `max` ready lanes, one message a key; a key out of tokens is set aside instead. */
   take(max: number): { readonly messages: M[]; readonly structured: boolean } {
     const messages: M[] = [];
     let structured = false;
     while (messages.length < max && this.#readyHead < this.#ready.length) {
       const lane = this.#ready[this.#readyHead++] as Lane<M>;
       lane.ready = false;
+      const wait = this.#keyBuckets?.take(lane.key) ?? 0;
+      if (wait > 0) {
+        this.#throttle(lane, this.#clock.now() + wait);
+        continue;
+      }
       const head = lane.queue.shift() as Waiting<M>;
       this.#waiting--;
       lane.running = head.message;
@@ -161,11 +181,39 @@ export class LaneQueue<M> {
     this.#waiting = 0;
     this.#ready = [];
     this.#readyHead = 0;
+    for (const lane of this.#throttled) lane.throttledUntil = 0;
+    this.#throttled = [];
+    this.#throttledUntil = Number.POSITIVE_INFINITY;
     return all;
   }
 
+  /** Keys whose wait for a token is over are ready again (in the order they were set aside). */
+  releaseThrottled(): void {
+    const now = this.#clock.now();
+    if (now < this.#throttledUntil) return;
+    const still: Lane<M>[] = [];
+    let until = Number.POSITIVE_INFINITY;
+    for (const lane of this.#throttled) {
+      if (lane.throttledUntil > now) {
+        still.push(lane);
+        until = Math.min(until, lane.throttledUntil);
+        continue;
+      }
+      lane.throttledUntil = 0;
+      this.#offer(lane);
+    }
+    this.#throttled = still;
+    this.#throttledUntil = until;
+  }
+
+  #throttle(lane: Lane<M>, until: number): void {
+    lane.throttledUntil = until;
+    this.#throttled.push(lane);
+    this.#throttledUntil = Math.min(this.#throttledUntil, until);
+  }
+
   #offer(lane: Lane<M>): void {
-    if (lane.ready || lane.running !== undefined || lane.blockedBy !== undefined) return;
+    if (lane.ready || lane.running !== undefined || lane.blockedBy !== undefined || lane.throttledUntil > 0) return;
     if (lane.queue.length === 0) {
       this.#lanes.delete(lane.key);
       return;
