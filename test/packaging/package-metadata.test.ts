@@ -27,6 +27,12 @@ const packages: ReadonlyArray<{ folder: string; manifest: Manifest }> = publicPa
 const rootLicense = readFileSync(join(workspace, 'LICENSE'), 'utf8');
 const repositoryUrl = packages[0]?.manifest.repository?.url;
 
+it('changesets release every public package together, at one version', () => {
+  const config = JSON.parse(readFileSync(join(workspace, '.changeset', 'config.json'), 'utf8')) as { fixed: string[][] };
+  expect(config.fixed).toEqual([packages.map(({ manifest }) => manifest.name).sort()]);
+  expect(new Set(packages.map(({ manifest }) => manifest.version)).size).toBe(1);
+});
+
 describe.each(packages)('the manifest of $manifest.name', ({ folder, manifest }) => {
   const dir = join(workspace, 'packages', folder);
 
