@@ -34,6 +34,7 @@ export type { RetryOptions, ResolvedRetryOptions, BackoffOptions } from './kit/r
 export { resolveRetryOptions, retryDefaults, backoffOption } from './kit/retry-options.js';
 export { isUncharged, isPoison } from './kit/release-reason.js';
 export { checkNodeVersion, supportsNode, minimumNode } from './kit/node-version.js';
+export { moduleExports } from './kit/module-exports.js';
 export { BackgroundWork } from './kit/background-work.js';
 export { FailureStreak } from './kit/failure-streak.js';
 export { Wakeup } from './kit/wakeup.js';

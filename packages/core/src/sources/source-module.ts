@@ -1,4 +1,5 @@
 import { InvalidSourceError } from '../errors/invalid-source-error.js';
+import { moduleExports } from '../kit/module-exports.js';
 import type { Source, SourceModule } from './source.js';
 
 /** A source module as the consumer keeps it: a file URL, the export's name, and the options to build it with. */
@@ -20,7 +21,7 @@ export function isSourceModule(value: unknown): value is SourceModule {
 export async function loadSourceModule<M>(spec: ModuleSpec): Promise<Source<M>> {
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(spec.module)) as Record<string, unknown>;
+    loaded = moduleExports((await import(spec.module)) as Record<string, unknown>);
   } catch (error) {
     throw new InvalidSourceError(`Cannot import source module ${spec.module}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,

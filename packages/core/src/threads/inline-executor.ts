@@ -5,13 +5,17 @@ import type { Handler } from '../bulk/handler.js';
 import type { Parcel } from '../bulk/parcel.js';
 import { runParcel } from '../bulk/run-handler.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
+import { ShutdownError } from '../errors/shutdown-error.js';
 import type { Admission, Executor, ParcelResult } from './executor.js';
+
+const notStarted = { completedBulks: 0, currentBulk: 0, taken: 0, unit: false } as const;
 
 /** Runs handlers on the main thread, at most `concurrency` at once (I/O-bound handlers). */
 export class InlineExecutor<M> implements Executor<M> {
   readonly #handler: Handler<M>;
   readonly #queue: PQueue;
   readonly #handlerTimeout: number;
+  #destroyed = false;
 
   /** `handlerTimeout` > 0: a bulk running longer is failed (`HandlerTimeoutError`) and its late completion ignored. */
   constructor(handler: Handler<M>, concurrency: number, handlerTimeout = 0) {
@@ -28,11 +32,17 @@ export class InlineExecutor<M> implements Executor<M> {
   }
 
   run(parcel: Parcel<M>): Promise<ParcelResult> {
-    return this.#queue.add(async () => {
+    const result = this.#queue.add(async () => {
       const started = performance.now();
       const reports =
         this.#handlerTimeout > 0 ? await this.#runWithTimeout(parcel) : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes);
       return { outcome: { reports }, busyMs: performance.now() - started };
+    });
+    // p-queue 10 rejects the tasks clear() removed (an AbortError) where 9 left them pending forever.
+    // They never ran: like a pool parcel stopped by destroy(), they resolve as lost by shutdown.
+    return result.catch((error: unknown) => {
+      if (!this.#destroyed) throw error;
+      return { outcome: { lost: new ShutdownError(), progress: notStarted }, busyMs: 0 };
     });
   }
 
@@ -42,6 +52,7 @@ export class InlineExecutor<M> implements Executor<M> {
 
   destroy(): Promise<void> {
     // Inline handlers cannot be interrupted; shutdown stops waiting for them instead.
+    this.#destroyed = true;
     this.#queue.clear();
     return Promise.resolve();
   }

@@ -8,6 +8,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { BulkReport } from '../bulk/bulk-report.js';
 import type { Handler } from '../bulk/handler.js';
 import { runParcel } from '../bulk/run-handler.js';
+import { moduleExports } from '../kit/module-exports.js';
 import { loadSourceModule } from '../sources/source-module.js';
 import { ProgressWriter } from './parcel-progress.js';
 import type { PoolTask, PoolTaskResult, PoolThreadNotice, PoolWorkerData, RecycleReason } from './pool-protocol.js';
@@ -55,13 +56,13 @@ process.on('unhandledRejection', onUncaught);
 
 async function loadHandler(): Promise<Handler<unknown>> {
   if (data.initializer !== undefined) {
-    const initializer = (await import(data.initializer)) as { default?: unknown };
-    if (typeof initializer.default === 'function') await (initializer.default as () => unknown)();
+    const initializer = moduleExports((await import(data.initializer)) as Record<string, unknown>);
+    if (typeof initializer['default'] === 'function') await (initializer['default'] as () => unknown)();
   }
   const spec = data.handler;
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(spec.module)) as Record<string, unknown>;
+    loaded = moduleExports((await import(spec.module)) as Record<string, unknown>);
   } catch (error) {
     const what = spec.kind === 'module' ? 'handler module' : 'source module';
     throw new Error(`Cannot import ${what} ${spec.module}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
