@@ -37,3 +37,5 @@ export { checkNodeVersion, supportsNode, minimumNode } from './kit/node-version.
 export { BackgroundWork } from './kit/background-work.js';
 export { FailureStreak } from './kit/failure-streak.js';
 export { Wakeup } from './kit/wakeup.js';
+export { traceHeaderNames, readTraceHeaders, headerText, traceHeaders, traceContextOption } from './kit/trace-headers.js';
+export type { TraceCarrier } from './sources/trace-carrier.js';

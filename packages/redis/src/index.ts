@@ -3,6 +3,8 @@ export type { RedisStorageOptions, ResolvedRedisStorageOptions } from './redis-s
 export { RedisLock } from './redis-lock.js';
 export type { RedisLockOptions, ResolvedRedisLockOptions } from './redis-lock-options.js';
 export { RedisListSource } from './redis-list-source.js';
+export { RedisListSender } from './redis-list-sender.js';
+export type { RedisListSenderOptions, ResolvedRedisListSenderOptions } from './redis-list-sender-options.js';
 export type { RedisListSourceOptions, ResolvedRedisListSourceOptions, RedisBodyFormat } from './redis-list-source-options.js';
 export { redisListSourceDefaults, resolveRedisListSourceOptions } from './redis-list-source-options.js';
 export type { RedisListMessage, RedisListDeadLetter } from './redis-list-message.js';
