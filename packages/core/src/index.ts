@@ -5,8 +5,10 @@ export type { ConsumerHealth, HealthOptions, SourceHealth } from './consumer/con
 export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './consumer/consumer-options.js';
 export { consumerDefaults } from './consumer/consumer-options.js';
 export type { ConsumerEvents } from './consumer/consumer-events.js';
-export type { ConsumerMetrics, SettledSample } from './consumer/consumer-metrics.js';
+export type { ConsumerMetrics, SettledSample, ParcelTrace, ObservedSource } from './consumer/consumer-metrics.js';
 export type { Source, SourceModule, GetHint, SourceDepth, ReleaseReport } from './sources/source.js';
+export type { SourceDescription } from './sources/source-description.js';
+export type { TraceCarrier } from './sources/trace-carrier.js';
 export type { Handler } from './bulk/handler.js';
 export type { RateLimit, RateLimiter } from './pipeline/rate-limiter.js';
 export type { OrderingKey } from './pipeline/lane-queue.js';

@@ -38,3 +38,5 @@ export { moduleExports } from './kit/module-exports.js';
 export { BackgroundWork } from './kit/background-work.js';
 export { FailureStreak } from './kit/failure-streak.js';
 export { Wakeup } from './kit/wakeup.js';
+export { traceHeaderNames, readTraceHeaders, headerText, traceHeaders, traceContextOption } from './kit/trace-headers.js';
+export type { TraceCarrier } from './sources/trace-carrier.js';

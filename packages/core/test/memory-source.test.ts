@@ -59,10 +59,10 @@ describe('inspecting the source through the consumer', () => {
     const source = new MemorySource<number>({ waitTime: 5 });
     source.sendMany([1, 2, 3]);
     const consumer = new Consumer(source, { ...quiet, handler: (bulk) => void [...bulk] });
-    expect(await consumer.inspectSource()).toEqual({ waiting: 3, inFlight: 0, deadLetters: 0 });
+    expect(await consumer.inspectSource()).toMatchObject({ waiting: 3, inFlight: 0, deadLetters: 0 });
     await consumer.start();
     await source.drained();
-    expect(await consumer.inspectSource()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
+    expect(await consumer.inspectSource()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0, oldestAgeMs: 0 });
     await consumer.shutdown();
     expect(await new Consumer({ get: () => [] }, { ...quiet, handler: () => {} }).inspectSource()).toBeUndefined();
   });

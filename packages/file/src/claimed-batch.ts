@@ -6,6 +6,8 @@ import type { FailedRowsContext } from './failed-rows.js';
 import { writeFailedRows } from './failed-rows.js';
 import { syncDirectory } from './queue-folder.js';
 import type { RowToWrite, StoredRow } from './sqlite-batch.js';
+import type { TraceCarrier } from '@conveyor/core';
+import { decodeTraceContext } from './trace-context-column.js';
 import { removeBatchFile, writeBatch } from './sqlite-batch.js';
 
 /** One row of a claimed batch, as a reader hands it out. */
@@ -160,6 +162,11 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
     }
   }
 
+  /** The trace context row `index` was written with (`FileQueueWriter`'s `traceContext`), if any. */
+  traceContextOf(index: number): TraceCarrier | undefined {
+    return decodeTraceContext(this.#stored[index]?.traceContext ?? null);
+  }
+
   /** @internal The receive count of the next delivery of row `index` (a `FileSource` delivers a row again after its visibility expired). */
   receiveCountOf(index: number): number {
     return (this.#receives[index] as number) + 1;
@@ -244,6 +251,7 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
       previousReceives: (this.#receives[index] as number) + newReceives,
       lastError,
       messageId: (this.rows[index] as BatchRow<T>).id,
+      traceContext: (this.#stored[index] as StoredRow).traceContext,
       ...(this.#poison.has(index) ? { poison: true } : {}),
     };
   }

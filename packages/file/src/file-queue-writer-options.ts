@@ -1,7 +1,17 @@
 import { consoleLogger } from '@conveyor/core';
 import type { Logger } from '@conveyor/core';
 import type { Clock } from '@conveyor/core/kit';
-import { clockOption, limit, loggerOption, milliseconds, oneOf, optionsObject, positiveInteger } from '@conveyor/core/kit';
+import type { TraceCarrier } from '@conveyor/core';
+import {
+  clockOption,
+  limit,
+  loggerOption,
+  milliseconds,
+  oneOf,
+  optionsObject,
+  positiveInteger,
+  traceContextOption,
+} from '@conveyor/core/kit';
 import { directoryOption } from './directory-option.js';
 import type { Synchronous } from './synchronous-option.js';
 import { synchronousOption } from './synchronous-option.js';
@@ -42,6 +52,12 @@ export interface FileQueueWriterOptions {
    * flush and the polls while full; tests pass a `ManualClock`. @default the system clock
    */
   clock?: Clock;
+  /**
+   * The trace context to store with each item, read at each `add()`:
+   * `currentTraceContext` of `@conveyor/opentelemetry` (a `FileSource`
+   * consumer's process spans link to it). @default none
+   */
+  traceContext?: () => TraceCarrier | undefined;
 }
 
 /** Options after validation, defaults applied. */
@@ -55,6 +71,7 @@ export interface ResolvedFileQueueWriterOptions {
   readonly synchronous: Synchronous;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly traceContext: (() => TraceCarrier | undefined) | undefined;
 }
 
 /** The defaults of every writer option that has one. */
@@ -77,7 +94,18 @@ export const fileQueueWriterDefaults: Readonly<{
 /** Options that were renamed, with what to write instead. */
 const renamed = { maxEventsPerFile: 'renamed: write `maxRowsPerBatch` (rows per batch file)' };
 
-const known = ['directory', 'maxRowsPerBatch', 'maxBatchAge', 'maxAvailFiles', 'onFull', 'pollInterval', 'synchronous', 'logger', 'clock'];
+const known = [
+  'directory',
+  'maxRowsPerBatch',
+  'maxBatchAge',
+  'maxAvailFiles',
+  'onFull',
+  'pollInterval',
+  'synchronous',
+  'logger',
+  'clock',
+  'traceContext',
+];
 
 /** Validates writer options and returns a frozen copy with the defaults applied; throws `InvalidOptionError` naming the bad one. */
 export function resolveFileQueueWriterOptions(options: FileQueueWriterOptions): ResolvedFileQueueWriterOptions {
@@ -92,5 +120,6 @@ export function resolveFileQueueWriterOptions(options: FileQueueWriterOptions): 
     synchronous: synchronousOption(given.synchronous),
     logger: loggerOption(given.logger, consoleLogger),
     clock: clockOption(given.clock),
+    traceContext: traceContextOption(given.traceContext),
   });
 }

@@ -7,12 +7,18 @@ import { resolveFileQueueWriterOptions } from './file-queue-writer-options.js';
 import { OpenBatch } from './open-batch.js';
 import { currentOwner } from './process-identity.js';
 import { Backpressure } from './writer-backpressure.js';
+import { encodeTraceContext } from './trace-context-column.js';
 
 interface Deferred {
   readonly promise: Promise<void>;
   readonly resolve: () => void;
 }
 
+/** An item added while the queue was full: its JSON text and trace context, waiting for room. */
+interface WaitingItem {
+  readonly body: string;
+  readonly traceContext: string | null;
+}
 /**
  * The enqueue side of the file queue. `add()` appends items (as JSON) to the
  * open batch `loading_<owner>_<key>.db` inside one SQLite transaction; the batch
@@ -35,7 +41,7 @@ export class FileQueueWriter<T = unknown> {
   readonly #batch: OpenBatch;
   readonly #backpressure: Backpressure;
   /** Items added while the queue was full (policy 'wait'), oldest first from `#waitingHead`. */
-  #waiting: string[] = [];
+  #waiting: WaitingItem[] = [];
   #waitingHead = 0;
   #waitingDeferred: Deferred | undefined;
   #dropped = 0;
@@ -110,16 +116,17 @@ export class FileQueueWriter<T = unknown> {
   add(item: T): Promise<void> | undefined {
     if (this.#closed) throw new WriterClosedError();
     const body = encode(item);
+    const traceContext = this.#options.traceContext === undefined ? null : encodeTraceContext(this.#options.traceContext());
     if (this.#waitingHead < this.#waiting.length || this.#blocked()) {
       if (this.#options.onFull === 'drop') {
         this.#drop();
         return undefined;
       }
-      this.#waiting.push(body);
+      this.#waiting.push({ body, traceContext });
       this.#backpressure.pollWhileFull();
       return (this.#waitingDeferred ??= deferred()).promise;
     }
-    this.#append(body, false);
+    this.#append(body, traceContext, false);
     return undefined;
   }
 
@@ -155,8 +162,8 @@ export class FileQueueWriter<T = unknown> {
     return this.#batch.rows >= this.#options.maxRowsPerBatch;
   }
 
-  #append(body: string, force: boolean): void {
-    if (this.#batch.append(body) >= this.#options.maxRowsPerBatch) this.#roll(force);
+  #append(body: string, traceContext: string | null, force: boolean): void {
+    if (this.#batch.append(body, traceContext) >= this.#options.maxRowsPerBatch) this.#roll(force);
   }
 
   #onAged(): void {
@@ -183,7 +190,7 @@ export class FileQueueWriter<T = unknown> {
     this.#waitingHead = 0;
     this.#waitingDeferred = undefined;
     if (this.#blocked()) this.#roll(true);
-    for (const body of waiting) this.#append(body, true);
+    for (const { body, traceContext } of waiting) this.#append(body, traceContext, true);
     this.#roll(true);
     waitingDeferred?.resolve();
   }
@@ -199,7 +206,8 @@ export class FileQueueWriter<T = unknown> {
     }
     if (this.#blocked() || this.#batch.aged) this.#roll(false);
     while (this.#backpressure.active && this.#waitingHead < this.#waiting.length) {
-      this.#append(this.#waiting[this.#waitingHead++] as string, false);
+      const { body, traceContext } = this.#waiting[this.#waitingHead++] as WaitingItem;
+      this.#append(body, traceContext, false);
     }
     if (this.#waitingHead >= this.#waiting.length) this.#settleWaiting();
   }

@@ -1,5 +1,5 @@
 import { isUncharged, sleep } from '@conveyor/core/kit';
-import type { GetHint, Source, SourceDepth } from '@conveyor/core';
+import type { GetHint, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
 import { FileQueueReader } from './file-queue-reader.js';
 import type { FileMessage } from './file-message.js';
 import type { FileSourceOptions, ResolvedFileSourceOptions } from './file-source-options.js';
@@ -93,10 +93,20 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
     this.#deliveries.extend(messages);
   }
 
+  /** The trace context the message was written with (`FileQueueWriter`'s `traceContext`), if any. */
+  traceContext(message: FileMessage<T>): TraceCarrier | undefined {
+    return this.#deliveries.traceContextOf(message);
+  }
+
+  /** `{ system: 'sqlite', destination: <queue folder> }` (the file queue is SQLite batch files). */
+  describe(): SourceDescription {
+    return { system: 'sqlite', destination: this.#options.reader.directory };
+  }
+
   /** The folder's depth (all readers' view): rows waiting (retry batches included), rows claimed, dead letters. */
   inspect(): SourceDepth {
     const depth = inspectQueueFolder(this.#options.reader.directory);
-    return { waiting: depth.waiting, inFlight: depth.inFlight, deadLetters: depth.deadLetters };
+    return { waiting: depth.waiting, inFlight: depth.inFlight, deadLetters: depth.deadLetters, oldestAgeMs: depth.oldestAgeMs };
   }
 
   /** Gives back every row not settled (keeping its turn, not counted) and stops. Idempotent. */

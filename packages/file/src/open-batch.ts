@@ -47,10 +47,10 @@ export class OpenBatch {
     return this.#aged;
   }
 
-  /** Appends one row of JSON text, opening a batch first if none is open; returns the rows in the batch. */
-  append(body: string): number {
+  /** Appends one row of JSON text (and its trace context, as JSON), opening a batch first if none is open; returns the rows in the batch. */
+  append(body: string, traceContext: string | null = null): number {
     const file = this.#file ?? this.#open();
-    file.insert(body);
+    file.insert(body, traceContext);
     return file.rows;
   }
 

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { parseBatchName } from './batch-name.js';
+import { keyTime, parseBatchName } from './batch-name.js';
 import type { BatchState } from './batch-name.js';
 import { deadLetterFolder } from './dead-letters.js';
 import { corruptFolder } from './quarantine.js';
@@ -24,6 +24,11 @@ export interface QueueFolderDepth {
   readonly loadingBatches: number;
   /** Files moved aside to `corrupt/`. */
   readonly corruptFiles: number;
+  /**
+   * Milliseconds since the oldest `avail_` batch was made (its key's time: about
+   * when its first row was written); 0 when none is ready.
+   */
+  readonly oldestAgeMs: number;
 }
 
 /**
@@ -45,20 +50,29 @@ export function inspectQueueFolder(directory: string): QueueFolderDepth {
     retryBatches: main.batches.retry,
     loadingBatches: main.batches.loading,
     corruptFiles,
+    oldestAgeMs: main.oldestReady === undefined ? 0 : Math.max(0, Date.now() - main.oldestReady),
   };
 }
 
 interface FolderCounts {
   readonly batches: Record<BatchState, number>;
   readonly rows: Record<Exclude<BatchState, 'loading'>, number>;
+  /** The time of the oldest `avail_` batch's key. */
+  oldestReady: number | undefined;
 }
 
 function countFolder(directory: string): FolderCounts {
-  const counts: FolderCounts = { batches: { avail: 0, assigned: 0, loading: 0, retry: 0 }, rows: { avail: 0, assigned: 0, retry: 0 } };
+  const counts: FolderCounts = {
+    batches: { avail: 0, assigned: 0, loading: 0, retry: 0 },
+    rows: { avail: 0, assigned: 0, retry: 0 },
+    oldestReady: undefined,
+  };
   for (const name of listNames(directory)) {
-    const state = parseBatchName(name)?.state;
-    if (state === undefined) continue;
+    const parsed = parseBatchName(name);
+    if (parsed === undefined) continue;
+    const state = parsed.state;
     counts.batches[state]++;
+    if (state === 'avail') counts.oldestReady = Math.min(counts.oldestReady ?? Number.POSITIVE_INFINITY, keyTime(parsed.key));
     // A loading batch has no committed rows until it becomes available.
     if (state !== 'loading') counts.rows[state] += countRows(join(directory, name));
   }

@@ -1,6 +1,7 @@
 import type { Clock } from '@conveyor/core/kit';
 import type { BatchRow, ClaimedBatch } from './claimed-batch.js';
 import type { FileMessage } from './file-message.js';
+import type { TraceCarrier } from '@conveyor/core';
 
 // Per row: 0 = not out (never delivered, given back, or its visibility expired), -1 = settled, > 0 = the delivery out.
 const notOut = 0;
@@ -120,6 +121,11 @@ export class RowDeliveries<T> {
     this.#again = [];
     this.#visibilities = [];
     this.#visibilityHead = 0;
+  }
+
+  /** The trace context the message's row was written with, while its batch is claimed. */
+  traceContextOf(message: FileMessage<T>): TraceCarrier | undefined {
+    return this.#claims.get(message.receipt.batch)?.batch.traceContextOf(message.receipt.index);
   }
 
   /** The claim of `message` if it is the row's current delivery; `undefined` for a settled batch or an older delivery. */

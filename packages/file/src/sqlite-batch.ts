@@ -20,9 +20,11 @@ export const batchFormatVersion = 1;
  * nullable column added within format 1: older files lack it, older readers
  * ignore it) is NULL in the batch a row was first written to, where its id is
  * `<batch key>:<index>`, and carries that id when the row is written again.
+ * `trace_context` (nullable, added within format 1 the same way) is the W3C
+ * trace context the row was written with, as JSON (`FileQueueWriter`'s `traceContext`).
  */
 const schema =
-  'CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, message_id TEXT);' +
+  'CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, message_id TEXT, trace_context TEXT);' +
   `PRAGMA user_version = ${batchFormatVersion};`;
 
 /** One row as read back. */
@@ -37,6 +39,8 @@ export interface StoredRow {
   readonly messageId: string | null;
   /** Why it last failed (read only when asked for: dead letters). */
   readonly lastError: string | null;
+  /** The trace context it was written with (JSON of W3C headers), else `null`. */
+  readonly traceContext: string | null;
 }
 
 /** A row to write into a new batch: one given back, failed or dead. */
@@ -47,6 +51,8 @@ export interface RowToWrite {
   readonly messageId: string;
   /** It can never be handled (`isPoison`): to the dead letters at once, whatever its receive count. */
   readonly poison?: boolean;
+  /** The trace context it was first written with, kept. */
+  readonly traceContext?: string | null;
 }
 
 /**
@@ -68,8 +74,10 @@ export class SqliteBatchWriter {
     try {
       this.#database.exec(`PRAGMA journal_mode = DELETE; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; BEGIN;`);
       this.#database.exec(schema);
-      this.#insert = this.#database.prepare('INSERT INTO rows (body) VALUES (?)');
-      this.#insertAgain = this.#database.prepare('INSERT INTO rows (body, attempts, last_error, message_id) VALUES (?, ?, ?, ?)');
+      this.#insert = this.#database.prepare('INSERT INTO rows (body, trace_context) VALUES (?, ?)');
+      this.#insertAgain = this.#database.prepare(
+        'INSERT INTO rows (body, attempts, last_error, message_id, trace_context) VALUES (?, ?, ?, ?, ?)',
+      );
     } catch (error) {
       this.#database.close();
       throw error;
@@ -81,15 +89,15 @@ export class SqliteBatchWriter {
     return this.#rows;
   }
 
-  /** Appends one row of JSON text. */
-  insert(body: string): void {
-    this.#insert.run(body);
+  /** Appends one row of JSON text, with the trace context it was added in (JSON), if any. */
+  insert(body: string, traceContext: string | null = null): void {
+    this.#insert.run(body, traceContext);
     this.#rows++;
   }
 
   /** Appends a row written before (given back, failed or dead), keeping its id and receives. */
   insertAgain(row: RowToWrite): void {
-    this.#insertAgain.run(row.body, row.previousReceives, row.lastError, row.messageId);
+    this.#insertAgain.run(row.body, row.previousReceives, row.lastError, row.messageId, row.traceContext ?? null);
     this.#rows++;
   }
 
@@ -154,14 +162,16 @@ export function readBatch(path: string, withLastErrors = false): StoredRow[] {
   }
   try {
     checkFormat(path, database);
-    const messageId = hasMessageIds(database) ? 'message_id' : 'NULL';
+    const columns = columnsOf(database);
+    const messageId = columns.has('message_id') ? 'message_id' : 'NULL';
     const lastError = withLastErrors ? 'last_error' : 'NULL';
-    const select = database.prepare(`SELECT id, body, attempts, ${messageId}, ${lastError} FROM rows ORDER BY id`);
+    const traceContext = columns.has('trace_context') ? 'trace_context' : 'NULL';
+    const select = database.prepare(`SELECT id, body, attempts, ${messageId}, ${lastError}, ${traceContext} FROM rows ORDER BY id`);
     select.setReturnArrays(true);
     const raw = select.all() as unknown as Array<Row>;
     const rows: StoredRow[] = new Array<StoredRow>(raw.length);
     for (let index = 0; index < raw.length; index++) {
-      const [rowId, body, attempts, id, error] = raw[index] as Row;
+      const [rowId, body, attempts, id, error, trace] = raw[index] as Row;
       if (typeof body !== 'string') throw new CorruptBatchError(path, `row ${rowId} has a body of type ${typeof body}, not JSON text`);
       rows[index] = {
         rowId,
@@ -169,6 +179,7 @@ export function readBatch(path: string, withLastErrors = false): StoredRow[] {
         previousReceives: typeof attempts === 'number' ? attempts : 0,
         messageId: typeof id === 'string' ? id : null,
         lastError: typeof error === 'string' ? error : null,
+        traceContext: typeof trace === 'string' ? trace : null,
       };
     }
     return rows;
@@ -214,12 +225,12 @@ export function committedRows(path: string): number {
   }
 }
 
-type Row = [rowId: number, body: string, attempts: number, messageId: string | null, lastError: string | null];
+type Row = [rowId: number, body: string, attempts: number, messageId: string | null, lastError: string | null, traceContext: string | null];
 
-/** Files written before `message_id` existed lack the column. */
-function hasMessageIds(database: DatabaseSync): boolean {
-  const { n } = database.prepare("SELECT count(*) AS n FROM pragma_table_info('rows') WHERE name = 'message_id'").get() as { n: number };
-  return n > 0;
+/** The columns of `rows`: files written before `message_id` or `trace_context` existed lack them. */
+function columnsOf(database: DatabaseSync): Set<string> {
+  const rows = database.prepare("SELECT name FROM pragma_table_info('rows')").all() as { name: string }[];
+  return new Set(rows.map((row) => row.name));
 }
 
 function checkFormat(path: string, database: DatabaseSync): void {

@@ -151,7 +151,7 @@ describe('retry discipline', () => {
     ]);
     // The settled batch file is deleted in the background.
     await until(() => namesStartingWith(directory, 'assigned_').length === 0, 10_000, 'the settled batch deleted');
-    expect(files.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 1 });
+    expect(files.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 1, oldestAgeMs: 0 });
     await clock.advance(60_000);
     expect(await get(files)).toEqual([]);
     files.close();

@@ -1,6 +1,7 @@
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { InvalidOptionError } from '@conveyor/core';
-import { integerIn, milliseconds, nonEmptyString, objectWithMethods, oneOf, optionsObject } from '@conveyor/core/kit';
+import type { TraceCarrier } from '@conveyor/core';
+import { integerIn, milliseconds, nonEmptyString, objectWithMethods, oneOf, optionsObject, traceContextOption } from '@conveyor/core/kit';
 
 /** One message to publish. */
 export interface NatsOutgoingMessage {
@@ -30,6 +31,13 @@ export interface NatsSenderOptions {
   window?: number;
   /** How long one publish waits for JetStream's ack. @default 5000 */
   timeout?: number;
+  /**
+   * The trace context to publish with each message, as the headers `traceparent`
+   * and `tracestate`, read once per `send()` / `sendBatch()` call:
+   * `currentTraceContext` of `@conveyor/opentelemetry`. A message whose headers
+   * have a `traceparent` keeps it. @default none
+   */
+  traceContext?: () => TraceCarrier | undefined;
 }
 
 /** Options after validation. */
@@ -41,9 +49,10 @@ export interface ResolvedNatsSenderOptions {
   readonly bodyFormat: 'text' | 'json';
   readonly window: number;
   readonly timeout: number;
+  readonly traceContext: (() => TraceCarrier | undefined) | undefined;
 }
 
-const known = ['connection', 'servers', 'connectionOptions', 'subject', 'bodyFormat', 'window', 'timeout'];
+const known = ['connection', 'servers', 'connectionOptions', 'subject', 'bodyFormat', 'window', 'timeout', 'traceContext'];
 const hints: Readonly<Record<string, string>> = {
   nc: 'connection',
   msgID: 'give `msgID` per message',
@@ -76,5 +85,6 @@ export function resolveNatsSenderOptions(options: NatsSenderOptions): ResolvedNa
     bodyFormat: oneOf('bodyFormat', given.bodyFormat, ['text', 'json'], 'text'),
     window: integerIn('window', given.window, 1, 10_000, 256),
     timeout: milliseconds('timeout', given.timeout, 5000, { positive: true }),
+    traceContext: traceContextOption(given.traceContext),
   });
 }

@@ -3,6 +3,7 @@ import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { InvalidOptionError } from '@conveyor/core';
+import { traceHeaders } from '@conveyor/core/kit';
 import { toNatsError } from './errors/error-mapping.js';
 import type { NatsOutgoingMessage, NatsSenderOptions, ResolvedNatsSenderOptions } from './nats-sender-options.js';
 import { resolveNatsSenderOptions } from './nats-sender-options.js';
@@ -50,7 +51,8 @@ export class NatsSender {
    * after the window it was in settled (a retry with the same `msgID`s sends no duplicates).
    */
   async sendBatch(messages: ReadonlyArray<NatsOutgoingMessage | string | Uint8Array>): Promise<NatsPublished[]> {
-    const prepared = messages.map((message, index) => this.#prepare(message, index));
+    const trace = traceHeaders(this.#options.traceContext?.());
+    const prepared = messages.map((message, index) => this.#prepare(message, index, trace));
     const { js } = await this.#open();
     const results: NatsPublished[] = [];
     for (let start = 0; start < prepared.length; start += this.#options.window) {
@@ -97,7 +99,7 @@ export class NatsSender {
     return this.#connection;
   }
 
-  #prepare(message: NatsOutgoingMessage | string | Uint8Array, index: number) {
+  #prepare(message: NatsOutgoingMessage | string | Uint8Array, index: number, trace: Readonly<Record<string, string>>) {
     const outgoing: NatsOutgoingMessage = typeof message === 'string' || message instanceof Uint8Array ? { body: message } : message;
     const subject = outgoing.subject ?? this.#options.subject;
     if (subject === undefined || subject === '') {
@@ -109,6 +111,11 @@ export class NatsSender {
       for (const [key, value] of Object.entries(outgoing.headers)) {
         for (const one of typeof value === 'string' ? [value] : value) headers.append(key, one);
       }
+    }
+    // The message's own traceparent wins over the sender's.
+    if (trace.traceparent !== undefined && outgoing.headers?.traceparent === undefined) {
+      headers ??= natsHeaders();
+      for (const [key, value] of Object.entries(trace)) headers.set(key, value);
     }
     return { subject, data: this.#encode(outgoing.body, index), msgID: outgoing.msgID, headers };
   }

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { GetHint, Source, SourceDepth } from '@conveyor/core';
-import { TypedEmitter } from '@conveyor/core/kit';
+import type { GetHint, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
+import { TypedEmitter, readTraceHeaders } from '@conveyor/core/kit';
 import { decodeBody } from './body-decoder.js';
 import { ConsumerBinding } from './consumer-binding.js';
 import type { Bound } from './consumer-binding.js';
@@ -168,6 +168,16 @@ export class NatsSource<T = string> extends TypedEmitter<NatsSourceEvents> imple
    * with the consumer, or waiting out a retry delay), `deadLetters` = messages on
    * the dead-letter subject.
    */
+  /** The trace context a producer put in the headers `traceparent` / `tracestate` (NatsSender's `traceContext`), if any. */
+  traceContext(message: NatsMessage<T>): TraceCarrier | undefined {
+    return readTraceHeaders((name) => message.headers[name]?.[0]);
+  }
+
+  /** `{ system: 'nats', destination: <stream> }`. */
+  describe(): SourceDescription {
+    return { system: 'nats', destination: this.options.stream };
+  }
+
   async inspect(): Promise<SourceDepth> {
     const bound = await this.#binding.resolve();
     try {

@@ -9,9 +9,15 @@ export interface OpenTelemetryMetricsOptions {
   meter?: Meter;
   /** Create a span per parcel of bulks; `false` keeps only the metrics. @default true */
   spans?: boolean;
-  /** Name of the parcel spans. @default 'conveyor process' */
+  /**
+   * Name of the process spans (one per parcel of bulks). @default `process {destination}`
+   * (OpenTelemetry's convention; the destination from `Source.describe()` or `attributes`), else `process`
+   */
   spanName?: string;
-  /** Attributes put on every span and every data point, e.g. `{ 'messaging.destination.name': 'orders' }`. @default {} */
+  /**
+   * Attributes put on every span and every data point; they win over those the
+   * source describes (`{ 'messaging.destination.name': 'orders' }` renames the destination). @default {}
+   */
   attributes?: Attributes;
 }
 
@@ -20,14 +26,13 @@ export interface ResolvedOpenTelemetryMetricsOptions {
   readonly tracer: Tracer | undefined;
   readonly meter: Meter | undefined;
   readonly spans: boolean;
-  readonly spanName: string;
+  readonly spanName: string | undefined;
   readonly attributes: Readonly<Attributes>;
 }
 
 /** The defaults of every option that has one. */
-export const openTelemetryMetricsDefaults: Readonly<{ spans: boolean; spanName: string }> = Object.freeze({
+export const openTelemetryMetricsDefaults: Readonly<{ spans: boolean }> = Object.freeze({
   spans: true,
-  spanName: 'conveyor process',
 });
 
 /** Validates options and returns a frozen copy; throws `InvalidOptionError` naming the bad one. */
@@ -42,8 +47,9 @@ export function resolveOpenTelemetryMetricsOptions(options: OpenTelemetryMetrics
   }
   const spans = options.spans ?? openTelemetryMetricsDefaults.spans;
   if (typeof spans !== 'boolean') throw new InvalidOptionError('spans', 'a boolean', spans);
-  const spanName = options.spanName ?? openTelemetryMetricsDefaults.spanName;
-  if (typeof spanName !== 'string' || spanName === '') throw new InvalidOptionError('spanName', 'a non-empty string', spanName);
+  const spanName = options.spanName;
+  if (spanName !== undefined && (typeof spanName !== 'string' || spanName === ''))
+    throw new InvalidOptionError('spanName', 'a non-empty string', spanName);
   const attributes = options.attributes ?? {};
   if (attributes === null || typeof attributes !== 'object')
     throw new InvalidOptionError('attributes', 'an object of attribute values', attributes);

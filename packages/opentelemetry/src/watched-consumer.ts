@@ -1,6 +1,11 @@
-import type { ConsumerStats } from '@conveyor/core';
+import type { ConsumerStats, SourceDepth } from '@conveyor/core';
 
-/** What `watch()` reads when metrics are collected: anything with a Consumer's `stats` snapshot. */
+/**
+ * What `watch()` reads when metrics are collected: anything with a Consumer's
+ * `stats` snapshot and, for the queue gauges, its `inspectSource()`.
+ */
 export interface WatchedConsumer {
   readonly stats: ConsumerStats;
+  /** The source's queue depth (`source.inspect()`), undefined when the source cannot tell. */
+  inspectSource?(): Promise<SourceDepth | undefined>;
 }

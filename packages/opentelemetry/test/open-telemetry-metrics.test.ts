@@ -63,7 +63,7 @@ describe('OpenTelemetryMetrics', () => {
     expect(sum('conveyor.messages.failed')).toBe(20);
     expect(sum('conveyor.bulks')).toBeGreaterThanOrEqual(Math.ceil(220 / 8));
     for (const span of spans) {
-      expect(span.name).toBe('conveyor process');
+      expect(span.name).toBe('process orders');
       expect(span.kind).toBe(SpanKind.CONSUMER);
       expect(span.attributes['messaging.destination.name']).toBe('orders');
       expect(span.attributes['messaging.operation.type']).toBe('process');
@@ -79,15 +79,20 @@ describe('OpenTelemetryMetrics', () => {
     await run(metrics, 100);
     const points = await collect(reader);
     const total = (name: string): number => (points.get(name) ?? []).reduce((sum, point) => sum + Number(point.value), 0);
-    expect(total('conveyor.messages.received')).toBe(110);
+    expect(total('messaging.client.consumed.messages')).toBe(110);
     expect(total('conveyor.messages.consumed')).toBe(100);
     expect(total('conveyor.messages.failed')).toBe(10);
-    const handler = points.get('conveyor.handler.duration')?.[0]?.value as Histogram | undefined;
+    const handler = points.get('messaging.process.duration')?.[0]?.value as Histogram | undefined;
     expect(handler?.count).toBe(exporter.getFinishedSpans().length);
     expect((points.get('conveyor.parcel.messages')?.[0]?.value as Histogram | undefined)?.sum).toBe(110);
     expect(points.get('conveyor.messages.in_flight')?.[0]?.value).toBe(0);
     expect(points.get('conveyor.poller.restarts')?.[0]?.value).toBe(0);
-    expect(points.get('conveyor.messages.received')?.[0]?.attributes).toEqual({ 'messaging.destination.name': 'orders' });
+    expect(points.get('messaging.client.consumed.messages')?.[0]?.attributes).toEqual({
+      'messaging.system': 'memory',
+      'messaging.destination.name': 'orders',
+      'messaging.operation.type': 'receive',
+      'messaging.operation.name': 'receive',
+    });
   });
 
   it('spans: false keeps only the metrics; bad options are refused', async () => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ClientConfig, Pool } from 'pg';
-import type { GetHint, Source } from '@conveyor/core';
+import type { GetHint, Source, SourceDescription } from '@conveyor/core';
 import { TypedEmitter } from '@conveyor/core/kit';
 import type { BodyFormat } from './body-codec.js';
 import type { PostgresDeadLetter } from './dead-letters.js';
@@ -174,6 +174,11 @@ export class PostgresSource<B = unknown> extends TypedEmitter<PostgresSourceEven
   }
 
   /** Waiting, in flight, delayed, dead letters, done, and the oldest row's age (one pass over the table). */
+  /** `{ system: 'postgresql', destination: '<schema>.<table>' }`. */
+  describe(): SourceDescription {
+    return { system: 'postgresql', destination: this.queue.display };
+  }
+
   inspect(): Promise<PostgresQueueDepth> {
     return readDepth(this.#pool, this.#options.queue);
   }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@conveyor/core';
+import { booleanOption } from '@conveyor/core/kit';
 import { Registry } from 'prom-client';
 
 /** Options of `new PrometheusMetrics(options)`. */
@@ -17,15 +18,26 @@ export interface PrometheusMetricsOptions {
   durationBuckets?: readonly number[];
   /** Buckets of the messages-per-parcel histogram. @default [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] */
   parcelBuckets?: readonly number[];
+  /**
+   * With `watch(consumer)`: gauges of the source's queue (waiting, in flight,
+   * dead letters, oldest message age), read with `source.inspect()` once per
+   * scrape; `false` when that broker call is unwelcome. @default true
+   */
+  queueGauges?: boolean;
 }
 
 /** The defaults of every option that has one. */
-export const prometheusMetricsDefaults: Readonly<{ prefix: string; durationBuckets: readonly number[]; parcelBuckets: readonly number[] }> =
-  Object.freeze({
-    prefix: 'conveyor_',
-    durationBuckets: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
-    parcelBuckets: Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]),
-  });
+export const prometheusMetricsDefaults: Readonly<{
+  prefix: string;
+  durationBuckets: readonly number[];
+  parcelBuckets: readonly number[];
+  queueGauges: boolean;
+}> = Object.freeze({
+  queueGauges: true,
+  prefix: 'conveyor_',
+  durationBuckets: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+  parcelBuckets: Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]),
+});
 
 /** Options after validation, defaults applied. */
 export interface ResolvedPrometheusMetricsOptions {
@@ -34,6 +46,7 @@ export interface ResolvedPrometheusMetricsOptions {
   readonly labels: Readonly<Record<string, string>>;
   readonly durationBuckets: number[];
   readonly parcelBuckets: number[];
+  readonly queueGauges: boolean;
 }
 
 // Prometheus' own rules for metric and label names.
@@ -71,6 +84,7 @@ export function resolvePrometheusMetricsOptions(options: PrometheusMetricsOption
     labels: Object.freeze({ ...labels }),
     durationBuckets: buckets('durationBuckets', options.durationBuckets ?? prometheusMetricsDefaults.durationBuckets),
     parcelBuckets: buckets('parcelBuckets', options.parcelBuckets ?? prometheusMetricsDefaults.parcelBuckets),
+    queueGauges: booleanOption('queueGauges', options.queueGauges, prometheusMetricsDefaults.queueGauges),
   });
 }
 

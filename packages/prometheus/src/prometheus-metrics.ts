@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { PrometheusMetricsOptions, ResolvedPrometheusMetricsOptions } from './prometheus-metrics-options.js';
 import { resolvePrometheusMetricsOptions } from './prometheus-metrics-options.js';
+import { addQueueGauges } from './queue-gauges.js';
 import type { WatchedConsumer } from './watched-consumer.js';
 
 /** The part of a prom-client counter (or its labelled child) this adapter calls. */
@@ -108,9 +109,13 @@ export class PrometheusMetrics implements ConsumerMetrics {
   }
 
   /**
-   * Adds gauges read from `consumer.stats` at scrape time (nothing runs between
-   * scrapes): `in_flight_messages`, `pending_bulks`, `pollers_alive`,
-   * `poller_restarts`, `pool_threads`. One consumer per instance.
+   * Adds metrics read from `consumer.stats` at scrape time (nothing runs between
+   * scrapes): gauges `in_flight_messages`, `pending_bulks`, `pollers_alive`,
+   * `pool_threads`, the counter `poller_restarts_total`; and, when the source
+   * can tell its depth (`inspect()`) and `queueGauges` is on, the queue gauges
+   * `queue_waiting_messages`, `queue_in_flight_messages`,
+   * `queue_dead_letter_messages`, `queue_oldest_message_age_seconds` (one
+   * `inspect()` a scrape). One consumer per instance.
    */
   watch(consumer: WatchedConsumer): void {
     if (this.#watching)
@@ -132,8 +137,24 @@ export class PrometheusMetrics implements ConsumerMetrics {
     gauge('in_flight_messages', 'Messages received and not yet settled', (stats) => stats.inFlight);
     gauge('pending_bulks', 'Bulks waiting for a free handler slot', (stats) => stats.pendingBulks);
     gauge('pollers_alive', 'Pollers running', (stats) => stats.pollersAlive);
-    gauge('poller_restarts', 'Times the supervisor revived a dead poller', (stats) => stats.pollerRestarts);
     gauge('pool_threads', 'Threads of the handler pool', (stats) => stats.poolThreads);
+    let restartsCounted = 0;
+    const restarts = new Counter({
+      ...this.#base('poller_restarts_total', 'Times the supervisor revived a dead poller'),
+      collect() {
+        // The consumer counts; the counter catches up at each scrape (it only ever grows).
+        const restarted = consumer.stats.pollerRestarts;
+        if (restarted > restartsCounted) this.inc({ ...labels }, restarted - restartsCounted);
+        restartsCounted = Math.max(restartsCounted, restarted);
+      },
+    });
+    restarts.inc({ ...labels }, 0);
+    if (this.#options.queueGauges && consumer.inspectSource !== undefined) {
+      addQueueGauges(
+        { registry: this.registry, prefix: this.#options.prefix, labels },
+        () => consumer.inspectSource?.() ?? Promise.resolve(undefined),
+      );
+    }
   }
 
   #base(name: string, help: string): { name: string; help: string; labelNames: string[]; registers: Registry[] } {

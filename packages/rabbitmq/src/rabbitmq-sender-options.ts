@@ -1,6 +1,7 @@
 import type { Options } from 'amqplib';
 import { InvalidOptionError } from '@conveyor/core';
-import { booleanOption, nonEmptyString, optionsObject } from '@conveyor/core/kit';
+import type { TraceCarrier } from '@conveyor/core';
+import { booleanOption, nonEmptyString, optionsObject, traceContextOption } from '@conveyor/core/kit';
 import { urlOption, withoutPasswords } from './rabbitmq-source-options.js';
 
 /** Options of `new RabbitMqSender()`. */
@@ -21,6 +22,13 @@ export interface RabbitMqSenderOptions {
   connectionName?: string;
   /** Socket options for amqplib (TLS certificates, timeouts). @default {} */
   socketOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * The trace context to send with each message, as the headers `traceparent`
+   * and `tracestate`, read once per `send()` / `sendMany()` call:
+   * `currentTraceContext` of `@conveyor/opentelemetry`. A message whose headers
+   * have a `traceparent` keeps it. @default none
+   */
+  traceContext?: () => TraceCarrier | undefined;
 }
 
 /** Options after validation. */
@@ -32,9 +40,20 @@ export interface ResolvedRabbitMqSenderOptions {
   readonly mandatory: boolean;
   readonly connectionName: string;
   readonly socketOptions: Readonly<Record<string, unknown>>;
+  readonly traceContext: (() => TraceCarrier | undefined) | undefined;
 }
 
-const knownOptions = ['url', 'queue', 'exchange', 'routingKey', 'persistent', 'mandatory', 'connectionName', 'socketOptions'];
+const knownOptions = [
+  'url',
+  'queue',
+  'exchange',
+  'routingKey',
+  'persistent',
+  'mandatory',
+  'connectionName',
+  'socketOptions',
+  'traceContext',
+];
 const hints: Readonly<Record<string, string>> = {
   deliveryMode: 'persistent',
   confirm: 'the sender always waits for publisher confirms',
@@ -68,5 +87,6 @@ export function resolveRabbitMqSenderOptions(options: RabbitMqSenderOptions): Re
     mandatory: booleanOption('mandatory', given.mandatory, true),
     connectionName: given.connectionName === undefined ? 'conveyor sender' : nonEmptyString('connectionName', given.connectionName),
     socketOptions: Object.freeze({ ...socketOptions }),
+    traceContext: traceContextOption(given.traceContext),
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
+import { traceHeaders } from '@conveyor/core/kit';
 import type { BrokerAddress } from './broker-address.js';
 import { brokerAddress } from './broker-address.js';
 import type { Publication } from './publisher.js';
@@ -68,7 +69,8 @@ export class RabbitMqSender {
 
   /** Sends messages in order; resolves to their message ids once the broker confirmed every one. */
   async sendMany(bodies: readonly unknown[], options: SendOptions = {}): Promise<string[]> {
-    const publications = bodies.map((body) => this.#publication(body, options));
+    const trace = traceHeaders(this.#options.traceContext?.());
+    const publications = bodies.map((body) => this.#publication(body, options, trace));
     await this.#publisher.publish(publications);
     return publications.map((publication) => publication.options.messageId as string);
   }
@@ -78,7 +80,7 @@ export class RabbitMqSender {
     return this.#publisher.close();
   }
 
-  #publication(body: unknown, options: SendOptions): Publication {
+  #publication(body: unknown, options: SendOptions, trace: Readonly<Record<string, string>>): Publication {
     const { content, contentType } = encode(body);
     const publish: Options.Publish = {
       persistent: this.#options.persistent,
@@ -87,7 +89,10 @@ export class RabbitMqSender {
       contentType: options.contentType ?? contentType,
       timestamp: options.timestamp ?? Date.now(),
     };
-    if (options.headers !== undefined) publish.headers = { ...options.headers };
+    // The message's own traceparent wins over the sender's.
+    const headers: Record<string, unknown> | undefined =
+      trace.traceparent === undefined || options.headers?.traceparent !== undefined ? options.headers : { ...options.headers, ...trace };
+    if (headers !== undefined) publish.headers = { ...headers };
     if (options.correlationId !== undefined) publish.correlationId = options.correlationId;
     if (options.replyTo !== undefined) publish.replyTo = options.replyTo;
     if (options.type !== undefined) publish.type = options.type;

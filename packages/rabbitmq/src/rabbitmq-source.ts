@@ -1,6 +1,6 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import type { GetHint, ReleaseReport, Source, SourceDepth } from '@conveyor/core';
-import { TypedEmitter, Wakeup } from '@conveyor/core/kit';
+import type { GetHint, ReleaseReport, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
+import { TypedEmitter, Wakeup, headerText, readTraceHeaders } from '@conveyor/core/kit';
 import type { Backlog } from './backlog.js';
 import { FifoBacklog, KeyedBacklog } from './backlog.js';
 import type { BrokerAddress } from './broker-address.js';
@@ -179,6 +179,16 @@ export class RabbitMqSource<T = string> extends TypedEmitter<RabbitMqSourceEvent
    * the deliveries this source holds (AMQP does not tell the queue's unacked
    * count), `deadLetters` the dead-letter queue's ready messages.
    */
+  /** The trace context a producer put in the headers `traceparent` / `tracestate` (RabbitMqSender's `traceContext`), if any. */
+  traceContext(message: RabbitMqMessage<T>): TraceCarrier | undefined {
+    return readTraceHeaders((name) => headerText(message.headers[name]));
+  }
+
+  /** `{ system: 'rabbitmq', destination: <queue> }` (OpenTelemetry's names). */
+  describe(): SourceDescription {
+    return { system: 'rabbitmq', destination: this.options.queue };
+  }
+
   async inspect(): Promise<SourceDepth> {
     const link = await this.#connector.connect();
     const channel = await link.model.createChannel();

@@ -9,7 +9,7 @@
   KEYS[1]  bodies        {<key>}:bodies        hash: id -> body
   KEYS[2]  leases        {<key>}:leases        hash: "<delivery>" -> entries, "<delivery>!" -> settled bitmap
   KEYS[3]  processing    {<key>}:processing    zset: delivery -> deadline ms
-  KEYS[4]  counters      {<key>}:meta          hash: inflight (unsettled messages)
+  KEYS[4]  counters      {<key>}:meta          hash: inflight (unsettled messages), traced (trace fields "t<id>" exist)
 
   ARGV[1…] groups, one per delivery: delivery, n, then n pairs: position, message id
            (the parts of the receipts "<delivery>:<position>:<id>")
@@ -53,8 +53,16 @@ while i <= #ARGV do
   end
   i = i + 2 + 2 * n
 end
-for k = 1, count, 4000 do
-  redis.call('HDEL', KEYS[1], unpack(acknowledged, k, math.min(k + 3999, count)))
+-- Trace contexts (list-send-3.lua) go with their bodies.
+local fields = count
+if count > 0 and redis.call('HEXISTS', KEYS[4], 'traced') == 1 then
+  for k = 1, count do
+    acknowledged[count + k] = 't' .. acknowledged[k]
+  end
+  fields = count * 2
+end
+for k = 1, fields, 4000 do
+  redis.call('HDEL', KEYS[1], unpack(acknowledged, k, math.min(k + 3999, fields)))
 end
 if count > 0 then
   redis.call('HINCRBY', KEYS[4], 'inflight', -count)

@@ -38,11 +38,12 @@
   ARGV[3]  maxReceiveCount (0: unlimited)
 
   Returns {} when nothing was delivered, else {delivery, ids, receive counts,
-  lengths, bodies}, in position order: ids, receive counts and body lengths
-  joined by ',' (receive counts '' when all are 1), and the bodies' bytes one
-  after the other (five replies a delivery, not three a message). When the
-  bodies add up to more than 256 KB: {delivery, ids, receive counts, '',
-  body, body, …}, one reply a body.
+  lengths, trace contexts, bodies}, in position order: ids, receive counts and
+  body lengths joined by ',' (receive counts '' when all are 1), trace contexts
+  (the "t<id>" fields list-send-3.lua stored) joined by '\n' ('' when the list
+  never had one), and the bodies' bytes one after the other (six replies a
+  delivery, not three a message). When the bodies add up to more than 256 KB:
+  {delivery, ids, receive counts, '', trace contexts, body, body, …}, one reply a body.
 ]]
 local list, bodies, processing, leases, delayed, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local visibility = tonumber(ARGV[1])
@@ -50,8 +51,13 @@ local max = tonumber(ARGV[2])
 local maxReceiveCount = tonumber(ARGV[3])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+-- A list that ever had a trace context (list-send-3.lua): its "t<id>" fields are read and deleted with the bodies.
+local traced = redis.call('HEXISTS', meta, 'traced') == 1
 
 local function deadLetter(id, body, receiveCount, reason)
+  if traced then
+    redis.call('HDEL', bodies, 't' .. id)
+  end
   local header = cjson.encode({ id = id, error = reason, receiveCount = receiveCount, at = now })
   redis.call('RPUSH', KEYS[7], header .. '\n' .. body)
 end
@@ -241,12 +247,28 @@ redis.call('HSET', leases, name, table.concat(leased, ','), name .. '!', string.
 redis.call('ZADD', processing, string.format('%d', now + visibility), name)
 redis.call('HINCRBY', meta, 'inflight', size)
 local countsText = retried and table.concat(counts, ',') or ''
+local tracesText = ''
+if traced then
+  local traceFields = {}
+  for i = 1, size do
+    traceFields[i] = 't' .. idsOut[i]
+  end
+  local traces = {}
+  for k = 1, size, 4000 do
+    local last = math.min(k + 3999, size)
+    local values = redis.call('HMGET', bodies, unpack(traceFields, k, last))
+    for offset = 1, last - k + 1 do
+      traces[k + offset - 1] = values[offset] or ''
+    end
+  end
+  tracesText = table.concat(traces, '\n')
+end
 if total > 262144 then
   -- Large bodies: one reply each, so that no client builds one buffer of them all.
-  local result = { delivery, table.concat(idsOut, ','), countsText, '' }
+  local result = { delivery, table.concat(idsOut, ','), countsText, '', tracesText }
   for i = 1, size do
-    result[4 + i] = bodiesOut[i]
+    result[5 + i] = bodiesOut[i]
   end
   return result
 end
-return { delivery, table.concat(idsOut, ','), countsText, table.concat(lengths, ','), table.concat(bodiesOut) }
+return { delivery, table.concat(idsOut, ','), countsText, table.concat(lengths, ','), tracesText, table.concat(bodiesOut) }

@@ -36,6 +36,8 @@ local back = {}
 local waiting = 0
 local dead = 0
 local settledCount = 0
+-- Trace contexts (list-send-3.lua) go with their bodies.
+local traced = redis.call('HEXISTS', KEYS[6], 'traced') == 1
 
 local function settle(id, receives, receiveCount, delay)
   if mode == 'uncharged' then
@@ -48,6 +50,9 @@ local function settle(id, receives, receiveCount, delay)
     local body = redis.call('HGET', KEYS[2], id)
     if body then
       redis.call('HDEL', KEYS[2], id)
+      if traced then
+        redis.call('HDEL', KEYS[2], 't' .. id)
+      end
       local header = cjson.encode({ id = id, error = reason, receiveCount = receiveCount, at = now })
       redis.call('RPUSH', KEYS[7], header .. '\n' .. body)
       dead = dead + 1

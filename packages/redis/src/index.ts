@@ -5,6 +5,8 @@ export type { RedisLockOptions, ResolvedRedisLockOptions } from './redis-lock-op
 export { RedisListSource } from './redis-list-source.js';
 export type { RedriveOptions } from './redrive-options.js';
 export { redriveDefaults } from './redrive-options.js';
+export { RedisListSender } from './redis-list-sender.js';
+export type { RedisListSenderOptions, ResolvedRedisListSenderOptions } from './redis-list-sender-options.js';
 export type { RedisListSourceOptions, ResolvedRedisListSourceOptions, RedisBodyFormat } from './redis-list-source-options.js';
 export { redisListSourceDefaults, resolveRedisListSourceOptions } from './redis-list-source-options.js';
 export type { RedisListMessage, RedisListDeadLetter } from './redis-list-message.js';

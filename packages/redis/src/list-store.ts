@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from './lua-script.js';
 import type { RedisListKeys } from './redis-list-keys.js';
@@ -10,6 +11,8 @@ export interface DeliveryBatch {
   readonly ids: readonly string[];
   /** Receive counts; undefined when every one is 1. */
   readonly receiveCounts: readonly number[] | undefined;
+  /** Trace contexts as stored (`encodeTraceContext`, '' for none); undefined when the list never had one. */
+  readonly traceContexts: readonly string[] | undefined;
   readonly bodies: EncodedBodies;
 }
 
@@ -64,8 +67,8 @@ export class ListStore {
     this.#releaseKeys = [keys.list, keys.bodies, keys.leases, keys.processing, keys.delayed, keys.meta, keys.dead];
   }
 
-  /** Appends bodies at the tail of the list, in order; returns their ids. */
-  async append(bodies: readonly (string | Buffer)[]): Promise<string[]> {
+  /** Appends bodies at the tail of the list, in order, with the trace context they were sent in; returns their ids. */
+  async append(bodies: readonly (string | Buffer)[], traceContext?: TraceCarrier): Promise<string[]> {
     const batches: (string | Buffer)[][] = [];
     let batch: (string | Buffer)[] = [];
     let bytes = 0;
@@ -80,6 +83,7 @@ export class ListStore {
       bytes += size;
     }
     if (batch.length > 0) batches.push(batch);
+    for (const each of batches) each.unshift(encodeTraceContext(traceContext));
     const keys = this.#sendKeys;
     const firsts: number[] = [];
     // The first call loads the script; the others are pipelined on the connection, which keeps their order.
@@ -88,7 +92,8 @@ export class ListStore {
     const ids: string[] = [];
     for (let index = 0; index < batches.length; index++) {
       const first = firsts[index] as number;
-      for (let offset = 0; offset < (batches[index] as unknown[]).length; offset++) ids.push(String(first + offset));
+      // Each batch starts with its trace context, then its bodies.
+      for (let offset = 0; offset < (batches[index] as unknown[]).length - 1; offset++) ids.push(String(first + offset));
     }
     return ids;
   }
@@ -97,21 +102,22 @@ export class ListStore {
   async take(max: number, visibilityTimeout: number, maxReceiveCount: number): Promise<DeliveryBatch | undefined> {
     const reply = (await this.#get.runBuffer(this.#redis, this.#getKeys, [visibilityTimeout, max, maxReceiveCount])) as (number | Buffer)[];
     if (reply.length === 0) return undefined;
-    const [delivery, ids, receiveCounts, lengths] = reply as [number, Buffer, Buffer, Buffer];
+    const [delivery, ids, receiveCounts, lengths, traces] = reply as [number, Buffer, Buffer, Buffer, Buffer];
     let bodies: EncodedBodies;
-    if (lengths.length === 0) bodies = { each: reply.slice(4) as Buffer[] };
+    if (lengths.length === 0) bodies = { each: reply.slice(5) as Buffer[] };
     else {
       const sizes = lengths.toString('latin1').split(',');
       const starts = new Array<number>(sizes.length + 1);
       let offset = 0;
       starts[0] = 0;
       for (let index = 0; index < sizes.length; index++) starts[index + 1] = offset += Number(sizes[index]);
-      bodies = { blob: reply[4] as Buffer, starts };
+      bodies = { blob: reply[5] as Buffer, starts };
     }
     return {
       delivery: String(delivery),
       ids: ids.toString('latin1').split(','),
       receiveCounts: receiveCounts.length === 0 ? undefined : receiveCounts.toString('latin1').split(',').map(Number),
+      traceContexts: traces.length === 0 ? undefined : traces.toString('latin1').split('\n'),
       bodies,
     };
   }
@@ -202,6 +208,21 @@ function groupByDelivery(receipts: readonly string[], second: (receipt: string, 
     for (const value of pairs) args.push(value);
   }
   return args;
+}
+
+/** A trace context as the send script stores it: `<traceparent>` or `<traceparent>\t<tracestate>`; '' for none. */
+export function encodeTraceContext(traceContext: TraceCarrier | undefined): string {
+  const traceparent = traceContext?.traceparent;
+  if (traceparent === undefined || traceparent === '' || /[\t\n]/.test(traceparent)) return '';
+  const tracestate = traceContext?.tracestate;
+  return tracestate === undefined || tracestate === '' || /[\t\n]/.test(tracestate) ? traceparent : `${traceparent}\t${tracestate}`;
+}
+
+/** The trace context the send script stored ('' for none). */
+export function decodeTraceContext(stored: string | undefined): TraceCarrier | undefined {
+  if (stored === undefined || stored === '') return undefined;
+  const tab = stored.indexOf('\t');
+  return tab < 0 ? { traceparent: stored } : { traceparent: stored.slice(0, tab), tracestate: stored.slice(tab + 1) };
 }
 
 /** The message id of a receipt `<delivery>:<position>:<id>`. */

@@ -1,11 +1,12 @@
-import type { GetHint, Logger, Source, SourceDepth } from '@conveyor/core';
-import { InvalidOptionError } from '@conveyor/core';
+import type { GetHint, Logger, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
 import type { BackoffPolicy } from '@conveyor/core/kit';
 import { backoffDelay, errorMessage, isPoison, isUncharged, sleep } from '@conveyor/core/kit';
 import type { Cluster, Redis } from 'ioredis';
 import { decodeBodies } from './body-decoder.js';
+import { checkListClient } from './check-list-client.js';
+import { listBodies } from './list-bodies.js';
 import type { DeliveryBatch, FailureMode } from './list-store.js';
-import { ListStore } from './list-store.js';
+import { ListStore, decodeTraceContext } from './list-store.js';
 import type { RedriveOptions } from './redrive-options.js';
 import { redriveInSteps } from './redrive-options.js';
 import type { RedisListKeys } from './redis-list-keys.js';
@@ -47,10 +48,12 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
   readonly #logger: Logger;
   /** `maxReceiveCount` as the scripts take it (0: unlimited). */
   readonly #maxReceives: number;
+  /** The trace contexts of delivered messages that were sent with one (main thread only: nothing crosses to pool threads). */
+  readonly #traceContexts = new WeakMap<RedisListMessage<B>, TraceCarrier>();
   #closed = false;
 
   constructor(redis: Redis | Cluster, options: RedisListSourceOptions) {
-    checkRedis(redis);
+    checkListClient(redis);
     this.#options = resolveRedisListSourceOptions(options);
     this.redis = redis as Redis;
     this.key = this.#options.key;
@@ -69,12 +72,7 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
 
   /** Appends messages at the tail of the list (strings as UTF-8, bytes as they are); returns their ids. */
   async send(...bodies: (string | Uint8Array)[]): Promise<string[]> {
-    const values = bodies.map((body, index) => {
-      if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
-      if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      throw new InvalidOptionError(`bodies[${index}]`, 'a string or bytes (Buffer, Uint8Array)', body);
-    });
-    return await this.#store.append(values);
+    return await this.#store.append(listBodies(bodies));
   }
 
   async get(signal: AbortSignal, hint?: GetHint): Promise<RedisListMessage<B>[]> {
@@ -158,6 +156,16 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
     return redriveInSteps(options, (max) => this.#store.redrive(max));
   }
 
+  /** The trace context the message was sent with (`RedisListSender`'s `traceContext`), if any. */
+  traceContext(message: RedisListMessage<B>): TraceCarrier | undefined {
+    return this.#traceContexts.get(message);
+  }
+
+  /** `{ system: 'redis', destination: <list key> }`. */
+  describe(): SourceDescription {
+    return { system: 'redis', destination: this.key };
+  }
+
   /** The queue's depth in one round trip: waiting (list and delayed), in flight, dead letters. */
   async inspect(): Promise<SourceDepth> {
     const depth = await this.#store.depth();
@@ -177,7 +185,7 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
 
   /** Decodes each body; a body that does not decode goes to the dead letters now, never to a handler. */
   async #decodeAll(batch: DeliveryBatch): Promise<RedisListMessage<B>[]> {
-    const { delivery, ids, receiveCounts } = batch;
+    const { delivery, ids, receiveCounts, traceContexts } = batch;
     const { bodies, failed } = decodeBodies<B>(this.#options.bodyFormat, batch.bodies, ids);
     const messages = new Array<RedisListMessage<B>>(ids.length - failed.length);
     const prefix = `${delivery}:`;
@@ -185,7 +193,10 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
       const body = bodies[index];
       if (body === undefined) continue;
       const id = ids[index] as string;
-      messages[next++] = { id, body, receiveCount: receiveCounts?.[index] ?? 1, receipt: `${prefix}${index}:${id}` };
+      const message = { id, body, receiveCount: receiveCounts?.[index] ?? 1, receipt: `${prefix}${index}:${id}` };
+      messages[next++] = message;
+      const traceContext = decodeTraceContext(traceContexts?.[index]);
+      if (traceContext !== undefined) this.#traceContexts.set(message, traceContext);
     }
     for (const { index, error } of failed) {
       const id = ids[index] as string;
@@ -208,21 +219,4 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
 function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error);
   return text.length > maxErrorText ? `${text.slice(0, maxErrorText)}…` : text;
-}
-
-/** An ioredis client (or cluster) without `keyPrefix`: the scripts build side keys a prefix would not reach. */
-function checkRedis(redis: Redis | Cluster): void {
-  if (redis === null || typeof redis !== 'object' || typeof (redis as { callBuffer?: unknown }).callBuffer !== 'function') {
-    throw new InvalidOptionError('redis', 'an ioredis client (new Redis(...) or new Cluster(...))', redis);
-  }
-  const options = (redis as { options?: { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } }).options;
-  const keyPrefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
-  if (keyPrefix !== undefined && keyPrefix !== '') {
-    throw new InvalidOptionError(
-      'redis',
-      'a client without `keyPrefix`',
-      keyPrefix,
-      'the scripts build side keys the prefix would not reach; put the prefix in `key` instead',
-    );
-  }
 }

@@ -1,5 +1,7 @@
 import type { MessageAttributeValue, SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { TraceCarrier } from '@conveyor/core';
 import { describeValue } from '@conveyor/core/kit';
+import { withTraceContext } from './trace-attributes.js';
 import type { SqsSendFailure } from './errors/sqs-send-error.js';
 import type { SqsMessageAttribute } from './sqs-message.js';
 import type { ResolvedSqsSenderOptions } from './sqs-sender-options.js';
@@ -20,6 +22,11 @@ export interface SqsOutgoingMessage<T = string> {
   readonly delaySeconds?: number;
   /** Message attributes (SQS allows 10). */
   readonly messageAttributes?: Readonly<Record<string, SqsOutgoingAttribute>>;
+  /**
+   * W3C trace context sent as the attributes `traceparent` / `tracestate` (the
+   * consumer's process spans link to it). @default the sender's `traceContext()`
+   */
+  readonly traceContext?: TraceCarrier;
 }
 
 /** A message ready to send: its request entry (the call adds `Id`), its size, and its place in the input. */
@@ -42,12 +49,13 @@ const maxMessageAttributes = 10;
 export function prepareMessages<T>(
   messages: readonly SqsOutgoingMessage<T>[],
   options: ResolvedSqsSenderOptions<T>,
+  traceContext?: TraceCarrier,
 ): { prepared: PreparedMessage[]; refused: SqsSendFailure[] } {
   const prepared: PreparedMessage[] = [];
   const refused: SqsSendFailure[] = [];
   messages.forEach((message, index) => {
     try {
-      prepared.push(prepare(message, index, options));
+      prepared.push(prepare(message, index, options, traceContext));
     } catch (error) {
       refused.push({
         index,
@@ -60,7 +68,12 @@ export function prepareMessages<T>(
   return { prepared, refused };
 }
 
-function prepare<T>(message: SqsOutgoingMessage<T>, index: number, options: ResolvedSqsSenderOptions<T>): PreparedMessage {
+function prepare<T>(
+  message: SqsOutgoingMessage<T>,
+  index: number,
+  options: ResolvedSqsSenderOptions<T>,
+  traceContext: TraceCarrier | undefined,
+): PreparedMessage {
   if (message === null || typeof message !== 'object') throw new Error(`expected { body, ... }, got ${describeValue(message)}`);
   const text = encode(message.body, options.bodyFormat);
   const groupId = message.groupId ?? options.groupId?.(message.body, index);
@@ -77,7 +90,8 @@ function prepare<T>(message: SqsOutgoingMessage<T>, index: number, options: Reso
   if (delaySeconds !== undefined && (!Number.isSafeInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > maxDelaySeconds)) {
     throw new Error(`delaySeconds must be an integer from 0 to ${maxDelaySeconds}, got ${describeValue(delaySeconds)}`);
   }
-  const attributes = message.messageAttributes === undefined ? undefined : toAwsAttributes(message.messageAttributes);
+  const given = withTraceContext(message.messageAttributes, message.traceContext ?? traceContext, maxMessageAttributes);
+  const attributes = given === undefined ? undefined : toAwsAttributes(given);
   const entry: Omit<SendMessageBatchRequestEntry, 'Id'> = {
     MessageBody: text,
     ...(groupId === undefined ? {} : { MessageGroupId: groupId }),
@@ -85,7 +99,14 @@ function prepare<T>(message: SqsOutgoingMessage<T>, index: number, options: Reso
     ...(delaySeconds === undefined ? {} : { DelaySeconds: delaySeconds }),
     ...(attributes === undefined ? {} : { MessageAttributes: attributes }),
   };
-  return { index, entry, bytes: Buffer.byteLength(text) + attributeBytes(attributes) };
+  const bytes = Buffer.byteLength(text) + attributeBytes(attributes);
+  if (bytes > options.maxMessageBytes) {
+    throw new Error(
+      `the message is ${bytes} bytes (body and attributes); the queue takes at most ${options.maxMessageBytes} (\`maxMessageBytes\`): ` +
+        'store large payloads elsewhere (S3) and send a reference',
+    );
+  }
+  return { index, entry, bytes };
 }
 
 function encode(body: unknown, format: 'text' | 'json'): string {

@@ -1,5 +1,6 @@
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 import { InvalidOptionError } from '@conveyor/core';
+import type { TraceCarrier } from '@conveyor/core';
 import {
   backoffOption,
   clockOption,
@@ -9,6 +10,7 @@ import {
   oneOf,
   optionsObject,
   positiveInteger,
+  traceContextOption,
 } from '@conveyor/core/kit';
 import type { BackoffOptions, BackoffPolicy, Clock } from '@conveyor/core/kit';
 import { entryRetryBackoff } from './send-in-batches.js';
@@ -52,6 +54,19 @@ export interface SqsSenderOptions<T = string> {
   retryBackoff?: BackoffOptions | false;
   /** Where the retries wait (tests pass a `ManualClock`). @default the system clock */
   clock?: Clock;
+  /**
+   * Largest message (body and attributes, in bytes) the sender sends: a larger one
+   * rejects the send before any call. SQS takes at most 1 MiB; a queue's own
+   * `MaximumMessageSize` may be lower (give it here to learn it before SQS refuses). @default 1048576
+   */
+  maxMessageBytes?: number;
+  /**
+   * The trace context to send with each message (attributes `traceparent` and
+   * `tracestate`), read once per send call: `currentTraceContext` of
+   * `@conveyor/opentelemetry`. A message with its own `traceContext`, or without
+   * room left of SQS's 10 attributes, is not changed. @default none
+   */
+  traceContext?: () => TraceCarrier | undefined;
 }
 
 /** The defaults of the options that have a fixed one. */
@@ -61,12 +76,14 @@ export const sqsSenderDefaults: Readonly<{
   fifoMaxConcurrentBatches: number;
   entryAttempts: number;
   retryBackoff: BackoffPolicy;
+  maxMessageBytes: number;
 }> = Object.freeze({
   bodyFormat: 'text',
   maxConcurrentBatches: 10,
   fifoMaxConcurrentBatches: 1,
   entryAttempts: 3,
   retryBackoff: entryRetryBackoff,
+  maxMessageBytes: 1_048_576,
 });
 
 /** Options after validation. */
@@ -84,6 +101,8 @@ export interface ResolvedSqsSenderOptions<T = string> {
   readonly entryAttempts: number;
   readonly retryBackoff: BackoffPolicy;
   readonly clock: Clock;
+  readonly maxMessageBytes: number;
+  readonly traceContext: (() => TraceCarrier | undefined) | undefined;
 }
 
 const knownOptions = [
@@ -99,6 +118,8 @@ const knownOptions = [
   'entryAttempts',
   'retryBackoff',
   'clock',
+  'maxMessageBytes',
+  'traceContext',
 ];
 /** Names from sqs-producer and the AWS API, and what the sender calls them. */
 const hints: Readonly<Record<string, string>> = {
@@ -161,6 +182,14 @@ export function resolveSqsSenderOptions<T>(options: SqsSenderOptions<T>): Resolv
     entryAttempts: integerIn('entryAttempts', given.entryAttempts, 1, 100, sqsSenderDefaults.entryAttempts),
     retryBackoff: backoffOption('retryBackoff', given.retryBackoff, sqsSenderDefaults.retryBackoff) || noWait,
     clock: clockOption(given.clock),
+    maxMessageBytes: integerIn(
+      'maxMessageBytes',
+      given.maxMessageBytes,
+      1,
+      sqsSenderDefaults.maxMessageBytes,
+      sqsSenderDefaults.maxMessageBytes,
+    ),
+    traceContext: traceContextOption(given.traceContext),
   });
 }
 

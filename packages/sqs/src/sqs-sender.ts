@@ -77,7 +77,7 @@ export class SqsSender<T = string> {
     if (!isArray(messages)) throw new TypeError(`sendMessages() takes an array of { body, ... }, got ${typeof messages}`);
     if (this.#closed) throw new ConveyorError('SQS_SENDER_CLOSED', 'This SqsSender is closed; create a new one');
     if (messages.length === 0) return [];
-    const { prepared, refused } = prepareMessages(messages, this.#options);
+    const { prepared, refused } = prepareMessages(messages, this.#options, this.#options.traceContext?.());
     const ids = new Array<string | undefined>(messages.length).fill(undefined);
     if (refused.length > 0) throw new SqsSendError(refused, ids);
     const queueUrl = await this.#resolveQueueUrl();

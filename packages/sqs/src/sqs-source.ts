@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { GetHint, Source, SourceDepth } from '@conveyor/core';
+import type { GetHint, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
 import { TypedEmitter } from '@conveyor/core/kit';
 import { DeadLetters } from './dead-letters.js';
 import { ErrorBackoff } from './error-backoff.js';
@@ -15,6 +15,7 @@ import { QueueLookup } from './queue-lookup.js';
 import { Receiver } from './receiver.js';
 import { Settler } from './settler.js';
 import type { SqsMessage } from './sqs-message.js';
+import { traceContextOf } from './trace-attributes.js';
 import type { EmitSqsSourceEvent, SqsSourceEvents } from './sqs-source-events.js';
 import type { ResolvedSqsSourceOptions, SqsSourceOptions } from './sqs-source-options.js';
 import { resolveSqsSourceOptions } from './sqs-source-options.js';
@@ -158,6 +159,18 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
       failed.map((message) => message.receipt),
       error,
     );
+  }
+
+  /** `{ system: 'aws_sqs', destination: <queue name> }` (OpenTelemetry's names). */
+  describe(): SourceDescription {
+    const url = this.#options.queueUrl ?? this.#queue.url;
+    const name = this.#options.queueName ?? (url === undefined ? 'unknown' : (url.split('/').pop() ?? url));
+    return { system: 'aws_sqs', destination: name };
+  }
+
+  /** The W3C trace context a producer put in the message attributes `traceparent` and `tracestate` (SqsSender's `traceContext`). */
+  traceContext(message: SqsMessage<T>): TraceCarrier | undefined {
+    return traceContextOf(message.messageAttributes);
   }
 
   /**

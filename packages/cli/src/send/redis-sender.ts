@@ -1,5 +1,5 @@
-import { InvalidOptionError, silentLogger } from '@conveyor/core';
-import { RedisListSource } from '@conveyor/redis';
+import { InvalidOptionError } from '@conveyor/core';
+import { RedisListSender } from '@conveyor/redis';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
 import { connectRedis } from '../redis-connection.js';
@@ -7,7 +7,7 @@ import { detectStructure } from '../stats/redis-inspector.js';
 import type { RedisLocation } from '../source-url.js';
 import type { Sender } from './sender.js';
 
-/** Appends each line to a Redis list source's queue, in order, through `RedisListSource.send()` (id in the list, body stored once). */
+/** Appends each line to a Redis list source's queue, in order, through `RedisListSender` (id in the list, body stored once). */
 export async function openRedisSender(location: RedisLocation): Promise<Sender> {
   const redis = await connectRedis(location);
   try {
@@ -22,9 +22,9 @@ export async function openRedisSender(location: RedisLocation): Promise<Sender> 
     redis.disconnect();
     throw error;
   }
-  let source: RedisListSource;
+  let sender: RedisListSender;
   try {
-    source = new RedisListSource(redis, { key: location.key, logger: silentLogger });
+    sender = new RedisListSender(redis, { key: location.key });
   } catch (error) {
     redis.disconnect();
     if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
@@ -34,7 +34,7 @@ export async function openRedisSender(location: RedisLocation): Promise<Sender> 
     batchSize: 1000,
     async send(lines) {
       try {
-        await source.send(...lines.map((line) => line.text));
+        await sender.send(lines.map((line) => line.text));
       } catch (error) {
         throw new CliError('CLI_UNREACHABLE', `Sending to ${location.display} failed: ${oneLine(error)}`, { cause: error });
       }

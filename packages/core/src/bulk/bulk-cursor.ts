@@ -1,5 +1,6 @@
 import type { Bulk } from './bulk.js';
 import type { BulkReport } from './bulk-report.js';
+import type { TraceCarrier } from '../sources/trace-carrier.js';
 
 /** Where a cursor publishes how far the handler got (shared memory on a pool thread). */
 export interface TakeWatcher {
@@ -20,8 +21,10 @@ export class BulkCursor<M> implements Bulk<M> {
   #taken = 0;
   #unit = false;
   #marked: Array<readonly [number, unknown]> | undefined;
+  readonly traceContext: TraceCarrier | undefined;
 
-  constructor(messages: readonly M[], start = 0, end = messages.length, watcher?: TakeWatcher) {
+  constructor(messages: readonly M[], start = 0, end = messages.length, watcher?: TakeWatcher, traceContext?: TraceCarrier) {
+    this.traceContext = traceContext;
     this.#messages = messages;
     this.#start = start;
     this.#size = end - start;

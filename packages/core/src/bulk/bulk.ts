@@ -1,3 +1,5 @@
+import type { TraceCarrier } from '../sources/trace-carrier.js';
+
 /**
  * What a handler receives: an iterator over one bulk of messages. The consumer
  * watches how far the handler got, which decides what is consumed and what
@@ -20,4 +22,11 @@ export interface Bulk<M> extends IterableIterator<M> {
    * `await db.insertMany(bulk.all())`). `fail()` still marks single ones.
    */
   all(): M[];
+  /**
+   * The trace context of the process span this bulk belongs to (W3C headers),
+   * when a tracing metrics adapter is attached (`@conveyor/opentelemetry`):
+   * start the handler's spans as its children, on any thread
+   * (`withBulkContext(bulk, ...)` from `@conveyor/opentelemetry`). Undefined otherwise.
+   */
+  readonly traceContext: TraceCarrier | undefined;
 }

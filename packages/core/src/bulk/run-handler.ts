@@ -2,6 +2,7 @@ import type { TakeWatcher } from './bulk-cursor.js';
 import { BulkCursor } from './bulk-cursor.js';
 import type { BulkReport } from './bulk-report.js';
 import type { Handler } from './handler.js';
+import type { TraceCarrier } from '../sources/trace-carrier.js';
 
 /**
  * Runs `handler` over messages `start` to `end` and reports how far it got
@@ -13,8 +14,9 @@ export async function runHandler<M>(
   start = 0,
   end = messages.length,
   watcher?: TakeWatcher,
+  traceContext?: TraceCarrier,
 ): Promise<BulkReport | undefined> {
-  const cursor = new BulkCursor(messages, start, end, watcher);
+  const cursor = new BulkCursor(messages, start, end, watcher, traceContext);
   try {
     const result = handler(cursor);
     // Only await real promises: a synchronous handler costs no extra tick.
@@ -45,6 +47,7 @@ export async function runParcel<M>(
   bulkSizes: readonly number[],
   watcher?: ParcelWatcher,
   runBulk: (index: number, run: () => Promise<BulkReport | undefined>) => Promise<BulkReport | undefined> = (_index, run) => run(),
+  traceContext?: TraceCarrier,
 ): Promise<(BulkReport | undefined)[] | undefined> {
   let reports: (BulkReport | undefined)[] | undefined;
   let start = 0;
@@ -53,7 +56,7 @@ export async function runParcel<M>(
     // While every bulk so far was fully consumed, say so: if the thread dies later, those stay consumed.
     watcher?.bulkStarted(index, reports === undefined);
     const bulkStart = start;
-    const report = await runBulk(index, () => runHandler(handler, messages, bulkStart, end, watcher));
+    const report = await runBulk(index, () => runHandler(handler, messages, bulkStart, end, watcher, traceContext));
     if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(bulkSizes.length))[index] = report;
     start = end;
   }

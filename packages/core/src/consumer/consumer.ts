@@ -154,6 +154,8 @@ export class Consumer<M> extends TypedEmitter<ConsumerEvents<M>> {
       this.#resolveStopped();
       throw error;
     }
+    // Before the first get(): an adapter names its spans and metrics from the source.
+    this.#metrics?.started?.(parts.queueSource);
     const dispatcher = buildDispatcher({
       parts,
       options,

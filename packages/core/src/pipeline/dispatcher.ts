@@ -156,7 +156,8 @@ export class Dispatcher<M> {
     const metrics = this.#options.metrics;
     await this.#options.rateLimiter?.acquire(parcel.messages.length, this.#options.signal);
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
-    const result = await this.#options.executor.run(parcel, structured);
+    const trace = metrics?.dispatched?.(parcel.messages);
+    const result = await this.#options.executor.run(parcel, structured, trace?.context);
     this.#inFlight.delete(parcel);
     if ('reports' in result.outcome && parcel.isolated !== true) this.#sizer.learn(parcel.messages.length, result.busyMs);
     this.#running--;
@@ -172,7 +173,9 @@ export class Dispatcher<M> {
         handlerMs,
         waitMs: dispatchedAt - enqueuedAt,
       };
-      metrics.settled({ ...sample, threadId: result.threadId });
+      const settled = { ...sample, threadId: result.threadId };
+      metrics.settled(settled);
+      trace?.end(settled);
     }
   }
 

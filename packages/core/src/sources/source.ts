@@ -1,4 +1,6 @@
 import type { Handler } from '../bulk/handler.js';
+import type { SourceDescription } from './source-description.js';
+import type { TraceCarrier } from './trace-carrier.js';
 
 /** A hint the consumer gives `get()`: how many messages it can take right now. */
 export interface GetHint {
@@ -14,6 +16,11 @@ export interface SourceDepth {
   readonly inFlight?: number;
   /** Messages in the dead letters, where the source has them. */
   readonly deadLetters?: number;
+  /**
+   * Age in milliseconds of the oldest message waiting (since it was sent), where
+   * the source can tell cheaply; 0 when none waits.
+   */
+  readonly oldestAgeMs?: number | undefined;
 }
 
 /**
@@ -70,6 +77,17 @@ export interface Source<M> {
    * arrive as `0`). @default false
    */
   readonly plainJsonMessages?: boolean;
+  /**
+   * Names the broker and the queue for telemetry (`messaging.system`,
+   * `messaging.destination.name`); called once when the consumer starts.
+   */
+  describe?(): SourceDescription;
+  /**
+   * The trace context the producer put on this message (W3C `traceparent`, for
+   * example an SQS message attribute), if any: process spans link to it. Called
+   * only when a tracing metrics adapter is attached; must be cheap.
+   */
+  traceContext?(message: M): TraceCarrier | undefined;
   /** Tells how deep the queue is (for lag displays and metrics); optional. */
   inspect?(): Promise<SourceDepth> | SourceDepth;
   /** Frees the source's resources; called once by `Consumer.shutdown()`. */

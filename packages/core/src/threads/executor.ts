@@ -1,5 +1,6 @@
 import type { ParcelOutcome } from '../bulk/iterator-rule.js';
 import type { Parcel } from '../bulk/parcel.js';
+import type { TraceCarrier } from '../sources/trace-carrier.js';
 
 /** What became of a parcel, and how long the handler side was busy with it (decoding and handling, not queueing). */
 export interface ParcelResult {
@@ -29,8 +30,11 @@ export interface Executor<M> {
   start(): Promise<void>;
   /** Checks received messages before they are queued (pool threads: can each cross unchanged?). */
   admit(messages: readonly M[]): Admission<M>;
-  /** Runs a parcel; `structured` when a message of it must cross as structured data. */
-  run(parcel: Parcel<M>, structured: boolean): Promise<ParcelResult>;
+  /**
+   * Runs a parcel; `structured` when a message of it must cross as structured
+   * data. `traceContext` is what its handler calls see as `bulk.traceContext`.
+   */
+  run(parcel: Parcel<M>, structured: boolean, traceContext?: TraceCarrier): Promise<ParcelResult>;
   /** Waits for running parcels, then frees threads. */
   close(): Promise<void>;
   /** Stops at once: running parcels resolve as lost with a `ShutdownError`. */

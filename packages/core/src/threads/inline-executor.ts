@@ -3,6 +3,7 @@ import type { BulkReport } from '../bulk/bulk-report.js';
 import { BulkCursor } from '../bulk/bulk-cursor.js';
 import type { Handler } from '../bulk/handler.js';
 import type { Parcel } from '../bulk/parcel.js';
+import type { TraceCarrier } from '../sources/trace-carrier.js';
 import { runParcel } from '../bulk/run-handler.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import { ShutdownError } from '../errors/shutdown-error.js';
@@ -31,11 +32,13 @@ export class InlineExecutor<M> implements Executor<M> {
     return { admitted: messages, rejected: [], structured: false };
   }
 
-  run(parcel: Parcel<M>): Promise<ParcelResult> {
+  run(parcel: Parcel<M>, _structured?: boolean, traceContext?: TraceCarrier): Promise<ParcelResult> {
     const result = this.#queue.add(async () => {
       const started = performance.now();
       const reports =
-        this.#handlerTimeout > 0 ? await this.#runWithTimeout(parcel) : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes);
+        this.#handlerTimeout > 0
+          ? await this.#runWithTimeout(parcel, traceContext)
+          : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes, undefined, undefined, traceContext);
       return { outcome: { reports }, busyMs: performance.now() - started };
     });
     // p-queue 10 rejects the tasks clear() removed (an AbortError) where 9 left them pending forever.
@@ -57,12 +60,12 @@ export class InlineExecutor<M> implements Executor<M> {
     return Promise.resolve();
   }
 
-  async #runWithTimeout(parcel: Parcel<M>): Promise<(BulkReport | undefined)[] | undefined> {
+  async #runWithTimeout(parcel: Parcel<M>, traceContext: TraceCarrier | undefined): Promise<(BulkReport | undefined)[] | undefined> {
     let reports: (BulkReport | undefined)[] | undefined;
     let start = 0;
     for (let index = 0; index < parcel.bulkSizes.length; index++) {
       const end = start + (parcel.bulkSizes[index] as number);
-      const report = await this.#runBulk(parcel.messages, start, end);
+      const report = await this.#runBulk(parcel.messages, start, end, traceContext);
       if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(parcel.bulkSizes.length))[index] = report;
       start = end;
     }
@@ -70,8 +73,13 @@ export class InlineExecutor<M> implements Executor<M> {
   }
 
   /** One bulk raced against `handlerTimeout`: past it, the report says where the handler was; what it does later is ignored. */
-  async #runBulk(messages: readonly M[], start: number, end: number): Promise<BulkReport | undefined> {
-    const cursor = new BulkCursor(messages, start, end);
+  async #runBulk(
+    messages: readonly M[],
+    start: number,
+    end: number,
+    traceContext: TraceCarrier | undefined,
+  ): Promise<BulkReport | undefined> {
+    const cursor = new BulkCursor(messages, start, end, undefined, traceContext);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<BulkReport>((resolve) => {
       timer = setTimeout(() => resolve(cursor.threw(new HandlerTimeoutError(this.#handlerTimeout))), this.#handlerTimeout);

@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ParcelReports } from '../bulk/bulk-report.js';
 import type { Parcel } from '../bulk/parcel.js';
+import type { TraceCarrier } from '../sources/trace-carrier.js';
 import { HandlerModuleError } from '../errors/handler-module-error.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import { PoolThreadError } from '../errors/pool-thread-error.js';
@@ -143,12 +144,12 @@ export class PoolExecutor<M> implements Executor<M> {
     return { admitted: admitted ?? messages, rejected: rejected ?? [], structured };
   }
 
-  async run(parcel: Parcel<M>, structured: boolean): Promise<ParcelResult> {
+  async run(parcel: Parcel<M>, structured: boolean, traceContext?: TraceCarrier): Promise<ParcelResult> {
     const slot = this.#slots.take();
     const timer = this.#options.handlerTimeout > 0 ? this.#watchTimeout(slot) : undefined;
     try {
       const wire = encodeParcel(parcel, structured, this.#options.payloadOf);
-      const task: PoolTask = { kind: 'parcel', wire, progress: slot.buffer };
+      const task: PoolTask = { kind: 'parcel', wire, progress: slot.buffer, ...(traceContext === undefined ? {} : { traceContext }) };
       const transferList = transferListOf(wire);
       const result = (await (transferList === undefined
         ? this.#pool.run(task)

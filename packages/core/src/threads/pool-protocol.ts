@@ -1,6 +1,7 @@
 import type { BulkReport } from '../bulk/bulk-report.js';
 import type { WireError } from './wire-error.js';
 import type { WireParcel } from './wire-format.js';
+import type { TraceCarrier } from '../sources/trace-carrier.js';
 
 /**
  * Where a pool thread finds its handler: an export of a handler module, or the
@@ -38,7 +39,14 @@ export interface PoolWorkerData {
  * (`parcel-progress.ts`), or a probe that only loads the handler.
  */
 export type PoolTask =
-  { readonly kind: 'parcel'; readonly wire: WireParcel; readonly progress: SharedArrayBuffer } | { readonly kind: 'probe' };
+  | {
+      readonly kind: 'parcel';
+      readonly wire: WireParcel;
+      readonly progress: SharedArrayBuffer;
+      /** The parcel's trace context (a tracing metrics adapter): the handler sees it as `bulk.traceContext`. */
+      readonly traceContext?: TraceCarrier;
+    }
+  | { readonly kind: 'probe' };
 
 /** A probe's answer: `error` when the handler module cannot be used. */
 export type PoolProbeResult = { readonly error?: WireError };

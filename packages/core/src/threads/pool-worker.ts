@@ -118,10 +118,17 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     };
     const parcel = decodeParcel(task.wire);
     bulkSizes = parcel.bulkSizes;
-    reports = await runParcel(handler, parcel.messages, parcel.bulkSizes, watcher, (bulk, run) => {
-      state.currentBulk = bulk;
-      return context.run({ task: state.task, bulk }, run);
-    });
+    reports = await runParcel(
+      handler,
+      parcel.messages,
+      parcel.bulkSizes,
+      watcher,
+      (bulk, run) => {
+        state.currentBulk = bulk;
+        return context.run({ task: state.task, bulk }, run);
+      },
+      task.traceContext,
+    );
     // Work the handlers left behind that fails at once (a rejected promise nobody
     // awaited, an immediate) is still blamed on its bulk, not on the next parcel.
     await nextTurn();

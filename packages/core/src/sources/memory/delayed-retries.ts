@@ -27,6 +27,11 @@ export class DelayedRetries<T> {
     }
   }
 
+  /** Every item waiting, in no particular order (for inspection). */
+  *items(): IterableIterator<T> {
+    for (const entry of this.#heap) yield entry.item;
+  }
+
   /** Removes and returns every item due at `now`, in due order. */
   takeDue(now: number): T[] {
     const due: T[] = [];

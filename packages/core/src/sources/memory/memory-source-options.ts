@@ -2,7 +2,7 @@ import type { Clock } from '../../kit/clock.js';
 import type { RetryOptions, ResolvedRetryOptions } from '../../kit/retry-options.js';
 import { resolveRetryOptions } from '../../kit/retry-options.js';
 import { InvalidOptionError } from '../../errors/invalid-option-error.js';
-import { clockOption, milliseconds, optionsObject, positiveInteger } from '../../kit/validation.js';
+import { clockOption, milliseconds, nonEmptyString, optionsObject, positiveInteger } from '../../kit/validation.js';
 
 /** Options of `new MemorySource()`. */
 export interface MemorySourceOptions<T = unknown> extends RetryOptions {
@@ -17,6 +17,8 @@ export interface MemorySourceOptions<T = unknown> extends RetryOptions {
   visibilityTimeout?: number;
   /** Where time is read (tests pass a `ManualClock` from `@conveyor/core/kit`). @default the system clock */
   clock?: Clock;
+  /** The queue's name, for telemetry (`describe().destination`). @default 'memory' */
+  name?: string;
   /** The shard key of a body: messages of one key are handled one at a time, in order (the consumer's ordered lanes). */
   orderingKey?: (body: T) => string | number | undefined;
 }
@@ -27,6 +29,7 @@ export interface ResolvedMemorySourceOptions extends ResolvedRetryOptions {
   readonly waitTime: number;
   readonly visibilityTimeout: number;
   readonly clock: Clock;
+  readonly name: string;
   readonly orderingKey: ((body: never) => string | number | undefined) | undefined;
 }
 
@@ -35,9 +38,10 @@ export const memorySourceDefaults = Object.freeze({
   maxMessagesPerGet: 1024,
   waitTime: 100,
   visibilityTimeout: 30_000,
+  name: 'memory',
 });
 
-const known = ['maxMessagesPerGet', 'waitTime', 'visibilityTimeout', 'maxReceiveCount', 'retryBackoff', 'clock', 'orderingKey'];
+const known = ['maxMessagesPerGet', 'waitTime', 'visibilityTimeout', 'maxReceiveCount', 'retryBackoff', 'clock', 'orderingKey', 'name'];
 
 /** Validates options and returns a frozen, fully-typed copy; throws `InvalidOptionError` naming the bad one. */
 export function resolveMemorySourceOptions<T>(options: MemorySourceOptions<T> | undefined): ResolvedMemorySourceOptions {
@@ -52,5 +56,6 @@ export function resolveMemorySourceOptions<T>(options: MemorySourceOptions<T> | 
     ...resolveRetryOptions(given),
     clock: clockOption(given.clock),
     orderingKey: given.orderingKey,
+    name: given.name === undefined ? memorySourceDefaults.name : nonEmptyString('name', given.name),
   });
 }

@@ -5,6 +5,8 @@ import type { DeliveredMessage } from '../../kit/delivered-message.js';
 import { isPoison, isUncharged } from '../../kit/release-reason.js';
 import { Wakeup } from '../../kit/wakeup.js';
 import type { GetHint, ReleaseReport, Source, SourceDepth } from '../source.js';
+import type { SourceDescription } from '../source-description.js';
+import type { TraceCarrier } from '../trace-carrier.js';
 import { DelayedRetries } from './delayed-retries.js';
 import type { MemorySourceOptions } from './memory-source-options.js';
 import { resolveMemorySourceOptions } from './memory-source-options.js';
@@ -27,6 +29,10 @@ interface Delivery<T> extends MemoryMessage<T> {
 interface Stored<T> {
   readonly id: number;
   readonly body: T;
+  /** When it was sent (the source's clock): the oldest waiting one gives `inspect().oldestAgeMs`. */
+  readonly sentAt: number;
+  /** The trace context it was sent with (`sendMany(bodies, { traceContext })`). */
+  readonly traceContext: TraceCarrier | undefined;
   receiveCount: number;
   /** The delivery in flight, if any: a cleanup or release of any other delivery is stale. */
   delivery: MemoryMessage<T> | undefined;
@@ -56,6 +62,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
   /** Long-polling get() calls waiting for a message. */
   readonly #arrivals: Wakeup;
   readonly #orderingKey: ((body: T) => string | number | undefined) | undefined;
+  readonly #description: SourceDescription;
   #ready: Stored<T>[] = [];
   #readyHead = 0;
   /** Released messages, served before the ready ones. */
@@ -84,6 +91,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#clock = resolved.clock;
     this.#arrivals = new Wakeup(resolved.clock);
     this.#orderingKey = resolved.orderingKey as ((body: T) => string | number | undefined) | undefined;
+    this.#description = Object.freeze({ system: 'memory', destination: resolved.name });
     // Only a source with a key function offers one: the consumer then keeps each key's order.
     const keyOfBody = this.#orderingKey;
     if (keyOfBody !== undefined) this.orderingKey = (message) => keyOfBody(message.body);
@@ -109,12 +117,19 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     return this.sendMany(bodies);
   }
 
-  sendMany(bodies: Iterable<T>): number[] {
+  /**
+   * Adds messages at the tail; returns their ids. `traceContext` (W3C headers,
+   * e.g. `currentTraceContext()` of `@conveyor/opentelemetry`) travels with them,
+   * as a broker's message attributes would: process spans link to it.
+   */
+  sendMany(bodies: Iterable<T>, options?: { readonly traceContext?: TraceCarrier | undefined }): number[] {
     if (this.#closed) throw new Error('MemorySource is closed');
     const ids: number[] = [];
+    const sentAt = this.#clock.now();
+    const traceContext = options?.traceContext;
     for (const body of bodies) {
       const id = this.#nextId++;
-      this.#ready.push({ id, body, receiveCount: 0, delivery: undefined, lease: undefined });
+      this.#ready.push({ id, body, sentAt, traceContext, receiveCount: 0, delivery: undefined, lease: undefined });
       ids.push(id);
     }
     if (ids.length > 0) this.#wake();
@@ -192,8 +207,22 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     this.#leases.push(lease);
   }
 
+  /** `{ system: 'memory', destination: name }`. */
+  describe(): SourceDescription {
+    return this.#description;
+  }
+
+  /** The trace context the message was sent with, if any. */
+  traceContext(message: MemoryMessage<T>): TraceCarrier | undefined {
+    return (message as Partial<Delivery<T>>)[storedKey]?.traceContext;
+  }
+
   inspect(): SourceDepth {
-    return { waiting: this.size, inFlight: this.inFlight, deadLetters: this.deadLetters.length };
+    let oldest = this.#ready[this.#readyHead]?.sentAt ?? Number.POSITIVE_INFINITY;
+    for (const stored of this.#retry) oldest = Math.min(oldest, stored.sentAt);
+    for (const stored of this.#delayed.items()) oldest = Math.min(oldest, stored.sentAt);
+    const oldestAgeMs = oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, this.#clock.now() - oldest);
+    return { waiting: this.size, inFlight: this.inFlight, deadLetters: this.deadLetters.length, oldestAgeMs };
   }
 
   /** Resolves when every message sent was cleaned up or dead-lettered. */
