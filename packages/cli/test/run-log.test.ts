@@ -65,6 +65,13 @@ describe('conveyor run, stdout not a terminal: a line per interval', () => {
     expect(lines.at(-1)).toMatch(/ bulks=\d+ /);
   });
 
+  it('runs a consumer module compiled to CommonJS (its export default on exports.default)', async () => {
+    const result = await cli(['run', fixture('commonjs-consumer.cjs'), '--interval', '100']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\S+Z stopped phase=stopped .*received=3 consumed=3 failed=0 /);
+  });
+
   it('SIGINT drains gracefully and exits 0; the lag of another queue is shown', async () => {
     await redis.rpush(lagKey, 'a', 'b', 'c', 'd', 'e', 'f', 'g');
     const running = startCli([

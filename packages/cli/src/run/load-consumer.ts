@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Consumer } from '@conveyor/core';
+import { moduleExports } from '@conveyor/core/kit';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
 import type { RunContext } from './run-context.js';
@@ -27,7 +28,8 @@ export async function loadConsumer(modulePath: string, exportName: string | unde
     );
   let exports: Record<string, unknown>;
   try {
-    exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // A module compiled to CommonJS puts its `export default` under `default.default`: moduleExports() unwraps it.
+    exports = moduleExports((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (error) {
     throw new CliError('CLI_MODULE_FAILED', `Consumer module ${modulePath} failed to load: ${oneLine(error)}`, { cause: error });
   }
