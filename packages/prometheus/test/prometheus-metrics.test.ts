@@ -105,6 +105,7 @@ describe('PrometheusMetrics', () => {
         state: 'new',
         paused: false,
         inFlight: 0,
+        inFlightLimit: 1024,
         pendingBulks: 0,
         pollersAlive: 0,
         pollerRestarts: 0,

@@ -89,6 +89,7 @@ function stats(restarts: number): ConsumerStats {
     state: 'running',
     paused: false,
     inFlight: 0,
+    inFlightLimit: 1024,
     pendingBulks: 0,
     pollersAlive: 1,
     pollerRestarts: restarts,
