@@ -36,7 +36,7 @@ export class LuaScript {
   }
 
   /** Runs the script; `keys` must hold exactly `numberOfKeys` keys. */
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: Redis | Cluster, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     if (keys.length !== this.numberOfKeys) throw new Error(`${this.name} takes ${this.numberOfKeys} keys, got ${keys.length}`);
     // One flat array: ioredis flattens it, and a spread of many thousand arguments could overflow the stack.
     const flat: string[] = new Array<string>(keys.length + args.length);

@@ -1,4 +1,6 @@
 import { InvalidOptionError } from '@conveyor/core';
+import { hasHashTag } from './key-slot.js';
+import { RedisCrossSlotError } from './redis-cross-slot-error.js';
 
 /**
  * The keys of one Redis list source. The list is the user's key; the side keys
@@ -32,7 +34,7 @@ export function redisListKeys(key: string): RedisListKeys {
   let base: string;
   if (hasHashTag(key)) base = key;
   else if (key.includes('}')) {
-    throw new InvalidOptionError(
+    throw new RedisCrossSlotError(
       'key',
       'a key with a hash tag (`{jobs}` or `{orders}:jobs`) or without `}`',
       key,
@@ -48,12 +50,4 @@ export function redisListKeys(key: string): RedisListKeys {
     meta: `${base}:meta`,
     dead: `${base}:dead`,
   });
-}
-
-/** Redis Cluster's rule: the slot is the hash of what is between the first `{` and the next `}`, when that is not empty. */
-function hasHashTag(key: string): boolean {
-  const open = key.indexOf('{');
-  if (open < 0) return false;
-  const close = key.indexOf('}', open + 1);
-  return close > open + 1;
 }

@@ -3,6 +3,8 @@ import { InvalidOptionError } from '@conveyor/core';
 import type { BackoffPolicy } from '@conveyor/core/kit';
 import { backoffDelay, errorMessage, isPoison, isUncharged, sleep } from '@conveyor/core/kit';
 import type { Cluster, Redis } from 'ioredis';
+import { checkClient } from './check-client.js';
+import type { RedisClient } from './check-client.js';
 import { decodeBodies } from './body-decoder.js';
 import type { DeliveryBatch, FailureMode } from './list-store.js';
 import { ListStore } from './list-store.js';
@@ -34,8 +36,8 @@ const maxErrorText = 2000;
  * const consumer = new Consumer(source, { handlerModule: './handler.js', bulkSize: 64 });
  */
 export class RedisListSource<B = string> implements Source<RedisListMessage<B>> {
-  /** The client (the caller's: `close()` leaves it open). */
-  readonly redis: Redis;
+  /** The client, one Redis or a Redis Cluster (the caller's: `close()` leaves it open). */
+  readonly redis: RedisClient;
   /** The list's key. */
   readonly key: string;
   /** The list and its side keys. */
@@ -48,9 +50,17 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
   #closed = false;
 
   constructor(redis: Redis | Cluster, options: RedisListSourceOptions) {
-    checkRedis(redis);
+    checkClient(redis);
     this.#options = resolveRedisListSourceOptions(options);
-    this.redis = redis as Redis;
+    if (this.#options.partitions !== 1) {
+      throw new InvalidOptionError(
+        'partitions',
+        '1 for a RedisListSource',
+        this.#options.partitions,
+        'use RedisPartitionedListSource for a partitioned queue',
+      );
+    }
+    this.redis = redis;
     this.key = this.#options.key;
     this.keys = redisListKeys(this.key);
     this.#store = new ListStore(redis, this.keys);
@@ -72,7 +82,7 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
       if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       throw new InvalidOptionError(`bodies[${index}]`, 'a string or bytes (Buffer, Uint8Array)', body);
     });
-    return await this.#store.append(values);
+    return await this.#store.append(values, this.#options.durableSend);
   }
 
   async get(signal: AbortSignal, hint?: GetHint): Promise<RedisListMessage<B>[]> {
@@ -196,21 +206,4 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
 function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error);
   return text.length > maxErrorText ? `${text.slice(0, maxErrorText)}…` : text;
-}
-
-/** An ioredis client (or cluster) without `keyPrefix`: the scripts build side keys a prefix would not reach. */
-function checkRedis(redis: Redis | Cluster): void {
-  if (redis === null || typeof redis !== 'object' || typeof (redis as { callBuffer?: unknown }).callBuffer !== 'function') {
-    throw new InvalidOptionError('redis', 'an ioredis client (new Redis(...) or new Cluster(...))', redis);
-  }
-  const options = (redis as { options?: { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } }).options;
-  const keyPrefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
-  if (keyPrefix !== undefined && keyPrefix !== '') {
-    throw new InvalidOptionError(
-      'redis',
-      'a client without `keyPrefix`',
-      keyPrefix,
-      'the scripts build side keys the prefix would not reach; put the prefix in `key` instead',
-    );
-  }
 }

@@ -1,0 +1,113 @@
+// A master of a Redis Cluster of the test's own (3 masters, 3 replicas,
+// cluster-node-timeout 1 s) is killed by its pid while producers send with
+// `durableSend` and a Consumer consumes: the consumer rides the failover, and
+// every message whose send resolved is consumed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delay, startOwnRedisCluster, until } from '@conveyor/conformance';
+import type { OwnRedisCluster } from '@conveyor/conformance';
+import { Consumer, silentLogger } from '@conveyor/core';
+import { RedisPartitionedListSource, RedisReplicationError } from '@conveyor/redis';
+import type { RedisListMessage } from '@conveyor/redis';
+import { uniquePrefix } from './redis-test-client.js';
+
+let cluster: OwnRedisCluster;
+beforeAll(async () => {
+  cluster = await startOwnRedisCluster({ masters: 3, nodeTimeout: 1000 });
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('Redis Cluster failover', () => {
+  it('a consumer rides the failover of a master, and every message whose durable send resolved is consumed', async () => {
+    const redis = cluster.connect();
+    redis.on('error', () => {}); // the killed master's connection fails: expected here
+    const source = new RedisPartitionedListSource(redis, {
+      key: uniquePrefix('failover'),
+      partitions: 3,
+      durableSend: { replicas: 1, timeoutMs: 500 },
+      waitTime: 100,
+      visibilityTimeout: 2000,
+      logger: silentLogger,
+    });
+    const consumed = new Set<string>();
+    const consumer = new Consumer<RedisListMessage>(source, {
+      logger: silentLogger,
+      maxPollers: 2,
+      bulkSize: 20,
+      maxInFlight: 200,
+      settleAttempts: 20,
+      handler() {},
+    });
+    consumer.on('consumed', (messages) => {
+      for (const message of messages) consumed.add(message.body);
+    });
+    await consumer.start();
+
+    // The producer: batches of 10; a send that fails (the master is gone, or no
+    // replica confirmed it) is sent again, so its messages may be stored twice.
+    const acknowledged: string[] = [];
+    let failedSends = 0;
+    let producing = true;
+    const producer = (async () => {
+      for (let batch = 0; producing; batch++) {
+        const bodies = Array.from({ length: 10 }, (_, n) => `m-${batch}-${n}`);
+        for (;;) {
+          try {
+            await source.send(...bodies);
+            break;
+          } catch {
+            failedSends++;
+            await delay(50);
+          }
+        }
+        acknowledged.push(...bodies);
+        await delay(5);
+      }
+    })();
+    let killed = -1;
+    try {
+      await until(() => consumed.size >= 300, 20_000, 'a first share consumed');
+      killed = await cluster.killMaster((source.partitionKeys[0] as { list: string }).list);
+      const atKill = acknowledged.length;
+      // The partition's new master has no replica until the killed node rejoins:
+      // durable sends to it fail (RedisReplicationError) and are sent again.
+      await delay(cluster.nodeTimeout * 3);
+      await cluster.restart(killed);
+      await until(() => acknowledged.length >= atKill + 600, 30_000, 'sends going on after the failover');
+    } finally {
+      producing = false;
+      await producer;
+    }
+    try {
+      await until(() => acknowledged.every((body) => consumed.has(body)), 30_000, 'every acknowledged message consumed');
+      await until(async () => (await source.inspect()).waiting + ((await source.inspect()).inFlight ?? 0) === 0, 30_000, 'an empty queue');
+    } finally {
+      await consumer.shutdown();
+    }
+    expect(acknowledged.filter((body) => !consumed.has(body))).toEqual([]);
+    expect(failedSends).toBeGreaterThan(0); // the failover did get in the producer's way
+    expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
+    await source.clear();
+    await redis.quit();
+  });
+
+  it('a durable send that no replica confirms rejects with RedisReplicationError, and its messages are still delivered', async () => {
+    const redis = cluster.connect();
+    redis.on('error', () => {});
+    const source = new RedisPartitionedListSource(redis, {
+      key: uniquePrefix('durable'),
+      partitions: 1,
+      durableSend: { replicas: 2, timeoutMs: 100 }, // each master has one replica
+      waitTime: 0,
+      logger: silentLogger,
+    });
+    const error = await source.send('only-on-the-master').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RedisReplicationError);
+    expect(error).toMatchObject({ code: 'REDIS_REPLICATION', confirmed: 1, wanted: 2 });
+    const [message] = await source.get(new AbortController().signal);
+    expect(message?.body).toBe('only-on-the-master');
+    await source.clear();
+    await redis.quit();
+  });
+});
