@@ -21,6 +21,8 @@ export interface OwnRedisCluster {
   readonly nodeTimeout: number;
   /** A cluster client (quit it after the test), retrying through failovers. */
   connect(options?: ClusterOptions): Cluster;
+  /** The pid of every node by port (to read its CPU time, say). */
+  readonly pids: ReadonlyMap<number, number>;
   /** The pid of the node on `port`. */
   pidOf(port: number): number;
   /** The port of the master serving `key`'s slot now. */
@@ -40,13 +42,17 @@ export interface OwnRedisCluster {
 }
 
 /**
- * Starts `masters` masters with one replica each (`redis-server --cluster-enabled yes`
+ * Starts `masters` masters (default 3) with `replicas` replicas each (0 or 1,
+ * default 1) (`redis-server --cluster-enabled yes`
  * on free loopback ports, no persistence) and joins them with `redis-cli --cluster
  * create`; resolves once every node sees the cluster `ok` and every replica is in
  * sync. `nodeTimeout` (default 1000 ms) bounds how long a failover takes.
  */
-export async function startOwnRedisCluster(options: { masters?: number; nodeTimeout?: number } = {}): Promise<OwnRedisCluster> {
+export async function startOwnRedisCluster(
+  options: { masters?: number; replicas?: 0 | 1; nodeTimeout?: number } = {},
+): Promise<OwnRedisCluster> {
   const masters = options.masters ?? 3;
+  const replicas = options.replicas ?? 1;
   const nodeTimeout = options.nodeTimeout ?? 1000;
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-redis-cluster-'));
   const children = new Map<number, ChildProcess>();
@@ -57,7 +63,7 @@ export async function startOwnRedisCluster(options: { masters?: number; nodeTime
   };
   try {
     const ports: number[] = [];
-    while (ports.length < masters * 2) {
+    while (ports.length < masters * (1 + replicas)) {
       const port = await freePort();
       // The cluster bus listens on its own port (`cluster-port`): another free one.
       if (!ports.includes(port)) ports.push(port);
@@ -78,7 +84,7 @@ export async function startOwnRedisCluster(options: { masters?: number; nodeTime
     await Promise.all(ports.map((port) => waitForPing(port, children.get(port) as ChildProcess)));
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
       {
         timeout: 30_000,
       },
@@ -104,6 +110,9 @@ export async function startOwnRedisCluster(options: { masters?: number; nodeTime
         ...clusterOptions,
       }),
     pidOf: (port) => children.get(port)?.pid ?? -1,
+    get pids() {
+      return new Map([...children].map(([port, child]) => [port, child.pid ?? -1]));
+    },
     masterOf: (key) =>
       masterOf(
         [...children.keys()].filter((port) => isAlive(children.get(port))),

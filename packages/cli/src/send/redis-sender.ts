@@ -1,5 +1,5 @@
 import { InvalidOptionError, silentLogger } from '@conveyor/core';
-import { RedisListSource } from '@conveyor/redis';
+import { RedisListSource, RedisPartitionedListSource } from '@conveyor/redis';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
 import { connectRedis } from '../redis-connection.js';
@@ -7,11 +7,11 @@ import { detectStructure } from '../stats/redis-inspector.js';
 import type { RedisLocation } from '../source-url.js';
 import type { Sender } from './sender.js';
 
-/** Appends each line to a Redis list source's queue, in order, through `RedisListSource.send()` (id in the list, body stored once). */
+/** Appends each line to a Redis list source's queue (round robin over the partitions of a partitioned one), in order, through `RedisListSource.send()` (id in the list, body stored once). */
 export async function openRedisSender(location: RedisLocation): Promise<Sender> {
   const redis = await connectRedis(location);
   try {
-    const structure = location.structure ?? (await detectStructure(redis, location.key));
+    const structure = location.structure ?? (await detectStructure(redis, location.key, location.partitions));
     if (structure === 'sharded') {
       throw new CliError(
         'CLI_UNSUPPORTED',
@@ -22,9 +22,12 @@ export async function openRedisSender(location: RedisLocation): Promise<Sender> 
     redis.disconnect();
     throw error;
   }
-  let source: RedisListSource;
+  let source: RedisListSource | RedisPartitionedListSource;
   try {
-    source = new RedisListSource(redis, { key: location.key, logger: silentLogger });
+    source =
+      location.partitions === undefined
+        ? new RedisListSource(redis, { key: location.key, logger: silentLogger })
+        : new RedisPartitionedListSource(redis, { key: location.key, partitions: location.partitions, logger: silentLogger });
   } catch (error) {
     redis.disconnect();
     if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
