@@ -59,7 +59,9 @@ async function connectCluster(location: RedisLocation, seeds: readonly { host: s
     await cluster.connect();
   } catch (connectError) {
     cluster.disconnect();
-    const error = lastError ?? connectError;
+    // "Failed to refresh slots cache" says little; the last seed's own error says why.
+    const failed = lastError ?? connectError;
+    const error = (failed as { lastNodeError?: unknown } | undefined)?.lastNodeError ?? failed;
     const where = seeds.map((seed) => `${seed.host}:${seed.port}`).join(',');
     const network = networkErrorCode(error);
     if (network !== undefined)

@@ -122,6 +122,7 @@ export class ListStore {
         for (const batch of batches) firsts.push((await this.#send.runBuffer(master, this.#sendKeys, batch)) as number);
       } catch (error) {
         if (!isCluster(this.#redis) || attempt >= durableRetries || !isRedirectOrOutage(error)) throw error;
+        this.#redis.refreshSlotsCache(); // the slot may have a new master: ask the cluster rather than wait for a redirection
         await sleep(durableRetryDelayMs);
         continue;
       }

@@ -97,16 +97,31 @@ export class RedisPartitionedListSource<B = string> implements Source<RedisListM
     return partitionOf(key, this.partitions.length);
   }
 
+  /**
+   * One delivery from the next partition that has messages, in turn. A
+   * partition that fails (its master failing over) is passed over; only when
+   * every partition failed in one round does `get()` throw.
+   */
   async get(signal: AbortSignal, hint?: GetHint): Promise<RedisListMessage<B>[]> {
     const count = this.partitions.length;
     const deadline = Date.now() + this.#options.waitTime;
     while (!signal.aborted && !this.#closed) {
+      let failures = 0;
+      let lastError: unknown;
       for (let tried = 0; tried < count && !signal.aborted; tried++) {
         const partition = this.#nextGet;
         this.#nextGet = (partition + 1) % count;
-        const messages = await (this.partitions[partition] as RedisListSource<B>).get(signal, hint);
+        let messages: RedisListMessage<B>[];
+        try {
+          messages = await (this.partitions[partition] as RedisListSource<B>).get(signal, hint);
+        } catch (error) {
+          failures++;
+          lastError = error;
+          continue;
+        }
         if (messages.length > 0) return messages.map((message) => outer(partition, message));
       }
+      if (failures === count) throw lastError;
       const left = deadline - Date.now();
       if (left <= 0) break;
       await sleep(Math.min(pollSlice, left), signal);

@@ -21,6 +21,8 @@ import { RedisCrossSlotError } from './redis-cross-slot-error.js';
 import type { RedisStorageOptions } from './redis-storage-options.js';
 import { resolveRedisStorageOptions } from './redis-storage-options.js';
 
+// When a partition failed a due check, the next check comes this soon (ms).
+const failedPartitionRetryMs = 500;
 // Messages per append script call: big enough to amortise the call, small enough not to block Redis long.
 const appendSlice = 10_000;
 
@@ -107,12 +109,13 @@ export class RedisStorage implements Storage<string> {
   /**
    * Samples up to `max` non-empty threads of every partition (in parallel),
    * shuffled together: each partition's index is sampled fairly, and a look
-   * sees threads of all of them.
+   * sees threads of all of them. A partition that does not answer (its master
+   * failing over) is left out of this look; only when none answers is it an error.
    */
   async threads(max: number): Promise<string[]> {
     if (this.#partitions.length === 1) return shuffle(await this.redis.srandmember((this.#partitions[0] as PartitionKeys).threads, max));
-    const samples = await Promise.all(this.#partitions.map((partition) => this.redis.srandmember(partition.threads, max)));
-    return shuffle(samples.flat()).slice(0, max);
+    const samples = answered(await Promise.allSettled(this.#partitions.map((partition) => this.redis.srandmember(partition.threads, max))));
+    return shuffle(samples.values.flat()).slice(0, max);
   }
 
   async peek(thread: string, max: number): Promise<Peeked | undefined> {
@@ -163,10 +166,10 @@ export class RedisStorage implements Storage<string> {
     )) as number;
   }
 
-  /** Promotes up to `max` due deferred requests in each partition (in parallel). */
+  /** Promotes up to `max` due deferred requests in each partition (in parallel; see `mergePromotions` for a partition that fails). */
   async promoteDeferred(max: number): Promise<PromoteResult> {
     return mergePromotions(
-      await Promise.all(
+      await Promise.allSettled(
         this.#partitions.map(
           async ({ base, deferred, threads }) =>
             (await this.#scripts.promoteDeferred.run(this.redis, [deferred, `${deferred}:keys`, threads], [base, max])) as [number, number],
@@ -193,10 +196,10 @@ export class RedisStorage implements Storage<string> {
     )) as number;
   }
 
-  /** Runs up to `max` due recurrent requests in each partition (in parallel). */
+  /** Runs up to `max` due recurrent requests in each partition (in parallel; see `mergePromotions` for a partition that fails). */
   async promoteRecurrent(max: number): Promise<PromoteResult> {
     return mergePromotions(
-      await Promise.all(
+      await Promise.allSettled(
         this.#partitions.map(
           async ({ base, recurrent, threads }) =>
             (await this.#scripts.promoteRecurrent.run(this.redis, [recurrent, `${recurrent}:intervals`, threads], [base, max])) as [
@@ -266,14 +269,32 @@ function partitionBases(prefix: string, partitions: number | undefined, cluster:
   return partitionTags(prefix, partitions ?? 1).map((tag) => `${prefix}{${tag}}:`);
 }
 
-function mergePromotions(results: readonly [number, number][]): PromoteResult {
+/**
+ * The promotions of every partition, added up. A partition that failed (its
+ * master failing over) keeps its due entries for the next check, which comes
+ * within `failedPartitionRetryMs`; only when every partition failed is it an error.
+ */
+function mergePromotions(results: readonly PromiseSettledResult<[number, number]>[]): PromoteResult {
+  const { values, failed } = answered(results);
   let due = 0;
-  let nextIn = -1;
-  for (const [count, next] of results) {
+  let nextIn = failed ? failedPartitionRetryMs : -1;
+  for (const [count, next] of values) {
     due += count;
     if (next >= 0 && (nextIn < 0 || next < nextIn)) nextIn = next;
   }
   return { due, nextDueIn: nextIn < 0 ? undefined : nextIn };
+}
+
+/** The values of the partitions that answered, and whether one failed; throws when none answered. */
+function answered<T>(results: readonly PromiseSettledResult<T>[]): { values: T[]; failed: boolean } {
+  const values: T[] = [];
+  let error: unknown;
+  for (const result of results) {
+    if (result.status === 'fulfilled') values.push(result.value);
+    else error ??= result.reason;
+  }
+  if (values.length === 0 && error !== undefined) throw error;
+  return { values, failed: error !== undefined };
 }
 
 function shuffle<T>(items: T[]): T[] {

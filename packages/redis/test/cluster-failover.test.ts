@@ -1,12 +1,14 @@
 // A master of a Redis Cluster of the test's own (3 masters, 3 replicas,
 // cluster-node-timeout 1 s) is killed by its pid while producers send with
 // `durableSend` and a Consumer consumes: the consumer rides the failover, and
-// every message whose send resolved is consumed.
+// every message whose send resolved is consumed. Then the same for a sharded
+// queue's worker (the last test: it leaves a master without a replica).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delay, startOwnRedisCluster, until } from '@conveyor/conformance';
 import type { OwnRedisCluster } from '@conveyor/conformance';
 import { Consumer, silentLogger } from '@conveyor/core';
-import { RedisPartitionedListSource, RedisReplicationError } from '@conveyor/redis';
+import { RedisLock, RedisPartitionedListSource, RedisReplicationError, RedisStorage, deleteByPrefix } from '@conveyor/redis';
+import { Queue, RequestHandler, Route, Worker } from '@conveyor/sharded';
 import type { RedisListMessage } from '@conveyor/redis';
 import { uniquePrefix } from './redis-test-client.js';
 
@@ -108,6 +110,53 @@ describe('Redis Cluster failover', () => {
     const [message] = await source.get(new AbortController().signal);
     expect(message?.body).toBe('only-on-the-master');
     await source.clear();
+    await redis.quit();
+  });
+});
+
+describe('Redis Cluster failover, sharded queue', () => {
+  it('a worker rides the failover of a master: every request registered and replicated before is handled', async () => {
+    const redis = cluster.connect();
+    redis.on('error', () => {});
+    const prefix = uniquePrefix('sharded-failover');
+    const storage = new RedisStorage(redis, { prefix: `${prefix}s:`, partitions: 3 });
+    const handled = new Set<string>();
+    class Job extends RequestHandler<{ thread: number; n: number }> {
+      static override route(...requests: { thread: number; n: number }[]): Route[] {
+        return requests.map((request) => new Route(request.thread));
+      }
+      override batchSize(): number {
+        return 2;
+      }
+      async handle(...requests: { thread: number; n: number }[]): Promise<void> {
+        await delay(10);
+        for (const { thread, n } of requests) handled.add(`${thread}-${n}`);
+      }
+    }
+    const queue = new Queue(storage, { requestHandlers: [Job] });
+    const threads = 30;
+    const each = 20;
+    for (let n = 0; n < each; n++) await queue.register(Job, ...Array.from({ length: threads }, (_, thread) => ({ thread, n })));
+    // What the promise covers: writes a replica has. WAIT on the connections that made them.
+    await Promise.all(redis.nodes('master').map((node) => node.call('WAIT', 1, 2000)));
+
+    const worker = new Worker(new RedisLock(redis, { prefix: `${prefix}l:`, timeout: 2000 }), queue, {
+      logger: silentLogger,
+      emptyPause: 0,
+      acquireDelay: 20,
+    });
+    worker.on('error', () => {}); // the killed master's errors: the worker pauses and carries on
+    const loops = [worker.loop(), worker.loop(), worker.loop()];
+    try {
+      await until(() => handled.size >= 100, 20_000, 'a first share handled');
+      await cluster.killMaster(`${storage.partitionPrefixes[1] as string}threads`);
+      await until(() => handled.size >= threads * each, 40_000, 'every request handled after the failover');
+    } finally {
+      worker.stop();
+      await Promise.all(loops);
+    }
+    expect(handled.size).toBe(threads * each);
+    await deleteByPrefix(redis, prefix);
     await redis.quit();
   });
 });
