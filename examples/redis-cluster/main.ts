@@ -14,7 +14,9 @@ const own = given === undefined ? await startOwnRedisCluster() : undefined;
 const cluster = new Cluster(given ?? own?.seeds.map((seed) => ({ ...seed })) ?? []);
 try {
   const { handled, perPartition } = await runClusterOrders(cluster, `example-orders-${randomUUID().slice(0, 8)}`, 12, 50);
-  console.log(`handled ${[...handled.values()].reduce((sum, orders) => sum + orders.length, 0)} orders of ${handled.size} customers, each in order`);
+  console.log(
+    `handled ${[...handled.values()].reduce((sum, orders) => sum + orders.length, 0)} orders of ${handled.size} customers, each in order`,
+  );
   console.log(`messages per partition (one per master): ${perPartition.join(', ')}`);
 } finally {
   await cluster.quit();

@@ -21,7 +21,12 @@ export interface ClusterOrdersResult {
 }
 
 /** Sends `perCustomer` orders for each of `customers` customers, then handles them all. */
-export async function runClusterOrders(cluster: Cluster, key: string, customers: number, perCustomer: number): Promise<ClusterOrdersResult> {
+export async function runClusterOrders(
+  cluster: Cluster,
+  key: string,
+  customers: number,
+  perCustomer: number,
+): Promise<ClusterOrdersResult> {
   const source = new RedisPartitionedListSource<Order>(cluster, {
     key,
     partitions: 3,
@@ -53,7 +58,8 @@ export async function runClusterOrders(cluster: Cluster, key: string, customers:
     logger: silentLogger,
   });
   await consumer.start();
-  while (count < customers * perCustomer || ((await source.inspect()).inFlight ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (count < customers * perCustomer || ((await source.inspect()).inFlight ?? 0) > 0)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   await consumer.shutdown();
   await source.clear();
   return { handled, perPartition };

@@ -66,6 +66,11 @@ async function connectCluster(location: RedisLocation, seeds: readonly { host: s
     const network = networkErrorCode(error);
     if (network !== undefined)
       throw new CliError('CLI_UNREACHABLE', `Cannot reach the Redis Cluster at ${where} (${network}); is it running?`, { cause: error });
+    // ioredis reports seeds that never answered as closed connections, without their network error.
+    if (/^(Connection is closed|Failed to refresh slots cache)/.test(oneLine(error)))
+      throw new CliError('CLI_UNREACHABLE', `Cannot reach the Redis Cluster at ${where}: no seed answered; is it running?`, {
+        cause: error,
+      });
     throw new CliError('CLI_UNREACHABLE', `The Redis Cluster at ${where} refused the connection: ${oneLine(error)}`, { cause: error });
   }
   return cluster;

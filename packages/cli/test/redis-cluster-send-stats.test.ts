@@ -68,6 +68,6 @@ describe('send and stats on a Redis Cluster', () => {
   it('says which seeds it could not reach', async () => {
     const result = await cli(['stats', 'redis+cluster://127.0.0.1:1,127.0.0.1:2/jobs']);
     expect(result.code).toBe(4);
-    expect(result.stderr).toMatch(/Redis Cluster at 127\.0\.0\.1:1,127\.0\.0\.1:2/);
+    expect(result.stderr).toMatch(/^conveyor: Cannot reach the Redis Cluster at 127\.0\.0\.1:1,127\.0\.0\.1:2: no seed answered/);
   });
 });

@@ -202,7 +202,7 @@ async function waitForPing(port: number, child: ChildProcess): Promise<void> {
 /** The node says the cluster is ok, and, when it is a replica, that it is in sync with its master. */
 async function clusterReady(port: number): Promise<boolean> {
   return withNode(port, async (redis) => {
-    const info = (await redis.cluster('INFO')) as string;
+    const info = await redis.cluster('INFO');
     if (!info.includes('cluster_state:ok')) return false;
     const replication = await redis.info('replication');
     return replication.includes('role:master') || replication.includes('master_link_status:up');
@@ -213,7 +213,7 @@ async function clusterReady(port: number): Promise<boolean> {
 async function masterOf(ports: readonly number[], key: string): Promise<number> {
   for (const port of ports) {
     const found = await withNode(port, async (redis) => {
-      const slot = (await redis.cluster('KEYSLOT', key)) as number;
+      const slot = await redis.cluster('KEYSLOT', key);
       const range = (await redis.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to);
       return range?.[2]?.[1];
     }).catch(() => undefined);

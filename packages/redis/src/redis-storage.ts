@@ -288,13 +288,14 @@ function mergePromotions(results: readonly PromiseSettledResult<[number, number]
 /** The values of the partitions that answered, and whether one failed; throws when none answered. */
 function answered<T>(results: readonly PromiseSettledResult<T>[]): { values: T[]; failed: boolean } {
   const values: T[] = [];
-  let error: unknown;
+  let rejected: PromiseRejectedResult | undefined;
   for (const result of results) {
     if (result.status === 'fulfilled') values.push(result.value);
-    else error ??= result.reason;
+    else rejected ??= result;
   }
-  if (values.length === 0 && error !== undefined) throw error;
-  return { values, failed: error !== undefined };
+  // The reason as the failing call gave it (an ioredis error).
+  if (values.length === 0 && rejected !== undefined) throw rejected.reason as Error;
+  return { values, failed: rejected !== undefined };
 }
 
 function shuffle<T>(items: T[]): T[] {

@@ -39,7 +39,9 @@ describe('Redis Cluster failover', () => {
       bulkSize: 20,
       maxInFlight: 200,
       settleAttempts: 20,
-      handler() {},
+      handler(bulk) {
+        for (const message of bulk) void message;
+      },
     });
     consumer.on('consumed', (messages) => {
       for (const message of messages) consumed.add(message.body);
