@@ -77,7 +77,7 @@ export const redisListSourceDefaults = Object.freeze({
   durableSend: false,
   partitions: 1,
   /** `durableSend.timeoutMs`. */
-  replicaTimeoutMs: 1000,
+  durableSendTimeoutMs: 1000,
 });
 
 const known = [
@@ -118,7 +118,7 @@ function durableSendOption(value: unknown): ResolvedRedisListSourceOptions['dura
   const given = optionsObject(value, ['replicas', 'timeoutMs'], {}, 'durableSend') as { replicas?: unknown; timeoutMs?: unknown };
   return Object.freeze({
     replicas: given.replicas === undefined ? missingReplicas() : integerIn('durableSend.replicas', given.replicas, 1, 100, 1),
-    timeoutMs: milliseconds('durableSend.timeoutMs', given.timeoutMs, redisListSourceDefaults.replicaTimeoutMs, { positive: true }),
+    timeoutMs: milliseconds('durableSend.timeoutMs', given.timeoutMs, redisListSourceDefaults.durableSendTimeoutMs, { positive: true }),
   });
 }
 

@@ -91,6 +91,7 @@ describe('Redis Cluster failover', () => {
     }
     expect(acknowledged.filter((body) => !consumed.has(body))).toEqual([]);
     expect(failedSends).toBeGreaterThan(0); // the failover did get in the producer's way
+    expect(await cluster.masterOf((source.partitionKeys[0] as { list: string }).list)).not.toBe(killed); // a replica took over
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
     await source.clear();
     await redis.quit();
