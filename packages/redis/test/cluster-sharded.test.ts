@@ -36,26 +36,31 @@ class Body extends RequestHandler<string> {
   handle(): void {}
 }
 
-runSourceConformance<ShardedMessage<string>>(
-  'ShardedSource (Redis Cluster tubes, one partition: an untagged prefix gets a tag)',
-  async () => {
-    const prefix = uniquePrefix('cluster-sharded-source');
-    const queue = new Queue(new RedisStorage(redis, { prefix: `${prefix}s:` }), { requestHandlers: [Body] });
-    const source = new ShardedSource<string>(queue, new RedisLock(redis, { prefix: `${prefix}l:`, timeout: 2_000 }), {
-      logger: silentLogger,
-      waitTime: 50,
-      visibilityTimeout: 400,
-      retryBackoff: { baseMs: 20, capMs: 100 },
-    });
-    return {
-      source,
-      send: async (bodies) => void (await queue.registerMany(Body, bodies)),
-      bodyOf: (message) => message.body,
-      dispose: async () => void (await deleteByPrefix(redis, prefix)),
-    };
-  },
-  { redeliveryAfterMs: 400, ordered: true },
-);
+for (const partitions of [undefined, 3]) {
+  runSourceConformance<ShardedMessage<string>>(
+    partitions === undefined
+      ? 'ShardedSource (Redis Cluster tubes, one partition: an untagged prefix gets a tag)'
+      : `ShardedSource (Redis Cluster tubes, ${partitions} partitions)`,
+    async () => {
+      const prefix = uniquePrefix('cluster-sharded-source');
+      const storage = new RedisStorage(redis, { prefix: `${prefix}s:`, ...(partitions === undefined ? {} : { partitions }) });
+      const queue = new Queue(storage, { requestHandlers: [Body] });
+      const source = new ShardedSource<string>(queue, new RedisLock(redis, { prefix: `${prefix}l:`, timeout: 2_000 }), {
+        logger: silentLogger,
+        waitTime: 50,
+        visibilityTimeout: 400,
+        retryBackoff: { baseMs: 20, capMs: 100 },
+      });
+      return {
+        source,
+        send: async (bodies) => void (await queue.registerMany(Body, bodies)),
+        bodyOf: (message) => message.body,
+        dispose: async () => void (await deleteByPrefix(redis, prefix)),
+      };
+    },
+    { redeliveryAfterMs: 400, ordered: true },
+  );
+}
 
 describe('a sharded queue spread over the cluster', () => {
   it('puts the 3 partitions on the 3 masters, and workers handle every thread in order', async () => {
