@@ -74,6 +74,8 @@ export async function startOwnRedisCluster(
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
         '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(busPort),
         '--cluster-node-timeout', String(nodeTimeout), '--save', '', '--appendonly', 'no',
+        // Replicas sync at once (the default waits 5 s for more replicas to share one transfer).
+        '--repl-diskless-sync-delay', '0',
         // Replicas answer once their master is gone only if they may vote and be elected at once.
         '--cluster-replica-validity-factor', '0', '--logfile', join(dir, `${port}.log`),
       ]; // prettier-ignore
