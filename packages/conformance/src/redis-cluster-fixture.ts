@@ -27,6 +27,12 @@ export interface OwnRedisCluster {
   pidOf(port: number): number;
   /** The port of the master serving `key`'s slot now. */
   masterOf(key: string): Promise<number>;
+  /** The port of a replica of the master serving `key`'s slot now. */
+  replicaOf(key: string): Promise<number>;
+  /** Freezes the node on `port` (SIGSTOP): it neither replicates nor answers until `resume()`. */
+  pause(port: number): void;
+  /** Lets a paused node go on (SIGCONT). */
+  resume(port: number): void;
   /**
    * SIGKILLs the master serving `key`'s slot (by its pid) and returns its port;
    * with `waitForFailover`, resolves once a replica has taken over its slots.
@@ -97,6 +103,7 @@ export async function startOwnRedisCluster(
     throw error;
   }
   const seeds = [...children.keys()].map((port) => ({ host: '127.0.0.1', port }));
+  const alivePorts = (): number[] => [...children.keys()].filter((port) => isAlive(children.get(port)));
   return {
     seeds,
     url: `redis+cluster://${seeds.map((seed) => `${seed.host}:${seed.port}`).join(',')}/`,
@@ -115,13 +122,12 @@ export async function startOwnRedisCluster(
     get pids() {
       return new Map([...children].map(([port, child]) => [port, child.pid ?? -1]));
     },
-    masterOf: (key) =>
-      masterOf(
-        [...children.keys()].filter((port) => isAlive(children.get(port))),
-        key,
-      ),
+    masterOf: (key) => masterOf(alivePorts(), key),
+    replicaOf: (key) => masterOf(alivePorts(), key, 'replica'),
+    pause: (port) => void children.get(port)?.kill('SIGSTOP'),
+    resume: (port) => void children.get(port)?.kill('SIGCONT'),
     async killMaster(key, killOptions = {}) {
-      const alive = [...children.keys()].filter((port) => isAlive(children.get(port)));
+      const alive = alivePorts();
       const port = await masterOf(alive, key);
       await killChild(children.get(port) as ChildProcess);
       if (killOptions.waitForFailover === true) {
@@ -179,6 +185,8 @@ async function withNode<T>(port: number, action: (redis: Redis) => Promise<T>): 
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 500,
+    // A paused node (SIGSTOP) accepts connections but never answers.
+    commandTimeout: 1000,
   });
   redis.on('error', () => {});
   try {
@@ -211,15 +219,15 @@ async function clusterReady(port: number): Promise<boolean> {
   }).catch(() => false);
 }
 
-/** The port of the master serving `key`'s slot, asked of the first node that answers. */
-async function masterOf(ports: readonly number[], key: string): Promise<number> {
+/** The port of the master (or of its first replica) serving `key`'s slot, asked of the first node that answers. */
+async function masterOf(ports: readonly number[], key: string, role: 'master' | 'replica' = 'master'): Promise<number> {
   for (const port of ports) {
     const found = await withNode(port, async (redis) => {
       const slot = await redis.cluster('KEYSLOT', key);
       const range = (await redis.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to);
-      return range?.[2]?.[1];
+      return range?.[role === 'master' ? 2 : 3]?.[1];
     }).catch(() => undefined);
     if (found !== undefined) return found;
   }
-  throw new Error(`No node of the cluster on ports ${ports.join(', ')} knows the master of ${JSON.stringify(key)}`);
+  throw new Error(`No node of the cluster on ports ${ports.join(', ')} knows the ${role} of ${JSON.stringify(key)}`);
 }
