@@ -7,6 +7,8 @@ import { parseNatsUrl } from './nats-url.js';
 import { parsePostgresUrl } from './postgres-location.js';
 import type { PostgresLocation } from './postgres-location.js';
 import { parseRabbitMqUrl } from './rabbitmq-location.js';
+import { parseRedisClusterUrl } from './redis-cluster-url.js';
+import type { RedisSeed } from './redis-cluster-url.js';
 import type { RabbitMqLocation } from './rabbitmq-location.js';
 
 /** An SQS queue: `sqs://host[:port]/<account>/<queue>` or `sqs://host[:port]/<queue>`. */
@@ -44,6 +46,10 @@ export interface RedisLocation {
   readonly structure: 'list' | 'sharded' | undefined;
   /** `?lockPrefix=`: prefix of the sharded queue's thread locks. */
   readonly lockPrefix: string | undefined;
+  /** The seeds of a Redis Cluster (`redis+cluster://host:port,host:port/...`); `undefined`: one Redis. */
+  readonly cluster?: readonly RedisSeed[] | undefined;
+  /** `?partitions=`: the queue is partitioned (`RedisPartitionedListSource`, `RedisStorage` `partitions`). */
+  readonly partitions?: number | undefined;
 }
 
 /** A file queue folder: `file:///absolute/path`. */
@@ -57,12 +63,14 @@ export interface FileLocation {
 export type SourceLocation = SqsLocation | RedisLocation | FileLocation | NatsLocation | PostgresLocation | RabbitMqLocation;
 
 const examples =
-  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, file:///path/to/folder, nats://host:4222/<stream>/<consumer>, postgres://host:5432/<db>?table=jobs, amqp://host:5672/<vhost>?queue=<name>';
+  'sqs://host:port/<account>/<queue>, redis://host:6379/<key or prefix>, redis+cluster://host:port,host:port/<key or prefix>, file:///path/to/folder, nats://host:4222/<stream>/<consumer>, postgres://host:5432/<db>?table=jobs, amqp://host:5672/<vhost>?queue=<name>';
 
 /** Parses a source URL; throws a `CliError` (exit code 2) naming what is wrong. */
 export function parseSourceUrl(text: string): SourceLocation {
   // Before anything can fail: an error about this URL, or a client's about its connection, must not show its password.
   rememberSecrets(text);
+  const cluster = parseRedisClusterUrl(text);
+  if (cluster !== undefined) return { ...parseRedis(cluster.url), display: cluster.display, cluster: cluster.seeds };
   let url: URL;
   try {
     url = new URL(text);
@@ -160,7 +168,16 @@ function parseRedis(url: URL): RedisLocation {
     key,
     structure: kind ?? undefined,
     lockPrefix: url.searchParams.get('lockPrefix') ?? undefined,
+    partitions: parsePartitions(url.searchParams.get('partitions'), display),
   };
+}
+
+function parsePartitions(value: string | null, display: string): number | undefined {
+  if (value === null) return undefined;
+  const partitions = Number(value);
+  if (!Number.isInteger(partitions) || partitions < 1)
+    throw new CliError('CLI_BAD_URL', `?partitions= must be a positive integer in ${display}, got ${JSON.stringify(value)}`);
+  return partitions;
 }
 
 function parseFile(url: URL, text: string): FileLocation {

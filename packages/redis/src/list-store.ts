@@ -1,5 +1,9 @@
 import type { TraceCarrier } from '@conveyor/core';
+import { sleep } from '@conveyor/core/kit';
 import type { Cluster, Redis } from 'ioredis';
+import { isCluster } from './check-client.js';
+import { isRedirectOrOutage, masterConnection } from './master-connection.js';
+import { RedisReplicationError } from './redis-replication-error.js';
 import { LuaScript } from './lua-script.js';
 import type { RedisListKeys } from './redis-list-keys.js';
 import type { RedisListDeadLetter } from './redis-list-message.js';
@@ -22,6 +26,9 @@ export interface DeliveryBatch {
  */
 export type EncodedBodies = { readonly blob: Buffer; readonly starts: readonly number[] } | { readonly each: readonly Buffer[] };
 
+/** `durableSend` as the store takes it: replicas that must confirm a send, and how long to wait for them. */
+export type DurableSend = false | { readonly replicas: number; readonly timeoutMs: number };
+
 /** How `settleFailed()` treats the deliveries: see `lua/list-release-5.lua`. */
 export type FailureMode = 'charged' | 'uncharged' | 'dead';
 
@@ -38,6 +45,9 @@ export interface ListDepth {
 // Most bodies and bytes one send call carries (ARGV stays small, the server is never blocked long).
 const sendBatchCount = 1000;
 const sendBatchBytes = 4 * 1024 * 1024;
+// A durable send through a failover: tries, and the pause between them (about cluster-node-timeout in all).
+const durableRetries = 50;
+const durableRetryDelayMs = 100;
 
 /**
  * The storage layout of a Redis list source and the only code that speaks to
@@ -67,8 +77,12 @@ export class ListStore {
     this.#releaseKeys = [keys.list, keys.bodies, keys.leases, keys.processing, keys.delayed, keys.meta, keys.dead];
   }
 
-  /** Appends bodies at the tail of the list, in order, with the trace context they were sent in; returns their ids. */
-  async append(bodies: readonly (string | Buffer)[], traceContext?: TraceCarrier): Promise<string[]> {
+  /**
+   * Appends bodies at the tail of the list, in order, with the trace context they
+   * were sent in; returns their ids. With `durable`, resolves once that many
+   * replicas confirmed them (`WAIT`).
+   */
+  async append(bodies: readonly (string | Buffer)[], traceContext?: TraceCarrier, durable: DurableSend = false): Promise<string[]> {
     const batches: (string | Buffer)[][] = [];
     let batch: (string | Buffer)[] = [];
     let bytes = 0;
@@ -85,10 +99,13 @@ export class ListStore {
     if (batch.length > 0) batches.push(batch);
     for (const each of batches) each.unshift(encodeTraceContext(traceContext));
     const keys = this.#sendKeys;
-    const firsts: number[] = [];
-    // The first call loads the script; the others are pipelined on the connection, which keeps their order.
-    if (batches.length > 0) firsts.push((await this.#send.runBuffer(this.#redis, keys, batches[0] as (string | Buffer)[])) as number);
-    firsts.push(...((await Promise.all(batches.slice(1).map((rest) => this.#send.runBuffer(this.#redis, keys, rest)))) as number[]));
+    let firsts: number[] = [];
+    if (durable !== false) firsts = await this.#appendDurably(batches, durable);
+    else {
+      // The first call loads the script; the others are pipelined on the connection, which keeps their order.
+      if (batches.length > 0) firsts.push((await this.#send.runBuffer(this.#redis, keys, batches[0] as (string | Buffer)[])) as number);
+      firsts.push(...((await Promise.all(batches.slice(1).map((rest) => this.#send.runBuffer(this.#redis, keys, rest)))) as number[]));
+    }
     const ids: string[] = [];
     for (let index = 0; index < batches.length; index++) {
       const first = firsts[index] as number;
@@ -96,6 +113,37 @@ export class ListStore {
       for (let offset = 0; offset < (batches[index] as unknown[]).length - 1; offset++) ids.push(String(first + offset));
     }
     return ids;
+  }
+
+  /**
+   * The send scripts and a `WAIT` after them on the connection of the list's
+   * master. Through a failover (the master gone, the slot moved) the whole
+   * send is tried again on the new master, for up to `durableRetries` tries: a
+   * message may then be stored twice (at least once), never acknowledged unreplicated.
+   */
+  async #appendDurably(batches: readonly (string | Buffer)[][], durable: Exclude<DurableSend, false>): Promise<number[]> {
+    for (let attempt = 1; ; attempt++) {
+      const master = await masterConnection(this.#redis, this.#keys.list);
+      const firsts: number[] = [];
+      try {
+        for (const batch of batches) firsts.push((await this.#send.runBuffer(master, this.#sendKeys, batch)) as number);
+      } catch (error) {
+        if (!isCluster(this.#redis) || attempt >= durableRetries || !isRedirectOrOutage(error)) throw error;
+        this.#redis.refreshSlotsCache(); // the slot may have a new master: ask the cluster rather than wait for a redirection
+        await sleep(durableRetryDelayMs);
+        continue;
+      }
+      const confirmed = Number(await master.call('WAIT', durable.replicas, Math.ceil(durable.timeoutMs)));
+      if (confirmed < durable.replicas) {
+        throw new RedisReplicationError(
+          confirmed,
+          durable.replicas,
+          durable.timeoutMs,
+          batches.reduce((sum, batch) => sum + batch.length, 0),
+        );
+      }
+      return firsts;
+    }
   }
 
   /** Delivers up to `max` messages as one delivery (recovering lapsed deliveries and promoting due retries first). */

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { checkListClient } from './check-list-client.js';
+import { checkClient } from './check-client.js';
 import { listBodies } from './list-bodies.js';
 import { ListStore } from './list-store.js';
 import type { RedisListKeys } from './redis-list-keys.js';
@@ -32,7 +32,7 @@ export class RedisListSender {
   readonly #store: ListStore;
 
   constructor(redis: Redis | Cluster, options: RedisListSenderOptions) {
-    checkListClient(redis);
+    checkClient(redis);
     this.#options = resolveRedisListSenderOptions(options);
     this.redis = redis;
     this.key = this.#options.key;

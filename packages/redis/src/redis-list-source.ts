@@ -1,9 +1,11 @@
+import { InvalidOptionError } from '@conveyor/core';
 import type { GetHint, Logger, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
 import type { BackoffPolicy } from '@conveyor/core/kit';
 import { backoffDelay, errorMessage, isPoison, isUncharged, sleep } from '@conveyor/core/kit';
 import type { Cluster, Redis } from 'ioredis';
+import { checkClient } from './check-client.js';
+import type { RedisClient } from './check-client.js';
 import { decodeBodies } from './body-decoder.js';
-import { checkListClient } from './check-list-client.js';
 import { listBodies } from './list-bodies.js';
 import type { DeliveryBatch, FailureMode } from './list-store.js';
 import { ListStore, decodeTraceContext } from './list-store.js';
@@ -37,8 +39,8 @@ const maxErrorText = 2000;
  * const consumer = new Consumer(source, { handlerModule: './handler.js', bulkSize: 64 });
  */
 export class RedisListSource<B = string> implements Source<RedisListMessage<B>> {
-  /** The client (the caller's: `close()` leaves it open). */
-  readonly redis: Redis;
+  /** The client, one Redis or a Redis Cluster (the caller's: `close()` leaves it open). */
+  readonly redis: RedisClient;
   /** The list's key. */
   readonly key: string;
   /** The list and its side keys. */
@@ -53,9 +55,17 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
   #closed = false;
 
   constructor(redis: Redis | Cluster, options: RedisListSourceOptions) {
-    checkListClient(redis);
+    checkClient(redis);
     this.#options = resolveRedisListSourceOptions(options);
-    this.redis = redis as Redis;
+    if (this.#options.partitions !== 1) {
+      throw new InvalidOptionError(
+        'partitions',
+        '1 for a RedisListSource',
+        this.#options.partitions,
+        'use RedisPartitionedListSource for a partitioned queue',
+      );
+    }
+    this.redis = redis;
     this.key = this.#options.key;
     this.keys = redisListKeys(this.key);
     this.#store = new ListStore(redis, this.keys);
@@ -72,7 +82,7 @@ export class RedisListSource<B = string> implements Source<RedisListMessage<B>> 
 
   /** Appends messages at the tail of the list (strings as UTF-8, bytes as they are); returns their ids. */
   async send(...bodies: (string | Uint8Array)[]): Promise<string[]> {
-    return await this.#store.append(listBodies(bodies));
+    return await this.#store.append(listBodies(bodies), undefined, this.#options.durableSend);
   }
 
   async get(signal: AbortSignal, hint?: GetHint): Promise<RedisListMessage<B>[]> {

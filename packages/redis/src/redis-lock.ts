@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Lock } from '@conveyor/sharded';
 import { checkClient } from './check-client.js';
+import type { RedisClient } from './check-client.js';
 import { LuaScript } from './lua-script.js';
 import type { RedisLockOptions } from './redis-lock-options.js';
 import { resolveRedisLockOptions } from './redis-lock-options.js';
@@ -10,13 +11,14 @@ import { resolveRedisLockOptions } from './redis-lock-options.js';
  * release are Lua scripts that act only for the owner.
  */
 export class RedisLock implements Lock {
-  readonly redis: Redis;
+  /** One Redis or a Redis Cluster: each lock is one key, so locks need no hash tag. */
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly timeout: number;
   readonly #extend = LuaScript.load('lock-extend-1.lua');
   readonly #release = LuaScript.load('lock-release-1.lua');
 
-  constructor(redis: Redis, options?: RedisLockOptions) {
+  constructor(redis: Redis | Cluster, options?: RedisLockOptions) {
     checkClient(redis);
     const resolved = resolveRedisLockOptions(options);
     this.redis = redis;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type {
   BatchFailure,
   BatchRef,
@@ -11,10 +11,15 @@ import type {
   StorageIndex,
   TubeAddress,
 } from '@conveyor/sharded';
-import { checkClient, deleteByPrefix } from './check-client.js';
+import { threadOfTube } from '@conveyor/sharded';
+import { checkClient, deleteByPrefix, isCluster } from './check-client.js';
+import type { RedisClient } from './check-client.js';
 import { LuaScript } from './lua-script.js';
 import type { RedriveOptions } from './redrive-options.js';
 import { redriveInSteps } from './redrive-options.js';
+import { partitionOf } from './partitions.js';
+import type { PartitionKeys } from './storage-partitions.js';
+import { answered, mergePromotions, partitionBases, partitionKeys } from './storage-partitions.js';
 import type { RedisStorageOptions } from './redis-storage-options.js';
 import { resolveRedisStorageOptions } from './redis-storage-options.js';
 
@@ -36,40 +41,38 @@ const scripts = {
 type Scripts = { readonly [K in keyof typeof scripts]: LuaScript };
 
 /**
- * Sharded-queue storage on Redis. Keys (all under `prefix`):
+ * Sharded-queue storage on Redis, or on Redis Cluster. Keys (under each
+ * partition's base, `prefix` itself unless partitioned):
  * `q:<tube>` list of messages, `p:<thread>` zset of the thread's non-empty
  * tubes by rank, `threads` set of non-empty threads (claimers sample it: no
  * KEYS scans), `offsets` and `failures` hashes, `dead` list,
- * `deferred` / `recurrent` zsets by due time. Every operation is one Lua script.
+ * `deferred` / `recurrent` zsets by due time. Every operation is one Lua script
+ * on the keys of one partition (one slot); a thread lives in one partition.
+ * Layout and partitions: docs/adr/0013-redis-cluster-partitions.md.
  */
 export class RedisStorage implements Storage<string> {
   /** Redis keeps the serialized strings of the queue's serializer. */
   readonly encoding: StorageEncoding = 'text';
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
+  /** The key base of each partition (`[prefix]` when not partitioned): what `stats` and migrations read. */
+  readonly partitionPrefixes: readonly string[];
   readonly #scripts: Scripts;
-  readonly #threads: string;
-  readonly #offsets: string;
-  readonly #failures: string;
-  readonly #dead: string;
-  readonly #deferred: string;
-  readonly #recurrent: string;
+  readonly #partitions: readonly PartitionKeys[];
 
-  constructor(redis: Redis, options?: RedisStorageOptions) {
+  constructor(redis: Redis | Cluster, options?: RedisStorageOptions) {
     checkClient(redis);
     this.redis = redis;
-    this.prefix = resolveRedisStorageOptions(options).prefix;
+    const resolved = resolveRedisStorageOptions(options);
+    this.prefix = resolved.prefix;
+    this.partitionPrefixes = Object.freeze(partitionBases(this.prefix, resolved.partitions, isCluster(redis)));
     this.#scripts = Object.fromEntries(Object.entries(scripts).map(([name, file]) => [name, LuaScript.load(file)])) as Scripts;
-    this.#threads = `${this.prefix}threads`;
-    this.#offsets = `${this.prefix}offsets`;
-    this.#failures = `${this.prefix}failures`;
-    this.#dead = `${this.prefix}dead`;
-    this.#deferred = `${this.prefix}deferred`;
-    this.#recurrent = `${this.prefix}recurrent`;
+    this.#partitions = this.partitionPrefixes.map(partitionKeys);
   }
 
   async append(address: TubeAddress, messages: readonly string[], ifNotExists: boolean): Promise<number> {
-    const keys = [this.#tubeKey(address.tube), this.#prioritiesKey(address.thread), this.#threads];
+    const partition = this.#partitionOf(address.thread);
+    const keys = [`${partition.base}q:${address.tube}`, `${partition.base}p:${address.thread}`, partition.threads];
     const head = [address.tube, address.thread, address.rank, ifNotExists ? '1' : '0'];
     if (messages.length <= appendSlice || ifNotExists) {
       return (await this.#scripts.append.run(this.redis, keys, [...head, ...messages])) as number;
@@ -82,15 +85,24 @@ export class RedisStorage implements Storage<string> {
     return (await Promise.all(calls)).reduce<number>((sum, added) => sum + (added as number), 0);
   }
 
+  /**
+   * Samples up to `max` non-empty threads of every partition (in parallel),
+   * shuffled together: each partition's index is sampled fairly, and a look
+   * sees threads of all of them. A partition that does not answer (its master
+   * failing over) is left out of this look; only when none answers is it an error.
+   */
   async threads(max: number): Promise<string[]> {
-    return shuffle(await this.redis.srandmember(this.#threads, max));
+    if (this.#partitions.length === 1) return shuffle(await this.redis.srandmember((this.#partitions[0] as PartitionKeys).threads, max));
+    const samples = answered(await Promise.allSettled(this.#partitions.map((partition) => this.redis.srandmember(partition.threads, max))));
+    return shuffle(samples.values.flat()).slice(0, max);
   }
 
   async peek(thread: string, max: number): Promise<Peeked | undefined> {
+    const partition = this.#partitionOf(thread);
     const result = (await this.#scripts.peek.run(
       this.redis,
-      [this.#prioritiesKey(thread), this.#offsets, this.#threads, this.#failures],
-      [this.prefix, thread, max],
+      [`${partition.base}p:${thread}`, partition.offsets, partition.threads, partition.failures],
+      [partition.base, thread, max],
     )) as [string, number, string[], number] | null;
     if (result === null) return undefined;
     return { tube: result[0], thread, offset: result[1], messages: result[2], failures: result[3] };
@@ -100,9 +112,17 @@ export class RedisStorage implements Storage<string> {
     // The script takes 0 for "never dead-letter", and the charged indexes after the failed ones.
     const maxFailures = failure === undefined || failure.maxFailures === Number.POSITIVE_INFINITY ? 0 : failure.maxFailures;
     const charged = failure === undefined ? [] : (failure.charged ?? failed);
+    const partition = this.#partitionOf(batch.thread);
     const [stale, removed, failures, deadLettered] = (await this.#scripts.settle.run(
       this.redis,
-      [this.#tubeKey(batch.tube), this.#offsets, this.#prioritiesKey(batch.thread), this.#threads, this.#failures, this.#dead],
+      [
+        `${partition.base}q:${batch.tube}`,
+        partition.offsets,
+        `${partition.base}p:${batch.thread}`,
+        partition.threads,
+        partition.failures,
+        partition.dead,
+      ],
       [batch.tube, batch.thread, batch.offset, batch.count, failure?.reason ?? '', maxFailures, failed.length, ...failed, ...charged],
     )) as [number, number, number, number];
     return { stale: stale === 1, removed, failures, deadLettered };
@@ -117,87 +137,113 @@ export class RedisStorage implements Storage<string> {
   }
 
   async schedule(address: TubeAddress, messages: readonly string[], delayMs: number, ifNotExists: boolean): Promise<number> {
+    const { deferred } = this.#partitionOf(address.thread);
     return (await this.#scripts.schedule.run(
       this.redis,
-      [this.#deferred, `${this.#deferred}:seq`, `${this.#deferred}:keys`],
+      [deferred, `${deferred}:seq`, `${deferred}:keys`],
       [Math.round(delayMs), ifNotExists ? '1' : '0', address.rank, address.tube, ...messages],
     )) as number;
   }
 
+  /** Promotes up to `max` due deferred requests in each partition (in parallel; see `mergePromotions` for a partition that fails). */
   async promoteDeferred(max: number): Promise<PromoteResult> {
-    const [due, nextIn] = (await this.#scripts.promoteDeferred.run(
-      this.redis,
-      [this.#deferred, `${this.#deferred}:keys`, this.#threads],
-      [this.prefix, max],
-    )) as [number, number];
-    return { due, nextDueIn: nextIn < 0 ? undefined : nextIn };
+    return mergePromotions(
+      await Promise.allSettled(
+        this.#partitions.map(
+          async ({ base, deferred, threads }) =>
+            (await this.#scripts.promoteDeferred.run(this.redis, [deferred, `${deferred}:keys`, threads], [base, max])) as [number, number],
+        ),
+      ),
+    );
   }
 
   async setRecurrent(address: TubeAddress, messages: readonly string[], intervalMs: number): Promise<number> {
+    const { base, recurrent, threads } = this.#partitionOf(address.thread);
     return (await this.#scripts.setRecurrent.run(
       this.redis,
-      [this.#recurrent, `${this.#recurrent}:intervals`, this.#threads],
-      [this.prefix, Math.round(intervalMs), address.rank, address.tube, ...messages],
+      [recurrent, `${recurrent}:intervals`, threads],
+      [base, Math.round(intervalMs), address.rank, address.tube, ...messages],
     )) as number;
   }
 
   async unsetRecurrent(address: TubeAddress, messages: readonly string[]): Promise<number> {
+    const { recurrent } = this.#partitionOf(address.thread);
     return (await this.#scripts.unsetRecurrent.run(
       this.redis,
-      [this.#recurrent, `${this.#recurrent}:intervals`],
+      [recurrent, `${recurrent}:intervals`],
       [address.rank, address.tube, ...messages],
     )) as number;
   }
 
+  /** Runs up to `max` due recurrent requests in each partition (in parallel; see `mergePromotions` for a partition that fails). */
   async promoteRecurrent(max: number): Promise<PromoteResult> {
-    const [due, nextIn] = (await this.#scripts.promoteRecurrent.run(
-      this.redis,
-      [this.#recurrent, `${this.#recurrent}:intervals`, this.#threads],
-      [this.prefix, max],
-    )) as [number, number];
-    return { due, nextDueIn: nextIn < 0 ? undefined : nextIn };
+    return mergePromotions(
+      await Promise.allSettled(
+        this.#partitions.map(
+          async ({ base, recurrent, threads }) =>
+            (await this.#scripts.promoteRecurrent.run(this.redis, [recurrent, `${recurrent}:intervals`, threads], [base, max])) as [
+              number,
+              number,
+            ],
+        ),
+      ),
+    );
   }
 
+  /** The oldest `max` dead letters of every partition, oldest first. */
   async deadLetters(max: number): Promise<DeadLetter[]> {
-    const entries = await this.redis.lrange(this.#dead, 0, max - 1);
-    return entries.map((entry) => JSON.parse(entry) as DeadLetter);
+    const each = await Promise.all(this.#partitions.map((partition) => this.redis.lrange(partition.dead, 0, max - 1)));
+    const letters = each.flat().map((entry) => JSON.parse(entry) as DeadLetter);
+    return this.#partitions.length === 1 ? letters : letters.sort((a, b) => a.at - b.at).slice(0, max);
   }
 
   /**
    * Sends dead letters back to the tails of the tubes they died in, oldest
-   * first: all of them, or the oldest `limit`. They move in atomic steps of
+   * first (partition by partition when partitioned): all of them, or the oldest `limit`. They move in atomic steps of
    * `batchSize` (one script call each), so an interrupted redrive loses nothing
    * and moves nothing twice. Returns how many moved.
    */
   redriveDeadLetters(options: RedriveOptions = {}): Promise<number> {
-    return redriveInSteps(
-      options,
-      async (max) => (await this.#scripts.redrive.run(this.redis, [this.#dead, this.#threads], [this.prefix, max])) as number,
-    );
+    // Partition by partition (each step is one partition's script: keys of one slot).
+    let partition = 0;
+    return redriveInSteps(options, async (max) => {
+      while (partition < this.#partitions.length) {
+        const keys = this.#partitions[partition] as PartitionKeys;
+        const moved = (await this.#scripts.redrive.run(this.redis, [keys.dead, keys.threads], [keys.base, max])) as number;
+        if (moved > 0) return moved;
+        partition++;
+      }
+      return 0;
+    });
   }
 
   async count(index: StorageIndex): Promise<number> {
-    switch (index) {
-      case 'deferred':
-        return this.redis.zcard(this.#deferred);
-      case 'recurrent':
-        return this.redis.zcard(this.#recurrent);
-      case 'dead':
-        return this.redis.llen(this.#dead);
-    }
+    const counts = await Promise.all(
+      this.#partitions.map((partition) => {
+        switch (index) {
+          case 'deferred':
+            return this.redis.zcard(partition.deferred);
+          case 'recurrent':
+            return this.redis.zcard(partition.recurrent);
+          case 'dead':
+            return this.redis.llen(partition.dead);
+        }
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
   }
 
-  /** Deletes every key under `prefix` (SCAN and UNLINK). */
+  /** Deletes every key under `prefix` (SCAN and UNLINK; on every master of a cluster). */
   async clear(): Promise<void> {
     await deleteByPrefix(this.redis, this.prefix);
   }
 
-  #tubeKey(tube: string): string {
-    return `${this.prefix}q:${tube}`;
+  #partitionOf(thread: string): PartitionKeys {
+    return this.#partitions[partitionOf(thread, this.#partitions.length)] as PartitionKeys;
   }
 
-  #prioritiesKey(thread: string): string {
-    return `${this.prefix}p:${thread}`;
+  #tubeKey(tube: string): string {
+    return `${this.#partitionOf(threadOfTube(tube)).base}q:${tube}`;
   }
 }
 

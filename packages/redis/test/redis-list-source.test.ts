@@ -129,7 +129,15 @@ describe('RedisListSource', () => {
   });
 
   it('has documented defaults', () => {
-    expect(redisListSourceDefaults).toEqual({ bodyFormat: 'text', maxMessagesPerGet: 512, waitTime: 1000, visibilityTimeout: 30_000 });
+    expect(redisListSourceDefaults).toEqual({
+      bodyFormat: 'text',
+      maxMessagesPerGet: 512,
+      waitTime: 1000,
+      visibilityTimeout: 30_000,
+      durableSend: false,
+      partitions: 1,
+      durableSendTimeoutMs: 1000,
+    });
   });
 
   it('validates its options and its client', () => {

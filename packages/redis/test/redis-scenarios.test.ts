@@ -18,3 +18,14 @@ runShardedScenarios('redis', async (options) => {
     dispose: async () => void (await deleteByPrefix(redis, prefix)),
   };
 });
+
+// The same scenarios with the storage in 3 partitions (the layout a cluster spreads over its masters), on one Redis.
+runShardedScenarios('redis, 3 partitions', async (options) => {
+  const prefix = uniquePrefix('partitioned-scenario');
+  return {
+    storage: new RedisStorage(redis, { prefix: `${prefix}s:`, partitions: 3 }),
+    lock: new RedisLock(redis, { prefix: `${prefix}l:`, ...(options?.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }) }),
+    advance: delay,
+    dispose: async () => void (await deleteByPrefix(redis, prefix)),
+  };
+});

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { InvalidOptionError, silentLogger } from '@conveyor/core';
-import { RedisListSource, RedisStorage } from '@conveyor/redis';
+import { RedisListSource, RedisPartitionedListSource, RedisStorage } from '@conveyor/redis';
+import type { RedisClient } from '@conveyor/redis';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
 import { connectRedis } from '../redis-connection.js';
@@ -17,8 +17,8 @@ import type { DeadLetterTool, DeadLetterView } from './dead-letter-tool.js';
 export async function openRedisDeadLetters(location: RedisLocation): Promise<DeadLetterTool> {
   const redis = await connectRedis(location);
   try {
-    if (!(await redisKeyExists(redis, location.key))) throw noSuchKey(location);
-    const structure = location.structure ?? (await detectStructure(redis, location.key));
+    if (!(await redisKeyExists(redis, location.key, location.partitions))) throw noSuchKey(location);
+    const structure = location.structure ?? (await detectStructure(redis, location.key, location.partitions));
     return structure === 'sharded' ? shardedTool(redis, location) : listTool(redis, location);
   } catch (error) {
     redis.disconnect();
@@ -27,17 +27,20 @@ export async function openRedisDeadLetters(location: RedisLocation): Promise<Dea
   }
 }
 
-function listTool(redis: Redis, location: RedisLocation): DeadLetterTool {
-  let source: RedisListSource;
+function listTool(redis: RedisClient, location: RedisLocation): DeadLetterTool {
+  let source: RedisListSource | RedisPartitionedListSource;
   try {
-    source = new RedisListSource(redis, { key: location.key, logger: silentLogger });
+    source =
+      location.partitions === undefined
+        ? new RedisListSource(redis, { key: location.key, logger: silentLogger })
+        : new RedisPartitionedListSource(redis, { key: location.key, partitions: location.partitions, logger: silentLogger });
   } catch (error) {
     if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
     throw error;
   }
   return guarded(redis, location, {
-    where: source.keys.dead,
-    count: () => redis.llen(source.keys.dead),
+    where: source instanceof RedisListSource ? source.keys.dead : `${source.partitionKeys.length} partitions' :dead lists`,
+    count: async () => (await source.inspect()).deadLetters ?? 0,
     list: async (limit) => {
       const now = Date.now();
       return (await source.deadLetters(limit)).map((letter): DeadLetterView => ({
@@ -52,8 +55,11 @@ function listTool(redis: Redis, location: RedisLocation): DeadLetterTool {
   });
 }
 
-function shardedTool(redis: Redis, location: RedisLocation): DeadLetterTool {
-  const storage = new RedisStorage(redis, { prefix: location.key });
+function shardedTool(redis: RedisClient, location: RedisLocation): DeadLetterTool {
+  const storage = new RedisStorage(redis, {
+    prefix: location.key,
+    ...(location.partitions === undefined ? {} : { partitions: location.partitions }),
+  });
   return guarded(redis, location, {
     where: `${location.key}dead`,
     count: () => storage.count('dead'),
@@ -72,7 +78,7 @@ function shardedTool(redis: Redis, location: RedisLocation): DeadLetterTool {
 }
 
 /** Every call's Redis error as a one-line CliError; `close()` disconnects. */
-function guarded(redis: Redis, location: RedisLocation, tool: Omit<DeadLetterTool, 'close'>): DeadLetterTool {
+function guarded(redis: RedisClient, location: RedisLocation, tool: Omit<DeadLetterTool, 'close'>): DeadLetterTool {
   const wrap =
     <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { InvalidOptionError, silentLogger } from '@conveyor/core';
-import { RedisListSource, RedisStorage, redisListKeys } from '@conveyor/redis';
+import { RedisListSource, RedisPartitionedListSource, RedisStorage, redisListKeys } from '@conveyor/redis';
+import type { RedisClient, RedisListKeys } from '@conveyor/redis';
 import { resolveLockOptions } from '@conveyor/sharded';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
@@ -22,8 +22,8 @@ export async function openRedisInspector(location: RedisLocation): Promise<Queue
   return {
     async read(): Promise<QueueStats> {
       try {
-        if (!(await redisKeyExists(redis, location.key))) throw noSuchKey(location);
-        const structure = location.structure ?? (await detectStructure(redis, location.key));
+        if (!(await redisKeyExists(redis, location.key, location.partitions))) throw noSuchKey(location);
+        const structure = location.structure ?? (await detectStructure(redis, location.key, location.partitions));
         return structure === 'sharded' ? await readSharded(redis, location) : await readList(redis, location);
       } catch (error) {
         if (error instanceof CliError) throw error;
@@ -40,29 +40,26 @@ export async function openRedisInspector(location: RedisLocation): Promise<Queue
 /**
  * A list source keeps a list at the key, or its side keys (`redisListKeys`:
  * bodies, processing, delayed, dead); a sharded storage keeps `threads`,
- * `dead`, `deferred`, `recurrent` under the prefix. Nothing stored: a list,
- * empty (what `send` would create).
+ * `dead`, `deferred`, `recurrent` under the prefix (under each partition's
+ * base when partitioned). Nothing stored: a list, empty (what `send` would
+ * create). One command per slot: a cluster refuses keys of several slots in one.
  */
-export async function detectStructure(redis: Redis, key: string): Promise<'list' | 'sharded'> {
-  if ((await redis.type(key)) === 'list') return 'list';
-  const [list, sharded] = await Promise.all([
-    listSideKeysExist(redis, key),
-    redis.exists(`${key}threads`, `${key}dead`, `${key}deferred`, `${key}recurrent`),
-  ]);
-  return sharded > 0 && !list ? 'sharded' : 'list';
+export async function detectStructure(redis: RedisClient, key: string, partitions?: number): Promise<'list' | 'sharded'> {
+  if (partitions === undefined && (await redis.type(key)) === 'list') return 'list';
+  const [list, sharded] = await Promise.all([listSideKeysExist(redis, key, partitions), shardedKeysExist(redis, key, partitions)]);
+  return sharded && !list ? 'sharded' : 'list';
 }
 
 /**
  * Whether anything of a list source or a sharded queue is stored at `key`: the
  * list or its side keys (a drained queue keeps its counters), or the sharded
- * storage's keys under the prefix. A mistyped key has none of them.
+ * storage's keys under the prefix (each partition's, when partitioned). A
+ * mistyped key has none of them.
  */
-export async function redisKeyExists(redis: Redis, key: string): Promise<boolean> {
-  const [list, sharded] = await Promise.all([
-    listSideKeysExist(redis, key),
-    redis.exists(key, `${key}threads`, `${key}dead`, `${key}deferred`, `${key}recurrent`, `${key}offsets`, `${key}failures`),
-  ]);
-  return list || sharded > 0;
+export async function redisKeyExists(redis: RedisClient, key: string, partitions?: number): Promise<boolean> {
+  if (partitions === undefined && (await redis.exists(key)) > 0) return true;
+  const [list, sharded] = await Promise.all([listSideKeysExist(redis, key, partitions), shardedKeysExist(redis, key, partitions)]);
+  return list || sharded;
 }
 
 /** The error for a key where nothing is stored (exit 4): a typo, or the wrong `?db=`. */
@@ -73,56 +70,92 @@ export function noSuchKey(location: RedisLocation): CliError {
   );
 }
 
-async function listSideKeysExist(redis: Redis, key: string): Promise<boolean> {
-  let keys;
+/** The keys of each partition of the list queue `key` (one when not partitioned), or none when no list source can have that key. */
+function listKeysOf(redis: RedisClient, key: string, partitions: number | undefined): readonly RedisListKeys[] {
   try {
-    keys = redisListKeys(key);
+    if (partitions === undefined) return [redisListKeys(key)];
+    return new RedisPartitionedListSource(redis, { key, partitions }).partitionKeys;
   } catch {
-    return false; // not a key a list source can have
+    return [];
   }
-  return (await redis.exists(keys.bodies, keys.processing, keys.delayed, keys.dead, keys.meta)) > 0;
 }
 
-async function readList(redis: Redis, location: RedisLocation): Promise<QueueStats> {
-  let source: RedisListSource;
+async function listSideKeysExist(redis: RedisClient, key: string, partitions: number | undefined): Promise<boolean> {
+  const found = await Promise.all(
+    listKeysOf(redis, key, partitions).map((keys) =>
+      partitions === undefined
+        ? redis.exists(keys.bodies, keys.processing, keys.delayed, keys.dead, keys.meta)
+        : redis.exists(keys.list, keys.bodies, keys.processing, keys.delayed, keys.dead, keys.meta),
+    ),
+  );
+  return found.some((count) => count > 0);
+}
+
+async function shardedKeysExist(redis: RedisClient, prefix: string, partitions: number | undefined): Promise<boolean> {
+  let bases: readonly string[];
   try {
-    source = new RedisListSource(redis, { key: location.key, logger: silentLogger });
+    bases = new RedisStorage(redis, { prefix, ...(partitions === undefined ? {} : { partitions }) }).partitionPrefixes;
+  } catch {
+    return false; // not a prefix a sharded storage can have here
+  }
+  const found = await Promise.all(
+    bases.map((base) =>
+      redis.exists(`${base}threads`, `${base}dead`, `${base}deferred`, `${base}recurrent`, `${base}offsets`, `${base}failures`),
+    ),
+  );
+  return found.some((count) => count > 0);
+}
+
+async function readList(redis: RedisClient, location: RedisLocation): Promise<QueueStats> {
+  let source: RedisListSource | RedisPartitionedListSource;
+  try {
+    source =
+      location.partitions === undefined
+        ? new RedisListSource(redis, { key: location.key, logger: silentLogger })
+        : new RedisPartitionedListSource(redis, { key: location.key, partitions: location.partitions, logger: silentLogger });
   } catch (error) {
     if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
     throw error;
   }
+  const partitions = source instanceof RedisPartitionedListSource ? source.partitions : [source];
   // Waiting counts the list and the failed messages waiting for their backoff (shown again as `delayed`).
-  const [depth, delayed] = await Promise.all([source.inspect(), redis.zcard(source.keys.delayed)]);
+  const [depth, delayed] = await Promise.all([
+    source.inspect(),
+    Promise.all(partitions.map((partition) => redis.zcard(partition.keys.delayed))).then((counts) =>
+      counts.reduce((sum, count) => sum + count, 0),
+    ),
+  ]);
   return {
     source: location.display,
     kind: 'redis-list',
     waiting: depth.waiting,
     inFlight: depth.inFlight,
     deadLetters: depth.deadLetters,
-    details: { delayed },
+    details: partitions.length > 1 ? { delayed, partitions: partitions.length } : { delayed },
   };
 }
 
-async function readSharded(redis: Redis, location: RedisLocation): Promise<QueueStats> {
-  const prefix = location.key;
-  const storage = new RedisStorage(redis, { prefix });
+async function readSharded(redis: RedisClient, location: RedisLocation): Promise<QueueStats> {
+  const storage = new RedisStorage(redis, {
+    prefix: location.key,
+    ...(location.partitions === undefined ? {} : { partitions: location.partitions }),
+  });
   const lockPrefix = location.lockPrefix ?? resolveLockOptions().prefix;
-  const threadNames = await scanSet(redis, `${prefix}threads`, maxThreads);
-  const tubesPerThread = await Promise.all(threadNames.map((thread) => redis.zrange(`${prefix}p:${thread}`, 0, -1, 'REV')));
-  const pipeline = redis.pipeline();
-  for (const tubes of tubesPerThread) for (const tube of tubes) pipeline.llen(`${prefix}q:${tube}`);
-  for (const thread of threadNames) pipeline.exists(`${lockPrefix}${thread}`);
-  const results = ((await pipeline.exec()) ?? []).map(([error, value]) => {
-    if (error !== null) throw error;
-    return value as number;
-  });
-  let next = 0;
-  const threads: ShardThreadStats[] = threadNames.map((thread, index) => {
-    const tubes = (tubesPerThread[index] ?? []).map((tube) => ({ tube, waiting: results[next++] ?? 0 }));
-    return { thread, waiting: tubes.reduce((sum, tube) => sum + tube.waiting, 0), locked: false, tubes };
-  });
-  for (let index = 0; index < threads.length; index++)
-    threads[index] = { ...(threads[index] as ShardThreadStats), locked: results[next++] === 1 };
+  const found = await Promise.all(
+    storage.partitionPrefixes.map(async (base) => (await scanSet(redis, `${base}threads`, maxThreads)).map((thread) => ({ base, thread }))),
+  );
+  const threadsFound = found.flat().slice(0, maxThreads);
+  // One command a key (ioredis pipelines them on each node's connection): a cluster refuses a pipeline over several nodes.
+  const threads: ShardThreadStats[] = await Promise.all(
+    threadsFound.map(async ({ base, thread }) => {
+      const [tubeNames, locked] = await Promise.all([
+        redis.zrange(`${base}p:${thread}`, 0, -1, 'REV'),
+        redis.exists(`${lockPrefix}${thread}`),
+      ]);
+      const tubes = await Promise.all(tubeNames.map(async (tube) => ({ tube, waiting: await redis.llen(`${base}q:${tube}`) })));
+      return { thread, waiting: tubes.reduce((sum, tube) => sum + tube.waiting, 0), locked: locked === 1, tubes };
+    }),
+  );
   threads.sort((a, b) => b.waiting - a.waiting || a.thread.localeCompare(b.thread));
   const [dead, deferred, recurrent] = await Promise.all([storage.count('dead'), storage.count('deferred'), storage.count('recurrent')]);
   return {
@@ -137,7 +170,7 @@ async function readSharded(redis: Redis, location: RedisLocation): Promise<Queue
   };
 }
 
-async function scanSet(redis: Redis, key: string, max: number): Promise<string[]> {
+async function scanSet(redis: RedisClient, key: string, max: number): Promise<string[]> {
   const members = new Set<string>();
   let cursor = '0';
   do {
