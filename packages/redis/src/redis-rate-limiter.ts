@@ -29,7 +29,7 @@ export class RedisRateLimiter implements RateLimiter {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(redis: Redis | Cluster, options: RedisRateLimiterOptions) {
-    checkClient(redis as Redis);
+    checkClient(redis);
     this.options = resolveRedisRateLimiterOptions(options);
     this.capacity = this.options.maxTake;
     this.#perMs = this.options.messages / this.options.per;
