@@ -5,7 +5,7 @@
 // the fastest hop this machine allows. Rounds are interleaved; each prints min / median / max
 // of the rates and of the round-by-round ratios, with the load average.
 // Run: pnpm bench (node --expose-gc bench/core-throughput.ts).
-// Last, the cost of small drains: per message, a 10,000-message drain (a fresh consumer, as
+// First, the cost of small drains: per message, a 10,000-message drain (a fresh consumer, as
 // every drain here) against a BENCH_MESSAGES one at bulk 128, wall and CPU, interleaved.
 // BENCH_MESSAGES (default 1000000), BENCH_BULK_SIZES (1,16,128,512), BENCH_ROUNDS (5).
 import { availableParallelism, loadavg } from 'node:os';
@@ -49,6 +49,22 @@ await drainThroughConsumer({ count: 100_000, bulkSize: 128, threads });
 await bareLoop(messages.slice(0, 100_000), 2048, threads, 'json');
 await sabRing(messages.slice(0, 100_000), 2048, threads);
 
+// Small drains: what a fresh consumer's start-up learning (parcel sizes, the in-flight window,
+// cold pool threads) costs per message when there are few messages.
+const smallCount = 10_000;
+const wallRatios: number[] = [];
+const cpuRatios: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  const small = await drainThroughConsumer({ count: smallCount, bulkSize: 128, threads });
+  const large = await drainThroughConsumer({ count: totalMessages, bulkSize: 128, threads });
+  wallRatios.push(large.wall / small.wall);
+  cpuRatios.push(large.cpu / small.cpu);
+}
+const times = (values: number[]): string => spread(values, (value) => `${value.toFixed(2)}x`);
+console.log(
+  `cost per message of a ${smallCount}-message drain / a ${totalMessages}-message drain (bulk 128): wall ${times(wallRatios)}, CPU ${times(cpuRatios)} (target ≤ 2x); load ${load()}`,
+);
+
 console.log(
   'bulkSize | task size | Consumer | bare JSON | bare bytes | SAB ring | Consumer / bare JSON | Consumer / ring (fraction of the limit)',
 );
@@ -78,19 +94,3 @@ for (const bulkSize of bulkSizes) {
   );
 }
 console.log(`(rates in messages/s as min/median/max; load after: ${load()})`);
-
-// Small drains: what a fresh consumer's start-up learning (parcel sizes, the in-flight window,
-// cold pool threads) costs per message when there are few messages.
-const smallCount = 10_000;
-const wallRatios: number[] = [];
-const cpuRatios: number[] = [];
-for (let round = 0; round < rounds; round++) {
-  const small = await drainThroughConsumer({ count: smallCount, bulkSize: 128, threads });
-  const large = await drainThroughConsumer({ count: totalMessages, bulkSize: 128, threads });
-  wallRatios.push(large.wall / small.wall);
-  cpuRatios.push(large.cpu / small.cpu);
-}
-const times = (values: number[]): string => spread(values, (value) => `${value.toFixed(2)}x`);
-console.log(
-  `cost per message of a ${smallCount}-message drain / a ${totalMessages}-message drain (bulk 128): wall ${times(wallRatios)}, CPU ${times(cpuRatios)} (target ≤ 2x); load ${load()}`,
-);
