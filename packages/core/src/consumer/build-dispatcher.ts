@@ -14,6 +14,8 @@ import type { ConsumerReports } from './consumer-reports.js';
 // A pool task carries at most this many messages: big enough to amortise the
 // thread hop, small enough that two threads share a get() result.
 const maxParcelMessages = 2048;
+/** How much deeper the adaptive in-flight limit may grow when ordered lanes hold messages behind their keys. */
+const laneDepth = 4;
 
 /** What the dispatcher of a started consumer is built from. */
 export interface DispatcherParts<M> {
@@ -61,9 +63,11 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
     executor: parts.executor,
     settler,
     gate,
+    // With lanes, messages waiting behind their key hold room without being runnable: the
+    // window may grow 4 times deeper, or the keys' heads would starve the pool.
     window:
       options.maxInFlight > options.inFlightFloor
-        ? new FlightWindow(gate, options.inFlightFloor, options.maxInFlight, options.clock)
+        ? new FlightWindow(gate, options.inFlightFloor, options.maxInFlight * (lanes === undefined ? 1 : laneDepth), options.clock)
         : undefined,
     bulkSize: options.bulkSize,
     maxHandlers: options.maxHandlers,

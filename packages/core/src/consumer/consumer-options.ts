@@ -73,7 +73,8 @@ export interface ConsumerOptions<M> extends PoolOptions {
    * Pollers stop polling while this many messages are received and not yet
    * settled. Unset, the consumer sizes the limit itself: about 250 ms of
    * messages at the measured settle rate, from max(1024, 4 × maxHandlers ×
-   * bulkSize) up to 4 times that (deep for fast handlers, shallow for slow ones,
+   * bulkSize) up to 4 times that (16 times with ordered lanes, whose messages
+   * waiting behind their key hold room; deep for fast handlers, shallow for slow ones,
    * so a consumer does not hoard what others could take). Set, it is fixed.
    * @default adaptive
    */
@@ -170,7 +171,7 @@ export interface ResolvedConsumerOptions<M> extends ResolvedPoolOptions {
   readonly maxPollBackoff: number;
   readonly transfer: BulkTransfer;
   readonly handlerTimeout: number;
-  /** The in-flight limit: fixed when `maxInFlight` was given, else the ceiling of the adaptive limit. */
+  /** The in-flight limit: fixed when `maxInFlight` was given, else the ceiling of the adaptive limit (4 times deeper with ordered lanes). */
   readonly maxInFlight: number;
   /** Where the in-flight limit starts, and its floor: `maxInFlight` when it was given (then the limit never moves). */
   readonly inFlightFloor: number;
