@@ -17,11 +17,17 @@ interface Claim<T> {
   readonly deadlines: Float64Array;
 }
 
-/** A delivery's visibility: it expires at `deadline` unless settled before. */
+/**
+ * The visibility of rows `start` to `end` (excluded) of a claim, delivered
+ * together with consecutive delivery numbers from `firstDelivery`: they expire at
+ * `deadline` unless settled or renewed before. One record a `take()` run, not a
+ * row: the per-row cost of a delivery stays a number in a typed array.
+ */
 interface Visibility<T> {
   readonly claim: Claim<T>;
-  readonly index: number;
-  readonly delivery: number;
+  readonly start: number;
+  readonly end: number;
+  readonly firstDelivery: number;
   readonly deadline: number;
 }
 
@@ -64,16 +70,25 @@ export class RowDeliveries<T> {
   /** Up to `max` rows: those to deliver again, then fresh ones, claiming batches with `claimNext` as needed. */
   take(max: number, claimNext: () => ClaimedBatch<T> | undefined): FileMessage<T>[] {
     const messages: FileMessage<T>[] = [];
-    if (this.#visibilityTimeout !== Number.POSITIVE_INFINITY) this.#expire();
+    const visible = this.#visibilityTimeout !== Number.POSITIVE_INFINITY;
+    // One clock read a call: every row delivered now shares its deadline.
+    const deadline = visible ? this.#clock.now() + this.#visibilityTimeout : 0;
+    if (visible) this.#expire();
     while (messages.length < max && this.#again.length > 0) {
       const { claim, index } = this.#again.shift() as RowOf<T>;
-      if (claim.deliveries[index] === notOut && this.#claims.get(claim.batch.key) === claim) messages.push(this.#deliver(claim, index));
+      if (claim.deliveries[index] !== notOut || this.#claims.get(claim.batch.key) !== claim) continue;
+      const message = this.#deliver(claim, index, deadline);
+      messages.push(message);
+      if (visible) this.#visibilities.push({ claim, start: index, end: index + 1, firstDelivery: message.receipt.delivery, deadline });
     }
     while (messages.length < max) {
       const claim = this.#fresh[0] ?? this.#add(claimNext());
       if (claim === undefined) break;
-      const end = Math.min(claim.batch.size, claim.next + max - messages.length);
-      for (let index = claim.next; index < end; index++) messages.push(this.#deliver(claim, index));
+      const start = claim.next;
+      const end = Math.min(claim.batch.size, start + max - messages.length);
+      const firstDelivery = this.#delivery + 1;
+      for (let index = start; index < end; index++) messages.push(this.#deliver(claim, index, deadline));
+      if (visible && end > start) this.#visibilities.push({ claim, start, end, firstDelivery, deadline });
       claim.next = end;
       if (end === claim.batch.size) this.#fresh.shift();
     }
@@ -143,14 +158,11 @@ export class RowDeliveries<T> {
     return claim;
   }
 
-  #deliver(claim: Claim<T>, index: number): FileMessage<T> {
+  /** Row `index` out as the next delivery number, visible again at `deadline` (the caller records the visibility). */
+  #deliver(claim: Claim<T>, index: number, deadline: number): FileMessage<T> {
     const delivery = ++this.#delivery;
     claim.deliveries[index] = delivery;
-    if (this.#visibilityTimeout !== Number.POSITIVE_INFINITY) {
-      const deadline = this.#clock.now() + this.#visibilityTimeout;
-      claim.deadlines[index] = deadline;
-      this.#visibilities.push({ claim, index, delivery, deadline });
-    }
+    claim.deadlines[index] = deadline;
     const row = claim.batch.rows[index] as BatchRow<T>;
     return {
       id: row.id,
@@ -173,7 +185,7 @@ export class RowDeliveries<T> {
       if (claim === undefined) continue;
       const { index, delivery } = message.receipt;
       claim.deadlines[index] = deadline;
-      this.#visibilities.push({ claim, index, delivery, deadline });
+      this.#visibilities.push({ claim, start: index, end: index + 1, firstDelivery: delivery, deadline });
     }
   }
 
@@ -184,13 +196,16 @@ export class RowDeliveries<T> {
       const visibility = this.#visibilities[this.#visibilityHead] as Visibility<T>;
       if (visibility.deadline > now) break;
       this.#visibilityHead++;
-      const { claim, index, delivery } = visibility;
-      // Settled, delivered again, renewed since (a later entry holds its deadline), or its batch is gone.
-      if (claim.deliveries[index] !== delivery || (claim.deadlines[index] as number) > visibility.deadline) continue;
-      if (this.#claims.get(claim.batch.key) !== claim) continue;
-      claim.deliveries[index] = notOut;
-      claim.batch.countExpiredDelivery(index);
-      this.#again.push({ claim, index });
+      const { claim, start, end, firstDelivery } = visibility;
+      if (this.#claims.get(claim.batch.key) !== claim) continue; // its batch is gone
+      for (let index = start; index < end; index++) {
+        // Settled, delivered again, or renewed since (a later entry holds its deadline).
+        if (claim.deliveries[index] !== firstDelivery + (index - start) || (claim.deadlines[index] as number) > visibility.deadline)
+          continue;
+        claim.deliveries[index] = notOut;
+        claim.batch.countExpiredDelivery(index);
+        this.#again.push({ claim, index });
+      }
     }
     if (this.#visibilityHead > 1024 && this.#visibilityHead * 2 > this.#visibilities.length) {
       this.#visibilities = this.#visibilities.slice(this.#visibilityHead);
