@@ -36,8 +36,10 @@ export function createProgram(): Program {
 Source URLs:
   sqs://host[:port]/<account>/<queue>   (?region=, ?tls=false, ?dlq=<queue>, ?group=<fifo group>)
   redis://[user:pass@]host[:port]/<list key or sharded prefix>   (?db=, ?kind=list|sharded, ?lockPrefix=)
+  redis+cluster://host:port[,host:port...]/<key or prefix>   (a Redis Cluster from its seeds; ?partitions=N)
   amqp://[user:pass@]host[:port]/<vhost>?queue=<name>   (or /<vhost>/<queue>; the default vhost is %2F; ?dlq=)
   file:///absolute/path/to/queue/folder
+  postgres://[user:pass@]host[:port]/<database>?table=jobs   (or postgresql://; ?schema=, ?keyField=<send key field>)
   nats://[user:pass@]host[:port]/<stream>[/<consumer>]   (?subject=<send subject>, ?dlq=<dead-letter subject>)
 
 Dead letters: conveyor dlq <url> lists them; conveyor dlq <url> --redrive [--limit N] sends them back.
@@ -88,7 +90,7 @@ Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or s
   program
     .command('stats')
     .description('one look at a queue without consuming: waiting, in flight, dead letters, sharded threads')
-    .argument('<source-url>', 'sqs://…, redis://…/<key or prefix>, file:///path')
+    .argument('<source-url>', 'sqs://…, redis://…/<key or prefix>, redis+cluster://…, file:///path, postgres://…, amqp://…, nats://…')
     .option('--json', 'print one JSON object')
     .addOption(new Option('--threads <n>', 'sharded queues: threads to list').argParser(integer('--threads', 0)).default(20))
     .action(async (url: string, options: { json?: true; threads: number }) => {
@@ -99,7 +101,7 @@ Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or s
   program
     .command('send')
     .description('read JSON lines from stdin and send one message per line')
-    .argument('<source-url>', 'sqs://…, redis://…/<list key>, file:///path')
+    .argument('<source-url>', 'sqs://…, redis://…/<list key>, redis+cluster://…, file:///path, postgres://…, amqp://…, nats://…')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (url: string, options: { progress: boolean }) => {
       const { sendCommand } = await import('./commands/send-command.js');
@@ -109,7 +111,10 @@ Exit codes: 0 ok, 1 failure, 2 usage or bad URL, 3 consumer module, 4 queue or s
   program
     .command('dlq')
     .description("list a queue's dead letters with their last error, or send them back to the queue (--redrive)")
-    .argument('<source-url>', 'sqs://…, redis://…/<key or prefix>, file:///path, postgres://…, amqp://…, nats://…/<stream>/<consumer>')
+    .argument(
+      '<source-url>',
+      'sqs://…, redis://…/<key or prefix>, redis+cluster://…, file:///path, postgres://…, amqp://…, nats://…/<stream>/<consumer>',
+    )
     .option('--redrive', 'send the dead letters back to the queue (all of them, or --limit N, the oldest first)')
     .option('-n, --limit <n>', 'dead letters to list (default 20) or to send back (default all)', integer('--limit', 0))
     .option('--json', 'print one JSON object')
