@@ -1,4 +1,4 @@
-import type { GetHint, Source, SourceDepth, SourceDescription } from '@conveyor/core';
+import type { GetHint, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
 import { InvalidOptionError } from '@conveyor/core';
 import { sleep } from '@conveyor/core/kit';
 import type { Cluster, Redis } from 'ioredis';
@@ -44,6 +44,8 @@ export class RedisPartitionedListSource<B = string> implements Source<RedisListM
   readonly #options: ResolvedRedisListSourceOptions;
   #nextGet = 0;
   #nextSend = 0;
+  /** What each delivered message is in its partition (for its trace context; main thread only). */
+  readonly #delivered = new WeakMap<RedisListMessage<B>, { readonly partition: number; readonly message: RedisListMessage<B> }>();
   #closed = false;
 
   constructor(redis: Redis | Cluster, options: RedisListSourceOptions) {
@@ -120,7 +122,13 @@ export class RedisPartitionedListSource<B = string> implements Source<RedisListM
           lastError = error;
           continue;
         }
-        if (messages.length > 0) return messages.map((message) => outer(partition, message));
+        if (messages.length > 0) {
+          return messages.map((message) => {
+            const delivered = outer(partition, message);
+            this.#delivered.set(delivered, { partition, message });
+            return delivered;
+          });
+        }
       }
       if (failures === count) throw lastError;
       const left = deadline - Date.now();
@@ -140,6 +148,12 @@ export class RedisPartitionedListSource<B = string> implements Source<RedisListM
 
   leaseDuration(): number {
     return this.#options.visibilityTimeout;
+  }
+
+  /** The trace context the message was sent with (`RedisListSender`'s `traceContext`), if any. */
+  traceContext(message: RedisListMessage<B>): TraceCarrier | undefined {
+    const delivered = this.#delivered.get(message);
+    return delivered === undefined ? undefined : this.partitions[delivered.partition]?.traceContext(delivered.message);
   }
 
   async extend(messages: RedisListMessage<B>[]): Promise<void> {

@@ -2,7 +2,7 @@
 // partitions, per-key order, and the turn pollers take.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@conveyor/core';
-import { RedisPartitionedListSource } from '@conveyor/redis';
+import { RedisListSender, RedisPartitionedListSource } from '@conveyor/redis';
 import type { RedisListSourceOptions } from '@conveyor/redis';
 import { connect, uniquePrefix } from './redis-test-client.js';
 
@@ -103,5 +103,24 @@ describe('RedisPartitionedListSource', () => {
     expect(batch[0]!.id.startsWith('1/')).toBe(true);
     await source.cleanup(batch);
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
+  });
+});
+
+describe('trace context through a partition', () => {
+  it("a message a RedisListSender wrote to one partition's list carries its trace context out of the partitioned source", async () => {
+    const source = open();
+    const partitionList = source.partitionKeys[1]?.list as string;
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const sender = new RedisListSender(redis, { key: partitionList, traceContext: () => ({ traceparent }) });
+    await sender.send(['traced']);
+    await source.send('untraced');
+    const delivered = [...(await source.get(signal, { maxMessages: 10 })), ...(await source.get(signal, { maxMessages: 10 }))];
+    expect(delivered.map((message) => [message.body, source.traceContext(message)?.traceparent])).toEqual(
+      expect.arrayContaining([
+        ['traced', traceparent],
+        ['untraced', undefined],
+      ]),
+    );
+    await source.cleanup(delivered);
   });
 });
