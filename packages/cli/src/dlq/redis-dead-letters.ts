@@ -1,7 +1,7 @@
-import { InvalidOptionError, silentLogger } from '@conveyor/core';
-import { RedisListSource, RedisPartitionedListSource, RedisStorage } from '@conveyor/redis';
+import { RedisListSource, RedisStorage } from '@conveyor/redis';
 import type { RedisClient } from '@conveyor/redis';
 import { CliError } from '../cli-error.js';
+import { redisListSourceAt } from '../redis-list-source-at.js';
 import { oneLine } from '../describe-error.js';
 import { connectRedis } from '../redis-connection.js';
 import type { RedisLocation } from '../source-url.js';
@@ -28,16 +28,7 @@ export async function openRedisDeadLetters(location: RedisLocation): Promise<Dea
 }
 
 function listTool(redis: RedisClient, location: RedisLocation): DeadLetterTool {
-  let source: RedisListSource | RedisPartitionedListSource;
-  try {
-    source =
-      location.partitions === undefined
-        ? new RedisListSource(redis, { key: location.key, logger: silentLogger })
-        : new RedisPartitionedListSource(redis, { key: location.key, partitions: location.partitions, logger: silentLogger });
-  } catch (error) {
-    if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
-    throw error;
-  }
+  const source = redisListSourceAt(redis, location);
   return guarded(redis, location, {
     where: source instanceof RedisListSource ? source.keys.dead : `${source.partitionKeys.length} partitions' :dead lists`,
     count: async () => (await source.inspect()).deadLetters ?? 0,

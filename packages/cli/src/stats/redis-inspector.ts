@@ -1,8 +1,8 @@
-import { InvalidOptionError, silentLogger } from '@conveyor/core';
-import { RedisListSource, RedisPartitionedListSource, RedisStorage, redisListKeys } from '@conveyor/redis';
+import { RedisPartitionedListSource, RedisStorage, redisListKeys } from '@conveyor/redis';
 import type { RedisClient, RedisListKeys } from '@conveyor/redis';
 import { resolveLockOptions } from '@conveyor/sharded';
 import { CliError } from '../cli-error.js';
+import { redisListSourceAt } from '../redis-list-source-at.js';
 import { oneLine } from '../describe-error.js';
 import { connectRedis } from '../redis-connection.js';
 import type { RedisLocation } from '../source-url.js';
@@ -107,16 +107,7 @@ async function shardedKeysExist(redis: RedisClient, prefix: string, partitions: 
 }
 
 async function readList(redis: RedisClient, location: RedisLocation): Promise<QueueStats> {
-  let source: RedisListSource | RedisPartitionedListSource;
-  try {
-    source =
-      location.partitions === undefined
-        ? new RedisListSource(redis, { key: location.key, logger: silentLogger })
-        : new RedisPartitionedListSource(redis, { key: location.key, partitions: location.partitions, logger: silentLogger });
-  } catch (error) {
-    if (error instanceof InvalidOptionError) throw new CliError('CLI_BAD_URL', `${location.display}: ${error.message}`, { cause: error });
-    throw error;
-  }
+  const source = redisListSourceAt(redis, location);
   const partitions = source instanceof RedisPartitionedListSource ? source.partitions : [source];
   // Waiting counts the list and the failed messages waiting for their backoff (shown again as `delayed`).
   const [depth, delayed] = await Promise.all([
