@@ -27,9 +27,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import type { Bulk } from '@conveyor/core';
 import type { RedisListMessage } from '@conveyor/redis';
 import type { Cluster, Redis } from 'ioredis';
+import { benchHandlerModule, body } from './redis-bench-load.ts';
 
 const messages = Number(process.env.REDIS_BENCH_MESSAGES ?? 100_000);
 const rounds = Number(process.env.REDIS_BENCH_ROUNDS ?? 3);
@@ -40,23 +40,6 @@ const partitions = Number(process.env.REDIS_BENCH_PARTITIONS ?? 3);
 const replicas = process.env.REDIS_BENCH_REPLICAS === '1' ? 1 : 0;
 const sides = process.env.REDIS_BENCH_SIDES ?? 'abc';
 const self = fileURLToPath(import.meta.url);
-
-/** A ~110-byte JSON body. */
-function body(index: number): string {
-  return JSON.stringify({
-    id: index,
-    kind: 'bench',
-    payload: 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmno',
-    at: 1_732_700_000_000 + index,
-  });
-}
-
-/** The pool threads' handler: touches every message, does nothing else. */
-export default function benchHandler(bulk: Bulk<RedisListMessage>): void {
-  let length = 0;
-  for (const message of bulk) length += message.body.length;
-  if (length < 0) throw new Error('unreachable');
-}
 
 /** A Redis node the benchmark started: its port and pid. */
 interface Node {
@@ -160,7 +143,7 @@ async function runLoad(client: Redis | Cluster, key: string, partitioned: boolea
   let done!: () => void;
   const drained = new Promise<void>((resolve) => (done = resolve));
   const consumer = new Consumer<RedisListMessage>(source, {
-    handlerModule: new URL(import.meta.url),
+    handlerModule: benchHandlerModule,
     maxHandlers: threads,
     maxPollers: pollers,
     bulkSize,

@@ -7,7 +7,7 @@
 //     inline and acknowledges each batch with one Lua call (ZREM of the bodies), the ack
 //     pipelined with the next pop. What the issue measured at 185–226k msg/s.
 // (b) RedisListSource + Consumer: messages sent with source.send() (ids in the list,
-//     bodies once in a hash), a trivial handler (this file's default export) on 2 pool
+//     bodies once in a hash), a trivial handler (bench/redis-bench-load.ts) on 2 pool
 //     threads through `handlerModule`, cleanups in one script call a batch.
 // (d) BullMQ, as its users run it: jobs added with addBulk (removeOnComplete), a Worker with a
 //     no-op processor and concurrency 100; timed from the worker's start to the last completion.
@@ -42,10 +42,10 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import type { Bulk } from '@conveyor/core';
 import type { RedisListMessage } from '@conveyor/redis';
 import type { Redis } from 'ioredis';
 import { spread } from './spread.ts';
+import { benchHandlerModule, body } from './redis-bench-load.ts';
 
 const messages = Number(process.env.REDIS_BENCH_MESSAGES ?? 100_000);
 const rounds = Number(process.env.REDIS_BENCH_ROUNDS ?? 3);
@@ -60,23 +60,6 @@ const batch = 512;
 /** get() calls that returned messages and cleanup() calls of side (b), for the averages printed. */
 const calls = { gets: 0, cleanups: 0 };
 const self = fileURLToPath(import.meta.url);
-
-/** A ~110-byte JSON body. */
-function body(index: number): string {
-  return JSON.stringify({
-    id: index,
-    kind: 'bench',
-    payload: 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmno',
-    at: 1_732_700_000_000 + index,
-  });
-}
-
-/** The pool threads' handler: touches every message, does nothing else. */
-export default function benchHandler(bulk: Bulk<RedisListMessage>): void {
-  let length = 0;
-  for (const message of bulk) length += message.body.length;
-  if (length < 0) throw new Error('unreachable');
-}
 
 // The hand-written loop's two scripts.
 const popScript = `
@@ -147,7 +130,7 @@ async function drainWithConveyor(redis: Redis, key: string, count: number): Prom
   }
   const source = new CountingSource(redis, { key, waitTime: 20, logger: silentLogger });
   const consumer = new Consumer(source, {
-    handlerModule: new URL(import.meta.url),
+    handlerModule: benchHandlerModule,
     maxHandlers: threads,
     maxPollers: pollers,
     bulkSize,
@@ -176,7 +159,7 @@ async function drainWithPollerThreads(url: string, key: string, count: number): 
     { module: new URL('./workers/redis-list-source.js', import.meta.url), options: { url, key } },
     {
       pollerThreads: true,
-      handlerModule: new URL(import.meta.url),
+      handlerModule: benchHandlerModule,
       maxHandlers: threads,
       maxPollers: pollers,
       bulkSize,

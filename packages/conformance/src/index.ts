@@ -8,5 +8,5 @@ export { redisUrl, connectRedis, startOwnRedis, freePort } from './redis-fixture
 export type { OwnRedisServer } from './redis-fixture.js';
 export { startSqsServer } from './sqs-server.js';
 export type { SqsTestServer } from './sqs-server.js';
-export { startOwnRedisCluster } from './redis-cluster-fixture.js';
-export type { OwnRedisCluster } from './redis-cluster-fixture.js';
+export { startOwnRedisCluster, useOwnRedisCluster } from './redis-cluster-fixture.js';
+export type { ClusterForTests, OwnRedisCluster } from './redis-cluster-fixture.js';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './redis-fixture.js';
 import { until } from './until.js';
 
@@ -230,4 +231,40 @@ async function masterOf(ports: readonly number[], key: string, role: 'master' | 
     if (found !== undefined) return found;
   }
   throw new Error(`No node of the cluster on ports ${ports.join(', ')} knows the ${role} of ${JSON.stringify(key)}`);
+}
+
+/** A test file's own Redis Cluster and a client of it, from `useOwnRedisCluster()`. */
+export interface ClusterForTests {
+  readonly cluster: OwnRedisCluster;
+  readonly redis: Cluster;
+}
+
+/**
+ * Starts a cluster of the test file's own before its tests (`startOwnRedisCluster()`
+ * with these options) with a client connected to it, and stops both after them.
+ * Read `cluster` and `redis` inside tests and hooks.
+ */
+export function useOwnRedisCluster(...options: Parameters<typeof startOwnRedisCluster>): ClusterForTests {
+  let cluster: OwnRedisCluster | undefined;
+  let redis: Cluster | undefined;
+  beforeAll(async () => {
+    cluster = await startOwnRedisCluster(...options);
+    redis = cluster.connect();
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await cluster?.stop();
+  });
+  const started = <V>(value: V | undefined): V => {
+    if (value === undefined) throw new Error('the cluster starts in beforeAll: use it inside a test or hook');
+    return value;
+  };
+  return {
+    get cluster(): OwnRedisCluster {
+      return started(cluster);
+    },
+    get redis(): Cluster {
+      return started(redis);
+    },
+  };
 }

@@ -1,24 +1,12 @@
 // The Source contract of the list sources on a Redis Cluster of the test's own
 // (3 masters, 3 replicas): every script touches one slot, or Redis refuses it.
-import { afterAll, beforeAll } from 'vitest';
-import { runSourceConformance, startOwnRedisCluster } from '@conveyor/conformance';
-import type { OwnRedisCluster } from '@conveyor/conformance';
+import { runSourceConformance, useOwnRedisCluster } from '@conveyor/conformance';
 import { silentLogger } from '@conveyor/core';
 import { RedisListSource, RedisPartitionedListSource } from '@conveyor/redis';
 import type { RedisListMessage } from '@conveyor/redis';
-import type { Cluster } from 'ioredis';
 import { uniquePrefix } from './redis-test-client.js';
 
-let cluster: OwnRedisCluster;
-let redis: Cluster;
-beforeAll(async () => {
-  cluster = await startOwnRedisCluster();
-  redis = cluster.connect();
-});
-afterAll(async () => {
-  await redis?.quit();
-  await cluster?.stop();
-});
+const own = useOwnRedisCluster();
 
 const options = {
   waitTime: 50,
@@ -30,7 +18,7 @@ const options = {
 runSourceConformance<RedisListMessage>(
   'RedisListSource on Redis Cluster',
   async () => {
-    const source = new RedisListSource(redis, { ...options, key: `${uniquePrefix('cluster-list')}jobs` });
+    const source = new RedisListSource(own.redis, { ...options, key: `${uniquePrefix('cluster-list')}jobs` });
     return {
       source,
       send: async (bodies) => void (await source.send(...bodies)),
@@ -45,7 +33,7 @@ runSourceConformance<RedisListMessage>(
 runSourceConformance<RedisListMessage>(
   'RedisPartitionedListSource (3 partitions) on Redis Cluster',
   async () => {
-    const source = new RedisPartitionedListSource(redis, { ...options, key: uniquePrefix('cluster-partitioned'), partitions: 3 });
+    const source = new RedisPartitionedListSource(own.redis, { ...options, key: uniquePrefix('cluster-partitioned'), partitions: 3 });
     return {
       source,
       send: async (bodies) => void (await source.send(...bodies)),

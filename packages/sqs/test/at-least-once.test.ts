@@ -1,32 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage } from '../src/index.js';
-import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, fixture, queueDepth, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+import { createQueue, deleteQueue, fixture, queueDepth, sendBodies, uniqueName, until, useSqsEmulator } from './helpers.js';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 async function openQueue(): Promise<{ url: string; source: SqsSource }> {
-  const url = await createQueue(server.client, uniqueName('alo'));
+  const url = await createQueue(emulator.server.client, uniqueName('alo'));
   const source = new SqsSource({
-    client: server.client,
+    client: emulator.server.client,
     queueUrl: url,
     waitTimeSeconds: 1,
     visibilityTimeoutSeconds: 10,
     logger: silentLogger,
   });
-  cleanups.push(() => deleteQueue(server.client, url));
+  cleanups.push(() => deleteQueue(emulator.server.client, url));
   return { url, source };
 }
 
@@ -43,7 +33,7 @@ describe('at-least-once delivery from SQS', () => {
   it('a handler that throws or marks messages failed gets them again; each is deleted exactly once', async () => {
     const { url, source } = await openQueue();
     const bodies = Array.from({ length: 20 }, (_, index) => `m${index}`);
-    await sendBodies(server.client, url, bodies);
+    await sendBodies(emulator.server.client, url, bodies);
     const consumer = new Consumer(source, {
       logger: silentLogger,
       maxPollers: 1,
@@ -63,13 +53,13 @@ describe('at-least-once delivery from SQS', () => {
     for (const body of bodies) expect(consumed.get(body), body).toHaveLength(1);
     expect(consumed.get('m4')?.[0]?.receiveCount).toBe(2);
     expect(consumed.get('m7')?.[0]?.receiveCount).toBe(2);
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('a pool thread that exits mid-bulk fails its whole bulk, which comes back and is consumed', async () => {
     const { url, source } = await openQueue();
     const bodies = ['a', 'b', 'exit', 'c', 'd'];
-    await sendBodies(server.client, url, bodies);
+    await sendBodies(emulator.server.client, url, bodies);
     const consumer = new Consumer(source, {
       logger: silentLogger,
       handlerModule: fixture('exit-once-handler.js'),
@@ -86,6 +76,6 @@ describe('at-least-once delivery from SQS', () => {
     expect(threadDeaths).toBeGreaterThanOrEqual(1);
     expect(consumed.get('exit')?.[0]?.receiveCount).toBe(2);
     for (const body of bodies) expect(consumed.get(body), body).toHaveLength(1);
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 0, inFlight: 0 });
   });
 });

@@ -1,27 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SqsDeadLetterQueue } from '../src/index.js';
-import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, queueDepth, receiveRaw, sendBodies, startSqsServer, uniqueName } from './helpers.js';
+import { createQueue, deleteQueue, queueDepth, receiveRaw, sendBodies, uniqueName, useSqsEmulator } from './helpers.js';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 async function queues(): Promise<{ url: string; dlqUrl: string }> {
-  const dlqUrl = await createQueue(server.client, uniqueName('redrive-dlq'));
-  const url = await createQueue(server.client, uniqueName('redrive-main'));
+  const dlqUrl = await createQueue(emulator.server.client, uniqueName('redrive-dlq'));
+  const url = await createQueue(emulator.server.client, uniqueName('redrive-main'));
   cleanups.push(async () => {
-    await deleteQueue(server.client, url);
-    await deleteQueue(server.client, dlqUrl);
+    await deleteQueue(emulator.server.client, url);
+    await deleteQueue(emulator.server.client, dlqUrl);
   });
   return { url, dlqUrl };
 }
@@ -30,14 +20,14 @@ async function queues(): Promise<{ url: string; dlqUrl: string }> {
 async function drain(url: string): Promise<{ body: string; attributes: Record<string, string | undefined> }[]> {
   const bodies: { body: string; attributes: Record<string, string | undefined> }[] = [];
   for (;;) {
-    const batch = await receiveRaw(server.client, url, 1);
+    const batch = await receiveRaw(emulator.server.client, url, 1);
     if (batch.length === 0) return bodies;
     for (const message of batch)
       bodies.push({
         body: message.Body ?? '',
         attributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue])),
       });
-    await server.client.send(
+    await emulator.server.client.send(
       new DeleteMessageBatchCommand({
         QueueUrl: url,
         Entries: batch.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
@@ -50,13 +40,13 @@ describe('SqsDeadLetterQueue: peek and redrive to the source queue', () => {
   it('peeks without removing, then redrives every dead letter exactly once, attributes kept, the reason dropped', async () => {
     const { url, dlqUrl } = await queues();
     const bodies = Array.from({ length: 25 }, (_, n) => JSON.stringify({ n }));
-    await sendBodies(server.client, dlqUrl, bodies, (_body, index) => ({
+    await sendBodies(emulator.server.client, dlqUrl, bodies, (_body, index) => ({
       MessageAttributes: {
         tenant: { DataType: 'String', StringValue: `t${index % 3}` },
         ConveyorError: { DataType: 'String', StringValue: `Error: failed ${index}` },
       },
     }));
-    const dead = new SqsDeadLetterQueue({ client: server.client, deadLetterQueueUrl: dlqUrl, queueUrl: url });
+    const dead = new SqsDeadLetterQueue({ client: emulator.server.client, deadLetterQueueUrl: dlqUrl, queueUrl: url });
 
     const peeked = await dead.peek(5);
     expect(peeked).toHaveLength(5);
@@ -66,11 +56,11 @@ describe('SqsDeadLetterQueue: peek and redrive to the source queue', () => {
       expect(letter.sentAt).toBeGreaterThan(Date.now() - 60_000);
     }
     // Looked at, not taken: all 25 still there and visible.
-    expect(await queueDepth(server.client, dlqUrl)).toEqual({ visible: 25, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, dlqUrl)).toEqual({ visible: 25, inFlight: 0 });
 
     expect(await dead.redrive({ limit: 7 })).toBe(7);
     expect(await dead.redrive()).toBe(18);
-    expect(await queueDepth(server.client, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
     const back = await drain(url);
     expect(back.map((message) => message.body).sort()).toEqual([...bodies].sort());
     for (const message of back) {
@@ -81,10 +71,10 @@ describe('SqsDeadLetterQueue: peek and redrive to the source queue', () => {
   });
 
   it('refuses to redrive a queue into itself, and bad limits', () => {
-    expect(() => new SqsDeadLetterQueue({ client: server.client, deadLetterQueueUrl: 'http://x/q', queueUrl: 'http://x/q' })).toThrow(
-      /another queue than the dead-letter queue/,
-    );
-    const dead = new SqsDeadLetterQueue({ client: server.client, deadLetterQueueUrl: 'http://x/d', queueUrl: 'http://x/q' });
+    expect(
+      () => new SqsDeadLetterQueue({ client: emulator.server.client, deadLetterQueueUrl: 'http://x/q', queueUrl: 'http://x/q' }),
+    ).toThrow(/another queue than the dead-letter queue/);
+    const dead = new SqsDeadLetterQueue({ client: emulator.server.client, deadLetterQueueUrl: 'http://x/d', queueUrl: 'http://x/q' });
     return expect(dead.redrive({ limit: -1 })).rejects.toThrow(/Expected `limit` to be a non-negative integer/);
   });
 });

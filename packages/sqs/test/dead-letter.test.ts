@@ -1,33 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Consumer, MessageEncodingError, silentLogger } from '@conveyor/core';
 import { SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions, UndeliveredMessage } from '../src/index.js';
-import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, fixture, queueDepth, receiveRaw, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+import { createQueue, deleteQueue, fixture, queueDepth, receiveRaw, sendBodies, uniqueName, until, useSqsEmulator } from './helpers.js';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 async function queues(
   mainAttributes: (dlqArn: string) => Record<string, string> = () => ({}),
 ): Promise<{ url: string; dlqUrl: string; dlqName: string }> {
   const dlqName = uniqueName('dlq');
-  const dlqUrl = await createQueue(server.client, dlqName);
-  const { Attributes } = await server.client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
-  const url = await createQueue(server.client, uniqueName('dl-main'), mainAttributes(Attributes?.QueueArn ?? ''));
+  const dlqUrl = await createQueue(emulator.server.client, dlqName);
+  const { Attributes } = await emulator.server.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const url = await createQueue(emulator.server.client, uniqueName('dl-main'), mainAttributes(Attributes?.QueueArn ?? ''));
   cleanups.push(async () => {
-    await deleteQueue(server.client, url);
-    await deleteQueue(server.client, dlqUrl);
+    await deleteQueue(emulator.server.client, url);
+    await deleteQueue(emulator.server.client, dlqUrl);
   });
   return { url, dlqUrl, dlqName };
 }
@@ -37,7 +29,7 @@ async function consumeWithPoison(
   options: SqsSourceOptions,
   done: (consumed: ReadonlySet<string>) => boolean | Promise<boolean>,
 ): Promise<{ consumed: Set<string>; source: SqsSource<never> }> {
-  const source = new SqsSource<never>({ client: server.client, waitTimeSeconds: 1, logger: silentLogger, ...options });
+  const source = new SqsSource<never>({ client: emulator.server.client, waitTimeSeconds: 1, logger: silentLogger, ...options });
   const consumed = new Set<string>();
   const consumer = new Consumer<SqsMessage<never>>(source, {
     logger: silentLogger,
@@ -62,31 +54,31 @@ describe('dead letters', () => {
   it('the source moves a message to its dead-letter queue after maxReceiveCount failed receives', async () => {
     const { url, dlqUrl, dlqName } = await queues();
     // The goods come first: messages after a throwing one fail with it, and their receives count too.
-    await sendBodies(server.client, url, ['good-1', 'good-2', 'poison']);
+    await sendBodies(emulator.server.client, url, ['good-1', 'good-2', 'poison']);
     const dead: Awaited<ReturnType<typeof receiveRaw>> = [];
     const { consumed } = await consumeWithPoison(
       { queueUrl: url, deadLetter: { queueName: dlqName, maxReceiveCount: 2 } },
       async (consumed) => {
-        dead.push(...(await receiveRaw(server.client, dlqUrl)));
+        dead.push(...(await receiveRaw(emulator.server.client, dlqUrl)));
         return dead.length > 0 && consumed.size === 2;
       },
     );
     expect([...consumed].sort()).toEqual(['good-1', 'good-2']);
     expect(dead.map((message) => message.Body)).toEqual(['poison']);
     expect(dead[0]?.MessageAttributes?.ConveyorError?.StringValue).toContain('cannot handle poison');
-    await until(async () => (await queueDepth(server.client, url)).inFlight === 0, 5_000, 'the delete from the main queue');
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 });
+    await until(async () => (await queueDepth(emulator.server.client, url)).inFlight === 0, 5_000, 'the delete from the main queue');
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('a message received more often than allowed (its consumers crashed) is moved without reaching a handler', async () => {
     const { url, dlqUrl } = await queues();
-    await sendBodies(server.client, url, ['crasher']);
+    await sendBodies(emulator.server.client, url, ['crasher']);
     // Two deliveries nobody settled, as after two crashes.
     for (let receive = 0; receive < 2; receive++) {
-      await until(async () => (await receiveRaw(server.client, url, 0, 0)).length === 1, 5_000, 'a raw receive');
+      await until(async () => (await receiveRaw(emulator.server.client, url, 0, 0)).length === 1, 5_000, 'a raw receive');
     }
     const source = new SqsSource({
-      client: server.client,
+      client: emulator.server.client,
       queueUrl: url,
       waitTimeSeconds: 1,
       logger: silentLogger,
@@ -107,15 +99,15 @@ describe('dead letters', () => {
     await source.close(); // waits for the move to finish
     expect(delivered).toEqual([]);
     expect(moved[0]).toMatchObject({ body: 'crasher', receiveCount: 3 });
-    expect((await receiveRaw(server.client, dlqUrl)).map((message) => message.Body)).toEqual(['crasher']);
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 });
+    expect((await receiveRaw(emulator.server.client, dlqUrl)).map((message) => message.Body)).toEqual(['crasher']);
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('a body that is not JSON goes to the dead-letter queue once its receives run out', async () => {
     const { url, dlqUrl } = await queues();
-    await sendBodies(server.client, url, ['{"ok":true}', '{broken']);
+    await sendBodies(emulator.server.client, url, ['{"ok":true}', '{broken']);
     const source = new SqsSource<{ ok: boolean }>({
-      client: server.client,
+      client: emulator.server.client,
       queueUrl: url,
       waitTimeSeconds: 1,
       bodyFormat: 'json',
@@ -127,17 +119,17 @@ describe('dead letters', () => {
     await source.cleanup(delivered);
     await source.close();
     expect(delivered.map((message) => message.body)).toEqual([{ ok: true }]);
-    const dead = await receiveRaw(server.client, dlqUrl);
+    const dead = await receiveRaw(emulator.server.client, dlqUrl);
     expect(dead.map((message) => message.Body)).toEqual(['{broken']);
     expect(dead[0]?.MessageAttributes?.ConveyorError?.StringValue).toContain('SqsBodyParseError');
   });
 
   it("the queue's own redrive policy is respected: failed messages are released and SQS moves them", async () => {
     const { url, dlqUrl } = await queues((arn) => ({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 2 }) }));
-    await sendBodies(server.client, url, ['good', 'poison']);
+    await sendBodies(emulator.server.client, url, ['good', 'poison']);
     const dead: Awaited<ReturnType<typeof receiveRaw>> = [];
     const { consumed } = await consumeWithPoison({ queueUrl: url }, async (consumed) => {
-      dead.push(...(await receiveRaw(server.client, dlqUrl)));
+      dead.push(...(await receiveRaw(emulator.server.client, dlqUrl)));
       return dead.length > 0 && consumed.size === 1;
     });
     expect([...consumed]).toEqual(['good']);
@@ -146,7 +138,7 @@ describe('dead letters', () => {
 
   it('a message that cannot cross to a pool thread (poison) goes to the dead-letter queue at once; the others are consumed', async () => {
     const { url, dlqUrl } = await queues();
-    await sendBodies(server.client, url, ['plain-1', 'with-callback', 'plain-2']);
+    await sendBodies(emulator.server.client, url, ['plain-1', 'with-callback', 'plain-2']);
     // A source that decorates one message with a function, as a user's subclass might: it can never be handled on a pool thread.
     class Decorating extends SqsSource {
       override async get(signal: AbortSignal): Promise<SqsMessage[]> {
@@ -155,7 +147,7 @@ describe('dead letters', () => {
       }
     }
     const source = new Decorating({
-      client: server.client,
+      client: emulator.server.client,
       queueUrl: url,
       waitTimeSeconds: 1,
       logger: silentLogger,
@@ -178,7 +170,7 @@ describe('dead letters', () => {
     try {
       await until(
         async () => {
-          dead.push(...(await receiveRaw(server.client, dlqUrl)));
+          dead.push(...(await receiveRaw(emulator.server.client, dlqUrl)));
           return dead.length > 0 && consumed.length === 2;
         },
         20_000,
@@ -193,6 +185,6 @@ describe('dead letters', () => {
     expect(moved.map((message) => [message.body, message.receiveCount])).toEqual([['with-callback', 1]]); // its first receive
     expect(dead.map((message) => message.Body)).toEqual(['with-callback']);
     expect(dead[0]?.MessageAttributes?.ConveyorError?.StringValue).toContain('MessageEncodingError');
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 0, inFlight: 0 });
   });
 });

@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ChangeMessageVisibilityBatchRequest } from '@aws-sdk/client-sqs';
 import { silentLogger } from '@conveyor/core';
 import { ManualClock } from '@conveyor/core/kit';
 import { SqsBatchEntryError, SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions } from '../src/index.js';
-import type { SqsTestServer } from './helpers.js';
 import {
   clientRefusing,
   createQueue,
@@ -14,22 +13,13 @@ import {
   receiveRaw,
   recordingClient,
   sendBodies,
-  startSqsServer,
   uniqueName,
   until,
+  useSqsEmulator,
 } from './helpers.js';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 const never = new AbortController().signal;
 
@@ -38,17 +28,17 @@ async function holding(
   client: SQSClient,
   options: Partial<SqsSourceOptions>,
 ): Promise<{ source: SqsSource; message: SqsMessage; clock: ManualClock; url: string; extensions: () => number }> {
-  const url = await createQueue(server.client, uniqueName('heartbeat'));
+  const url = await createQueue(emulator.server.client, uniqueName('heartbeat'));
   const clock = new ManualClock();
   const source = new SqsSource({ client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger, clock, ...options });
   cleanups.push(async () => {
     await source.close();
     client.destroy();
-    await deleteQueue(server.client, url);
+    await deleteQueue(emulator.server.client, url);
   });
   let extensions = 0;
   source.on('extended', (count) => (extensions += count));
-  await sendBodies(server.client, url, ['slow']);
+  await sendBodies(emulator.server.client, url, ['slow']);
   let delivered: SqsMessage[] = [];
   await until(async () => (delivered = await source.get(never)).length > 0, 10_000, 'the message');
   return { source, message: delivered[0] as SqsMessage, clock, url, extensions: () => extensions };
@@ -57,7 +47,7 @@ async function holding(
 // The heartbeat's own timing, on a ManualClock: no test here waits for it in real time.
 describe('visibility heartbeat (on the source clock)', () => {
   it('extends the lease of an unsettled message every heartbeatInterval, and stops once it is settled', async () => {
-    const { client, inputs } = recordingClient<ChangeMessageVisibilityBatchRequest>(server, 'ChangeMessageVisibilityBatchCommand');
+    const { client, inputs } = recordingClient<ChangeMessageVisibilityBatchRequest>(emulator.server, 'ChangeMessageVisibilityBatchCommand');
     const held = await holding(client, { visibilityTimeoutSeconds: 30, heartbeatInterval: 10_000 });
     await held.clock.advance(9_999);
     expect(inputs).toHaveLength(0);
@@ -74,7 +64,7 @@ describe('visibility heartbeat (on the source clock)', () => {
   });
 
   it('stops extending a message maxExtensionSeconds after its receipt', async () => {
-    const held = await holding(new SQSClient(server.clientConfig), {
+    const held = await holding(new SQSClient(emulator.server.clientConfig), {
       visibilityTimeoutSeconds: 30,
       heartbeatInterval: 10_000,
       maxExtensionSeconds: 60,
@@ -90,7 +80,7 @@ describe('visibility heartbeat (on the source clock)', () => {
   });
 
   it('forgets a lease whose delete failed once its visibility ran out (SQS delivers it again)', async () => {
-    const { client } = clientRefusing(server, () => ({ code: 'InternalError', senderFault: false }));
+    const { client } = clientRefusing(emulator.server, () => ({ code: 'InternalError', senderFault: false }));
     const held = await holding(client, { visibilityTimeoutSeconds: 30, heartbeatInterval: 0, entryAttempts: 1 });
     const error = await held.source.cleanup([held.message]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SqsBatchEntryError);
@@ -102,15 +92,15 @@ describe('visibility heartbeat (on the source clock)', () => {
   });
 });
 
-// What the heartbeat is for, checked against the server's own (real) visibility timer:
+// What the heartbeat is for, checked against the emulator.server's own (real) visibility timer:
 // 1 s, held for 1.6 s; both runs at once.
-describe('visibility heartbeat (against the server)', () => {
+describe('visibility heartbeat (against the emulator.server)', () => {
   /**
    * Holds a delivered message while a second consumer polls; returns how often that consumer got it.
    * With the heartbeat on, its interval is the default: a third of the 1 s timeout.
    */
   async function stolenWhileHeld(heartbeat: boolean): Promise<number> {
-    const held = await holding(new SQSClient(server.clientConfig), {
+    const held = await holding(new SQSClient(emulator.server.clientConfig), {
       visibilityTimeoutSeconds: 1,
       ...(heartbeat ? {} : { heartbeatInterval: 0 }),
     });
@@ -119,7 +109,7 @@ describe('visibility heartbeat (against the server)', () => {
       const before = held.extensions();
       await held.clock.advance(500);
       if (heartbeat) await until(() => held.extensions() > before, 5_000, 'the extension');
-      stolen += (await receiveRaw(server.client, held.url, 0, 30)).length;
+      stolen += (await receiveRaw(emulator.server.client, held.url, 0, 30)).length;
       await delay(200);
     }
     return stolen;

@@ -1,30 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { silentLogger } from '@conveyor/core';
 import type { DeliveredMessage } from '@conveyor/core/kit';
 import { SqsBodyParseError, SqsError, SqsSource } from '../src/index.js';
 import type { SqsMessage, SqsSourceOptions } from '../src/index.js';
-import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, receiveRaw, sendBodies, startSqsServer, uniqueName, until } from './helpers.js';
+import { createQueue, deleteQueue, receiveRaw, sendBodies, uniqueName, until, useSqsEmulator } from './helpers.js';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 async function open<T = string>(options: Partial<SqsSourceOptions> = {}): Promise<{ source: SqsSource<T>; url: string }> {
-  const url = await createQueue(server.client, uniqueName('receive'));
-  const source = new SqsSource<T>({ client: server.client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger, ...options });
+  const url = await createQueue(emulator.server.client, uniqueName('receive'));
+  const source = new SqsSource<T>({ client: emulator.server.client, queueUrl: url, waitTimeSeconds: 1, logger: silentLogger, ...options });
   cleanups.push(async () => {
     await source.close();
-    await deleteQueue(server.client, url);
+    await deleteQueue(emulator.server.client, url);
   });
   return { source, url };
 }
@@ -35,7 +25,7 @@ describe('SqsSource.get()', () => {
   it('fills a bulk larger than 10 with several receives at once, and respects the hint', async () => {
     const { source, url } = await open({ maxMessages: 30 });
     await sendBodies(
-      server.client,
+      emulator.server.client,
       url,
       Array.from({ length: 35 }, (_, index) => `m${index}`),
     );
@@ -52,7 +42,7 @@ describe('SqsSource.get()', () => {
   it("delivers the glossary's delivered message: id (the MessageId), body, receiveCount and receipt (the receipt handle)", async () => {
     expectTypeOf<SqsMessage<{ n: number }>>().toExtend<DeliveredMessage<{ n: number }, string>>();
     const { source, url } = await open();
-    const { MessageId } = await server.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'shape' }));
+    const { MessageId } = await emulator.server.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'shape' }));
     const [message] = await source.get(never);
     expect(message).toMatchObject({ id: MessageId, body: 'shape', receiveCount: 1 });
     expect(message?.receipt).toMatch(/\S/);
@@ -61,13 +51,13 @@ describe('SqsSource.get()', () => {
     // The receipt is what settles this delivery.
     await source.cleanup(message === undefined ? [] : [message]);
     expect(source.inFlight).toBe(0);
-    expect(await receiveRaw(server.client, url)).toEqual([]);
+    expect(await receiveRaw(emulator.server.client, url)).toEqual([]);
   });
 
   it('exposes system attributes and message attributes as plain JSON data', async () => {
     const { source, url } = await open();
     const before = Date.now();
-    await sendBodies(server.client, url, ['hello'], () => ({
+    await sendBodies(emulator.server.client, url, ['hello'], () => ({
       MessageAttributes: {
         kind: { DataType: 'String', StringValue: 'greeting' },
         count: { DataType: 'Number', StringValue: '3' },
@@ -95,7 +85,7 @@ describe('SqsSource.get()', () => {
     const { source, url } = await open<{ n: number }>({ bodyFormat: 'json' });
     const invalid: Array<{ receiveCount: number; error: unknown }> = [];
     source.on('invalidBody', (message, error) => invalid.push({ receiveCount: message.receiveCount, error }));
-    await sendBodies(server.client, url, ['{"n":1}', 'not json {']);
+    await sendBodies(emulator.server.client, url, ['{"n":1}', 'not json {']);
     const received: SqsMessage<{ n: number }>[] = [];
     await until(
       async () => {
@@ -138,7 +128,7 @@ describe('SqsSource.get()', () => {
   });
 
   it('rejects with a typed error when the queue does not exist', async () => {
-    const source = new SqsSource({ client: server.client, queueName: uniqueName('missing'), logger: silentLogger });
+    const source = new SqsSource({ client: emulator.server.client, queueName: uniqueName('missing'), logger: silentLogger });
     const error = await source.get(never).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SqsError);
     expect(error).toMatchObject({ code: 'SQS_QUEUE_NOT_FOUND', operation: 'GetQueueUrl', retryable: false });

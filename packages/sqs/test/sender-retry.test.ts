@@ -1,21 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@conveyor/core/kit';
 import { SqsSendError, SqsSender } from '../src/index.js';
 import type { SqsSenderOptions } from '../src/index.js';
-import type { InjectedFailure, SqsTestServer } from './helpers.js';
-import { clientRefusingSends, createQueue, deleteQueue, drain, queueDepth, startSqsServer, uniqueName, until } from './helpers.js';
+import type { InjectedFailure } from './helpers.js';
+import { clientRefusingSends, createQueue, deleteQueue, drain, queueDepth, uniqueName, until, useSqsEmulator } from './helpers.js';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 const internal: InjectedFailure = { code: 'InternalError', senderFault: false };
 const invalid: InjectedFailure = { code: 'InvalidParameterValue', senderFault: true };
@@ -27,16 +18,16 @@ async function refusing(
   fifo = false,
 ): Promise<{ sender: SqsSender; url: string; calls: string[][]; clock: ManualClock }> {
   const url = await createQueue(
-    server.client,
+    emulator.server.client,
     fifo ? uniqueName('retry', '.fifo') : uniqueName('retry'),
     fifo ? { ContentBasedDeduplication: 'true' } : {},
   );
-  const { client, calls } = clientRefusingSends(server, refuse);
+  const { client, calls } = clientRefusingSends(emulator.server, refuse);
   const clock = new ManualClock();
   const sender = new SqsSender({ client, queueUrl: url, clock, ...options });
   cleanups.push(async () => {
     client.destroy();
-    await deleteQueue(server.client, url);
+    await deleteQueue(emulator.server.client, url);
   });
   return { sender, url, calls, clock };
 }
@@ -76,7 +67,7 @@ describe('SqsSender retries', () => {
     ]);
     expect(waits).toEqual([1]); // one wait, after the first call, before the retry
     expect(new Set(ids).size).toBe(5);
-    const received = await drain(server.client, url, 5);
+    const received = await drain(emulator.server.client, url, 5);
     expect(received.map((message) => message.Body).sort()).toEqual(['a', 'b', 'c', 'd', 'e']); // each once
     expect(Object.fromEntries(received.map((message) => [message.Body, message.MessageId]))).toEqual({
       a: ids?.[0],
@@ -98,7 +89,7 @@ describe('SqsSender retries', () => {
     expect(sendError.failures).toEqual([{ index: 1, awsCode: 'InvalidParameterValue', senderFault: true, message: 'injected' }]);
     expect(sendError.messageIds.map((id) => typeof id)).toEqual(['string', 'undefined', 'string']);
     expect(sendError.message).toContain('1 of 3 message(s) not sent (2 sent)');
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 2, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 2, inFlight: 0 });
   });
 
   it('gives up on an entry after entryAttempts calls and reports it', async () => {
@@ -122,7 +113,7 @@ describe('SqsSender retries', () => {
     const { value: ids, waits } = await settle(sender.send(['x', 'y']), clock, calls);
     expect(ids).toHaveLength(2);
     expect(waits).toHaveLength(1);
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 2, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 2, inFlight: 0 });
   });
 
   it('FIFO: after a call with a failure, the later messages are not sent, so none overtakes the failed one', async () => {
@@ -136,6 +127,6 @@ describe('SqsSender retries', () => {
       ...[10, 11, 12, 13, 14].map((index) => [index, 'NotSent']),
     ]);
     expect((error as SqsSendError).messageIds.filter((id) => id !== undefined)).toHaveLength(9);
-    expect(await queueDepth(server.client, url)).toEqual({ visible: 9, inFlight: 0 });
+    expect(await queueDepth(emulator.server.client, url)).toEqual({ visible: 9, inFlight: 0 });
   });
 });

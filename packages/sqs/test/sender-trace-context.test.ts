@@ -1,26 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqsSendError, SqsSender, SqsSource } from '../src/index.js';
 import type { SqsMessage } from '../src/index.js';
-import type { SqsTestServer } from './helpers.js';
-import { createQueue, deleteQueue, startSqsServer, uniqueName } from './helpers.js';
+import { createQueue, deleteQueue, uniqueName, useSqsEmulator } from './helpers.js';
 
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 async function queue(): Promise<string> {
-  const url = await createQueue(server.client, uniqueName('sender-trace'));
-  cleanups.push(() => deleteQueue(server.client, url));
+  const url = await createQueue(emulator.server.client, uniqueName('sender-trace'));
+  cleanups.push(() => deleteQueue(emulator.server.client, url));
   return url;
 }
 
@@ -36,7 +26,7 @@ describe('SqsSender trace context and size checks', () => {
     const queueUrl = await queue();
     let calls = 0;
     const sender = new SqsSender({
-      client: server.client,
+      client: emulator.server.client,
       queueUrl,
       traceContext: () => {
         calls++;
@@ -50,7 +40,7 @@ describe('SqsSender trace context and size checks', () => {
       { body: 'kept', messageAttributes: { kind: 'order' } },
     ]);
     expect(calls).toBe(1); // read once per send call, not per message
-    const source = new SqsSource({ client: server.client, queueUrl, waitTimeSeconds: 0 });
+    const source = new SqsSource({ client: emulator.server.client, queueUrl, waitTimeSeconds: 0 });
     const messages = await receiveAll(source, 3);
     const byBody = new Map(messages.map((message) => [message.body, message]));
     expect(source.traceContext(byBody.get('plain') as SqsMessage)).toEqual({ traceparent, tracestate: 'vendor=1' });
@@ -64,10 +54,10 @@ describe('SqsSender trace context and size checks', () => {
 
   it('never fails a send for tracing: a message with 9 attributes is sent without the trace context', async () => {
     const queueUrl = await queue();
-    const sender = new SqsSender({ client: server.client, queueUrl, traceContext: () => ({ traceparent, tracestate: 'a=b' }) });
+    const sender = new SqsSender({ client: emulator.server.client, queueUrl, traceContext: () => ({ traceparent, tracestate: 'a=b' }) });
     const attributes = Object.fromEntries(Array.from({ length: 9 }, (_, n) => [`a${n}`, String(n)]));
     await sender.sendMessages([{ body: 'full', messageAttributes: attributes }]);
-    const source = new SqsSource({ client: server.client, queueUrl, waitTimeSeconds: 0 });
+    const source = new SqsSource({ client: emulator.server.client, queueUrl, waitTimeSeconds: 0 });
     const [message] = await receiveAll(source, 1);
     expect(Object.keys(message?.messageAttributes ?? {})).toHaveLength(9);
     expect(source.traceContext(message as SqsMessage)).toBeUndefined();
@@ -76,13 +66,13 @@ describe('SqsSender trace context and size checks', () => {
 
   it('refuses, before any call, a message larger than maxMessageBytes, saying what to do', async () => {
     const queueUrl = await queue();
-    const sender = new SqsSender({ client: server.client, queueUrl, maxMessageBytes: 1000 });
+    const sender = new SqsSender({ client: emulator.server.client, queueUrl, maxMessageBytes: 1000 });
     const error: unknown = await sender.send(['small', 'x'.repeat(1001)]).catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(SqsSendError);
     const failure = (error as SqsSendError).failures[0];
     expect(failure).toMatchObject({ index: 1, awsCode: 'InvalidMessage', senderFault: true });
     expect(failure?.message).toMatch(/1001 bytes .* at most 1000 \(`maxMessageBytes`\)/);
-    const source = new SqsSource({ client: server.client, queueUrl, waitTimeSeconds: 0 });
+    const source = new SqsSource({ client: emulator.server.client, queueUrl, waitTimeSeconds: 0 });
     expect(await source.get(new AbortController().signal)).toEqual([]); // nothing was sent
     await source.close();
   });
