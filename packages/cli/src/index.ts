@@ -7,6 +7,8 @@ export { CliError } from './cli-error.js';
 export type { CliErrorCode } from './cli-error.js';
 export { parseSourceUrl } from './source-url.js';
 export type { SourceLocation, SqsLocation, RedisLocation, FileLocation } from './source-url.js';
+export type { NatsLocation } from './nats-url.js';
+export type { PostgresLocation } from './postgres-location.js';
 export type { RabbitMqLocation } from './rabbitmq-location.js';
 export { openInspector } from './stats/open-inspector.js';
 export type { QueueInspector, QueueStats, ShardThreadStats } from './stats/queue-stats.js';

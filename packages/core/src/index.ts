@@ -2,7 +2,7 @@
 export { Consumer } from './consumer/consumer.js';
 export type { ConsumerStats, SuperviseOptions } from './consumer/consumer-stats.js';
 export type { ConsumerHealth, HealthOptions, SourceHealth } from './consumer/consumer-health.js';
-export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer } from './consumer/consumer-options.js';
+export type { ConsumerOptions, ResolvedConsumerOptions, BulkTransfer, HandlerOrigin } from './consumer/consumer-options.js';
 export { consumerDefaults } from './consumer/consumer-options.js';
 export type { ConsumerEvents } from './consumer/consumer-events.js';
 export type { ConsumerMetrics, SettledSample, ParcelTrace, ObservedSource } from './consumer/consumer-metrics.js';
