@@ -37,6 +37,8 @@ export { checkNodeVersion, supportsNode, minimumNode } from './kit/node-version.
 export { moduleExports } from './kit/module-exports.js';
 export { BackgroundWork } from './kit/background-work.js';
 export { FailureStreak } from './kit/failure-streak.js';
+export { FaultBackoff } from './kit/fault-backoff.js';
+export type { FaultBackoffOptions } from './kit/fault-backoff.js';
 export { Wakeup } from './kit/wakeup.js';
 export { traceHeaderNames, readTraceHeaders, headerText, traceHeaders, traceContextOption } from './kit/trace-headers.js';
 export type { TraceCarrier } from './sources/trace-carrier.js';

@@ -1,15 +1,15 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { GetHint, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
-import { TypedEmitter, readTraceHeaders } from '@conveyor/core/kit';
+import { FaultBackoff, TypedEmitter, readTraceHeaders } from '@conveyor/core/kit';
 import { decodeBody } from './body-decoder.js';
 import { ConsumerBinding } from './consumer-binding.js';
 import type { Bound } from './consumer-binding.js';
 import { DeadLetters } from './dead-letters.js';
 import type { Delivery } from './delivery-book.js';
 import { DeliveryBook } from './delivery-book.js';
-import { ErrorBackoff } from './error-backoff.js';
 import { toNatsError } from './errors/error-mapping.js';
+import type { NatsOperation } from './errors/nats-error.js';
 import { NatsMaxReceivesError } from './errors/nats-max-receives-error.js';
 import { Faults } from './faults.js';
 import { Fetcher } from './fetcher.js';
@@ -37,7 +37,7 @@ import { UnchargedReturns } from './uncharged-returns.js';
  *   on, and settling a delivery from before the loss never throws.
  *
  * The work is done by the parts behind this front: `ConsumerBinding`, `Fetcher`,
- * `DeliveryBook`, `Settler` (with `DeadLetters`), `UnchargedReturns`, `ErrorBackoff`, `Faults`.
+ * `DeliveryBook`, `Settler` (with `DeadLetters`), `UnchargedReturns`, `FaultBackoff` (kit), `Faults`.
  *
  * ```ts
  * const source = new NatsSource<Order>({ servers: 'nats://127.0.0.1:4222', stream: 'ORDERS', consumer: 'billing', bodyFormat: 'json' });
@@ -52,7 +52,7 @@ export class NatsSource<T = string> extends TypedEmitter<NatsSourceEvents> imple
   readonly #faults: Faults;
   readonly #fetcher: Fetcher;
   readonly #settler: Settler;
-  readonly #errorBackoff: ErrorBackoff;
+  readonly #errorBackoff: FaultBackoff<NatsOperation, Error>;
   readonly #closing = new AbortController();
   /** Hands `emit` (protected) to the parts. */
   readonly #emit: EmitNatsSourceEvent = (event, ...args) => this.emit(event, ...args);
@@ -74,7 +74,12 @@ export class NatsSource<T = string> extends TypedEmitter<NatsSourceEvents> imple
       faults: this.#faults,
     });
     this.#fetcher = new Fetcher(resolved, (messages) => this.#settler.giveBack(messages));
-    this.#errorBackoff = new ErrorBackoff(resolved.maxErrorBackoff, resolved.clock, this.#faults);
+    this.#errorBackoff = new FaultBackoff({
+      capMs: resolved.maxErrorBackoff,
+      clock: resolved.clock,
+      map: toNatsError,
+      report: (fault, operation) => this.#faults.report(fault, operation),
+    });
   }
 
   /** The validated options. */

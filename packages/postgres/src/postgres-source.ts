@@ -1,11 +1,11 @@
 import pg from 'pg';
 import type { ClientConfig, Pool } from 'pg';
 import type { GetHint, Source, SourceDescription } from '@conveyor/core';
-import { TypedEmitter } from '@conveyor/core/kit';
+import { FaultBackoff, TypedEmitter } from '@conveyor/core/kit';
 import type { BodyFormat } from './body-codec.js';
 import type { PostgresDeadLetter } from './dead-letters.js';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.js';
-import { ErrorBackoff } from './error-backoff.js';
+import type { PostgresError, PostgresOperation } from './errors/postgres-error.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
 import { Faults } from './faults.js';
 import type { PostgresMessage } from './postgres-message.js';
@@ -39,7 +39,7 @@ import { WakeListener } from './wake-listener.js';
  *   (`PostgresBodyDecodeError`), never handed to a handler.
  *
  * The work is done by the parts behind this front: `Receiver` (the claim, see
- * `claim-query.ts`), `Settler`, `WakeListener`, `ErrorBackoff`, `Faults`.
+ * `claim-query.ts`), `Settler`, `WakeListener`, `FaultBackoff` (kit), `Faults`.
  *
  * ```ts
  * await migrate({ connection: process.env.DATABASE_URL, table: 'jobs' });
@@ -55,7 +55,7 @@ export class PostgresSource<B = unknown> extends TypedEmitter<PostgresSourceEven
   readonly #receiver: Receiver<B>;
   readonly #settler: Settler;
   readonly #listener: WakeListener;
-  readonly #errorBackoff: ErrorBackoff;
+  readonly #errorBackoff: FaultBackoff<PostgresOperation, PostgresError>;
   readonly #closing = new AbortController();
   /** Hands `emit` (protected) to the parts. */
   readonly #emit: EmitPostgresSourceEvent = (event, ...args) => this.emit(event, ...args);
@@ -83,7 +83,12 @@ export class PostgresSource<B = unknown> extends TypedEmitter<PostgresSourceEven
       maxErrorBackoff: resolved.maxErrorBackoff,
       report: (error) => this.#faults.report(error),
     });
-    this.#errorBackoff = new ErrorBackoff(resolved.maxErrorBackoff, resolved.clock, this.#faults, queue.display);
+    this.#errorBackoff = new FaultBackoff({
+      capMs: resolved.maxErrorBackoff,
+      clock: resolved.clock,
+      map: (error, operation: PostgresOperation) => toPostgresError(error, operation, queue.display),
+      report: (fault) => this.#faults.report(fault),
+    });
   }
 
   /** The `pg` Pool the source runs its statements on. */

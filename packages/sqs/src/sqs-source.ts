@@ -1,10 +1,10 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { GetHint, Source, SourceDepth, SourceDescription, TraceCarrier } from '@conveyor/core';
-import { TypedEmitter } from '@conveyor/core/kit';
+import { FaultBackoff, TypedEmitter } from '@conveyor/core/kit';
 import { DeadLetters } from './dead-letters.js';
-import { ErrorBackoff } from './error-backoff.js';
 import { isAbortError, toSqsError } from './errors/error-mapping.js';
+import type { SqsError, SqsOperation } from './errors/sqs-error.js';
 import { Faults } from './faults.js';
 import { FifoOrder } from './fifo-order.js';
 import { Heartbeat } from './heartbeat.js';
@@ -39,7 +39,7 @@ import { resolveSqsSourceOptions } from './sqs-source-options.js';
  *   errors that retrying cannot fix (no such queue, access denied) reject as `SqsError`.
  *
  * The work is done by the parts behind this front: `Receiver`, `LeaseBook`,
- * `Settler` (with `DeadLetters`), `Heartbeat`, `QueueLookup`, `ErrorBackoff`, `Faults`.
+ * `Settler` (with `DeadLetters`), `Heartbeat`, `QueueLookup`, `FaultBackoff` (kit), `Faults`.
  *
  * ```ts
  * const source = new SqsSource<Order>({ queueUrl, bodyFormat: 'json', clientConfig: { region: 'eu-west-1' } });
@@ -55,7 +55,7 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
   readonly #queue: QueueLookup;
   readonly #receiver: Receiver<T>;
   readonly #settler: Settler;
-  readonly #errorBackoff: ErrorBackoff;
+  readonly #errorBackoff: FaultBackoff<SqsOperation, SqsError>;
   readonly #closing = new AbortController();
   /** Hands `emit` (protected) to the parts. */
   readonly #emit: EmitSqsSourceEvent = (event, ...args) => this.emit(event, ...args);
@@ -84,7 +84,13 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
     this.#receiver = new Receiver<T>({ client, options: resolved, leases, order, emit });
     const deadLetters = new DeadLetters(client, resolved.entryAttempts, resolved.clock, this.#faults, emit);
     this.#settler = new Settler({ client, options: resolved, queue: this.#queue, leases, order, deadLetters });
-    this.#errorBackoff = new ErrorBackoff(resolved.maxErrorBackoff, resolved.clock, this.#faults);
+    this.#errorBackoff = new FaultBackoff({
+      capMs: resolved.maxErrorBackoff,
+      clock: resolved.clock,
+      map: toSqsError,
+      report: (fault) => this.#faults.report(fault, fault.operation),
+      ignore: isAbortError,
+    });
   }
 
   /** The SQS client the source uses. */
