@@ -42,6 +42,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import type { Consumer, ConsumerOptions, Logger } from '@conveyor/core';
 import type { RedisListMessage } from '@conveyor/redis';
 import type { Redis } from 'ioredis';
 import { spread } from './spread.ts';
@@ -129,53 +130,53 @@ async function drainWithConveyor(redis: Redis, key: string, count: number): Prom
     }
   }
   const source = new CountingSource(redis, { key, waitTime: 20, logger: silentLogger });
-  const consumer = new Consumer(source, {
-    handlerModule: benchHandlerModule,
-    maxHandlers: threads,
-    maxPollers: pollers,
-    bulkSize,
-    ...(maxInFlight === undefined ? {} : { maxInFlight }),
-    logger: silentLogger,
-  });
-  await consumer.start();
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  await drained;
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  await consumer.shutdown();
+  const timed = await timeFromStart(new Consumer(source, consumerOptions(silentLogger)), () => drained);
   const depth = await source.inspect();
   if (cleaned !== count || depth.waiting !== 0 || depth.inFlight !== 0) {
     throw new Error(`RedisListSource: cleaned ${cleaned} of ${count}, left ${JSON.stringify(depth)}`);
   }
   await source.clear();
+  return timed;
+}
+
+/** The options both Consumer sides share. */
+function consumerOptions(logger: Logger): ConsumerOptions<RedisListMessage> {
+  return {
+    handlerModule: benchHandlerModule,
+    maxHandlers: threads,
+    maxPollers: pollers,
+    bulkSize,
+    ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    logger,
+  };
+}
+
+/** Starts `consumer`, times it from then until `finished()` resolves (wall and this process's CPU), and shuts it down. */
+async function timeFromStart(
+  consumer: Consumer<RedisListMessage>,
+  finished: () => Promise<unknown>,
+): Promise<{ seconds: number; cpuMs: number }> {
+  await consumer.start();
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await finished();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  await consumer.shutdown();
   return { seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Side (c): the same Consumer with pollerThreads, each poller thread with its own source and client. */
 async function drainWithPollerThreads(url: string, key: string, count: number): Promise<{ seconds: number; cpuMs: number }> {
   const { Consumer, silentLogger } = await import('@conveyor/core');
-  const consumer = new Consumer(
+  const consumer = new Consumer<RedisListMessage>(
     { module: new URL('./workers/redis-list-source.js', import.meta.url), options: { url, key } },
-    {
-      pollerThreads: true,
-      handlerModule: benchHandlerModule,
-      maxHandlers: threads,
-      maxPollers: pollers,
-      bulkSize,
-      ...(maxInFlight === undefined ? {} : { maxInFlight }),
-      logger: silentLogger,
-    },
+    { ...consumerOptions(silentLogger), pollerThreads: true },
   );
-  await consumer.start();
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
   // Sources live in the poller threads: the consumer's own count says when all were consumed.
-  while (consumer.stats.consumed < count) await new Promise((resolve) => setTimeout(resolve, 2));
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  await consumer.shutdown();
-  return { seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return timeFromStart(consumer, async () => {
+    while (consumer.stats.consumed < count) await new Promise((resolve) => setTimeout(resolve, 2));
+  });
 }
 
 /** Side (d): BullMQ, filled with addBulk, drained by a Worker (concurrency 100); seconds from the worker's start. */
