@@ -1,27 +1,12 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Consumer, MessageNotTakenError, silentLogger } from '@conveyor/core';
 import type { ConveyorError } from '@conveyor/core';
 import { conveyorHeaders, RabbitMqBodyError, RabbitMqSource } from '../src/index.js';
 import type { RabbitMqMessage } from '../src/index.js';
-import { Broker, rabbitUrl, uniqueName, until } from './helpers.js';
+import { rabbitUrl, until, useBroker } from './helpers.js';
 
-let broker: Broker;
-const queues: string[] = [];
-beforeAll(async () => {
-  broker = await Broker.connect();
-});
-afterEach(async () => {
-  for (const queue of queues.splice(0)) await broker.deleteTopology(queue);
-});
-afterAll(async () => {
-  await broker.close();
-});
-
-function newQueue(prefix: string): string {
-  const queue = uniqueName(prefix);
-  queues.push(queue);
-  return queue;
-}
+const rabbit = useBroker();
+const { newQueue } = rabbit;
 
 it('poison messages go to the dead-letter exchange after maxReceiveCount, with the last error; their neighbours are untouched', async () => {
   const queue = newQueue('poison');
@@ -35,7 +20,7 @@ it('poison messages go to the dead-letter exchange after maxReceiveCount, with t
   });
   await source.inspect();
   const sent = Array.from({ length: 300 }, (_, index) => (index % 60 === 17 ? `poison-${index}` : `good-${index}`));
-  await broker.send(queue, sent);
+  await rabbit.broker.send(queue, sent);
   const poison = sent.filter((body) => body.startsWith('poison'));
 
   const counts = new Map<string, number[]>();
@@ -59,7 +44,7 @@ it('poison messages go to the dead-letter exchange after maxReceiveCount, with t
   });
   await consumer.start();
   await until(
-    async () => (await broker.count(`${queue}.dead`)) === poison.length && consumed.size === sent.length - poison.length,
+    async () => (await rabbit.broker.count(`${queue}.dead`)) === poison.length && consumed.size === sent.length - poison.length,
     20_000,
     'poison dead-lettered, the rest consumed',
   );
@@ -69,7 +54,7 @@ it('poison messages go to the dead-letter exchange after maxReceiveCount, with t
   // Good neighbours: handed to the handler once, never charged, never dead-lettered.
   for (const body of sent.filter((each) => each.startsWith('good'))) expect(counts.get(body)?.every((count) => count === 1)).toBe(true);
   expect(goodFailures).toBe(0);
-  const dead = await broker.drain(`${queue}.dead`);
+  const dead = await rabbit.broker.drain(`${queue}.dead`);
   expect(dead.map((letter) => letter.body).sort()).toEqual([...poison].sort());
   for (const letter of dead) {
     expect(letter.headers).toMatchObject({
@@ -80,9 +65,9 @@ it('poison messages go to the dead-letter exchange after maxReceiveCount, with t
     });
   }
   // The retries went through the delay queues of levels 1 and 2, which are empty again.
-  expect(await broker.count(`${queue}.retry.1`)).toBe(0);
-  expect(await broker.count(`${queue}.retry.2`)).toBe(0);
-  expect(await broker.count(queue)).toBe(0);
+  expect(await rabbit.broker.count(`${queue}.retry.1`)).toBe(0);
+  expect(await rabbit.broker.count(`${queue}.retry.2`)).toBe(0);
+  expect(await rabbit.broker.count(queue)).toBe(0);
 });
 
 it('bodies that do not decode are dead-lettered at once with a typed error, never handed to a handler; nothing is lost', async () => {
@@ -99,7 +84,7 @@ it('bodies that do not decode are dead-lettered at once with a typed error, neve
   await source.inspect();
   const good = Array.from({ length: 50 }, (_, n) => JSON.stringify({ n }));
   const bad = [Buffer.from('{not json'), Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), Buffer.from('')];
-  await broker.send(queue, [
+  await rabbit.broker.send(queue, [
     ...good.slice(0, 20),
     bad[0] as Buffer,
     ...good.slice(20, 35),
@@ -117,7 +102,11 @@ it('bodies that do not decode are dead-lettered at once with a typed error, neve
     },
   });
   await consumer.start();
-  await until(async () => seen.length >= 50 && (await broker.count(`${queue}.dead`)) === 3, 15_000, 'good ones consumed, bad ones dead');
+  await until(
+    async () => seen.length >= 50 && (await rabbit.broker.count(`${queue}.dead`)) === 3,
+    15_000,
+    'good ones consumed, bad ones dead',
+  );
   await consumer.shutdown();
 
   expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, n) => n));
@@ -125,11 +114,11 @@ it('bodies that do not decode are dead-lettered at once with a typed error, neve
   expect(invalid.every((error) => error instanceof RabbitMqBodyError && error.code === 'RABBITMQ_BODY')).toBe(true);
   expect(invalid.map((error) => (error as RabbitMqBodyError).format)).toEqual(['json', 'json', 'json']);
   expect(invalid[1]?.message).toContain('encoded data was not valid');
-  const dead = await broker.drain(`${queue}.dead`);
+  const dead = await rabbit.broker.drain(`${queue}.dead`);
   expect(dead.map((letter) => letter.headers[conveyorHeaders.deadLetterReason])).toEqual(['bad-body', 'bad-body', 'bad-body']);
   expect(dead.map((letter) => letter.body)).toEqual(bad.map((body) => body.toString()));
   expect(String(dead[0]?.headers[conveyorHeaders.lastError])).toContain('RabbitMqBodyError');
-  expect(await broker.count(queue)).toBe(0);
+  expect(await rabbit.broker.count(queue)).toBe(0);
 });
 
 it('an uncharged release is not counted: receiveCount stays, while a quorum queue counts the delivery (deliveryCount)', async () => {
@@ -143,7 +132,7 @@ it('an uncharged release is not counted: receiveCount stays, while a quorum queu
     logger: silentLogger,
   });
   await source.inspect();
-  await broker.send(queue, ['again-and-again']);
+  await rabbit.broker.send(queue, ['again-and-again']);
   const signal = new AbortController().signal;
   const deliveries: RabbitMqMessage[] = [];
   for (let round = 0; round < 4; round++) {
@@ -162,9 +151,9 @@ it('an uncharged release is not counted: receiveCount stays, while a quorum queu
   const [retried] = await source.get(signal, { maxMessages: 1 });
   expect(retried?.receiveCount).toBe(2);
   await source.release([retried as RabbitMqMessage], new Error('charged again'));
-  await until(async () => (await broker.count(`${queue}.dead`)) === 1, 5_000, 'the dead letter');
+  await until(async () => (await rabbit.broker.count(`${queue}.dead`)) === 1, 5_000, 'the dead letter');
   await source.close();
-  expect(await broker.count(queue)).toBe(0);
+  expect(await rabbit.broker.count(queue)).toBe(0);
 });
 
 it('a dead letter no queue would take is never dropped: release() rejects with RABBITMQ_UNROUTABLE and the message stays held', async () => {
@@ -179,7 +168,7 @@ it('a dead letter no queue would take is never dropped: release() rejects with R
     logger: silentLogger,
   });
   await source.inspect();
-  await broker.send(queue, ['precious']);
+  await rabbit.broker.send(queue, ['precious']);
   const signal = new AbortController().signal;
   const [message] = (await source.get(signal, { maxMessages: 1 })) as [RabbitMqMessage];
   const refused = await source.release([message], new Error('fails')).catch((error: unknown) => error);
@@ -187,11 +176,11 @@ it('a dead letter no queue would take is never dropped: release() rejects with R
   expect(source.inFlight).toBe(1);
   // Once a queue is bound to the dead-letter exchange, the consumer's retry of the release goes through.
   const mine = `${queue}.mine`;
-  queues.push(mine);
-  await broker.bindTo(mine, `${queue}.dead-letter`);
+  rabbit.deleteAfter(mine);
+  await rabbit.broker.bindTo(mine, `${queue}.dead-letter`);
   await source.release([message], new Error('fails'));
   expect(source.inFlight).toBe(0);
-  expect((await broker.drain(mine)).map((letter) => letter.body)).toEqual(['precious']);
+  expect((await rabbit.broker.drain(mine)).map((letter) => letter.body)).toEqual(['precious']);
   await source.close();
-  expect(await broker.count(queue)).toBe(0);
+  expect(await rabbit.broker.count(queue)).toBe(0);
 });

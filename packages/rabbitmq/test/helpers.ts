@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { freePort, uniqueName, until } from '@conveyor/conformance';
 
 export { uniqueName, until };
@@ -239,4 +240,42 @@ function run(command: string, args: readonly string[]): Promise<string> {
       code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${output}`)),
     );
   });
+}
+
+/** A test file's broker connection, and queues made for its tests (their topology deleted after each test). */
+export interface BrokerForTests {
+  readonly broker: Broker;
+  /** A unique queue name, deleted with its retry and dead-letter topology after the test. */
+  newQueue(prefix: string): string;
+  /** Deletes this queue (one a test declared itself) after the test too. */
+  deleteAfter(queue: string): void;
+}
+
+/** Connects to the shared broker before the file's tests and closes after them; deletes each test's queues after it. */
+export function useBroker(): BrokerForTests {
+  let broker: Broker | undefined;
+  const queues: string[] = [];
+  beforeAll(async () => {
+    broker = await Broker.connect();
+  });
+  afterEach(async () => {
+    for (const queue of queues.splice(0)) await broker?.deleteTopology(queue);
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+  return {
+    get broker(): Broker {
+      if (broker === undefined) throw new Error('the broker connects in beforeAll: use it inside a test or hook');
+      return broker;
+    },
+    newQueue(prefix: string): string {
+      const queue = uniqueName(prefix);
+      queues.push(queue);
+      return queue;
+    },
+    deleteAfter(queue: string): void {
+      queues.push(queue);
+    },
+  };
 }

@@ -1,27 +1,12 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Consumer, MessageEncodingError, MessageNotTakenError, silentLogger } from '@conveyor/core';
 import { ManualClock } from '@conveyor/core/kit';
 import { RabbitMqSource } from '../src/index.js';
 import type { RabbitMqMessage } from '../src/index.js';
-import { Broker, rabbitUrl, uniqueName, until } from './helpers.js';
+import { rabbitUrl, until, useBroker } from './helpers.js';
 
-let broker: Broker;
-const queues: string[] = [];
-beforeAll(async () => {
-  broker = await Broker.connect();
-});
-afterEach(async () => {
-  for (const queue of queues.splice(0)) await broker.deleteTopology(queue);
-});
-afterAll(async () => {
-  await broker.close();
-});
-
-function newQueue(prefix: string): string {
-  const queue = uniqueName(prefix);
-  queues.push(queue);
-  return queue;
-}
+const rabbit = useBroker();
+const { newQueue } = rabbit;
 
 it('ordered mode: each key in queue order through charged failures, a failed message held in place through its backoff', async () => {
   const queue = newQueue('ordered');
@@ -38,7 +23,7 @@ it('ordered mode: each key in queue order through charged failures, a failed mes
   await source.inspect();
   const customers = ['a', 'b', 'c'];
   const sent = Array.from({ length: 60 }, (_, index) => `${customers[index % 3]}-${Math.floor(index / 3)}`);
-  await broker.send(queue, sent, (index) => ({ customer: customers[index % 3] }));
+  await rabbit.broker.send(queue, sent, (index) => ({ customer: customers[index % 3] }));
 
   const handled = new Map<string, string[]>(customers.map((customer) => [customer, []]));
   const consumed = new Map<string, string[]>(customers.map((customer) => [customer, []]));
@@ -90,8 +75,8 @@ it('ordered mode: each key in queue order through charged failures, a failed mes
   expect(counts.get('a-5')).toEqual([1, 2]);
   expect(counts.get('b-9')).toEqual([1, 2, 3]);
   // Held in place, never through a delay queue.
-  expect(await broker.count(`${queue}.retry.1`)).toBeUndefined();
-  expect(await broker.count(queue)).toBe(0);
+  expect(await rabbit.broker.count(`${queue}.retry.1`)).toBeUndefined();
+  expect(await rabbit.broker.count(queue)).toBe(0);
 });
 
 it("ordered mode under the Consumer's lanes: a message dead-lettered after maxReceiveCount is reported, so its key goes on at once", async () => {
@@ -106,7 +91,7 @@ it("ordered mode under the Consumer's lanes: a message dead-lettered after maxRe
     logger: silentLogger,
   });
   await source.inspect();
-  await broker.send(
+  await rabbit.broker.send(
     queue,
     Array.from({ length: 10 }, (_, index) => `m-${index}`),
   );
@@ -131,7 +116,7 @@ it("ordered mode under the Consumer's lanes: a message dead-lettered after maxRe
   // One key (the queue's name is every message's routing key): the order holds around the dead one.
   expect(consumed).toEqual(['m-0', 'm-1', 'm-2', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9']);
   expect(dead).toHaveLength(1);
-  expect((await broker.drain(`${queue}.dead`)).map((letter) => letter.body)).toEqual(['m-3']);
+  expect((await rabbit.broker.drain(`${queue}.dead`)).map((letter) => letter.body)).toEqual(['m-3']);
 });
 
 it('release() reports what it dead-lettered', async () => {
@@ -145,7 +130,7 @@ it('release() reports what it dead-lettered', async () => {
     logger: silentLogger,
   });
   await source.inspect();
-  await broker.send(queue, ['poison', 'last-try', 'uncharged']);
+  await rabbit.broker.send(queue, ['poison', 'last-try', 'uncharged']);
   const signal = new AbortController().signal;
   const [poison, lastTry, uncharged] = (await source.get(signal, { maxMessages: 3 })) as [
     RabbitMqMessage,
@@ -164,7 +149,7 @@ it('single active consumer: a second source on the queue gets nothing while the 
   const first = new RabbitMqSource(options);
   const second = new RabbitMqSource(options);
   await first.inspect();
-  await broker.send(
+  await rabbit.broker.send(
     queue,
     Array.from({ length: 10 }, (_, index) => `m-${index}`),
   );
@@ -192,5 +177,5 @@ it('single active consumer: a second source on the queue gets nothing while the 
   expect(rest.map((message) => message.body)).toEqual(Array.from({ length: 9 }, (_, index) => `m-${index + 1}`));
   expect(rest[0]?.redelivered).toBe(true);
   await second.close();
-  expect(await broker.count(queue)).toBe(0);
+  expect(await rabbit.broker.count(queue)).toBe(0);
 });
