@@ -46,6 +46,45 @@ describe('ordered lanes', () => {
     }
   });
 
+  it('a key’s message is never handed out before every earlier one of its key succeeded (chains of a key in one parcel)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'conveyor-lanes-'));
+    process.env.ORDER_LOG = join(folder, 'order.log');
+    try {
+      const keys = 200;
+      const perKey = 40;
+      const source = new MemorySource<Keyed>({ waitTime: 5, retryBackoff: { baseMs: 2, capMs: 5 }, orderingKey: (body) => body.key });
+      const bodies: Keyed[] = [];
+      for (let seq = 0; seq < perKey; seq++)
+        for (let key = 0; key < keys; key++) bodies.push({ key, seq, ...((key * 11 + seq * 7) % 25 === 0 ? { fail: true } : {}) });
+      source.sendMany(bodies);
+      // Small bulks: a parcel carries each key's chain over several bulks, so a failure must hold the rest of its chain.
+      const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('handout-log-handler.js'), maxHandlers: 2, bulkSize: 4 });
+      await consumer.start();
+      await source.drained();
+      await consumer.shutdown();
+      const succeeded = new Map<number, number>(); // key -> seqs succeeded so far
+      const lines = readFileSync(process.env.ORDER_LOG, 'utf8').split('\n');
+      let takes = 0;
+      for (const line of lines) {
+        if (line === '') continue;
+        const [what, key, seq] = line.split(' ') as [string, string, string];
+        const done = succeeded.get(Number(key)) ?? 0;
+        if (what === 'take') {
+          takes++;
+          expect(Number(seq), `key ${key} handed out ${seq} before ${done} succeeded`).toBe(done);
+        } else {
+          expect(Number(seq), `key ${key} finished out of order`).toBe(done);
+          succeeded.set(Number(key), done + 1);
+        }
+      }
+      expect([...succeeded.values()]).toEqual(new Array(keys).fill(perKey));
+      expect(takes).toBeGreaterThan(keys * perKey); // the failed ones were handed out again
+    } finally {
+      delete process.env.ORDER_LOG;
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('a failing message holds only its key: later ones of that key wait for it, other keys go on', async () => {
     const clock = new ManualClock(0);
     const source = new MemorySource<Keyed>({

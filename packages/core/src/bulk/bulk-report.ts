@@ -47,4 +47,10 @@ export interface Settlement<M> {
    * only the one that fails alone is charged.
    */
   readonly suspects: M[];
+  /**
+   * Messages of a key chain that never ran because their key's message before
+   * them did not succeed (`KeyChains`): neither consumed nor failed, they stay
+   * with the consumer and go back to their lane, behind it.
+   */
+  readonly held?: M[];
 }

@@ -5,6 +5,7 @@ import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import { MessageNotTakenError } from '../errors/message-not-taken-error.js';
 import { ShutdownError } from '../errors/shutdown-error.js';
 import type { BulkReport, FailedGroup, ParcelProgress, ParcelReports, Settlement } from './bulk-report.js';
+import { KeyChains } from './key-chains.js';
 import type { Parcel } from './parcel.js';
 
 /** How a parcel ended: its reports, or the error that lost it (a pool thread died, timed out, shutdown) and how far it got. */
@@ -23,13 +24,16 @@ export type ParcelOutcome = { readonly reports: ParcelReports } | { readonly los
  *   messages it took are suspects, handled again one by one; a suspect handled
  *   alone (`parcel.isolated`) that fails that way again is charged;
  * - a lost parcel keeps the bulks its thread reported fully consumed; past
- *   `handlerTimeout` the held message fails; at shutdown nothing more is charged.
+ *   `handlerTimeout` the held message fails; at shutdown nothing more is charged;
+ * - in a parcel of key chains (`parcel.after`), a message whose key's message
+ *   before it was not consumed never ran: it is held, and goes back to its lane.
  */
 export function settleParcel<M>(parcel: Parcel<M>, outcome: ParcelOutcome): Settlement<M> {
   // The common case: everything consumed, cleaned up in one call, no copy.
   if ('reports' in outcome && outcome.reports === undefined) return { consumed: parcel.messages as M[], failed: [], suspects: [] };
   const builder = new SettlementBuilder(parcel.messages, parcel.isolated === true);
-  if ('lost' in outcome) settleLost(parcel, outcome.lost, outcome.progress, builder);
+  if (parcel.after !== undefined) settleChained(parcel, parcel.after, outcome, builder);
+  else if ('lost' in outcome) settleLost(parcel, outcome.lost, outcome.progress, builder);
   else {
     const reports = outcome.reports as NonNullable<ParcelReports>;
     let start = 0;
@@ -73,25 +77,79 @@ function settleBulk<M>(builder: SettlementBuilder<M>, start: number, end: number
 
 function settleLost<M>(parcel: Parcel<M>, error: unknown, progress: ParcelProgress, builder: SettlementBuilder<M>): void {
   const bulks = parcel.bulkSizes;
+  if (diedDecoding(error, progress)) return builder.suspect(0, parcel.messages.length, error);
   let start = 0;
   for (let index = 0; index < bulks.length; index++) {
     const end = start + (bulks[index] as number);
-    if (index < progress.completedBulks) builder.consume(start, end);
-    else if (error instanceof ShutdownError) builder.fail(start, end, error);
-    else if (index > progress.currentBulk) builder.notTaken(start, end);
-    else if (index < progress.currentBulk)
-      builder.suspect(start, end, error); // it ran, its report was lost
-    else if (error instanceof HandlerTimeoutError) {
-      settleBulk(builder, start, end, { taken: progress.taken, thrown: { error }, marked: [], ...(progress.unit ? { unit: true } : {}) });
-    } else if (progress.taken === 0 && progress.completedBulks === 0 && index === 0) {
-      // Died before any handler took a message (while decoding?): any message of the parcel may be the cause.
-      builder.suspect(0, parcel.messages.length, error);
-      return;
-    } else {
-      const taken = progress.taken === 0 || progress.unit ? end - start : Math.min(progress.taken, end - start);
-      builder.suspect(start, start + taken, error);
-      builder.notTaken(start + taken, end);
+    settleLostBulk(builder, index, start, end, error, progress);
+    start = end;
+  }
+}
+
+/** The thread died before any handler took a message (while decoding?): any message of the parcel may be the cause. */
+function diedDecoding(error: unknown, progress: ParcelProgress): boolean {
+  if (error instanceof ShutdownError || error instanceof HandlerTimeoutError) return false;
+  return progress.taken === 0 && progress.completedBulks === 0 && progress.currentBulk === 0;
+}
+
+function settleLostBulk<M>(
+  builder: SettlementBuilder<M>,
+  index: number,
+  start: number,
+  end: number,
+  error: unknown,
+  progress: ParcelProgress,
+): void {
+  if (index < progress.completedBulks) builder.consume(start, end);
+  else if (error instanceof ShutdownError) builder.fail(start, end, error);
+  else if (index > progress.currentBulk) builder.notTaken(start, end);
+  else if (index < progress.currentBulk)
+    builder.suspect(start, end, error); // it ran, its report was lost
+  else if (error instanceof HandlerTimeoutError) {
+    settleBulk(builder, start, end, { taken: progress.taken, thrown: { error }, marked: [], ...(progress.unit ? { unit: true } : {}) });
+  } else {
+    const taken = progress.taken === 0 || progress.unit ? end - start : Math.min(progress.taken, end - start);
+    builder.suspect(start, start + taken, error);
+    builder.notTaken(start + taken, end);
+  }
+}
+
+/**
+ * The rule for a parcel of key chains: each bulk is read against the view its
+ * handler saw (`KeyChains`), and the messages held out of it stay with the consumer.
+ */
+function settleChained<M>(parcel: Parcel<M>, after: Int32Array, outcome: ParcelOutcome, builder: SettlementBuilder<M>): void {
+  const chains = new KeyChains(after);
+  const lost = 'lost' in outcome ? outcome : undefined;
+  const reports = 'reports' in outcome ? outcome.reports : undefined;
+  if (lost !== undefined && diedDecoding(lost.lost, lost.progress)) {
+    // Any message may be the cause: the first of each key is a suspect, its followers wait behind it.
+    for (let index = 0; index < after.length; index++) {
+      if ((after[index] ?? -1) < 0) builder.suspect(index, index + 1, lost.lost);
+      else builder.hold([index]);
     }
+    return;
+  }
+  let start = 0;
+  for (let index = 0; index < parcel.bulkSizes.length; index++) {
+    const end = start + (parcel.bulkSizes[index] as number);
+    const view = chains.view(start, end);
+    if (view !== undefined) {
+      builder.hold(view.held);
+      builder.view(view.positions);
+    }
+    const size = view === undefined ? end - start : view.positions.length;
+    const first = view === undefined ? start : 0;
+    if (lost !== undefined) {
+      settleLostBulk(builder, index, first, first + size, lost.lost, lost.progress);
+      if (index >= lost.progress.completedBulks) chains.lost(start, end, view);
+    } else {
+      const report = reports?.[index];
+      if (report === undefined) builder.consume(first, first + size);
+      else settleBulk(builder, first, first + size, report);
+      chains.ran(start, end, view, report);
+    }
+    builder.view(undefined);
     start = end;
   }
 }
@@ -109,6 +167,9 @@ class SettlementBuilder<M> {
   readonly #consumed: M[] = [];
   readonly #failed = new Map<unknown, M[]>();
   readonly #suspects: M[] = [];
+  #held: M[] | undefined;
+  /** While set, indexes given to the methods below are into this view (parcel indexes) rather than the parcel. */
+  #view: readonly number[] | undefined;
   #notTaken: MessageNotTakenError | undefined;
 
   constructor(messages: readonly M[], isolated: boolean) {
@@ -116,8 +177,18 @@ class SettlementBuilder<M> {
     this.#isolated = isolated;
   }
 
+  /** Reads the indexes given from now on as indexes into `positions` (undefined: into the parcel). */
+  view(positions: readonly number[] | undefined): void {
+    this.#view = positions;
+  }
+
+  /** Messages (parcel indexes) held out of their bulk: they go back to their lane. */
+  hold(indexes: readonly number[]): void {
+    for (const index of indexes) (this.#held ??= []).push(this.#messages[index] as M);
+  }
+
   consume(from: number, to: number): void {
-    for (let at = from; at < to; at++) this.#consumed.push(this.#messages[at] as M);
+    for (let at = from; at < to; at++) this.#consumed.push(this.#message(at));
   }
 
   /** Consumed, but for those `bulk.fail()` marked (mark indexes count from `bulkStart`). */
@@ -126,7 +197,7 @@ class SettlementBuilder<M> {
     for (let at = from; at < to; at++) {
       const index = at - bulkStart;
       if (marks.has(index)) this.#push(marks.get(index), at);
-      else this.#consumed.push(this.#messages[at] as M);
+      else this.#consumed.push(this.#message(at));
     }
   }
 
@@ -151,19 +222,23 @@ class SettlementBuilder<M> {
       const index = at - bulkStart;
       if (marks?.has(index) === true) this.#push(marks.get(index), at);
       else if (this.#isolated) this.#push(error, at);
-      else this.#suspects.push(this.#messages[at] as M);
+      else this.#suspects.push(this.#message(at));
     }
   }
 
   build(): Settlement<M> {
     const failed: FailedGroup<M>[] = [];
     for (const [error, group] of this.#failed) failed.push({ messages: group, error });
-    return { consumed: this.#consumed, failed, suspects: this.#suspects };
+    return { consumed: this.#consumed, failed, suspects: this.#suspects, ...(this.#held === undefined ? {} : { held: this.#held }) };
+  }
+
+  #message(at: number): M {
+    return this.#messages[this.#view === undefined ? at : (this.#view[at] as number)] as M;
   }
 
   #push(reason: unknown, at: number): void {
     const group = this.#failed.get(reason);
-    const message = this.#messages[at] as M;
+    const message = this.#message(at);
     if (group === undefined) this.#failed.set(reason, [message]);
     else group.push(message);
   }

@@ -12,4 +12,10 @@ export interface Parcel<M> {
    * uncaught error escape: if it fails that way again, it is the culprit and is charged.
    */
   readonly isolated?: boolean;
+  /**
+   * Ordered lanes with several messages of a key in the parcel: for each
+   * message, the index of its key's message before it in this parcel (-1:
+   * none). Such a message runs only if that one was consumed (`KeyChains`).
+   */
+  readonly after?: Int32Array;
 }

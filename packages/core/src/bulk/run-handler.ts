@@ -2,6 +2,7 @@ import type { TakeWatcher } from './bulk-cursor.js';
 import { BulkCursor } from './bulk-cursor.js';
 import type { BulkReport } from './bulk-report.js';
 import type { Handler } from './handler.js';
+import { KeyChains } from './key-chains.js';
 import type { TraceCarrier } from '../sources/trace-carrier.js';
 
 /**
@@ -39,7 +40,9 @@ export interface ParcelWatcher extends TakeWatcher {
  * Runs the handler once per bulk of a parcel. Returns undefined when every
  * message was consumed (nothing to report), else one report per bulk
  * (undefined entries for bulks fully consumed). `runBulk` wraps each run (a
- * pool thread runs it inside the bulk's async context, to attribute uncaught errors).
+ * pool thread runs it inside the bulk's async context, to attribute uncaught
+ * errors). With key chains (`after`), a bulk's handler sees only the messages
+ * whose key's message before them was consumed, and its report counts in that view.
  */
 export async function runParcel<M>(
   handler: Handler<M>,
@@ -48,15 +51,25 @@ export async function runParcel<M>(
   watcher?: ParcelWatcher,
   runBulk: (index: number, run: () => Promise<BulkReport | undefined>) => Promise<BulkReport | undefined> = (_index, run) => run(),
   traceContext?: TraceCarrier,
+  after?: Int32Array,
 ): Promise<(BulkReport | undefined)[] | undefined> {
+  const chains = after === undefined ? undefined : new KeyChains(after);
   let reports: (BulkReport | undefined)[] | undefined;
   let start = 0;
   for (let index = 0; index < bulkSizes.length; index++) {
     const end = start + (bulkSizes[index] as number);
     // While every bulk so far was fully consumed, say so: if the thread dies later, those stay consumed.
     watcher?.bulkStarted(index, reports === undefined);
+    let report: BulkReport | undefined;
     const bulkStart = start;
-    const report = await runBulk(index, () => runHandler(handler, messages, bulkStart, end, watcher, traceContext));
+    // With key chains, a message whose key's message before it failed is held: the handler sees the others.
+    const view = chains?.view(start, end);
+    if (view === undefined) report = await runBulk(index, () => runHandler(handler, messages, bulkStart, end, watcher, traceContext));
+    else if (view.positions.length > 0) {
+      const seen = view.positions.map((position) => messages[position] as M);
+      report = await runBulk(index, () => runHandler(handler, seen, 0, seen.length, watcher, traceContext));
+    }
+    chains?.ran(start, end, view, report);
     if (report !== undefined) (reports ??= new Array<BulkReport | undefined>(bulkSizes.length))[index] = report;
     start = end;
   }

@@ -5,13 +5,20 @@ import type { Parcel } from '../bulk/parcel.js';
 import type { ConsumerMetrics } from '../consumer/consumer-metrics.js';
 import type { Executor } from '../threads/executor.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { LaneQueue, OrderingKey } from './lane-queue.js';
+import type { LaneQueue, LaneTicket, OrderingKey } from './lane-queue.js';
 import type { Clock, ClockTimer } from '../kit/clock.js';
+import { ShutdownError } from '../errors/shutdown-error.js';
 import { isPoison } from '../kit/release-reason.js';
 import type { FlightGate } from './flight-gate.js';
 import type { FlightWindow } from './flight-window.js';
 import { ParcelQueue } from './parcel-queue.js';
 import { ParcelSizer } from './parcel-sizer.js';
+
+/**
+ * At most this many messages of one key in a parcel (a chain): enough to fill
+ * parcels when few keys are ready, short enough that a failure holds back little.
+ */
+const maxChain = 16;
 import type { Settler } from './settler.js';
 
 export interface DispatcherOptions<M> {
@@ -60,6 +67,8 @@ export class Dispatcher<M> {
   #wakeTimer: ClockTimer | undefined;
   #wakeAt = Number.POSITIVE_INFINITY;
   #running = 0;
+  /** Shutdown took the pending messages: nothing waits in lanes any more. */
+  #closed = false;
   // Two parcels per handler slot keep pool threads busy while the next parcel is encoded.
   readonly #maxRunning: number;
 
@@ -108,6 +117,7 @@ export class Dispatcher<M> {
 
   /** Takes every bulk not dispatched yet, as parcels (shutdown gives them back to the source). */
   takePending(): Parcel<M>[] {
+    this.#closed = true;
     const suspects = this.#suspects.splice(0);
     const parcels = this.#queue.takeAll();
     const keyed = this.#options.lanes?.queue.takeAll() ?? [];
@@ -123,20 +133,27 @@ export class Dispatcher<M> {
       let parcel: Parcel<M>;
       let structured = true;
       let enqueuedAt = 0;
+      let tickets: readonly LaneTicket[] | undefined;
       const lanes = this.#options.lanes?.queue;
       const fromLanes = lanes !== undefined && lanes.readyLanes > 0 && (this.#lanesTurn || this.#queue.messages === 0);
       if (this.#suspects.length > 0) {
         parcel = { messages: [this.#suspects.shift() as M], bulkSizes: [1], isolated: true };
       } else if (fromLanes) {
-        // One message a key, each key at most once in flight: cut into bulks like any parcel.
-        const target = this.#sizer.target(lanes.readyLanes + this.#queue.messages, this.#maxRunning - this.#running);
-        const taken = lanes.take(Math.min(target, this.#options.rateLimiter?.capacity ?? target));
+        // Each key at most once in flight, as a chain of its oldest messages in one parcel:
+        // parcels stay large enough to amortise the hop even when few keys are ready.
+        const target = this.#sizer.target(lanes.waiting + this.#queue.messages, this.#maxRunning - this.#running);
+        const max = Math.min(target, this.#options.rateLimiter?.capacity ?? target);
+        const taken = lanes.take(max, this.#sizer.packs ? maxChain : 1);
         this.#lanesTurn = false;
         if (lanes.throttledLanes > 0) this.#watchLanes();
         // Every ready key was out of tokens (keyRateLimit): they wait aside, the queue may go on.
         if (taken.messages.length === 0) continue;
-        parcel = { messages: taken.messages, bulkSizes: cut(taken.messages.length, this.#options.bulkSize) };
+        // Each level cut into bulks of its own: a bulk never holds two messages of a key.
+        const bulkSizes: number[] = [];
+        for (const level of taken.levels) cut(level, this.#options.bulkSize, bulkSizes);
+        parcel = { messages: taken.messages, bulkSizes, ...(taken.after === undefined ? {} : { after: taken.after }) };
         structured = taken.structured;
+        tickets = taken.lanes;
       } else if (this.#queue.messages > 0) {
         this.#lanesTurn = true;
         enqueuedAt = this.#queue.oldestEnqueuedAt;
@@ -148,11 +165,11 @@ export class Dispatcher<M> {
       } else return;
       this.#running++;
       this.#inFlight.add(parcel);
-      void this.#runParcel(parcel, structured, enqueuedAt);
+      void this.#runParcel(parcel, structured, enqueuedAt, tickets);
     }
   }
 
-  async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number): Promise<void> {
+  async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number, tickets: readonly LaneTicket[] | undefined): Promise<void> {
     const metrics = this.#options.metrics;
     await this.#options.rateLimiter?.acquire(parcel.messages.length, this.#options.signal);
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
@@ -161,7 +178,7 @@ export class Dispatcher<M> {
     this.#inFlight.delete(parcel);
     if ('reports' in result.outcome && parcel.isolated !== true) this.#sizer.learn(parcel.messages.length, result.busyMs);
     this.#running--;
-    const settlement = await this.settle(parcel, result.outcome);
+    const settlement = await this.settle(parcel, result.outcome, structured, tickets);
     if (metrics !== undefined) {
       const handlerMs = performance.now() - dispatchedAt;
       let failed = 0;
@@ -183,20 +200,35 @@ export class Dispatcher<M> {
    * Applies the iterator rule to a parcel's outcome and hands the result to the
    * source; suspects stay in flight and are queued to be handled alone.
    */
-  async settle(parcel: Parcel<M>, outcome: ParcelOutcome): Promise<Settlement<M>> {
-    const settlement = settleParcel(parcel, outcome);
-    for (const suspect of settlement.suspects) this.#suspects.push(suspect);
+  async settle(parcel: Parcel<M>, outcome: ParcelOutcome, structured = true, tickets?: readonly LaneTicket[]): Promise<Settlement<M>> {
+    let settlement = settleParcel(parcel, outcome);
     const lanes = this.#options.lanes?.queue;
+    // Keyed messages from the lanes: the consumed ones' keys move on by their tickets, the
+    // few others (failed, held, suspect) are looked up by message below.
+    if (tickets !== undefined && lanes !== undefined) {
+      if (settlement.consumed === parcel.messages) lanes.doneTaken(tickets);
+      else lanes.doneTaken(tickets, parcel.messages, notConsumed(settlement));
+    }
+    if (this.#closed && settlement.held !== undefined) {
+      // Shutdown took what waits already: held messages go back to the source rather than to a lane nobody empties.
+      const { held, ...rest } = settlement;
+      this.#options.lanes?.queue.done(held);
+      settlement = { ...rest, failed: [...rest.failed, { messages: held, error: new ShutdownError() }] };
+    }
+    for (const suspect of settlement.suspects) this.#suspects.push(suspect);
     if (lanes !== undefined) {
       // Consumed or dead-lettered: the key moves on. Gone back to the source: the key waits for it.
-      lanes.done(settlement.consumed);
+      if (tickets === undefined) lanes.done(settlement.consumed);
       for (const group of settlement.failed) {
         if (isPoison(group.error)) lanes.done(group.messages);
         else lanes.failed(group.messages);
       }
+      // Never ran (their key's message before them failed): back to their lanes, still in flight.
+      if (settlement.held !== undefined) lanes.holdBack(settlement.held, structured);
     }
     this.#pump();
-    const deadLettered = await this.#settle(settlement, parcel.messages.length - settlement.suspects.length);
+    const stayed = settlement.suspects.length + (settlement.held?.length ?? 0);
+    const deadLettered = await this.#settle(settlement, parcel.messages.length - stayed);
     if (lanes !== undefined) {
       if (deadLettered.length > 0) lanes.done(deadLettered);
       this.#watchLanes();
@@ -257,9 +289,16 @@ export class Dispatcher<M> {
   }
 }
 
-/** Bulk sizes cutting `count` messages into bulks of `bulkSize`. */
-function cut(count: number, bulkSize: number): number[] {
-  const sizes: number[] = [];
+/** The messages of a settlement that were not consumed: failed, held or suspect. */
+function notConsumed<M>(settlement: Settlement<M>): Set<M> {
+  const others = new Set<M>(settlement.suspects);
+  for (const group of settlement.failed) for (const message of group.messages) others.add(message);
+  for (const message of settlement.held ?? []) others.add(message);
+  return others;
+}
+
+/** Bulk sizes cutting `count` messages into bulks of `bulkSize`, appended to `sizes`. */
+function cut(count: number, bulkSize: number, sizes: number[] = []): number[] {
   for (let start = 0; start < count; start += bulkSize) sizes.push(Math.min(bulkSize, count - start));
   return sizes;
 }

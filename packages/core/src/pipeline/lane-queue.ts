@@ -4,18 +4,31 @@ import type { KeyBuckets } from './key-buckets.js';
 /** A message's ordering key: messages of one key run one at a time, in arrival order. */
 export type OrderingKey = string | number;
 
-interface Waiting<M> {
-  readonly message: M;
-  /** Must cross to a pool thread as structured data. */
+/** Messages taken from the lanes for one parcel. */
+export interface Taken<M> {
+  /** Level by level: every key's first message, then the second of keys that have one, and so on. */
+  readonly messages: M[];
+  /** How many messages each level has. */
+  readonly levels: readonly number[];
+  /** Key chains (`Parcel.after`), or undefined when no key has more than one message here. */
+  readonly after: Int32Array | undefined;
   readonly structured: boolean;
+  /** The lane of each message (for `doneTaken` and `track`). */
+  readonly lanes: readonly LaneTicket[];
+}
+
+/** Which lane a message taken from the lanes belongs to (opaque outside them). */
+export interface LaneTicket {
+  readonly key: OrderingKey;
 }
 
 /** One key's messages, in arrival order. */
-interface Lane<M> {
-  readonly key: OrderingKey;
-  readonly queue: Waiting<M>[];
-  /** The message of this key being handled (at most one). */
-  running: M | undefined;
+interface Lane<M> extends LaneTicket {
+  readonly queue: M[];
+  /** A message of this lane must cross to a pool thread as structured data (sticky while the lane lives). */
+  structured: boolean;
+  /** Messages of this key in flight: none, or one parcel's chain of them. */
+  running: number;
   /** A message of this key failed and went back to the source: later ones wait for it (its id) to come back. */
   blockedBy: unknown;
   blockedAt: number;
@@ -23,12 +36,18 @@ interface Lane<M> {
   throttledUntil: number;
   /** In the ready ring. */
   ready: boolean;
+  /** Empty and waiting for nothing: forgotten at the next sweep unless a message comes. */
+  idle: boolean;
 }
+
+/** Idle lanes kept before a sweep forgets them (a sweep also runs when they are half of all lanes). */
+const idleLanesKept = 4096;
 
 /**
  * Ordered lanes: messages with an ordering key wait in their key's lane and are
- * handed out one key at a time — at most one message of a key in flight, in
- * arrival order — while different keys run in parallel. Lanes take turns (a
+ * handed out one key at a time — a key's messages in flight are in one parcel,
+ * as a chain in arrival order (`KeyChains`: each runs only after the one before
+ * it was consumed) — while different keys run in parallel. Lanes take turns (a
  * ring), so a hot key never holds back others. A message that fails goes back to
  * its source; its key then waits for it to come back (matched by `idOf`), for
  * the source to say it was dead-lettered, or for `holdTimeout` to pass. With
@@ -51,6 +70,7 @@ export class LaneQueue<M> {
   #ready: Lane<M>[] = [];
   #readyHead = 0;
   #waiting = 0;
+  #idle = 0;
 
   constructor(options: {
     readonly idOf: (message: M) => unknown;
@@ -90,15 +110,20 @@ export class LaneQueue<M> {
   push(message: M, key: OrderingKey, structured: boolean): void {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = { key, queue: [], running: undefined, blockedBy: undefined, blockedAt: 0, throttledUntil: 0, ready: false };
+      lane = { key, queue: [], structured, running: 0, blockedBy: undefined, blockedAt: 0, throttledUntil: 0, ready: false, idle: false };
       this.#lanes.set(key, lane);
     }
+    if (lane.idle) {
+      lane.idle = false;
+      this.#idle--;
+    }
     this.#waiting++;
+    lane.structured ||= structured;
     if (lane.blockedBy !== undefined && this.#idOf(message) === lane.blockedBy) {
       // The failed message is back: it goes first, and the key moves again.
-      lane.queue.unshift({ message, structured });
+      lane.queue.unshift(message);
       this.#unblock(lane);
-    } else lane.queue.push({ message, structured });
+    } else lane.queue.push(message);
     this.#offer(lane);
   }
 
@@ -109,30 +134,91 @@ export class LaneQueue<M> {
     return earliest === Number.POSITIVE_INFINITY ? undefined : earliest;
   }
 
-  /** Takes the head of up to `max` ready lanes, one message a key; a key out of tokens is set aside instead. */
-  take(max: number): { readonly messages: M[]; readonly structured: boolean } {
-    const messages: M[] = [];
+  /**
+   * Takes up to `max` messages from the ready lanes, a key's oldest up to
+   * `depth` of them (all it has, usually: a key's messages in flight are in one
+   * parcel, so the lanes taken now are not ready for the next parcel, and a key
+   * that fell behind catches up); a key out of tokens is set aside instead. Level k
+   * holds each key's k-th message, so cutting each level into bulks of its own
+   * puts a key's messages in successive bulks, never two in one.
+   */
+  take(max: number, depth = 1): Taken<M> {
+    const levels: M[][] = [[]];
+    /** The lane of each message of each level. */
+    const lanesOf: Lane<M>[][] = [[]];
+    /** For each message of level k > 0, its key's message's index in level k - 1. */
+    const previous: number[][] = [[]];
+    let count = 0;
     let structured = false;
-    while (messages.length < max && this.#readyHead < this.#ready.length) {
+    const keyBuckets = this.#keyBuckets;
+    while (count < max && this.#readyHead < this.#ready.length) {
       const lane = this.#ready[this.#readyHead++] as Lane<M>;
       lane.ready = false;
-      const wait = this.#keyBuckets?.take(lane.key) ?? 0;
+      const wait = keyBuckets?.take(lane.key) ?? 0;
       if (wait > 0) {
         this.#throttle(lane, this.#clock.now() + wait);
         continue;
       }
-      const head = lane.queue.shift() as Waiting<M>;
-      this.#waiting--;
-      lane.running = head.message;
-      this.#laneOfRunning.set(head.message, lane);
-      messages.push(head.message);
-      structured ||= head.structured;
+      // A rate-limited key takes one token a message: one message at a time.
+      const chain = Math.min(keyBuckets === undefined ? depth : 1, lane.queue.length, max - count);
+      for (let level = 0; level < chain; level++) {
+        const head = lane.queue.shift() as M;
+        const messages = (levels[level] ??= []);
+        if (level > 0) (previous[level] ??= []).push((levels[level - 1] as M[]).length - 1);
+        messages.push(head);
+        (lanesOf[level] ??= []).push(lane);
+      }
+      structured ||= lane.structured;
+      this.#waiting -= chain;
+      lane.running = chain;
+      count += chain;
     }
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready = this.#ready.slice(this.#readyHead);
       this.#readyHead = 0;
     }
-    return { messages, structured };
+    if (levels.length === 1) {
+      return {
+        messages: levels[0] as M[],
+        levels: [(levels[0] as M[]).length],
+        after: undefined,
+        structured,
+        lanes: lanesOf[0] as Lane<M>[],
+      };
+    }
+    const messages: M[] = [];
+    const lanes: Lane<M>[] = [];
+    const after = new Int32Array(count);
+    let offset = 0;
+    for (let level = 0; level < levels.length; level++) {
+      const taken = levels[level] as M[];
+      const before = previous[level] as number[];
+      const previousOffset = offset - (level > 0 ? (levels[level - 1] as M[]).length : 0);
+      for (let at = 0; at < taken.length; at++) {
+        after[messages.length] = level === 0 ? -1 : previousOffset + (before[at] as number);
+        messages.push(taken[at] as M);
+        lanes.push((lanesOf[level] as Lane<M>[])[at] as Lane<M>);
+      }
+      offset += taken.length;
+    }
+    return { messages, levels: levels.map((level) => level.length), after, structured, lanes };
+  }
+
+  /**
+   * Messages `take()` gave (`messages`, with their `lanes`) were consumed but
+   * for those in `others` (failed, held, suspect): the consumed ones' keys move
+   * on, and from now on `done`, `failed` and `holdBack` find the others' keys by
+   * the message. The common case, all consumed, needs no lookup at all.
+   */
+  doneTaken(lanes: readonly LaneTicket[], messages?: readonly M[], others?: ReadonlySet<M>): void {
+    const all = lanes as readonly Lane<M>[];
+    for (let index = 0; index < all.length; index++) {
+      const lane = all[index] as Lane<M>;
+      const message = messages?.[index] as M;
+      if (others?.has(message) === true) this.#laneOfRunning.set(message, lane);
+      else lane.running--;
+    }
+    for (const lane of all) this.#offer(lane);
   }
 
   /** These messages are done with (consumed, or dead-lettered): their keys move on. */
@@ -141,7 +227,7 @@ export class LaneQueue<M> {
       const lane = this.#laneOfRunning.get(message);
       if (lane !== undefined) {
         this.#laneOfRunning.delete(message);
-        lane.running = undefined;
+        lane.running--;
         this.#offer(lane);
         continue;
       }
@@ -154,13 +240,33 @@ export class LaneQueue<M> {
     }
   }
 
+  /**
+   * These messages of key chains never ran (their key's message before them did
+   * not succeed): they go back to the front of their lanes, in their order.
+   */
+  holdBack(messages: readonly M[], structured: boolean): void {
+    const lanes = new Set<Lane<M>>();
+    for (let index = messages.length - 1; index >= 0; index--) {
+      const message = messages[index] as M;
+      const lane = this.#laneOfRunning.get(message);
+      if (lane === undefined) continue;
+      this.#laneOfRunning.delete(message);
+      lane.running--;
+      lane.queue.unshift(message);
+      lane.structured ||= structured;
+      this.#waiting++;
+      lanes.add(lane);
+    }
+    for (const lane of lanes) this.#offer(lane);
+  }
+
   /** These messages went back to their source: their keys wait for them to come back. */
   failed(messages: readonly M[]): void {
     for (const message of messages) {
       const lane = this.#laneOfRunning.get(message);
       if (lane === undefined) continue;
       this.#laneOfRunning.delete(message);
-      lane.running = undefined;
+      lane.running--;
       lane.blockedBy = this.#idOf(message);
       lane.blockedAt = this.#clock.now();
       this.#blockedBy.set(lane.blockedBy, lane);
@@ -170,14 +276,14 @@ export class LaneQueue<M> {
   /** Every message waiting in a lane, without taking them. */
   peekAll(): M[] {
     const all: M[] = [];
-    for (const lane of this.#lanes.values()) for (const waiting of lane.queue) all.push(waiting.message);
+    for (const lane of this.#lanes.values()) for (const message of lane.queue) all.push(message);
     return all;
   }
 
   /** Everything waiting, for shutdown (unstarted messages go back to the source). */
   takeAll(): M[] {
     const all: M[] = [];
-    for (const lane of this.#lanes.values()) for (const waiting of lane.queue.splice(0)) all.push(waiting.message);
+    for (const lane of this.#lanes.values()) for (const message of lane.queue.splice(0)) all.push(message);
     this.#waiting = 0;
     this.#ready = [];
     this.#readyHead = 0;
@@ -213,13 +319,23 @@ export class LaneQueue<M> {
   }
 
   #offer(lane: Lane<M>): void {
-    if (lane.ready || lane.running !== undefined || lane.blockedBy !== undefined || lane.throttledUntil > 0) return;
+    if (lane.ready || lane.running > 0 || lane.blockedBy !== undefined || lane.throttledUntil > 0) return;
     if (lane.queue.length === 0) {
-      this.#lanes.delete(lane.key);
+      // Kept a while, idle: a busy key empties its lane at every take, and would otherwise be rebuilt each time.
+      if (!lane.idle) {
+        lane.idle = true;
+        if (++this.#idle > Math.max(idleLanesKept, this.#lanes.size / 2)) this.#sweepIdle();
+      }
       return;
     }
     lane.ready = true;
     this.#ready.push(lane);
+  }
+
+  /** Forgets the idle lanes, so memory follows the recently active keys. */
+  #sweepIdle(): void {
+    for (const [key, lane] of this.#lanes) if (lane.idle) this.#lanes.delete(key);
+    this.#idle = 0;
   }
 
   #unblock(lane: Lane<M>): void {

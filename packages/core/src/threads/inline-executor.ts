@@ -38,7 +38,7 @@ export class InlineExecutor<M> implements Executor<M> {
       const reports =
         this.#handlerTimeout > 0
           ? await this.#runWithTimeout(parcel, traceContext)
-          : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes, undefined, undefined, traceContext);
+          : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes, undefined, undefined, traceContext, parcel.after);
       return { outcome: { reports }, busyMs: performance.now() - started };
     });
     // p-queue 10 rejects the tasks clear() removed (an AbortError) where 9 left them pending forever.

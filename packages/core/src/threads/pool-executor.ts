@@ -149,7 +149,13 @@ export class PoolExecutor<M> implements Executor<M> {
     const timer = this.#options.handlerTimeout > 0 ? this.#watchTimeout(slot) : undefined;
     try {
       const wire = encodeParcel(parcel, structured, this.#options.payloadOf);
-      const task: PoolTask = { kind: 'parcel', wire, progress: slot.buffer, ...(traceContext === undefined ? {} : { traceContext }) };
+      const task: PoolTask = {
+        kind: 'parcel',
+        wire,
+        progress: slot.buffer,
+        ...(traceContext === undefined ? {} : { traceContext }),
+        ...(parcel.after === undefined ? {} : { after: parcel.after }),
+      };
       const transferList = transferListOf(wire);
       const result = (await (transferList === undefined
         ? this.#pool.run(task)

@@ -45,6 +45,8 @@ export type PoolTask =
       readonly progress: SharedArrayBuffer;
       /** The parcel's trace context (a tracing metrics adapter): the handler sees it as `bulk.traceContext`. */
       readonly traceContext?: TraceCarrier;
+      /** Key chains of ordered lanes (`Parcel.after`). */
+      readonly after?: Int32Array;
     }
   | { readonly kind: 'probe' };
 

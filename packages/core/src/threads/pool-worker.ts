@@ -123,11 +123,15 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
       parcel.messages,
       parcel.bulkSizes,
       watcher,
-      (bulk, run) => {
+      async (bulk, run) => {
         state.currentBulk = bulk;
-        return context.run({ task: state.task, bulk }, run);
+        const report = await context.run({ task: state.task, bulk }, run);
+        // Blamed already: the bulk counts as not consumed before the next one runs (key chains hold its keys' followers).
+        const blamed = state.blame.get(bulk);
+        return blamed === undefined ? report : { ...(report ?? { taken: bulkSizes[bulk] ?? 0, marked: [] }), uncaught: { error: blamed } };
       },
       task.traceContext,
+      task.after,
     );
     // Work the handlers left behind that fails at once (a rejected promise nobody
     // awaited, an immediate) is still blamed on its bulk, not on the next parcel.
