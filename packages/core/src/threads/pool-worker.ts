@@ -6,6 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { BulkReport } from '../bulk/bulk-report.js';
+import type { Bulk } from '../bulk/bulk.js';
 import type { Handler } from '../bulk/handler.js';
 import { runParcel } from '../bulk/run-handler.js';
 import { moduleExports } from '../kit/module-exports.js';
@@ -16,6 +17,7 @@ import { recycleCodes } from './pool-protocol.js';
 import { toWireError } from './wire-error.js';
 import type { WireError } from './wire-error.js';
 import { decodeParcel } from './wire-format.js';
+import { warmUpMark, warmUpTasks } from './warm-up.js';
 
 const data = workerData as PoolWorkerData;
 let handlerLoading: Promise<Handler<unknown>> | undefined;
@@ -97,14 +99,43 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
   if (task.kind === 'probe') {
     try {
       await (handlerLoading ??= loadHandler());
-      return {};
     } catch (error) {
       handlerLoading = undefined;
       return { error: toWireError(error) };
     }
+    await warmUp();
+    return {};
   }
   const handler = await (handlerLoading ??= loadHandler());
   const started = performance.now();
+  const { reports, bulks } = await handleParcel(task, handler);
+  const busyMs = performance.now() - started;
+  bulksHandled += bulks;
+  const recycle = recycleReason();
+  if (recycle !== undefined) Atomics.store(recycleTable, threadId % recycleTable.length, recycleCodes[recycle]);
+  const ending = recycle === undefined ? {} : { recycle };
+  return { reports: toWireReports(reports), busyMs, threadId, ...ending };
+}
+
+/**
+ * Runs the per-parcel path (decode, cursors, progress, reports) on synthetic
+ * parcels with a handler that only walks its bulks — never the user's — so a
+ * new thread's first real parcels do not pay for cold code: they ran about 20×
+ * slower per message, which a small drain paid in full.
+ */
+async function warmUp(): Promise<void> {
+  const walkOnly = (bulk: Bulk<unknown>): void => {
+    let index = 0;
+    for (const message of bulk) if (index++ === 1) bulk.fail(message, warmUpMark);
+  };
+  for (const task of warmUpTasks()) toWireReports((await handleParcel(task, walkOnly)).reports);
+}
+
+/** One parcel through the handler, in its async context, with its uncaught errors blamed on their bulks. */
+async function handleParcel(
+  task: Extract<PoolTask, { kind: 'parcel' }>,
+  handler: Handler<unknown>,
+): Promise<{ readonly reports: (BulkReport | undefined)[] | undefined; readonly bulks: number }> {
   const state: RunningTask = { task: ++tasks, currentBulk: 0, blame: new Map() };
   running = state;
   let reports: (BulkReport | undefined)[] | undefined;
@@ -146,18 +177,17 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
       uncaught: { error },
     };
   }
-  const busyMs = performance.now() - started;
-  bulksHandled += bulkSizes.length;
-  const recycle = recycleReason();
-  if (recycle !== undefined) Atomics.store(recycleTable, threadId % recycleTable.length, recycleCodes[recycle]);
-  const ending = recycle === undefined ? {} : { recycle };
-  if (reports === undefined) return { reports: null, busyMs, threadId, ...ending };
+  return { reports, bulks: bulkSizes.length };
+}
+
+function toWireReports(reports: (BulkReport | undefined)[] | undefined): (BulkReport<WireError> | null)[] | null {
+  if (reports === undefined) return null;
   const wire: (BulkReport<WireError> | null)[] = new Array<BulkReport<WireError> | null>(reports.length).fill(null);
   for (let index = 0; index < reports.length; index++) {
     const report = reports[index];
     if (report !== undefined) wire[index] = toWireReport(report);
   }
-  return { reports: wire, busyMs, threadId, ...ending };
+  return wire;
 }
 
 /** Whether this thread has done its share: too many bulks, or a heap grown past the ceiling (a leaking handler library). */

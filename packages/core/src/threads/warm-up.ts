@@ -1,0 +1,29 @@
+// What a new pool thread runs before its first real parcel: synthetic parcels shaped
+// like a source's deliveries, so the per-parcel path is compiled before it counts.
+import type { PoolTask } from './pool-protocol.js';
+import { ProgressSlot } from './parcel-progress.js';
+
+/** Synthetic parcels run at start-up: enough calls for the JIT's first optimising tiers. */
+const warmUpParcels = 100;
+const warmUpBulkSize = 64;
+const warmUpBulks = 4;
+
+/** The reason a warm-up handler marks one message of each bulk failed with (its reports are walked too). */
+export const warmUpMark = new Error('warm-up');
+
+/** The warm-up tasks: JSON parcels of small deliveries, as a source's would cross. */
+export function warmUpTasks(): Extract<PoolTask, { kind: 'parcel' }>[] {
+  const messages = Array.from({ length: warmUpBulkSize * warmUpBulks }, (_, index) => ({
+    id: `warm-up-${index}`,
+    body: { index, text: 'x'.repeat(32) },
+    receiveCount: 1,
+  }));
+  const payload = JSON.stringify(messages);
+  const bulkSizes = new Array<number>(warmUpBulks).fill(warmUpBulkSize);
+  const progress = new ProgressSlot().buffer;
+  return Array.from({ length: warmUpParcels }, () => ({
+    kind: 'parcel' as const,
+    wire: { kind: 'json' as const, payload, bulkSizes },
+    progress,
+  }));
+}
