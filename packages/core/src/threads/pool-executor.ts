@@ -176,7 +176,7 @@ export class PoolExecutor<M> implements Executor<M> {
   }
 
   async close(): Promise<void> {
-    // Tasks still running finish first; then the threads go. Not piscina's close():
+    // Tasks still running finish first; then the threads go (docs/adr/0014-pool-thread-lifecycle.md). Not piscina's close():
     // it leaves a 30 s timer that keeps the pool, and through its hooks this consumer
     // and its source, in memory for 30 s after shutdown (a leak for anyone who
     // starts consumers repeatedly, and a slower heap for the process meanwhile).

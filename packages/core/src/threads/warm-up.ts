@@ -1,4 +1,4 @@
-// What a new pool thread runs before its first real parcel: synthetic parcels shaped
+// What a new pool thread runs before its first real parcel (docs/adr/0014-pool-thread-lifecycle.md): synthetic parcels shaped
 // like a source's deliveries, so the per-parcel path is compiled before it counts.
 import type { PoolTask } from './pool-protocol.js';
 import { ProgressSlot } from './parcel-progress.js';
