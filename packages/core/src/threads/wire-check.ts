@@ -62,7 +62,11 @@ function walk(value: unknown, depth: number, seen: Set<object> | undefined): num
   const prototype: unknown = Object.getPrototypeOf(object);
   if (prototype === Object.prototype || prototype === null) {
     let level = JSON_SAFE;
-    for (const key in object) level |= walk((object as Record<string, unknown>)[key], depth + 1, seen);
+    for (const key in object) {
+      const item = (object as Record<string, unknown>)[key];
+      // The common leaves are settled here, without a call: most of a message is strings and numbers.
+      if (!isJsonLeaf(item)) level |= walk(item, depth + 1, seen);
+    }
     return level;
   }
   if (prototype === Array.prototype) {
@@ -71,7 +75,8 @@ function walk(value: unknown, depth: number, seen: Set<object> | undefined): num
     for (let index = 0; index < array.length; index++) {
       const item = array[index];
       // A hole or undefined becomes null in JSON.
-      level |= item === undefined ? STRUCTURED : walk(item, depth + 1, seen);
+      if (item === undefined) level |= STRUCTURED;
+      else if (!isJsonLeaf(item)) level |= walk(item, depth + 1, seen);
     }
     return level;
   }
@@ -89,6 +94,13 @@ function walk(value: unknown, depth: number, seen: Set<object> | undefined): num
   }
   const name = (prototype as { constructor?: { name?: string } }).constructor?.name;
   throw new Unencodable(`an instance of ${name !== undefined && name !== '' ? name : 'a class'} (its prototype would be lost)`);
+}
+
+/** A string, a boolean or a number JSON keeps as it is (finite, not -0): what `walk` would call JSON_SAFE without looking further. */
+function isJsonLeaf(value: unknown): boolean {
+  const type = typeof value;
+  if (type === 'string' || type === 'boolean') return true;
+  return type === 'number' && Number.isFinite(value) && !(value === 0 && 1 / (value as number) < 0);
 }
 
 /** Finds the path of the first value that cannot cross (for the error message). */
