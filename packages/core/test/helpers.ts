@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemorySource, silentLogger } from '@conveyor/core';
 import type { GetHint, MemoryMessage, MemorySourceOptions, ReleaseReport } from '@conveyor/core';
 
@@ -65,4 +68,28 @@ export function bodies(count: number, script: (n: number) => Partial<Body> = () 
 
 export function sorted(values: number[]): number[] {
   return [...values].sort((a, b) => a - b);
+}
+
+/**
+ * Runs `run` with ORDER_LOG pointing at a fresh file (the ordered handler
+ * fixtures append what they handle to it, from any pool thread) and returns
+ * its lines, empty ones left out; the file is removed afterwards.
+ */
+export async function withOrderLog(run: () => Promise<void>): Promise<string[]> {
+  const folder = mkdtempSync(join(tmpdir(), 'conveyor-order-'));
+  const log = join(folder, 'order.log');
+  process.env.ORDER_LOG = log;
+  try {
+    await run();
+    let text = '';
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch {
+      // Nothing was handled: no file.
+    }
+    return text.split('\n').filter((line) => line !== '');
+  } finally {
+    delete process.env.ORDER_LOG;
+    rmSync(folder, { recursive: true, force: true });
+  }
 }

@@ -1,11 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Consumer, InvalidOptionError, MemorySource } from '@conveyor/core';
 import type { MemoryMessage, ReleaseReport } from '@conveyor/core';
 import { ManualClock } from '@conveyor/core/kit';
-import { fixture, quiet, until } from './helpers.js';
+import { fixture, quiet, until, withOrderLog } from './helpers.js';
 
 interface Keyed {
   key: number;
@@ -13,76 +10,82 @@ interface Keyed {
   fail?: boolean;
 }
 
+/**
+ * Drains `keys` × `perKey` messages, keys interleaved as producers write them, those that
+ * `fails(key, seq)` failing once, through `handler` on 2 pool threads; returns the order log.
+ */
+async function drainKeyed(options: {
+  readonly keys: number;
+  readonly perKey: number;
+  readonly fails: (key: number, seq: number) => boolean;
+  readonly handler: string;
+  readonly bulkSize: number;
+  readonly retryBackoff: { readonly baseMs: number; readonly capMs: number };
+}): Promise<{ readonly lines: string[]; readonly failing: number }> {
+  const source = new MemorySource<Keyed>({ waitTime: 5, retryBackoff: options.retryBackoff, orderingKey: (body) => body.key });
+  const bodies: Keyed[] = [];
+  for (let seq = 0; seq < options.perKey; seq++)
+    for (let key = 0; key < options.keys; key++) bodies.push({ key, seq, ...(options.fails(key, seq) ? { fail: true } : {}) });
+  source.sendMany(bodies);
+  const consumer = new Consumer(source, { ...quiet, handlerModule: fixture(options.handler), maxHandlers: 2, bulkSize: options.bulkSize });
+  const lines = await withOrderLog(async () => {
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+  });
+  return { lines, failing: bodies.filter((body) => body.fail).length };
+}
+
 describe('ordered lanes', () => {
   it('1,000 keys × 100 messages, 1 % failing, on 2 threads: every key in order, every key finished', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'conveyor-lanes-'));
-    process.env.ORDER_LOG = join(folder, 'order.log');
-    try {
-      const keys = 1_000;
-      const perKey = 100;
-      const source = new MemorySource<Keyed>({ waitTime: 5, retryBackoff: { baseMs: 5, capMs: 20 }, orderingKey: (body) => body.key });
-      const bodies: Keyed[] = [];
-      // Keys interleaved, as producers write them; about 1 % marked to fail once.
-      for (let seq = 0; seq < perKey; seq++)
-        for (let key = 0; key < keys; key++) bodies.push({ key, seq, ...((key * 7 + seq * 13) % 100 === 0 ? { fail: true } : {}) });
-      source.sendMany(bodies);
-      const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('ordered-handler.js'), maxHandlers: 2, bulkSize: 16 });
-      await consumer.start();
-      await source.drained();
-      await consumer.shutdown();
-      const seen = new Map<number, number[]>();
-      for (const line of readFileSync(process.env.ORDER_LOG, 'utf8').split('\n')) {
-        if (line === '') continue;
-        const [key, seq] = line.split(' ').map(Number) as [number, number];
-        (seen.get(key) ?? seen.set(key, []).get(key))!.push(seq);
-      }
-      expect(seen.size).toBe(keys);
-      const inOrder = Array.from({ length: perKey }, (_, seq) => seq);
-      for (const [key, seqs] of seen) expect(seqs, `key ${key}`).toEqual(inOrder);
-      expect(bodies.filter((body) => body.fail).length).toBeGreaterThan(500);
-    } finally {
-      delete process.env.ORDER_LOG;
-      rmSync(folder, { recursive: true, force: true });
+    const keys = 1_000;
+    const perKey = 100;
+    const { lines, failing } = await drainKeyed({
+      keys,
+      perKey,
+      fails: (key, seq) => (key * 7 + seq * 13) % 100 === 0,
+      handler: 'ordered-handler.js',
+      bulkSize: 16,
+      retryBackoff: { baseMs: 5, capMs: 20 },
+    });
+    const seen = new Map<number, number[]>();
+    for (const line of lines) {
+      const [key, seq] = line.split(' ').map(Number) as [number, number];
+      (seen.get(key) ?? seen.set(key, []).get(key))!.push(seq);
     }
+    expect(seen.size).toBe(keys);
+    const inOrder = Array.from({ length: perKey }, (_, seq) => seq);
+    for (const [key, seqs] of seen) expect(seqs, `key ${key}`).toEqual(inOrder);
+    expect(failing).toBeGreaterThan(500);
   });
 
   it('a key’s message is never handed out before every earlier one of its key succeeded (chains of a key in one parcel)', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'conveyor-lanes-'));
-    process.env.ORDER_LOG = join(folder, 'order.log');
-    try {
-      const keys = 200;
-      const perKey = 40;
-      const source = new MemorySource<Keyed>({ waitTime: 5, retryBackoff: { baseMs: 2, capMs: 5 }, orderingKey: (body) => body.key });
-      const bodies: Keyed[] = [];
-      for (let seq = 0; seq < perKey; seq++)
-        for (let key = 0; key < keys; key++) bodies.push({ key, seq, ...((key * 11 + seq * 7) % 25 === 0 ? { fail: true } : {}) });
-      source.sendMany(bodies);
-      // Small bulks: a parcel carries each key's chain over several bulks, so a failure must hold the rest of its chain.
-      const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('handout-log-handler.js'), maxHandlers: 2, bulkSize: 4 });
-      await consumer.start();
-      await source.drained();
-      await consumer.shutdown();
-      const succeeded = new Map<number, number>(); // key -> seqs succeeded so far
-      const lines = readFileSync(process.env.ORDER_LOG, 'utf8').split('\n');
-      let takes = 0;
-      for (const line of lines) {
-        if (line === '') continue;
-        const [what, key, seq] = line.split(' ') as [string, string, string];
-        const done = succeeded.get(Number(key)) ?? 0;
-        if (what === 'take') {
-          takes++;
-          expect(Number(seq), `key ${key} handed out ${seq} before ${done} succeeded`).toBe(done);
-        } else {
-          expect(Number(seq), `key ${key} finished out of order`).toBe(done);
-          succeeded.set(Number(key), done + 1);
-        }
+    const keys = 200;
+    const perKey = 40;
+    // Small bulks: a parcel carries each key's chain over several bulks, so a failure must hold the rest of its chain.
+    const { lines } = await drainKeyed({
+      keys,
+      perKey,
+      fails: (key, seq) => (key * 11 + seq * 7) % 25 === 0,
+      handler: 'handout-log-handler.js',
+      bulkSize: 4,
+      retryBackoff: { baseMs: 2, capMs: 5 },
+    });
+    const succeeded = new Map<number, number>(); // key -> seqs succeeded so far
+    let takes = 0;
+    for (const line of lines) {
+      const [what, key, seq] = line.split(' ') as [string, string, string];
+      const done = succeeded.get(Number(key)) ?? 0;
+      if (what === 'take') {
+        takes++;
+        expect(Number(seq), `key ${key} handed out ${seq} before ${done} succeeded`).toBe(done);
+      } else {
+        expect(Number(seq), `key ${key} finished out of order`).toBe(done);
+        succeeded.set(Number(key), done + 1);
       }
-      expect([...succeeded.values()]).toEqual(new Array(keys).fill(perKey));
-      expect(takes).toBeGreaterThan(keys * perKey); // the failed ones were handed out again
-    } finally {
-      delete process.env.ORDER_LOG;
-      rmSync(folder, { recursive: true, force: true });
     }
+    expect([...succeeded.values()]).toEqual(new Array(keys).fill(perKey));
+    expect(takes).toBeGreaterThan(keys * perKey); // the failed ones were handed out again
   });
 
   it('a failing message holds only its key: later ones of that key wait for it, other keys go on', async () => {
