@@ -7,6 +7,8 @@
  */
 const parcelTargetMs = 2;
 const costSmoothing = 0.3;
+/** Bulks a parcel may carry before the first parcel came back: a small drain is not cut into one-bulk parcels. */
+const unknownCostBulks = 4;
 
 /** Learns what a message costs the handler and says how many messages a parcel should carry. */
 export class ParcelSizer {
@@ -39,9 +41,13 @@ export class ParcelSizer {
     this.#msPerMessage = this.#msPerMessage === undefined ? sample : this.#msPerMessage + costSmoothing * (sample - this.#msPerMessage);
   }
 
-  /** The largest parcel that should take about `parcelTargetMs`; one bulk until the cost is known. */
+  /**
+   * The largest parcel that should take about `parcelTargetMs`; until the cost
+   * is known, at most `unknownCostBulks` bulks (what waits is shared among the
+   * free slots all the same, so no thread idles behind a long first parcel).
+   */
   #limit(): number {
-    if (this.#msPerMessage === undefined) return this.#bulkSize;
+    if (this.#msPerMessage === undefined) return Math.min(this.#maxParcelMessages, unknownCostBulks * this.#bulkSize);
     if (this.#msPerMessage <= 0) return this.#maxParcelMessages;
     return Math.min(this.#maxParcelMessages, Math.max(1, Math.floor(parcelTargetMs / this.#msPerMessage)));
   }

@@ -24,6 +24,7 @@ import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
 import type { BulkTransfer, EncodedPayload } from './wire-format.js';
 import { encodeParcel, transferListOf } from './wire-format.js';
+import { warmUpRoundTrips } from './warm-up.js';
 
 export interface PoolExecutorOptions<M> {
   /** Where each pool thread finds the handler. */
@@ -119,6 +120,11 @@ export class PoolExecutor<M> implements Executor<M> {
     const probes = Array.from({ length: Math.max(1, this.#options.minThreads) }, () => this.#pool.run({ kind: 'probe' }));
     for (const probe of (await Promise.all(probes)) as PoolProbeResult[]) {
       if (probe.error !== undefined) throw new HandlerModuleError(probe.error.message, { cause: fromWireError(probe.error) });
+    }
+    // Warm the round trip as well: piscina's messaging on both sides and the reports coming back.
+    for (let round = 0; round < warmUpRoundTrips; round++) {
+      const results = await Promise.all(probes.map(() => this.#pool.run({ kind: 'warm-up' } satisfies PoolTask)));
+      for (const result of results as PoolParcelResult[]) fromWireReports(result.reports);
     }
     this.#started = true;
   }

@@ -48,7 +48,9 @@ export type PoolTask =
       /** Key chains of ordered lanes (`Parcel.after`). */
       readonly after?: Int32Array;
     }
-  | { readonly kind: 'probe' };
+  | { readonly kind: 'probe' }
+  /** One synthetic parcel through the per-parcel path and back (`warm-up.ts`): never the user's handler. */
+  | { readonly kind: 'warm-up' };
 
 /** A probe's answer: `error` when the handler module cannot be used. */
 export type PoolProbeResult = { readonly error?: WireError };

@@ -106,6 +106,12 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     await warmUp();
     return {};
   }
+  if (task.kind === 'warm-up') {
+    // The same path through piscina's messaging as a real parcel, both ways.
+    const [synthetic] = warmUpTasks(1);
+    const { reports } = await handleParcel(synthetic as Extract<PoolTask, { kind: 'parcel' }>, walkOnly);
+    return { reports: toWireReports(reports), busyMs: 0, threadId };
+  }
   const handler = await (handlerLoading ??= loadHandler());
   const started = performance.now();
   const { reports, bulks } = await handleParcel(task, handler);
@@ -124,11 +130,13 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
  * slower per message, which a small drain paid in full.
  */
 async function warmUp(): Promise<void> {
-  const walkOnly = (bulk: Bulk<unknown>): void => {
-    let index = 0;
-    for (const message of bulk) if (index++ === 1) bulk.fail(message, warmUpMark);
-  };
   for (const task of warmUpTasks()) toWireReports((await handleParcel(task, walkOnly)).reports);
+}
+
+/** The warm-up handler: walks its bulk, marking its second message failed (so the report path runs too). */
+function walkOnly(bulk: Bulk<unknown>): void {
+  let index = 0;
+  for (const message of bulk) if (index++ === 1) bulk.fail(message, warmUpMark);
 }
 
 /** One parcel through the handler, in its async context, with its uncaught errors blamed on their bulks. */

@@ -3,7 +3,7 @@
 import type { PoolTask } from './pool-protocol.js';
 import { ProgressSlot } from './parcel-progress.js';
 
-/** Synthetic parcels run at start-up: enough calls for the JIT's first optimising tiers. */
+/** Synthetic parcels a new thread runs by itself at start-up: enough calls for the JIT's first optimising tiers. */
 const warmUpParcels = 100;
 const warmUpBulkSize = 64;
 const warmUpBulks = 4;
@@ -12,7 +12,7 @@ const warmUpBulks = 4;
 export const warmUpMark = new Error('warm-up');
 
 /** The warm-up tasks: JSON parcels of small deliveries, as a source's would cross. */
-export function warmUpTasks(): Extract<PoolTask, { kind: 'parcel' }>[] {
+export function warmUpTasks(count = warmUpParcels): Extract<PoolTask, { kind: 'parcel' }>[] {
   const messages = Array.from({ length: warmUpBulkSize * warmUpBulks }, (_, index) => ({
     id: `warm-up-${index}`,
     body: { index, text: 'x'.repeat(32) },
@@ -21,9 +21,12 @@ export function warmUpTasks(): Extract<PoolTask, { kind: 'parcel' }>[] {
   const payload = JSON.stringify(messages);
   const bulkSizes = new Array<number>(warmUpBulks).fill(warmUpBulkSize);
   const progress = new ProgressSlot().buffer;
-  return Array.from({ length: warmUpParcels }, () => ({
+  return Array.from({ length: count }, () => ({
     kind: 'parcel' as const,
     wire: { kind: 'json' as const, payload, bulkSizes },
     progress,
   }));
 }
+
+/** Round trips of a synthetic parcel, main to each kept thread and back, after the probes: piscina's messaging and the result path warm too. */
+export const warmUpRoundTrips = 40;
