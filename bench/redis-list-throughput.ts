@@ -247,7 +247,10 @@ async function fillRaw(redis: Redis, key: string, count: number): Promise<void> 
 async function fillThroughSource(redis: Redis, key: string, count: number): Promise<void> {
   const { RedisListSource } = await import('@conveyor/redis');
   const source = new RedisListSource(redis, { key });
-  await source.send(...Array.from({ length: count }, (_, index) => body(index)));
+  // In chunks: a spread of hundreds of thousands of arguments overflows the stack.
+  for (let start = 0; start < count; start += 10_000) {
+    await source.send(...Array.from({ length: Math.min(10_000, count - start) }, (_, index) => body(start + index)));
+  }
 }
 
 function stats(rates: readonly number[]): { min: number; median: number; max: number } {

@@ -47,7 +47,7 @@ export interface ParcelWatcher extends TakeWatcher {
 export async function runParcel<M>(
   handler: Handler<M>,
   messages: readonly M[],
-  bulkSizes: readonly number[],
+  bulkSizes: ArrayLike<number>,
   watcher?: ParcelWatcher,
   runBulk: (index: number, run: () => Promise<BulkReport | undefined>) => Promise<BulkReport | undefined> = (_index, run) => run(),
   traceContext?: TraceCarrier,

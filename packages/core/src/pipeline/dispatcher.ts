@@ -141,7 +141,7 @@ export class Dispatcher<M> {
       } else if (fromLanes) {
         // Each key at most once in flight, as a chain of its oldest messages in one parcel:
         // parcels stay large enough to amortise the hop even when few keys are ready.
-        const target = this.#sizer.target(lanes.waiting + this.#queue.messages, this.#maxRunning - this.#running);
+        const target = this.#sizer.target(lanes.waiting + this.#queue.messages, this.#maxRunning - this.#running, true);
         const max = Math.min(target, this.#options.rateLimiter?.capacity ?? target);
         const taken = lanes.take(max, this.#sizer.packs ? maxChain : 1);
         this.#lanesTurn = false;

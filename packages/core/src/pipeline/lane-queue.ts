@@ -24,7 +24,7 @@ export interface LaneTicket {
 
 /** One key's messages, in arrival order. */
 interface Lane<M> extends LaneTicket {
-  readonly queue: M[];
+  queue: M[];
   /** A message of this lane must cross to a pool thread as structured data (sticky while the lane lives). */
   structured: boolean;
   /** Messages of this key in flight: none, or one parcel's chain of them. */
@@ -38,6 +38,13 @@ interface Lane<M> extends LaneTicket {
   ready: boolean;
   /** Empty and waiting for nothing: forgotten at the next sweep unless a message comes. */
   idle: boolean;
+}
+
+/** A key blocked by its failed message (`blockedBy`) since `at`. */
+interface Hold<M> {
+  readonly lane: Lane<M>;
+  readonly blockedBy: unknown;
+  readonly at: number;
 }
 
 /** Idle lanes kept before a sweep forgets them (a sweep also runs when they are half of all lanes). */
@@ -67,6 +74,13 @@ export class LaneQueue<M> {
   readonly #laneOfRunning = new Map<M, Lane<M>>();
   /** Blocked lanes by the id of the message they wait for. */
   readonly #blockedBy = new Map<unknown, Lane<M>>();
+  /**
+   * Holds in the order they began (the hold timeout is one for all, so also the
+   * order they lapse): the earliest is at `#holdsHead`. A hold that ended before
+   * it lapsed stays until it reaches the head, and is skipped there.
+   */
+  #holds: Hold<M>[] = [];
+  #holdsHead = 0;
   #ready: Lane<M>[] = [];
   #readyHead = 0;
   #waiting = 0;
@@ -130,7 +144,8 @@ export class LaneQueue<M> {
   /** When the earliest hold lapses or a throttled key has a token again (undefined: no key waits). */
   get nextWake(): number | undefined {
     let earliest = this.#throttledUntil;
-    for (const lane of this.#blockedBy.values()) earliest = Math.min(earliest, lane.blockedAt + this.#holdTimeout);
+    const hold = this.#earliestHold();
+    if (hold !== undefined) earliest = Math.min(earliest, hold.at + this.#holdTimeout);
     return earliest === Number.POSITIVE_INFINITY ? undefined : earliest;
   }
 
@@ -161,13 +176,17 @@ export class LaneQueue<M> {
       }
       // A rate-limited key takes one token a message: one message at a time.
       const chain = Math.min(keyBuckets === undefined ? depth : 1, lane.queue.length, max - count);
+      const queue = lane.queue;
       for (let level = 0; level < chain; level++) {
-        const head = lane.queue.shift() as M;
+        const head = queue[level] as M;
         const messages = (levels[level] ??= []);
         if (level > 0) (previous[level] ??= []).push((levels[level - 1] as M[]).length - 1);
         messages.push(head);
         (lanesOf[level] ??= []).push(lane);
       }
+      // One cut for the chain (usually the whole lane), not a shift per message.
+      if (chain === queue.length) lane.queue = [];
+      else queue.splice(0, chain);
       structured ||= lane.structured;
       this.#waiting -= chain;
       lane.running = chain;
@@ -270,6 +289,7 @@ export class LaneQueue<M> {
       lane.blockedBy = this.#idOf(message);
       lane.blockedAt = this.#clock.now();
       this.#blockedBy.set(lane.blockedBy, lane);
+      this.#holds.push({ lane, blockedBy: lane.blockedBy, at: lane.blockedAt });
     }
   }
 
@@ -348,12 +368,31 @@ export class LaneQueue<M> {
   expireHolds(): void {
     if (this.#blockedBy.size === 0) return;
     const now = this.#clock.now();
-    for (const lane of [...this.#blockedBy.values()]) {
-      if (now - lane.blockedAt < this.#holdTimeout) continue;
-      const blockedBy = lane.blockedBy;
+    // Only the earliest holds can have lapsed: no walk over every blocked key on every pump.
+    for (let hold = this.#earliestHold(); hold !== undefined && now - hold.at >= this.#holdTimeout; hold = this.#earliestHold()) {
+      this.#holdsHead++;
+      const lane = hold.lane;
       this.#unblock(lane);
-      this.#onHoldExpired(lane.key, blockedBy);
+      this.#onHoldExpired(lane.key, hold.blockedBy);
       this.#offer(lane);
     }
+  }
+
+  /** The earliest hold still on (ended ones are dropped on the way). */
+  #earliestHold(): Hold<M> | undefined {
+    while (this.#holdsHead < this.#holds.length) {
+      const hold = this.#holds[this.#holdsHead] as Hold<M>;
+      if (hold.lane.blockedBy === hold.blockedBy && hold.lane.blockedAt === hold.at && this.#blockedBy.get(hold.blockedBy) === hold.lane) {
+        if (this.#holdsHead > 1024 && this.#holdsHead * 2 > this.#holds.length) {
+          this.#holds = this.#holds.slice(this.#holdsHead);
+          this.#holdsHead = 0;
+        }
+        return hold;
+      }
+      this.#holdsHead++;
+    }
+    this.#holds = [];
+    this.#holdsHead = 0;
+    return undefined;
   }
 }

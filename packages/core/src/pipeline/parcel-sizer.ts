@@ -28,10 +28,19 @@ export class ParcelSizer {
     return this.#maxParcelMessages > 0;
   }
 
-  /** How many messages the next parcel should carry, sharing `waiting` messages among `freeSlots`. */
-  target(waiting: number, freeSlots: number): number {
+  /**
+   * How many messages the next parcel should carry, sharing `waiting` messages
+   * among `freeSlots` — unless they are less work than one parcel's worth: then
+   * one parcel takes them all, as sharing would only multiply the hops (each a
+   * post and a sleeping thread woken) for work one thread does at once. With
+   * `share`, always shared (ordered lanes: a key's messages are in one parcel at
+   * a time, so what one parcel takes no other can).
+   */
+  target(waiting: number, freeSlots: number, share = false): number {
     if (!this.packs) return this.#bulkSize;
-    return Math.min(this.#limit(), Math.ceil(waiting / freeSlots));
+    const limit = this.#limit();
+    if (!share && this.#msPerMessage !== undefined && waiting * this.#msPerMessage < parcelTargetMs) return Math.min(limit, waiting);
+    return Math.min(limit, Math.ceil(waiting / freeSlots));
   }
 
   /** A parcel of `messages` kept the handler side busy `busyMs`. */

@@ -147,7 +147,7 @@ async function handleParcel(
   const state: RunningTask = { task: ++tasks, currentBulk: 0, blame: new Map() };
   running = state;
   let reports: (BulkReport | undefined)[] | undefined;
-  let bulkSizes: readonly number[];
+  let bulkSizes: ArrayLike<number>;
   try {
     const progress = new ProgressWriter(task.progress, threadId);
     // A bulk blamed for an uncaught error is not consumed: the consumed prefix stops before it.

@@ -19,7 +19,7 @@ export function warmUpTasks(count = warmUpParcels): Extract<PoolTask, { kind: 'p
     receiveCount: 1,
   }));
   const payload = JSON.stringify(messages);
-  const bulkSizes = new Array<number>(warmUpBulks).fill(warmUpBulkSize);
+  const bulkSizes = new Int32Array(warmUpBulks).fill(warmUpBulkSize);
   const progress = new ProgressSlot().buffer;
   return Array.from({ length: count }, () => ({
     kind: 'parcel' as const,

@@ -15,8 +15,8 @@ export type PayloadFormat = 'json' | 'structured';
 
 /** A parcel as it crosses: one payload for the whole parcel, or one per bulk (poller threads). */
 export type WireParcel =
-  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: readonly number[] }
-  | { readonly kind: 'structured'; readonly payload: Uint8Array; readonly bulkSizes: readonly number[] }
+  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: Int32Array }
+  | { readonly kind: 'structured'; readonly payload: Uint8Array; readonly bulkSizes: Int32Array }
   | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[]; readonly formats: readonly PayloadFormat[] };
 
 /** A bulk a poller thread already encoded: its bytes and their format. */
@@ -49,8 +49,11 @@ export function encodeParcel<M>(
     }
     if (payloads.length === parcel.bulkSizes.length) return { kind: 'bytes', payloads, formats };
   }
-  if (!structured) return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes: parcel.bulkSizes };
-  return { kind: 'structured', payload: encodeStructured(parcel.messages), bulkSizes: parcel.bulkSizes };
+  // Bulk sizes cross as a typed array: one copy, where an array of numbers is cloned number by
+  // number (it was a third of piscina's postTask for parcels of a hundred bulks).
+  const bulkSizes = Int32Array.from(parcel.bulkSizes);
+  if (!structured) return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes };
+  return { kind: 'structured', payload: encodeStructured(parcel.messages), bulkSizes };
 }
 
 /** v8 serialization of `value`, in a buffer of its own (so it can be transferred, not copied). */
@@ -78,8 +81,14 @@ export function decodePayload(bytes: Uint8Array, format: PayloadFormat): unknown
   return (format === 'json' ? JSON.parse(decoder.decode(bytes)) : deserialize(bytes)) as unknown[];
 }
 
+/** A parcel as a pool thread decodes it: its messages and bulk sizes. */
+export interface DecodedParcel {
+  readonly messages: unknown[];
+  readonly bulkSizes: ArrayLike<number>;
+}
+
 /** The parcel a pool thread receives: its messages and bulk sizes. */
-export function decodeParcel(wire: WireParcel): Parcel<unknown> {
+export function decodeParcel(wire: WireParcel): DecodedParcel {
   switch (wire.kind) {
     case 'json':
       return { messages: JSON.parse(wire.payload) as unknown[], bulkSizes: wire.bulkSizes };
