@@ -171,7 +171,7 @@ export interface ResolvedConsumerOptions<M> extends ResolvedPoolOptions {
   readonly maxPollBackoff: number;
   readonly transfer: BulkTransfer;
   readonly handlerTimeout: number;
-  /** The in-flight limit: fixed when `maxInFlight` was given, else the ceiling of the adaptive limit (4 times deeper with ordered lanes). */
+  /** The in-flight limit: fixed when `maxInFlight` was given, else the ceiling of the adaptive limit (twice as deep with ordered lanes). */
   readonly maxInFlight: number;
   /** Where the in-flight limit starts, and its floor: `maxInFlight` when it was given (then the limit never moves). */
   readonly inFlightFloor: number;
