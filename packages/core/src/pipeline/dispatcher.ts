@@ -13,13 +13,13 @@ import type { FlightGate } from './flight-gate.js';
 import type { FlightWindow } from './flight-window.js';
 import { ParcelQueue } from './parcel-queue.js';
 import { ParcelSizer } from './parcel-sizer.js';
+import type { Settler } from './settler.js';
 
 /**
  * At most this many messages of one key in a parcel (a chain): enough to fill
  * parcels when few keys are ready, short enough that a failure holds back little.
  */
 const maxChain = 16;
-import type { Settler } from './settler.js';
 
 export interface DispatcherOptions<M> {
   readonly executor: Executor<M>;
