@@ -1,10 +1,11 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { corruptFolder, deadLetterFolder, listDeadLetters, redriveDeadLetters } from '@conveyor/file';
 import { CliError } from '../cli-error.js';
 import { oneLine } from '../describe-error.js';
 import type { FileLocation } from '../source-url.js';
 import type { DeadLetterTool, DeadLetterView } from './dead-letter-tool.js';
+import { checkFileQueueFolder } from '../file-queue-folder.js';
 
 /**
  * The dead letters of a file queue folder (`dead/`, through @conveyor/file's
@@ -13,7 +14,7 @@ import type { DeadLetterTool, DeadLetterView } from './dead-letter-tool.js';
  */
 export function openFileDeadLetters(location: FileLocation): Promise<DeadLetterTool> {
   return new Promise((resolve) => {
-    checkFolder(location.directory);
+    checkFileQueueFolder(location.directory);
     resolve({
       where: join(location.directory, deadLetterFolder),
       count: () => attempt(location, () => listDeadLetters(location.directory).length),
@@ -59,15 +60,4 @@ function attempt<T>(location: FileLocation, read: () => T): Promise<T> {
       throw new CliError('CLI_UNREACHABLE', `The dead letters of ${location.display} cannot be read: ${oneLine(error)}`, { cause: error });
     }
   });
-}
-
-function checkFolder(directory: string): void {
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(directory).isDirectory();
-  } catch {
-    // Reported below.
-  }
-  if (!isDirectory)
-    throw new CliError('CLI_QUEUE_NOT_FOUND', `No file queue folder at ${directory}; create it (mkdir -p ${directory}) or fix the path`);
 }

@@ -1,8 +1,8 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { inspectQueueFolder } from '@conveyor/file';
-import { CliError } from '../cli-error.js';
 import type { FileLocation } from '../source-url.js';
 import type { QueueInspector, QueueStats } from './queue-stats.js';
+import { checkFileQueueFolder } from '../file-queue-folder.js';
 
 /**
  * Counts a file queue folder with @conveyor/file's `inspectQueueFolder()`: rows
@@ -12,7 +12,7 @@ import type { QueueInspector, QueueStats } from './queue-stats.js';
 export function openFileInspector(location: FileLocation): Promise<QueueInspector> {
   // The executor turns a throw (no such folder) into a rejection.
   return new Promise((resolve) => {
-    checkFolder(location.directory);
+    checkFileQueueFolder(location.directory);
     resolve({
       read: () => new Promise((resolveRead) => resolveRead(readFolder(location))),
       close: () => Promise.resolve(),
@@ -22,7 +22,7 @@ export function openFileInspector(location: FileLocation): Promise<QueueInspecto
 
 /** One look at the folder (synchronous: a few readdir calls and read-only row counts). */
 function readFolder(location: FileLocation): QueueStats {
-  checkFolder(location.directory);
+  checkFileQueueFolder(location.directory);
   const depth = inspectQueueFolder(location.directory);
   return {
     source: location.display,
@@ -53,15 +53,4 @@ function oldestAge(directory: string): number | undefined {
     if (time !== undefined && (oldest === undefined || Number(time) < oldest)) oldest = Number(time);
   }
   return oldest === undefined ? undefined : Math.max(0, Date.now() - oldest);
-}
-
-function checkFolder(directory: string): void {
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(directory).isDirectory();
-  } catch {
-    // Reported below.
-  }
-  if (!isDirectory)
-    throw new CliError('CLI_QUEUE_NOT_FOUND', `No file queue folder at ${directory}; create it (mkdir -p ${directory}) or fix the path`);
 }
