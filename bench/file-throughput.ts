@@ -167,6 +167,11 @@ async function readerRole(backend: Backend, target: string, handlerKind: Handler
   const cpu = process.cpuUsage(cpuAtStart);
   await consumer.shutdown();
   redis?.disconnect();
+  reportDone(endedAt, cpu);
+}
+
+/** Tells the parent this reader is done: what its handler saw, when it ended, the CPU it spent. */
+function reportDone(endedAt: number, cpu: NodeJS.CpuUsage): void {
   process.send?.({
     type: 'done',
     consumed: handled.consumed,
@@ -193,14 +198,7 @@ async function bareReaderRole(directory: string, handler: (bulk: Bulk<{ body: Ro
   const endedAt = performance.timeOrigin + performance.now();
   const cpu = process.cpuUsage(cpuAtStart);
   reader.close();
-  process.send?.({
-    type: 'done',
-    consumed: handled.consumed,
-    idSum: handled.idSum,
-    endedAt,
-    cpuMicros: cpu.user + cpu.system,
-    sink: handled.sink,
-  });
+  reportDone(endedAt, cpu);
 }
 
 // ---------------------------------------------------------------- orchestration

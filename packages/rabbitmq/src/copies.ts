@@ -8,7 +8,7 @@ import type { Delivery } from './delivery.js';
 export type Original = Pick<Delivery, 'raw' | 'id'>;
 
 /** Headers the broker sets, not carried over to a copy (a copy is a new message to the broker). */
-const brokerHeaders = new Set([
+export const brokerHeaders: ReadonlySet<string> = new Set([
   'x-delivery-count',
   'x-death',
   'x-first-death-exchange',

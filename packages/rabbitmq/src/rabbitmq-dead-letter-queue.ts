@@ -1,6 +1,7 @@
 import type { ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import { InvalidOptionError } from '@conveyor/core';
 import { conveyorHeaders, failuresOf } from './conveyor-headers.js';
+import { brokerHeaders } from './copies.js';
 
 /** Where `RabbitMqDeadLetterQueue` reads dead letters and where it sends them back. */
 export interface RabbitMqDeadLetterQueueOptions {
@@ -35,14 +36,7 @@ const deadHeaders = [
   conveyorHeaders.lastError,
   conveyorHeaders.deadLetterReason,
   conveyorHeaders.queue,
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-  'x-last-death-exchange',
-  'x-last-death-queue',
-  'x-last-death-reason',
-  'x-delivery-count',
+  ...brokerHeaders,
 ];
 
 /**

@@ -1,7 +1,5 @@
-import { silentLogger } from '@conveyor/core';
-import { PostgresSource } from '@conveyor/postgres';
 import type { PostgresLocation } from '../postgres-location.js';
-import { connectTimeoutMs, postgresFailure } from '../stats/postgres-inspector.js';
+import { postgresFailure, toolSource } from '../stats/postgres-inspector.js';
 import type { DeadLetterTool, DeadLetterView } from './dead-letter-tool.js';
 
 /**
@@ -10,13 +8,7 @@ import type { DeadLetterTool, DeadLetterView } from './dead-letter-tool.js';
  * (DELETE … RETURNING into INSERT), all or nothing.
  */
 export async function openPostgresDeadLetters(location: PostgresLocation): Promise<DeadLetterTool> {
-  const source = new PostgresSource({
-    connection: { connectionString: location.connectionString, connectionTimeoutMillis: connectTimeoutMs, max: 1 },
-    schema: location.schema,
-    table: location.table,
-    listen: false,
-    logger: silentLogger,
-  });
+  const source = toolSource(location);
   const guard = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();

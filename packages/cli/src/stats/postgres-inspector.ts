@@ -8,19 +8,24 @@ import type { QueueInspector, QueueStats } from './queue-stats.js';
 /** Connecting gives up after this long (an unreachable host would otherwise hang the command). */
 export const connectTimeoutMs = 5_000;
 
-/**
- * Reads a Postgres queue table with `PostgresSource.inspect()`: one read-only
- * pass over the table (waiting, in flight, delayed, done) and a count of
- * `<table>_dead`. Opens no LISTEN connection.
- */
-export function openPostgresInspector(location: PostgresLocation): Promise<QueueInspector> {
-  const source = new PostgresSource({
+/** A source for a one-shot CLI command on `location`: one connection, no LISTEN, quiet. */
+export function toolSource(location: PostgresLocation): PostgresSource {
+  return new PostgresSource({
     connection: { connectionString: location.connectionString, connectionTimeoutMillis: connectTimeoutMs, max: 1 },
     schema: location.schema,
     table: location.table,
     listen: false,
     logger: silentLogger,
   });
+}
+
+/**
+ * Reads a Postgres queue table with `PostgresSource.inspect()`: one read-only
+ * pass over the table (waiting, in flight, delayed, done) and a count of
+ * `<table>_dead`. Opens no LISTEN connection.
+ */
+export function openPostgresInspector(location: PostgresLocation): Promise<QueueInspector> {
+  const source = toolSource(location);
   return Promise.resolve({
     async read(): Promise<QueueStats> {
       try {
