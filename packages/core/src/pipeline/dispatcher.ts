@@ -212,7 +212,7 @@ export class Dispatcher<M> {
     if (this.#closed && settlement.held !== undefined) {
       // Shutdown took what waits already: held messages go back to the source rather than to a lane nobody empties.
       const { held, ...rest } = settlement;
-      this.#options.lanes?.queue.done(held);
+      lanes?.done(held);
       settlement = { ...rest, failed: [...rest.failed, { messages: held, error: new ShutdownError() }] };
     }
     for (const suspect of settlement.suspects) this.#suspects.push(suspect);

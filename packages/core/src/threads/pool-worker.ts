@@ -21,6 +21,7 @@ import { warmUpMark, warmUpTasks } from './warm-up.js';
 
 const data = workerData as PoolWorkerData;
 let handlerLoading: Promise<Handler<unknown>> | undefined;
+let warmUpParcel: Extract<PoolTask, { kind: 'parcel' }> | undefined;
 
 /** Which bulk of which task a piece of async work belongs to. */
 interface BulkContext {
@@ -107,9 +108,9 @@ export default async function runTask(task: PoolTask): Promise<PoolTaskResult> {
     return {};
   }
   if (task.kind === 'warm-up') {
-    // The same path through piscina's messaging as a real parcel, both ways.
-    const [synthetic] = warmUpTasks(1);
-    const { reports } = await handleParcel(synthetic as Extract<PoolTask, { kind: 'parcel' }>, walkOnly);
+    // The same path through piscina's messaging as a real parcel, both ways (one synthetic parcel, built once).
+    warmUpParcel ??= warmUpTasks(1)[0] as Extract<PoolTask, { kind: 'parcel' }>;
+    const { reports } = await handleParcel(warmUpParcel, walkOnly);
     return { reports: toWireReports(reports), busyMs: 0, threadId };
   }
   const handler = await (handlerLoading ??= loadHandler());

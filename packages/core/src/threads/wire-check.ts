@@ -40,8 +40,7 @@ function walk(value: unknown, depth: number, seen: Set<object> | undefined): num
     case 'boolean':
       return JSON_SAFE;
     case 'number':
-      // NaN and ±Infinity become null in JSON, -0 becomes 0.
-      return Number.isFinite(value) && !(value === 0 && 1 / value < 0) ? JSON_SAFE : STRUCTURED;
+      return isJsonNumber(value) ? JSON_SAFE : STRUCTURED;
     case 'undefined':
     case 'bigint':
       return STRUCTURED;
@@ -100,7 +99,12 @@ function walk(value: unknown, depth: number, seen: Set<object> | undefined): num
 function isJsonLeaf(value: unknown): boolean {
   const type = typeof value;
   if (type === 'string' || type === 'boolean') return true;
-  return type === 'number' && Number.isFinite(value) && !(value === 0 && 1 / (value as number) < 0);
+  return type === 'number' && isJsonNumber(value as number);
+}
+
+/** NaN and ±Infinity become null in JSON, -0 becomes 0: every other number crosses as it is. */
+function isJsonNumber(value: number): boolean {
+  return Number.isFinite(value) && !(value === 0 && 1 / value < 0);
 }
 
 /** Finds the path of the first value that cannot cross (for the error message). */
