@@ -126,7 +126,7 @@ describe('key chains (several messages of a key in one parcel)', () => {
     const taken = lanes.take(100, 16);
     expect(taken.messages).toEqual(a.slice(0, 3));
     lanes.push(a[3]!, 'a', false); // arrives while the chain runs
-    lanes.doneTaken(taken.lanes, taken.messages, new Set([a[0]!, a[1]!, a[2]!]));
+    lanes.doneTaken(taken.ticket, taken.messages, new Set([a[0]!, a[1]!, a[2]!]));
     lanes.failed([a[0]!]);
     lanes.holdBack([a[1]!, a[2]!], false);
     expect(lanes.readyLanes).toBe(0); // blocked by a0

@@ -101,7 +101,7 @@ export class Dispatcher<M> {
       for (const message of admission.admitted) {
         const key = lanes.keyOf(message);
         if (key === undefined) (unkeyed ??= []).push(message);
-        else lanes.queue.push(message, key, admission.structured);
+        else lanes.queue.push(message, key, admission.structured, enqueuedAt);
       }
       if (unkeyed !== undefined) this.#queue.push(unkeyed, enqueuedAt, admission.structured);
     }
@@ -133,7 +133,7 @@ export class Dispatcher<M> {
       let parcel: Parcel<M>;
       let structured = true;
       let enqueuedAt = 0;
-      let tickets: readonly LaneTicket[] | undefined;
+      let ticket: LaneTicket | undefined;
       const lanes = this.#options.lanes?.queue;
       const fromLanes = lanes !== undefined && lanes.readyLanes > 0 && (this.#lanesTurn || this.#queue.messages === 0);
       if (this.#suspects.length > 0) {
@@ -153,7 +153,8 @@ export class Dispatcher<M> {
         for (const level of taken.levels) cut(level, this.#options.bulkSize, bulkSizes);
         parcel = { messages: taken.messages, bulkSizes, ...(taken.after === undefined ? {} : { after: taken.after }) };
         structured = taken.structured;
-        tickets = taken.lanes;
+        enqueuedAt = taken.oldestArrival;
+        ticket = taken.ticket;
       } else if (this.#queue.messages > 0) {
         this.#lanesTurn = true;
         enqueuedAt = this.#queue.oldestEnqueuedAt;
@@ -165,11 +166,11 @@ export class Dispatcher<M> {
       } else return;
       this.#running++;
       this.#inFlight.add(parcel);
-      void this.#runParcel(parcel, structured, enqueuedAt, tickets);
+      void this.#runParcel(parcel, structured, enqueuedAt, ticket);
     }
   }
 
-  async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number, tickets: readonly LaneTicket[] | undefined): Promise<void> {
+  async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number, ticket: LaneTicket | undefined): Promise<void> {
     const metrics = this.#options.metrics;
     await this.#options.rateLimiter?.acquire(parcel.messages.length, this.#options.signal);
     const dispatchedAt = metrics === undefined ? 0 : performance.now();
@@ -178,7 +179,7 @@ export class Dispatcher<M> {
     this.#inFlight.delete(parcel);
     if ('reports' in result.outcome && parcel.isolated !== true) this.#sizer.learn(parcel.messages.length, result.busyMs);
     this.#running--;
-    const settlement = await this.settle(parcel, result.outcome, structured, tickets);
+    const settlement = await this.settle(parcel, result.outcome, structured, ticket);
     if (metrics !== undefined) {
       const handlerMs = performance.now() - dispatchedAt;
       let failed = 0;
@@ -200,14 +201,14 @@ export class Dispatcher<M> {
    * Applies the iterator rule to a parcel's outcome and hands the result to the
    * source; suspects stay in flight and are queued to be handled alone.
    */
-  async settle(parcel: Parcel<M>, outcome: ParcelOutcome, structured = true, tickets?: readonly LaneTicket[]): Promise<Settlement<M>> {
+  async settle(parcel: Parcel<M>, outcome: ParcelOutcome, structured = true, ticket?: LaneTicket): Promise<Settlement<M>> {
     let settlement = settleParcel(parcel, outcome);
     const lanes = this.#options.lanes?.queue;
-    // Keyed messages from the lanes: the consumed ones' keys move on by their tickets, the
+    // Keyed messages from the lanes: the consumed ones' keys move on by the take's ticket, the
     // few others (failed, held, suspect) are looked up by message below.
-    if (tickets !== undefined && lanes !== undefined) {
-      if (settlement.consumed === parcel.messages) lanes.doneTaken(tickets);
-      else lanes.doneTaken(tickets, parcel.messages, notConsumed(settlement));
+    if (ticket !== undefined && lanes !== undefined) {
+      if (settlement.consumed === parcel.messages) lanes.doneTaken(ticket);
+      else lanes.doneTaken(ticket, parcel.messages, notConsumed(settlement));
     }
     if (this.#closed && settlement.held !== undefined) {
       // Shutdown took what waits already: held messages go back to the source rather than to a lane nobody empties.
@@ -218,13 +219,14 @@ export class Dispatcher<M> {
     for (const suspect of settlement.suspects) this.#suspects.push(suspect);
     if (lanes !== undefined) {
       // Consumed or dead-lettered: the key moves on. Gone back to the source: the key waits for it.
-      if (tickets === undefined) lanes.done(settlement.consumed);
+      if (ticket === undefined) lanes.done(settlement.consumed);
       for (const group of settlement.failed) {
         if (isPoison(group.error)) lanes.done(group.messages);
         else lanes.failed(group.messages);
       }
       // Never ran (their key's message before them failed): back to their lanes, still in flight.
-      if (settlement.held !== undefined) lanes.holdBack(settlement.held, structured);
+      if (settlement.held !== undefined)
+        lanes.holdBack(settlement.held, structured, this.#options.metrics === undefined ? 0 : performance.now());
     }
     this.#pump();
     const stayed = settlement.suspects.length + (settlement.held?.length ?? 0);

@@ -13,18 +13,29 @@ export interface Taken<M> {
   /** Key chains (`Parcel.after`), or undefined when no key has more than one message here. */
   readonly after: Int32Array | undefined;
   readonly structured: boolean;
-  /** The lane of each message (for `doneTaken` and `track`). */
-  readonly lanes: readonly LaneTicket[];
+  /** When the oldest of these messages arrived (`performance.now()`); 0 unless the lanes are `timed`. */
+  readonly oldestArrival: number;
+  /** What `doneTaken` needs to move the keys of this take on. */
+  readonly ticket: LaneTicket;
 }
 
-/** Which lane a message taken from the lanes belongs to (opaque outside them). */
+/** Which lanes a take came from (opaque outside them). */
 export interface LaneTicket {
-  readonly key: OrderingKey;
+  readonly lanes: readonly unknown[];
+}
+
+/** A take's lanes, in the order they were taken, and how many messages each gave. */
+interface TakeTicket<M> extends LaneTicket {
+  readonly lanes: readonly Lane<M>[];
+  readonly chains: readonly number[];
 }
 
 /** One key's messages, in arrival order. */
-interface Lane<M> extends LaneTicket {
+interface Lane<M> {
+  readonly key: OrderingKey;
   queue: M[];
+  /** When each message of `queue` arrived, kept only when the lanes are `timed`. */
+  arrivals: number[] | undefined;
   /** A message of this lane must cross to a pool thread as structured data (sticky while the lane lives). */
   structured: boolean;
   /** Messages of this key in flight: none, or one parcel's chain of them. */
@@ -67,6 +78,7 @@ export class LaneQueue<M> {
   readonly #clock: Clock;
   readonly #onHoldExpired: (key: OrderingKey, blockedBy: unknown) => void;
   readonly #keyBuckets: KeyBuckets | undefined;
+  readonly #timed: boolean;
   /** Lanes out of tokens, and the earliest time one of them has a token again. */
   #throttled: Lane<M>[] = [];
   #throttledUntil = Number.POSITIVE_INFINITY;
@@ -93,7 +105,10 @@ export class LaneQueue<M> {
     readonly onHoldExpired: (key: OrderingKey, blockedBy: unknown) => void;
     /** Per-key token buckets (`keyRateLimit`). */
     readonly keyBuckets?: KeyBuckets | undefined;
+    /** Keep when each message arrived, for `Taken.oldestArrival` (a metrics adapter's wait times). */
+    readonly timed?: boolean | undefined;
   }) {
+    this.#timed = options.timed === true;
     this.#keyBuckets = options.keyBuckets;
     this.#idOf = options.idOf;
     this.#holdTimeout = options.holdTimeout;
@@ -121,10 +136,23 @@ export class LaneQueue<M> {
     return this.#blockedBy.size;
   }
 
-  push(message: M, key: OrderingKey, structured: boolean): void {
+  /** Queues a message in its key's lane; `arrivedAt` (`performance.now()`) counts only when the lanes are `timed`. */
+  push(message: M, key: OrderingKey, structured: boolean, arrivedAt = 0): void {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = { key, queue: [], structured, running: 0, blockedBy: undefined, blockedAt: 0, throttledUntil: 0, ready: false, idle: false };
+      const arrivals = this.#timed ? [] : undefined;
+      lane = {
+        key,
+        queue: [],
+        arrivals,
+        structured,
+        running: 0,
+        blockedBy: undefined,
+        blockedAt: 0,
+        throttledUntil: 0,
+        ready: false,
+        idle: false,
+      };
       this.#lanes.set(key, lane);
     }
     if (lane.idle) {
@@ -136,8 +164,12 @@ export class LaneQueue<M> {
     if (lane.blockedBy !== undefined && this.#idOf(message) === lane.blockedBy) {
       // The failed message is back: it goes first, and the key moves again.
       lane.queue.unshift(message);
+      lane.arrivals?.unshift(arrivedAt);
       this.#unblock(lane);
-    } else lane.queue.push(message);
+    } else {
+      lane.queue.push(message);
+      lane.arrivals?.push(arrivedAt);
+    }
     this.#offer(lane);
   }
 
@@ -158,12 +190,15 @@ export class LaneQueue<M> {
    * puts a key's messages in successive bulks, never two in one.
    */
   take(max: number, depth = 1): Taken<M> {
-    const levels: M[][] = [[]];
-    /** The lane of each message of each level. */
-    const lanesOf: Lane<M>[][] = [[]];
-    /** For each message of level k > 0, its key's message's index in level k - 1. */
-    const previous: number[][] = [[]];
+    // First the lanes and how many messages each gives (its chain), then the messages laid
+    // out level by level in one array: no array per level, nothing copied twice.
+    const picked: Lane<M>[] = [];
+    const chains: number[] = [];
+    /** How many lanes gave a chain of each length. */
+    const ofLength: number[] = [0];
+    let deepest = 0;
     let count = 0;
+    let oldestArrival = Number.POSITIVE_INFINITY;
     let structured = false;
     const keyBuckets = this.#keyBuckets;
     while (count < max && this.#readyHead < this.#ready.length) {
@@ -176,68 +211,82 @@ export class LaneQueue<M> {
       }
       // A rate-limited key takes one token a message: one message at a time.
       const chain = Math.min(keyBuckets === undefined ? depth : 1, lane.queue.length, max - count);
-      const queue = lane.queue;
-      for (let level = 0; level < chain; level++) {
-        const head = queue[level] as M;
-        const messages = (levels[level] ??= []);
-        if (level > 0) (previous[level] ??= []).push((levels[level - 1] as M[]).length - 1);
-        messages.push(head);
-        (lanesOf[level] ??= []).push(lane);
+      picked.push(lane);
+      chains.push(chain);
+      if (chain > deepest) {
+        for (let length = deepest + 1; length <= chain; length++) ofLength[length] = 0;
+        deepest = chain;
       }
-      // One cut for the chain (usually the whole lane), not a shift per message.
-      if (chain === queue.length) lane.queue = [];
-      else queue.splice(0, chain);
+      (ofLength[chain] as number)++;
       structured ||= lane.structured;
-      this.#waiting -= chain;
       lane.running = chain;
       count += chain;
     }
+    this.#waiting -= count;
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready = this.#ready.slice(this.#readyHead);
       this.#readyHead = 0;
     }
-    if (levels.length === 1) {
-      return {
-        messages: levels[0] as M[],
-        levels: [(levels[0] as M[]).length],
-        after: undefined,
-        structured,
-        lanes: lanesOf[0] as Lane<M>[],
-      };
+    // Level k holds one message of each lane whose chain is longer than k; `start[k]` is where it begins.
+    const levels: number[] = [];
+    const start: number[] = [];
+    for (let level = 0, longer = picked.length, at = 0; level < deepest; level++) {
+      start.push(at);
+      levels.push(longer);
+      at += longer;
+      longer -= ofLength[level + 1] as number;
     }
-    const messages: M[] = [];
-    const lanes: Lane<M>[] = [];
-    const after = new Int32Array(count);
-    let offset = 0;
-    for (let level = 0; level < levels.length; level++) {
-      const taken = levels[level] as M[];
-      const before = previous[level] as number[];
-      const previousOffset = offset - (level > 0 ? (levels[level - 1] as M[]).length : 0);
-      for (let at = 0; at < taken.length; at++) {
-        after[messages.length] = level === 0 ? -1 : previousOffset + (before[at] as number);
-        messages.push(taken[at] as M);
-        lanes.push((lanesOf[level] as Lane<M>[])[at] as Lane<M>);
+    const messages: M[] = new Array<M>(count);
+    const after = deepest > 1 ? new Int32Array(count) : undefined;
+    for (let index = 0; index < picked.length; index++) {
+      const lane = picked[index] as Lane<M>;
+      const chain = chains[index] as number;
+      const queue = lane.queue;
+      let before = -1;
+      for (let level = 0; level < chain; level++) {
+        const at = (start[level] as number)++;
+        messages[at] = queue[level] as M;
+        if (after !== undefined) after[at] = before;
+        before = at;
       }
-      offset += taken.length;
+      // One cut for the chain (usually the whole lane), not a shift per message.
+      if (chain === queue.length) lane.queue = [];
+      else queue.splice(0, chain);
+      if (lane.arrivals !== undefined) {
+        oldestArrival = Math.min(oldestArrival, lane.arrivals[0] ?? oldestArrival);
+        lane.arrivals.splice(0, chain);
+      }
     }
-    return { messages, levels: levels.map((level) => level.length), after, structured, lanes };
+    if (oldestArrival === Number.POSITIVE_INFINITY) oldestArrival = 0;
+    return { messages, levels, after, structured, oldestArrival, ticket: { lanes: picked, chains } as TakeTicket<M> };
   }
 
   /**
-   * Messages `take()` gave (`messages`, with their `lanes`) were consumed but
+   * The messages of a `take()` (its `ticket` and `messages`) were consumed but
    * for those in `others` (failed, held, suspect): the consumed ones' keys move
    * on, and from now on `done`, `failed` and `holdBack` find the others' keys by
-   * the message. The common case, all consumed, needs no lookup at all.
+   * the message. The common case, all consumed, is one step per key.
    */
-  doneTaken(lanes: readonly LaneTicket[], messages?: readonly M[], others?: ReadonlySet<M>): void {
-    const all = lanes as readonly Lane<M>[];
-    for (let index = 0; index < all.length; index++) {
-      const lane = all[index] as Lane<M>;
-      const message = messages?.[index] as M;
-      if (others?.has(message) === true) this.#laneOfRunning.set(message, lane);
-      else lane.running--;
+  doneTaken(ticket: LaneTicket, messages?: readonly M[], others?: ReadonlySet<M>): void {
+    const { lanes, chains } = ticket as TakeTicket<M>;
+    if (others === undefined || messages === undefined) {
+      for (let index = 0; index < lanes.length; index++) (lanes[index] as Lane<M>).running -= chains[index] as number;
+    } else {
+      // The messages are laid out level by level, each level in the order of the lanes (see take()).
+      let at = 0;
+      for (let level = 0, more = true; more; level++) {
+        more = false;
+        for (let index = 0; index < lanes.length; index++) {
+          if ((chains[index] as number) <= level) continue;
+          more = true;
+          const lane = lanes[index] as Lane<M>;
+          const message = messages[at++] as M;
+          if (others.has(message)) this.#laneOfRunning.set(message, lane);
+          else lane.running--;
+        }
+      }
     }
-    for (const lane of all) this.#offer(lane);
+    for (const lane of lanes) this.#offer(lane);
   }
 
   /** These messages are done with (consumed, or dead-lettered): their keys move on. */
@@ -261,9 +310,10 @@ export class LaneQueue<M> {
 
   /**
    * These messages of key chains never ran (their key's message before them did
-   * not succeed): they go back to the front of their lanes, in their order.
+   * not succeed): they go back to the front of their lanes, in their order
+   * (`at`: when, for `timed` lanes — a held message's wait counts from there).
    */
-  holdBack(messages: readonly M[], structured: boolean): void {
+  holdBack(messages: readonly M[], structured: boolean, at = 0): void {
     const lanes = new Set<Lane<M>>();
     for (let index = messages.length - 1; index >= 0; index--) {
       const message = messages[index] as M;
@@ -272,6 +322,7 @@ export class LaneQueue<M> {
       this.#laneOfRunning.delete(message);
       lane.running--;
       lane.queue.unshift(message);
+      lane.arrivals?.unshift(at);
       lane.structured ||= structured;
       this.#waiting++;
       lanes.add(lane);
@@ -303,7 +354,10 @@ export class LaneQueue<M> {
   /** Everything waiting, for shutdown (unstarted messages go back to the source). */
   takeAll(): M[] {
     const all: M[] = [];
-    for (const lane of this.#lanes.values()) for (const message of lane.queue.splice(0)) all.push(message);
+    for (const lane of this.#lanes.values()) {
+      for (const message of lane.queue.splice(0)) all.push(message);
+      lane.arrivals?.splice(0);
+    }
     this.#waiting = 0;
     this.#ready = [];
     this.#readyHead = 0;
