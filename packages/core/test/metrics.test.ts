@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Consumer, InvalidOptionError } from '@conveyor/core';
+import { Consumer, InvalidOptionError, MemorySource } from '@conveyor/core';
 import type { ConsumerMetrics, SettledSample } from '@conveyor/core';
 import { RecordingSource, bodies, fixture, quiet, until } from './helpers.js';
 
@@ -55,6 +55,31 @@ describe('metrics', () => {
     expect(metrics.receivedCount).toBe(110);
     expect(metrics.samples.every((sample) => sample.handlerMs >= 0 && sample.waitMs >= 0)).toBe(true);
     expect(metrics.total('bulks')).toBeGreaterThanOrEqual(Math.ceil(100 / 8));
+  });
+
+  it('times the wait of parcels from ordered lanes from when their oldest message arrived', async () => {
+    const source = new MemorySource<{ key: string }>({ waitTime: 5, orderingKey: (body) => body.key });
+    source.sendMany(['a', 'b', 'c', 'a', 'b', 'c'].map((key) => ({ key })));
+    const metrics = new CountingMetrics();
+    // One message at a time, 20 ms each: the later parcels wait for the earlier ones.
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handler: async (bulk) => {
+        for (const message of bulk) await new Promise((resolve) => setTimeout(resolve, message.body.key.length * 20));
+      },
+      maxHandlers: 1,
+      bulkSize: 1,
+      metrics,
+    });
+    const started = performance.now();
+    await consumer.start();
+    await source.drained();
+    const elapsed = performance.now() - started;
+    await consumer.shutdown();
+    expect(metrics.total('consumed')).toBe(6);
+    const waits = metrics.samples.map((sample) => sample.waitMs);
+    expect(waits.every((wait) => wait >= 0 && wait <= elapsed)).toBe(true);
+    expect(Math.max(...waits)).toBeGreaterThanOrEqual(40);
   });
 
   it('counts cleanup errors', async () => {

@@ -56,6 +56,8 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
             clock: options.clock,
             onHoldExpired: reports.onHoldExpired,
             keyBuckets: options.keyRateLimit === undefined ? undefined : new KeyBuckets(options.keyRateLimit, options.clock),
+            // A metrics adapter reports how long parcels waited: then each lane keeps its messages' arrival times.
+            timed: options.metrics !== undefined,
           }),
         };
   return new Dispatcher({
