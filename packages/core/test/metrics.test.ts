@@ -82,6 +82,26 @@ describe('metrics', () => {
     expect(Math.max(...waits)).toBeGreaterThanOrEqual(40);
   });
 
+  it('times the wait of suspects handled alone after a thread death from when they were queued again', async () => {
+    const source = new RecordingSource();
+    source.sendMany(bodies(12, (n) => (n === 5 ? { exitOnFirst: true } : {})));
+    const metrics = new CountingMetrics();
+    const consumer = new Consumer(source, {
+      ...quiet,
+      handlerModule: fixture('scripted-handler.js'),
+      maxHandlers: 2,
+      bulkSize: 4,
+      metrics,
+    });
+    const started = performance.now();
+    await consumer.start();
+    await source.drained();
+    const elapsed = performance.now() - started;
+    await consumer.shutdown();
+    expect(metrics.total('consumed')).toBe(12);
+    expect(metrics.samples.every((sample) => sample.waitMs >= 0 && sample.waitMs <= elapsed)).toBe(true);
+  });
+
   it('counts cleanup errors', async () => {
     const source = new RecordingSource<number>();
     source.sendMany([1]);

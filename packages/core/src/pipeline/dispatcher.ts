@@ -59,6 +59,8 @@ export class Dispatcher<M> {
   readonly #sizer: ParcelSizer;
   /** Suspects waiting to be handled alone. */
   #suspects: M[] = [];
+  /** When each suspect was queued (`performance.now()`, for a metrics adapter's wait times; 0 without one). */
+  #suspectsSince: number[] = [];
   /** Parcels dispatched and not settled yet (their messages are held: the lease keeper renews them). */
   readonly #inFlight = new Set<Parcel<M>>();
   /** The next parcel comes from the lanes (keyed messages) rather than the queue: they take turns. */
@@ -119,6 +121,7 @@ export class Dispatcher<M> {
   takePending(): Parcel<M>[] {
     this.#closed = true;
     const suspects = this.#suspects.splice(0);
+    this.#suspectsSince = [];
     const parcels = this.#queue.takeAll();
     const keyed = this.#options.lanes?.queue.takeAll() ?? [];
     if (keyed.length > 0) parcels.push({ messages: keyed, bulkSizes: keyed.map(() => 1) });
@@ -138,6 +141,7 @@ export class Dispatcher<M> {
       const fromLanes = lanes !== undefined && lanes.readyLanes > 0 && (this.#lanesTurn || this.#queue.messages === 0);
       if (this.#suspects.length > 0) {
         parcel = { messages: [this.#suspects.shift() as M], bulkSizes: [1], isolated: true };
+        enqueuedAt = this.#suspectsSince.shift() ?? 0;
       } else if (fromLanes) {
         // Each key at most once in flight, as a chain of its oldest messages in one parcel:
         // parcels stay large enough to amortise the hop even when few keys are ready.
@@ -216,7 +220,11 @@ export class Dispatcher<M> {
       lanes?.done(held);
       settlement = { ...rest, failed: [...rest.failed, { messages: held, error: new ShutdownError() }] };
     }
-    for (const suspect of settlement.suspects) this.#suspects.push(suspect);
+    const queuedAt = this.#options.metrics === undefined || settlement.suspects.length === 0 ? 0 : performance.now();
+    for (const suspect of settlement.suspects) {
+      this.#suspects.push(suspect);
+      this.#suspectsSince.push(queuedAt);
+    }
     if (lanes !== undefined) {
       // Consumed or dead-lettered: the key moves on. Gone back to the source: the key waits for it.
       if (ticket === undefined) lanes.done(settlement.consumed);
