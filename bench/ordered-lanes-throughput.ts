@@ -5,7 +5,8 @@
 // Rounds are interleaved; prints min / median / max of both rates and of the round-by-round
 // ratio (keyed / unkeyed; the issue's target is >= 0.8), with the load average.
 // Run: node --expose-gc bench/ordered-lanes-throughput.ts (after pnpm build).
-// BENCH_KEYS (default 1000), BENCH_PER_KEY (100), BENCH_BULK_SIZE (16), BENCH_THREADS (2), BENCH_ROUNDS (5).
+// BENCH_KEYS (default 1000), BENCH_PER_KEY (100), BENCH_BULK_SIZE (16), BENCH_THREADS (2), BENCH_ROUNDS (5),
+// BENCH_WARM_UP_ROUNDS (2: full drains of each side before the measured rounds).
 import { loadavg } from 'node:os';
 import { Consumer, MemorySource, silentLogger } from '@conveyor/core';
 import { collectGarbage } from './memory-consumer-drain.ts';
@@ -16,6 +17,7 @@ const perKey = Number(process.env.BENCH_PER_KEY ?? 100);
 const bulkSize = Number(process.env.BENCH_BULK_SIZE ?? 16);
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const warmUpRounds = Number(process.env.BENCH_WARM_UP_ROUNDS ?? 2);
 
 interface Keyed {
   readonly key: number;
@@ -63,9 +65,12 @@ console.log(
   `ordered lanes throughput: ${keys} keys × ${perKey} messages (${failing} failing once), bulkSize ${bulkSize}, ${threads} pool threads, ` +
     `${rounds} interleaved rounds, Node ${process.version}; load ${load()}`,
 );
-// Warm up both sides (JIT, pool start-up) so the first measured round is not penalised.
-await drain(Math.min(bodies.length, 10_000), false);
-await drain(Math.min(bodies.length, 10_000), true);
+// Warm up both sides alike (JIT, pool start-up) with full drains, so no measured round pays for
+// compiling a path: the keyed path has more code to optimise, and a short warm-up left it half-compiled.
+for (let round = 0; round < warmUpRounds; round++) {
+  await drain(bodies.length, false);
+  await drain(bodies.length, true);
+}
 
 const unkeyed: number[] = [];
 const keyed: number[] = [];
