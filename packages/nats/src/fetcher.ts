@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { Wakeup } from '@conveyor/core/kit';
 import type { ClockTimer } from '@conveyor/core/kit';
 import { jetStreamAcks } from './jetstream-acks.js';
 import type { ResolvedNatsSourceOptions } from './nats-source-options.js';
@@ -32,7 +33,8 @@ export class Fetcher {
   #outstanding = 0;
   readonly #open = new Set<ConsumerMessages>();
   readonly #pumps = new Set<Promise<void>>();
-  readonly #waiters = new Set<() => void>();
+  /** Takes waiting for the next arrival; the connection keeps the process alive, so its timers need not. */
+  readonly #arrivals: Wakeup;
   #failure: unknown;
   #renewal: ClockTimer | undefined;
   #closed = false;
@@ -40,6 +42,7 @@ export class Fetcher {
   constructor(options: ResolvedNatsSourceOptions, giveBack: (messages: JsMsg[]) => void) {
     this.#options = options;
     this.#giveBack = giveBack;
+    this.#arrivals = new Wakeup(options.clock, { unref: true });
   }
 
   /** Messages fetched and not handed out yet. */
@@ -144,23 +147,11 @@ export class Fetcher {
   }
 
   #wake(): void {
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const wake of waiters) wake();
+    this.#arrivals.wake();
   }
 
   /** Resolves on the next arrival or end of a fetch, on abort, or after `ms`. */
   #nextChange(signal: AbortSignal, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        timer.clear();
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = this.#options.clock.setTimeout(done, Math.max(0, ms)).unref();
-      signal.addEventListener('abort', done, { once: true });
-      this.#waiters.add(done);
-    });
+    return this.#arrivals.wait(ms, signal);
   }
 }

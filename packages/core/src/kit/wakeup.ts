@@ -7,10 +7,17 @@ import type { Clock } from './clock.js';
  */
 export class Wakeup {
   readonly #clock: Clock;
+  readonly #unref: boolean;
   readonly #waiters = new Set<() => void>();
 
-  constructor(clock: Clock) {
+  /**
+   * With `unref`, a wait's timer does not keep the process alive: for a source
+   * whose connection does (a wait on a memory source is all that keeps a
+   * process of in-memory work running, so its timers stay ref'd).
+   */
+  constructor(clock: Clock, options?: { readonly unref?: boolean }) {
     this.#clock = clock;
+    this.#unref = options?.unref === true;
   }
 
   /** Resolves on `wake()`, after `ms`, or when `signal` aborts (never rejects). */
@@ -23,7 +30,8 @@ export class Wakeup {
         this.#waiters.delete(done);
         resolve();
       };
-      const timer = this.#clock.setTimeout(done, ms);
+      const timer = this.#clock.setTimeout(done, Math.max(0, ms));
+      if (this.#unref) timer.unref();
       signal.addEventListener('abort', done, { once: true });
       this.#waiters.add(done);
     });
