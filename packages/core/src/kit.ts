@@ -40,5 +40,13 @@ export { FailureStreak } from './kit/failure-streak.js';
 export { FaultBackoff } from './kit/fault-backoff.js';
 export type { FaultBackoffOptions } from './kit/fault-backoff.js';
 export { Wakeup } from './kit/wakeup.js';
-export { traceHeaderNames, readTraceHeaders, headerText, traceHeaders, traceContextOption } from './kit/trace-headers.js';
+export {
+  traceHeaderNames,
+  readTraceHeaders,
+  headerText,
+  traceHeaders,
+  traceContextOption,
+  traceContextToText,
+  traceContextFromText,
+} from './kit/trace-headers.js';
 export type { TraceCarrier } from './sources/trace-carrier.js';

@@ -1,13 +1,12 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPoison, isUncharged } from '@conveyor/core/kit';
+import { isPoison, isUncharged, traceContextFromText } from '@conveyor/core/kit';
 import { availName } from './batch-name.js';
 import type { FailedRowsContext } from './failed-rows.js';
 import { writeFailedRows } from './failed-rows.js';
 import { syncDirectory } from './queue-folder.js';
 import type { RowToWrite, StoredRow } from './sqlite-batch.js';
 import type { TraceCarrier } from '@conveyor/core';
-import { decodeTraceContext } from './trace-context-column.js';
 import { removeBatchFile, writeBatch } from './sqlite-batch.js';
 
 /** One row of a claimed batch, as a reader hands it out. */
@@ -164,7 +163,7 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
 
   /** The trace context row `index` was written with (`FileQueueWriter`'s `traceContext`), if any. */
   traceContextOf(index: number): TraceCarrier | undefined {
-    return decodeTraceContext(this.#stored[index]?.traceContext ?? null);
+    return traceContextFromText(this.#stored[index]?.traceContext);
   }
 
   /** @internal The receive count of the next delivery of row `index` (a `FileSource` delivers a row again after its visibility expired). */

@@ -1,3 +1,4 @@
+import { traceContextToText } from '@conveyor/core/kit';
 import { BatchKeyGenerator } from './batch-key-generator.js';
 import { UnserializableItemError } from './errors/unserializable-item-error.js';
 import { WriterClosedError } from './errors/writer-closed-error.js';
@@ -7,7 +8,6 @@ import { resolveFileQueueWriterOptions } from './file-queue-writer-options.js';
 import { OpenBatch } from './open-batch.js';
 import { currentOwner } from './process-identity.js';
 import { Backpressure } from './writer-backpressure.js';
-import { encodeTraceContext } from './trace-context-column.js';
 
 interface Deferred {
   readonly promise: Promise<void>;
@@ -116,7 +116,7 @@ export class FileQueueWriter<T = unknown> {
   add(item: T): Promise<void> | undefined {
     if (this.#closed) throw new WriterClosedError();
     const body = encode(item);
-    const traceContext = this.#options.traceContext === undefined ? null : encodeTraceContext(this.#options.traceContext());
+    const traceContext = this.#options.traceContext === undefined ? null : traceContextToText(this.#options.traceContext());
     if (this.#waitingHead < this.#waiting.length || this.#blocked()) {
       if (this.#options.onFull === 'drop') {
         this.#drop();

@@ -38,8 +38,9 @@ import type { QueueTable } from './queue-table.js';
  * by concurrent transactions run in the order they become visible).
  *
  * Why it is built this way, and what it costs: docs/adr/0009-postgres-claim.md.
+ * With `traced` (migration 2), each row's trace context comes back too.
  */
-export function claimQuery(queue: QueueTable): string {
+export function claimQuery(queue: QueueTable, traced: boolean): string {
   const t = queue.qualified;
   return `WITH RECURSIVE key_heads AS (
   (SELECT h.key, h.id FROM ${t} h WHERE h.key > $3 AND h.done_at IS NULL ORDER BY h.key, h.id LIMIT 1)
@@ -70,7 +71,7 @@ SET attempts = t.attempts + 1,
     run_after = now() + $2 * interval '1 millisecond'
 FROM picked
 WHERE t.id = picked.id
-RETURNING t.id, t.key, t.body, t.attempts, t.deliveries, t.last_error,
+RETURNING t.id, t.key, t.body, t.attempts, t.deliveries, t.last_error,${traced ? ' t.trace_context,' : ''}
   floor(extract(epoch FROM t.created_at) * 1000)::float8 AS created_at,
   floor(extract(epoch FROM picked.run_after) * 1000)::float8 AS run_after`;
 }
@@ -83,6 +84,8 @@ export interface ClaimedRow {
   readonly attempts: number;
   readonly deliveries: number;
   readonly last_error: string | null;
+  /** The trace context the row was sent with (JSON of its W3C headers), when the claim was `traced`. */
+  readonly trace_context?: string | null;
   readonly created_at: number;
   readonly run_after: number;
 }

@@ -1,6 +1,7 @@
 import type { BodyFormat } from './body-codec.js';
 import { decodeBody, rawJsonTypes } from './body-codec.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
+import { readQueueColumns } from './queue-columns.js';
 import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
 
@@ -73,13 +74,16 @@ FROM ${queue.qualifiedDead} ORDER BY dead_at, id LIMIT $1`,
  * settles them. Returns how many moved. One statement.
  */
 export async function redriveDeadLetters(db: Queryable, queue: QueueTable, ids: readonly string[] | undefined): Promise<number> {
+  // Tables of migration 2 keep each row's trace context on its way back.
+  const trace = (await readQueueColumns(db, queue, 'dead-letter')).traced ? ', trace_context' : '';
   try {
     const result = await db.query({
       text: `WITH moved AS (
   DELETE FROM ${queue.qualifiedDead} WHERE $1::bigint[] IS NULL OR id = ANY($1::bigint[])
-  RETURNING id, key, body, created_at, deliveries
+  RETURNING id, key, body, created_at, deliveries${trace}
 )
-INSERT INTO ${queue.qualified} (id, key, body, created_at, deliveries) SELECT id, key, body, created_at, deliveries FROM moved`,
+INSERT INTO ${queue.qualified} (id, key, body, created_at, deliveries${trace})
+SELECT id, key, body, created_at, deliveries${trace} FROM moved`,
       values: [ids === undefined ? null : [...ids]],
     });
     return result.rowCount ?? 0;

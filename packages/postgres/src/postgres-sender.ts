@@ -1,13 +1,16 @@
 import pg from 'pg';
 import type { Pool } from 'pg';
 import { InvalidOptionError } from '@conveyor/core';
+import { traceContextToText } from '@conveyor/core/kit';
 import type { BodyColumnType } from './body-codec.js';
 import { canStore, encodeBody } from './body-codec.js';
-import { readBodyColumnType } from './body-column.js';
+import { PostgresError } from './errors/postgres-error.js';
 import { PostgresBodyEncodeError } from './errors/postgres-body-encode-error.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
 import type { PostgresSenderOptions, ResolvedPostgresSenderOptions } from './postgres-sender-options.js';
 import { resolvePostgresSenderOptions } from './postgres-sender-options.js';
+import type { QueueColumns } from './queue-columns.js';
+import { readQueueColumns } from './queue-columns.js';
 import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
 
@@ -53,7 +56,7 @@ export class PostgresSender<B = unknown> {
   readonly #options: ResolvedPostgresSenderOptions;
   readonly #pool: Pool | undefined;
   readonly #ownsPool: boolean;
-  #columnType: Promise<BodyColumnType> | undefined;
+  #columns: Promise<QueueColumns> | undefined;
 
   constructor(options: PostgresSenderOptions) {
     this.#options = resolvePostgresSenderOptions(options);
@@ -95,7 +98,7 @@ export class PostgresSender<B = unknown> {
     const db = options.client ?? this.#pool;
     if (db === undefined)
       throw new InvalidOptionError('client', 'a pg client (this sender has no pool or connection of its own)', undefined);
-    const column = await this.#bodyColumn(db);
+    const { body: column, traced } = await this.#queueColumns(db);
     const { bodyFormat, maxBatch } = this.#options;
     if (!canStore(bodyFormat, column)) {
       throw new PostgresBodyEncodeError(
@@ -107,11 +110,20 @@ export class PostgresSender<B = unknown> {
     const bodies = messages.map((message, index) => encodeBody(bodyFormat, column, message.body, index));
     const keys = messages.map((message, index) => checkKey(message.key, index));
     const delays = messages.map((message, index) => checkDelay(message.delay, index));
-    const text = insertQuery(this.queue, column);
+    const traceContext = this.#options.traceContext === undefined ? null : traceContextToText(this.#options.traceContext());
+    if (traceContext !== null && !traced) {
+      throw new PostgresError(
+        'POSTGRES_QUERY',
+        `send on ${this.queue.display}: the sender has a traceContext but the queue's tables have no trace_context column: run migrate() (migration 2 adds it)`,
+        { operation: 'send' },
+      );
+    }
+    const text = insertQuery(this.queue, column, traced);
     const batches: unknown[][] = [];
     for (let start = 0; start < messages.length; start += maxBatch) {
       const end = start + maxBatch;
-      batches.push([bodies.slice(start, end), keys.slice(start, end), delays.slice(start, end), this.queue.channel]);
+      const values = [bodies.slice(start, end), keys.slice(start, end), delays.slice(start, end), this.queue.channel];
+      batches.push(traced ? [...values, traceContext] : values);
     }
     try {
       if (options.client !== undefined || batches.length === 1) return await runBatches(db, text, batches);
@@ -138,11 +150,11 @@ export class PostgresSender<B = unknown> {
     if (this.#ownsPool) await this.#pool?.end();
   }
 
-  #bodyColumn(db: Queryable): Promise<BodyColumnType> {
-    const lookup = (this.#columnType ??= readBodyColumnType(db, this.queue));
+  #queueColumns(db: Queryable): Promise<QueueColumns> {
+    const lookup = (this.#columns ??= readQueueColumns(db, this.queue, 'send'));
     // A failed lookup (no table yet) is tried again by the next send().
     lookup.catch(() => {
-      if (this.#columnType === lookup) this.#columnType = undefined;
+      if (this.#columns === lookup) this.#columns = undefined;
     });
     return lookup;
   }
@@ -159,14 +171,15 @@ async function runBatches(db: Queryable, text: string, batches: readonly unknown
 
 /**
  * The insert: bodies, keys and delays as three arrays, one row each, ids given
- * in array order, and one NOTIFY in the same statement (so in the same transaction).
+ * in array order, and one NOTIFY in the same statement (so in the same transaction);
+ * with `traced` (migration 2), `$5` is the send's trace context, on every row.
  */
-function insertQuery(queue: QueueTable, column: BodyColumnType): string {
+function insertQuery(queue: QueueTable, column: BodyColumnType, traced: boolean): string {
   const bodies = column === 'bytea' ? '$1::bytea[]' : '$1::text[]';
   const body = column === 'jsonb' || column === 'json' ? `i.body::${column}` : 'i.body';
   return `WITH inserted AS (
-  INSERT INTO ${queue.qualified} (key, body, run_after)
-  SELECT i.key, ${body}, CASE WHEN i.delay_ms IS NULL THEN now() ELSE now() + i.delay_ms * interval '1 millisecond' END
+  INSERT INTO ${queue.qualified} (key, body, run_after${traced ? ', trace_context' : ''})
+  SELECT i.key, ${body}, CASE WHEN i.delay_ms IS NULL THEN now() ELSE now() + i.delay_ms * interval '1 millisecond' END${traced ? ', $5::text' : ''}
   FROM unnest(${bodies}, $2::text[], $3::float8[]) WITH ORDINALITY AS i(body, key, delay_ms, n)
   ORDER BY i.n
   RETURNING id

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ClientConfig, Pool } from 'pg';
-import type { GetHint, Source, SourceDescription } from '@conveyor/core';
+import type { GetHint, Source, SourceDescription, TraceCarrier } from '@conveyor/core';
 import { FaultBackoff, TypedEmitter } from '@conveyor/core/kit';
 import type { BodyFormat } from './body-codec.js';
 import type { PostgresDeadLetter } from './dead-letters.js';
@@ -75,7 +75,15 @@ export class PostgresSource<B = unknown> extends TypedEmitter<PostgresSourceEven
     if (this.#ownsPool) this.#pool.on('error', (error) => this.#faults.report(toPostgresError(error, 'claim', queue.display)));
     const db = this.#pool;
     this.#receiver = new Receiver<B>({ db, queue, ...pick(resolved) });
-    this.#settler = new Settler({ db, queue, ...pick(resolved), consumed: resolved.consumed, retryBackoff: resolved.retryBackoff });
+    const receiver = this.#receiver;
+    this.#settler = new Settler({
+      db,
+      queue,
+      ...pick(resolved),
+      consumed: resolved.consumed,
+      retryBackoff: resolved.retryBackoff,
+      traced: () => receiver.traced,
+    });
     this.#listener = new WakeListener({
       config: resolved.listen ? (resolved.pool?.options ?? config) : undefined,
       queue,
@@ -89,6 +97,14 @@ export class PostgresSource<B = unknown> extends TypedEmitter<PostgresSourceEven
       map: (error, operation: PostgresOperation) => toPostgresError(error, operation, queue.display),
       report: (fault) => this.#faults.report(fault),
     });
+  }
+
+  /**
+   * The trace context the message's row was sent with (`PostgresSender`'s
+   * `traceContext`, stored in the `trace_context` column of migration 2), if any.
+   */
+  traceContext(message: PostgresMessage<B>): TraceCarrier | undefined {
+    return this.#receiver.traceContextOf(message);
   }
 
   /** The `pg` Pool the source runs its statements on. */

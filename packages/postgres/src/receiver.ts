@@ -1,9 +1,12 @@
+import type { TraceCarrier } from '@conveyor/core';
+import { traceContextFromText } from '@conveyor/core/kit';
 import type { BodyFormat } from './body-codec.js';
 import { decodeBody, rawJsonTypes } from './body-codec.js';
 import type { ClaimedRow } from './claim-query.js';
 import { claimQuery } from './claim-query.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
 import type { PostgresMessage } from './postgres-message.js';
+import { readQueueColumns } from './queue-columns.js';
 import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
 import { compareRowIds } from './row-id.js';
@@ -32,16 +35,34 @@ export interface Claim<B> {
  */
 export class Receiver<B> {
   readonly #parts: ReceiverParts;
-  readonly #text: string;
+  /** The claim statement, once the catalog said whether the tables keep trace contexts (migration 2). */
+  #text: string | undefined;
+  #traced = false;
+  /** The trace context each delivered message was sent with (not on the message: it crosses to pool threads as it is). */
+  readonly #traceContexts = new WeakMap<PostgresMessage<B>, TraceCarrier>();
   /** The key after which the next claim starts walking keys ('' = the first key). */
   #keyCursor = '';
 
   constructor(parts: ReceiverParts) {
     this.#parts = parts;
-    this.#text = claimQuery(parts.queue);
+  }
+
+  /** The queue's tables keep trace contexts (migration 2); false until the first claim looked. */
+  get traced(): boolean {
+    return this.#traced;
+  }
+
+  /** The trace context `message` was sent with, if any. */
+  traceContextOf(message: PostgresMessage<B>): TraceCarrier | undefined {
+    return this.#traceContexts.get(message);
   }
 
   async claim(max: number): Promise<Claim<B>> {
+    if (this.#text === undefined) {
+      // Once: tables made before migration 2 have no trace_context column, and work without it.
+      this.#traced = (await readQueueColumns(this.#parts.db, this.#parts.queue, 'claim')).traced;
+      this.#text = claimQuery(this.#parts.queue, this.#traced);
+    }
     let rows: ClaimedRow[];
     try {
       const result = await this.#parts.db.query<ClaimedRow>({
@@ -76,7 +97,7 @@ export class Receiver<B> {
         });
         continue;
       }
-      delivered.push({
+      const message: PostgresMessage<B> = {
         id: row.id,
         body: body as B,
         receiveCount: row.attempts,
@@ -85,7 +106,10 @@ export class Receiver<B> {
         createdAt: row.created_at,
         runAfter: row.run_after,
         lastError: row.last_error,
-      });
+      };
+      const traceContext = traceContextFromText(row.trace_context);
+      if (traceContext !== undefined) this.#traceContexts.set(message, traceContext);
+      delivered.push(message);
     }
     return { delivered, rejected };
   }

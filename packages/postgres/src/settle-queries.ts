@@ -43,21 +43,25 @@ FROM ${receipts} WHERE t.id = s.id AND t.deliveries = s.delivery AND t.locked_un
  * attempt is given back, its last error kept), `$5` per row the error text,
  * `$6` the NOTIFY channel, `$7` whether to NOTIFY (rows due at once, or keys
  * whose head went to the dead letters: waiting get() calls take them now).
- * Returns how many rows went each way.
+ * Returns how many rows went each way. With `traced` (migration 2), a dead
+ * letter keeps the trace context its row was sent with.
  */
-export function releaseQuery(queue: QueueTable): string {
+export function releaseQuery(queue: QueueTable, traced: boolean): string {
   const t = queue.qualified;
+  const trace = traced ? ', trace_context' : '';
   return `WITH input AS (
   SELECT * FROM unnest($1::bigint[], $2::integer[], $3::float8[], $4::integer[], $5::text[]) AS i(id, delivery, delay_ms, refund, error)
 ), dead AS (
   DELETE FROM ${t} t USING input i
   WHERE t.id = i.id AND t.deliveries = i.delivery AND i.delay_ms IS NULL AND t.done_at IS NULL
-  RETURNING t.id, t.key, t.body, t.created_at, t.attempts, t.deliveries, i.error
+  RETURNING t.id, t.key, t.body, t.created_at, t.attempts, t.deliveries, i.error${traced ? ', t.trace_context' : ''}
 ), moved AS (
-  INSERT INTO ${queue.qualifiedDead} (id, key, body, created_at, attempts, deliveries, last_error)
-  SELECT id, key, body, created_at, attempts, deliveries, error FROM dead
+  INSERT INTO ${queue.qualifiedDead} (id, key, body, created_at, attempts, deliveries, last_error${trace})
+  SELECT id, key, body, created_at, attempts, deliveries, error${trace} FROM dead
   ON CONFLICT (id) DO UPDATE SET key = excluded.key, body = excluded.body, created_at = excluded.created_at,
-    attempts = excluded.attempts, deliveries = excluded.deliveries, last_error = excluded.last_error, dead_at = now()
+    attempts = excluded.attempts, deliveries = excluded.deliveries, last_error = excluded.last_error, dead_at = now()${
+      traced ? ', trace_context = excluded.trace_context' : ''
+    }
   RETURNING id
 ), retried AS (
   UPDATE ${t} t

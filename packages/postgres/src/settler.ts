@@ -31,6 +31,8 @@ export interface SettlerParts {
   readonly maxReceiveCount: number;
   readonly retryBackoff: BackoffPolicy | false;
   readonly visibilityTimeout: number;
+  /** The queue's tables keep trace contexts (migration 2; known once the first claim ran): dead letters keep theirs. */
+  readonly traced: () => boolean;
 }
 
 // A last_error is for people reading the dead letters, not a log: keep rows small.
@@ -43,13 +45,19 @@ const maxErrorText = 2_000;
  */
 export class Settler {
   readonly #parts: SettlerParts;
-  readonly #statements: { readonly cleanup: string; readonly release: string; readonly extend: string };
+  readonly #statements: {
+    readonly cleanup: string;
+    readonly release: string;
+    readonly releaseTraced: string;
+    readonly extend: string;
+  };
 
   constructor(parts: SettlerParts) {
     this.#parts = parts;
     this.#statements = {
       cleanup: parts.consumed === 'delete' ? deleteQuery(parts.queue) : markDoneQuery(parts.queue),
-      release: releaseQuery(parts.queue),
+      release: releaseQuery(parts.queue, false),
+      releaseTraced: releaseQuery(parts.queue, true),
       extend: extendQuery(parts.queue),
     };
   }
@@ -121,7 +129,7 @@ export class Settler {
     operation: PostgresOperation = 'release',
   ): Promise<void> {
     const notify = delays.some((delay, index) => delay === 0 || (delay === null && deliveries[index]?.key !== null));
-    await this.#run(operation, this.#statements.release, [
+    await this.#run(operation, this.#parts.traced() ? this.#statements.releaseTraced : this.#statements.release, [
       ids(deliveries),
       receipts(deliveries),
       delays,

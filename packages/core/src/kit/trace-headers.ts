@@ -34,6 +34,24 @@ export function traceHeaders(traceContext: TraceCarrier | undefined): Record<str
   return headers.traceparent === undefined ? {} : headers;
 }
 
+/** A trace context as one text value (a database column): JSON of its W3C headers; `null` for none. */
+export function traceContextToText(traceContext: TraceCarrier | undefined): string | null {
+  const headers = traceHeaders(traceContext);
+  return headers.traceparent === undefined ? null : JSON.stringify(headers);
+}
+
+/** The trace context a `traceContextToText()` value holds; undefined for none (or for text that is not one). */
+export function traceContextFromText(stored: string | null | undefined): TraceCarrier | undefined {
+  if (stored === null || stored === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(stored) as unknown;
+    const headers = traceHeaders(parsed !== null && typeof parsed === 'object' ? (parsed as TraceCarrier) : undefined);
+    return headers.traceparent === undefined ? undefined : headers;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A sender's `traceContext` option: a function returning the trace context to send (`currentTraceContext` of `@conveyor/opentelemetry`). */
 export function traceContextOption(value: unknown): (() => TraceCarrier | undefined) | undefined {
   if (value === undefined) return undefined;

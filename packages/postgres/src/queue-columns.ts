@@ -1,0 +1,53 @@
+import type { BodyColumnType } from './body-codec.js';
+import { bodyColumnType } from './body-codec.js';
+import type { PostgresOperation } from './errors/postgres-error.js';
+import { PostgresError } from './errors/postgres-error.js';
+import { toPostgresError } from './errors/to-postgres-error.js';
+import type { Queryable } from './queryable.js';
+import type { QueueTable } from './queue-table.js';
+
+/** What the catalog says of a queue's tables. */
+export interface QueueColumns {
+  /** The type of the queue table's `body` column. */
+  readonly body: BodyColumnType;
+  /**
+   * The queue and dead-letter tables have the `trace_context` column (migration 2):
+   * tables made before it work without, and keep no trace context.
+   */
+  readonly traced: boolean;
+}
+
+/** Reads the type of the queue table's `body` column, and whether its tables have `trace_context`, from the catalog. */
+export async function readQueueColumns(db: Queryable, queue: QueueTable, operation: PostgresOperation): Promise<QueueColumns> {
+  let rows: { table: string; column: string; type: string }[];
+  try {
+    const result = await db.query<{ table: string; column: string; type: string }>({
+      text: `SELECT CASE WHEN a.attrelid = to_regclass($1) THEN 'queue' ELSE 'dead' END AS table,
+  a.attname AS column, format_type(a.atttypid, NULL) AS type
+FROM pg_attribute a
+WHERE a.attrelid IN (to_regclass($1), to_regclass($2)) AND a.attname IN ('body', 'trace_context') AND NOT a.attisdropped`,
+      values: [queue.qualified, queue.qualifiedDead],
+    });
+    rows = result.rows;
+  } catch (error) {
+    throw toPostgresError(error, operation, queue.display);
+  }
+  const formatted = rows.find((row) => row.table === 'queue' && row.column === 'body')?.type;
+  if (formatted === undefined) {
+    throw new PostgresError(
+      'POSTGRES_NO_TABLE',
+      `${operation} on ${queue.display}: the queue table does not exist (create it with migrate())`,
+      { operation },
+    );
+  }
+  const body = bodyColumnType(formatted);
+  if (body === undefined) {
+    throw new PostgresError(
+      'POSTGRES_QUERY',
+      `${operation} on ${queue.display}: its body column is ${formatted}; expected jsonb, json, text or bytea`,
+      { operation },
+    );
+  }
+  const traced = rows.filter((row) => row.column === 'trace_context').length === 2;
+  return { body, traced };
+}
