@@ -18,13 +18,17 @@ interface Claim<T> {
 }
 
 /**
- * The visibility of rows `start` to `end` (excluded) of a claim, delivered
+ * The visibility of rows `start` to `end` (excluded) of a claimed batch, delivered
  * together with consecutive delivery numbers from `firstDelivery`: they expire at
  * `deadline` unless settled or renewed before. One record a `take()` run, not a
- * row: the per-row cost of a delivery stays a number in a typed array.
+ * row: the per-row cost of a delivery stays a number in a typed array. It names
+ * its batch by key, not by its claim: a record outlives its batch until its
+ * deadline, and holding the claim would keep every row of every batch settled
+ * within the visibility timeout in memory.
  */
-interface Visibility<T> {
-  readonly claim: Claim<T>;
+interface Visibility {
+  /** The claimed batch's key (delivery numbers never repeat, so a batch claimed again under it is told apart). */
+  readonly batch: string;
   readonly start: number;
   readonly end: number;
   readonly firstDelivery: number;
@@ -51,7 +55,7 @@ export class RowDeliveries<T> {
   /** Rows to deliver again, before fresh ones. */
   #again: RowOf<T>[] = [];
   /** Visibility of the deliveries out, in deadline order (the timeout is constant). */
-  #visibilities: Visibility<T>[] = [];
+  #visibilities: Visibility[] = [];
   #visibilityHead = 0;
   #delivery = 0;
 
@@ -79,7 +83,14 @@ export class RowDeliveries<T> {
       if (claim.deliveries[index] !== notOut || this.#claims.get(claim.batch.key) !== claim) continue;
       const message = this.#deliver(claim, index, deadline);
       messages.push(message);
-      if (visible) this.#visibilities.push({ claim, start: index, end: index + 1, firstDelivery: message.receipt.delivery, deadline });
+      if (visible)
+        this.#visibilities.push({
+          batch: claim.batch.key,
+          start: index,
+          end: index + 1,
+          firstDelivery: message.receipt.delivery,
+          deadline,
+        });
     }
     while (messages.length < max) {
       const claim = this.#fresh[0] ?? this.#add(claimNext());
@@ -88,7 +99,7 @@ export class RowDeliveries<T> {
       const end = Math.min(claim.batch.size, start + max - messages.length);
       const firstDelivery = this.#delivery + 1;
       for (let index = start; index < end; index++) messages.push(this.#deliver(claim, index, deadline));
-      if (visible && end > start) this.#visibilities.push({ claim, start, end, firstDelivery, deadline });
+      if (visible && end > start) this.#visibilities.push({ batch: claim.batch.key, start, end, firstDelivery, deadline });
       claim.next = end;
       if (end === claim.batch.size) this.#fresh.shift();
     }
@@ -185,7 +196,7 @@ export class RowDeliveries<T> {
       if (claim === undefined) continue;
       const { index, delivery } = message.receipt;
       claim.deadlines[index] = deadline;
-      this.#visibilities.push({ claim, start: index, end: index + 1, firstDelivery: delivery, deadline });
+      this.#visibilities.push({ batch: claim.batch.key, start: index, end: index + 1, firstDelivery: delivery, deadline });
     }
   }
 
@@ -193,11 +204,12 @@ export class RowDeliveries<T> {
   #expire(): void {
     const now = this.#clock.now();
     while (this.#visibilityHead < this.#visibilities.length) {
-      const visibility = this.#visibilities[this.#visibilityHead] as Visibility<T>;
+      const visibility = this.#visibilities[this.#visibilityHead] as Visibility;
       if (visibility.deadline > now) break;
       this.#visibilityHead++;
-      const { claim, start, end, firstDelivery } = visibility;
-      if (this.#claims.get(claim.batch.key) !== claim) continue; // its batch is gone
+      const { start, end, firstDelivery } = visibility;
+      const claim = this.#claims.get(visibility.batch);
+      if (claim === undefined) continue; // its batch is gone
       for (let index = start; index < end; index++) {
         // Settled, delivered again, or renewed since (a later entry holds its deadline).
         if (claim.deliveries[index] !== firstDelivery + (index - start) || (claim.deadlines[index] as number) > visibility.deadline)
