@@ -35,6 +35,31 @@ describe('poller threads', () => {
     expect(consumer.stats.failed).toBeGreaterThanOrEqual(Math.ceil(total / 7));
   });
 
+  it('a pool thread that dies: its suspects are handled again alone, as the messages themselves, and only the killer is charged', async () => {
+    const total = 600;
+    const { shared, cells } = sharedCells(total);
+    // Per id its charged failures, then the handler's refusals of anything that is not a message.
+    const audit = new SharedArrayBuffer(4 * (total + 1));
+    const audited = new Int32Array(audit);
+    const consumer = new Consumer(
+      { module: fixture('shared-counter-source.js'), options: { shared, total, killEvery: 200, audit } },
+      { ...quiet, pollerThreads: true, maxPollers: 2, handlerModule: fixture('kill-flagged-handler.js'), maxHandlers: 2, bulkSize: 8 },
+    );
+    const died: unknown[] = [];
+    consumer.on('threadDied', ({ error }) => died.push(error));
+    await consumer.start();
+    await until(() => cleanedCount(cells, total) >= total, 20_000, 'every message cleaned up');
+    await consumer.shutdown();
+    // Each killer kills in its parcel (two may share one death), then handled alone (charged); back unflagged, it is consumed.
+    expect(died.length).toBeGreaterThanOrEqual(3);
+    expect(died.length).toBeLessThanOrEqual(6);
+    expect(Atomics.load(audited, total), 'refs handed to the handler instead of messages').toBe(0);
+    for (let id = 0; id < total; id++) {
+      expect(Atomics.load(cells, 2 + id * 2), `cleanups of message ${id}`).toBe(1);
+      expect(Atomics.load(audited, id), `charged failures of message ${id}`).toBe(id % 200 === 0 ? 1 : 0);
+    }
+  });
+
   it('a poller thread that dies is revived by the supervisor, and consumption goes on', async () => {
     const total = 2000;
     const { shared, cells } = sharedCells(total);

@@ -120,6 +120,12 @@ function createExecutor<M>(
     onThreadDied: hooks.onThreadDied,
     onThreadCreated: hooks.onThreadCreated,
     onPoolError: hooks.onPoolError,
-    payloadOf: pollerThreads === undefined ? undefined : (first) => pollerThreads.takePayload(first as unknown as number),
+    pollerPayloads:
+      pollerThreads === undefined
+        ? undefined
+        : {
+            take: (first, count) => pollerThreads.takePayload(first as unknown as number, count),
+            encode: (messages) => pollerThreads.encode(messages as unknown as number[]),
+          },
   });
 }

@@ -1,7 +1,10 @@
 import type { Source } from '../sources/source.js';
-import { refPoller } from './message-refs.js';
+import { refIndex, refPoller } from './message-refs.js';
 import { PollerThread } from './poller-thread.js';
+import type { BulkPayload } from './poller-thread.js';
+import { wireVerdict } from './wire-check.js';
 import type { EncodedPayload } from './wire-format.js';
+import { decodePayload, encodeStructured } from './wire-format.js';
 
 export interface PollerThreadGroupOptions {
   readonly module: string;
@@ -18,7 +21,7 @@ export interface PollerThreadGroupOptions {
 export class PollerThreadGroup implements Source<number> {
   readonly threads: PollerThread[];
   /** First ref of each bulk received and not yet sent to the pool → the bulk's encoded bytes. */
-  readonly payloads = new Map<number, EncodedPayload>();
+  readonly payloads = new Map<number, BulkPayload>();
 
   constructor(options: PollerThreadGroupOptions) {
     this.threads = Array.from(
@@ -36,11 +39,42 @@ export class PollerThreadGroup implements Source<number> {
     await Promise.all(this.threads.map((thread) => thread.ensureStarted()));
   }
 
-  /** The encoded bytes of the bulk that starts with ref `first`, taken once when it goes to the pool. */
-  takePayload(first: number): EncodedPayload | undefined {
+  /**
+   * The encoded bytes of the bulk of `count` refs that starts with `first`, taken once
+   * when it goes to the pool (they are transferred); undefined when that is not a
+   * whole bulk as its thread cut it, or its bytes went to the pool already (a
+   * suspect handled again alone): then `encode()` asks the thread for them.
+   */
+  takePayload(first: number, count: number): EncodedPayload | undefined {
     const payload = this.payloads.get(first);
+    if (payload === undefined || payload.count !== count) return undefined;
     this.payloads.delete(first);
     return payload;
+  }
+
+  /** These refs' messages encoded on their own, by the threads that hold them (in the order given). */
+  async encode(refs: readonly number[]): Promise<EncodedPayload> {
+    const groups = byPoller(refs);
+    if (groups.size === 1) return (this.threads[refPoller(refs[0] as number)] as PollerThread).encode(refs);
+    // Refs of several threads in one bulk: each thread encodes its own, joined here in the order given.
+    const encoded = new Map<number, unknown[]>();
+    await Promise.all(
+      [...groups].map(async ([poller, group]) => {
+        const payload = await (this.threads[poller] as PollerThread).encode(group);
+        encoded.set(poller, decodePayload(payload.bytes, payload.format));
+      }),
+    );
+    const taken = new Map<number, number>();
+    const messages = refs.map((ref) => {
+      const poller = refPoller(ref);
+      const at = taken.get(poller) ?? 0;
+      taken.set(poller, at + 1);
+      return (encoded.get(poller) as unknown[])[at];
+    });
+    const structured = messages.some((message) => wireVerdict(message) === 'structured');
+    return structured
+      ? { bytes: encodeStructured(messages), format: 'structured' }
+      : { bytes: new TextEncoder().encode(JSON.stringify(messages)), format: 'json' };
   }
 
   get(): never {
@@ -48,13 +82,18 @@ export class PollerThreadGroup implements Source<number> {
   }
 
   async cleanup(refs: number[]): Promise<void> {
+    this.#forgetPayloads(refs);
     await Promise.all([...byPoller(refs)].map(([poller, group]) => (this.threads[poller] as PollerThread).cleanup(group)));
   }
 
   async release(refs: number[], error: unknown): Promise<void> {
-    // Refs whose bytes never reached the pool (shutdown) must not leak their payload.
-    for (const ref of refs) this.payloads.delete(ref);
+    this.#forgetPayloads(refs);
     await Promise.all([...byPoller(refs)].map(([poller, group]) => (this.threads[poller] as PollerThread).release(group, error)));
+  }
+
+  /** Settled refs: a bulk whose bytes never went to the pool whole (shutdown; cut otherwise) must not leak them. */
+  #forgetPayloads(refs: readonly number[]): void {
+    for (const ref of refs) if (refIndex(ref) === 0) this.payloads.delete(ref);
   }
 
   async close(): Promise<void> {

@@ -28,11 +28,14 @@ export type ToPollerThread =
       readonly refs: readonly number[];
       readonly error?: WireError;
     }
+  /** Encode these messages alone (a suspect re-run, a bulk cut other than the thread cut it): they are still held here. */
+  | { readonly type: 'encode'; readonly requestId: number; readonly refs: readonly number[] }
   | { readonly type: 'close'; readonly requestId: number };
 
 export type FromPollerThread =
   | { readonly type: 'ready' }
   | { readonly type: 'loadError'; readonly error: WireError }
   | { readonly type: 'got'; readonly requestId: number; readonly bulks: readonly EncodedBulk[] }
+  | { readonly type: 'encoded'; readonly requestId: number; readonly payload: Uint8Array; readonly format: PayloadFormat }
   | { readonly type: 'failed'; readonly requestId: number; readonly error: WireError }
   | { readonly type: 'done'; readonly requestId: number };

@@ -41,6 +41,9 @@ port.on('message', (request: ToPollerThread) => {
     case 'settle':
       void answerSettle(request);
       break;
+    case 'encode':
+      answerEncode(request.requestId, request.refs);
+      break;
     case 'close':
       void answerClose(request.requestId);
       break;
@@ -122,6 +125,28 @@ async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>
     send({ type: 'done', requestId: request.requestId });
   } catch (error) {
     send({ type: 'failed', requestId: request.requestId, error: toWireError(error) });
+  }
+}
+
+/** Encodes held messages on their own, in the order asked (the bytes of their bulks went to the pool whole, once). */
+function answerEncode(requestId: number, refs: readonly number[]): void {
+  try {
+    const messages: unknown[] = [];
+    let structured = false;
+    for (const ref of refs) {
+      const bulk = openBulks.get(refBulkId(ref));
+      const index = refIndex(ref);
+      if (bulk === undefined || index >= bulk.messages.length)
+        throw new Error(`message ref ${ref} is no longer held by poller thread ${data.poller}`);
+      const message = bulk.messages[index];
+      messages.push(message);
+      // Admitted when received: json or structured, never rejected.
+      structured ||= wireVerdict(message) === 'structured';
+    }
+    const payload = structured ? encodeStructured(messages) : encoder.encode(JSON.stringify(messages));
+    send({ type: 'encoded', requestId, payload, format: structured ? 'structured' : 'json' }, [payload.buffer as ArrayBuffer]);
+  } catch (error) {
+    send({ type: 'failed', requestId, error: toWireError(error) });
   }
 }
 

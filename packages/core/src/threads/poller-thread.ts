@@ -6,6 +6,11 @@ import type { FromPollerThread, PollerThreadData, ToPollerThread } from './polle
 import { fromWireError, toWireError } from './wire-error.js';
 import type { EncodedPayload } from './wire-format.js';
 
+/** A bulk's bytes as its poller thread encoded them, and how many messages they hold. */
+export interface BulkPayload extends EncodedPayload {
+  readonly count: number;
+}
+
 type Pending = { resolve: (message: FromPollerThread) => void; reject: (error: unknown) => void };
 
 /**
@@ -16,14 +21,14 @@ type Pending = { resolve: (message: FromPollerThread) => void; reject: (error: u
  */
 export class PollerThread implements Source<number> {
   readonly #data: PollerThreadData;
-  readonly #payloads: Map<number, EncodedPayload>;
+  readonly #payloads: Map<number, BulkPayload>;
   #worker: Worker | undefined;
   #ready: Promise<void> | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextRequest = 1;
 
   /** `payloads` is shared by all poller threads: first ref of a bulk → its bytes. */
-  constructor(data: PollerThreadData, payloads: Map<number, EncodedPayload>) {
+  constructor(data: PollerThreadData, payloads: Map<number, BulkPayload>) {
     this.#data = data;
     this.#payloads = payloads;
   }
@@ -44,13 +49,20 @@ export class PollerThread implements Source<number> {
       const refs: number[] = [];
       for (const bulk of reply.bulks) {
         const first = messageRef(this.#data.poller, bulk.bulkId, 0);
-        this.#payloads.set(first, { bytes: bulk.payload, format: bulk.format });
+        this.#payloads.set(first, { bytes: bulk.payload, format: bulk.format, count: bulk.count });
         for (let index = 0; index < bulk.count; index++) refs.push(first + index);
       }
       return refs;
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The bytes of these held messages alone, encoded by the thread (its bulks' bytes went to the pool whole). */
+  async encode(refs: readonly number[]): Promise<EncodedPayload> {
+    const reply = await this.#request({ type: 'encode', requestId: this.#nextRequest++, refs });
+    if (reply.type !== 'encoded') throw new Error('unexpected reply');
+    return { bytes: reply.payload, format: reply.format };
   }
 
   async cleanup(refs: number[]): Promise<void> {

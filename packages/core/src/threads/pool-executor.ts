@@ -22,8 +22,8 @@ import type {
 import { wireVerdict } from './wire-check.js';
 import type { WireError } from './wire-error.js';
 import { fromWireError } from './wire-error.js';
-import type { BulkTransfer, EncodedPayload } from './wire-format.js';
-import { encodeParcel, transferListOf } from './wire-format.js';
+import type { BulkPayloads, BulkTransfer, WireParcel } from './wire-format.js';
+import { encodeParcel, encodeRefParcel, transferListOf } from './wire-format.js';
 import { warmUpRoundTrips } from './warm-up.js';
 
 export interface PoolExecutorOptions<M> {
@@ -52,8 +52,8 @@ export interface PoolExecutorOptions<M> {
   readonly onLateUncaught: (error: unknown, threadId: number) => void;
   /** The source vouches its messages are plain JSON data (`Source.plainJsonMessages`): the wire check is skipped. */
   readonly plainJsonMessages?: boolean;
-  /** Bytes a poller thread already encoded for the bulk that starts with this message; such bulks cross without re-encoding. */
-  readonly payloadOf?: ((firstMessage: M) => EncodedPayload | undefined) | undefined;
+  /** With poller threads: messages are refs, and their bulks cross as the bytes their threads encode. */
+  readonly pollerPayloads?: BulkPayloads<M> | undefined;
 }
 
 /** Runs handlers on a Piscina pool of worker threads, one parcel of bulks per task. */
@@ -131,7 +131,7 @@ export class PoolExecutor<M> implements Executor<M> {
 
   admit(messages: readonly M[]): Admission<M> {
     // Poller threads checked their messages before encoding them; a source may vouch for its own.
-    if (this.#options.payloadOf !== undefined) return { admitted: messages, rejected: [], structured: false };
+    if (this.#options.pollerPayloads !== undefined) return { admitted: messages, rejected: [], structured: false };
     if (this.#options.plainJsonMessages === true && this.#options.transfer === 'json')
       return { admitted: messages, rejected: [], structured: false };
     let structured = this.#options.transfer === 'structured';
@@ -158,7 +158,18 @@ export class PoolExecutor<M> implements Executor<M> {
     const slot = this.#slots.take();
     const timer = this.#options.handlerTimeout > 0 ? this.#watchTimeout(slot) : undefined;
     try {
-      const wire = encodeParcel(parcel, structured, this.#options.payloadOf);
+      const pollerPayloads = this.#options.pollerPayloads;
+      let wire: WireParcel;
+      if (pollerPayloads === undefined) wire = encodeParcel(parcel, structured);
+      else {
+        try {
+          wire = await encodeRefParcel(parcel, pollerPayloads);
+        } catch {
+          // Their poller thread no longer holds them (it died): settling the refs does nothing there, and
+          // its source delivers the messages again. Not taken, so nothing is charged.
+          return { outcome: { reports: parcel.bulkSizes.map(() => ({ taken: 0, marked: [] })) }, busyMs: 0 };
+        }
+      }
       const task: PoolTask = {
         kind: 'parcel',
         wire,

@@ -26,29 +26,10 @@ export interface EncodedPayload {
 }
 
 /**
- * Encodes a parcel: the bytes poller threads already encoded (when every bulk
- * has them), else one JSON string, or v8 serialization when a message needs it
+ * Encodes a parcel: one JSON string, or v8 serialization when a message needs it
  * (`structured`, decided by the wire check when the messages were received).
  */
-export function encodeParcel<M>(
-  parcel: Parcel<M>,
-  structured: boolean,
-  payloadOf: ((firstMessage: M) => EncodedPayload | undefined) | undefined,
-): WireParcel {
-  if (payloadOf !== undefined) {
-    const payloads: Uint8Array[] = [];
-    const formats: PayloadFormat[] = [];
-    let start = 0;
-    for (const size of parcel.bulkSizes) {
-      const payload = payloadOf(parcel.messages[start] as M);
-      if (payload !== undefined) {
-        payloads.push(payload.bytes);
-        formats.push(payload.format);
-      }
-      start += size;
-    }
-    if (payloads.length === parcel.bulkSizes.length) return { kind: 'bytes', payloads, formats };
-  }
+export function encodeParcel<M>(parcel: Parcel<M>, structured: boolean): WireParcel {
   // Bulk sizes cross as a typed array: one copy, where an array of numbers is cloned number by
   // number (it was a third of piscina's postTask for parcels of a hundred bulks).
   const bulkSizes = Int32Array.from(parcel.bulkSizes);
@@ -60,6 +41,32 @@ export function encodeParcel<M>(
 export function encodeStructured(value: unknown): Uint8Array {
   const buffer = serialize(value);
   return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? buffer : new Uint8Array(buffer);
+}
+
+/**
+ * Where the bytes of bulks whose messages live in poller threads come from (the
+ * parcel's messages are refs): a whole bulk's bytes as its thread encoded them,
+ * or, for any other cut (a suspect handled alone), the thread encodes them again.
+ */
+export interface BulkPayloads<M> {
+  /** The bytes of the bulk of `count` messages starting with `first`, when its thread encoded exactly that bulk and they were not sent yet. */
+  take(first: M, count: number): EncodedPayload | undefined;
+  /** These messages encoded on their own; rejects when a thread no longer holds one of them. */
+  encode(messages: readonly M[]): Promise<EncodedPayload>;
+}
+
+/** A parcel of refs as it crosses: each bulk's bytes, from `payloads`. */
+export async function encodeRefParcel<M>(parcel: Parcel<M>, payloads: BulkPayloads<M>): Promise<WireParcel> {
+  const bytes: Uint8Array[] = [];
+  const formats: PayloadFormat[] = [];
+  let start = 0;
+  for (const size of parcel.bulkSizes) {
+    const payload = payloads.take(parcel.messages[start] as M, size) ?? (await payloads.encode(parcel.messages.slice(start, start + size)));
+    bytes.push(payload.bytes);
+    formats.push(payload.format);
+    start += size;
+  }
+  return { kind: 'bytes', payloads: bytes, formats };
 }
 
 /** The buffers a task's `postMessage` should transfer rather than copy. */
