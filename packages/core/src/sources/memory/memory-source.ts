@@ -41,8 +41,11 @@ interface Stored<T> {
 
 /** One get() call's messages: invisible together until settled or expired. */
 interface Lease<T> {
-  /** The deliveries handed out (the batch get() returned). */
-  readonly deliveries: Delivery<T>[];
+  /**
+   * The deliveries handed out (the batch get() returned); emptied once none is
+   * outstanding, as the lease may wait behind an older one for its deadline.
+   */
+  deliveries: Delivery<T>[];
   outstanding: number;
   readonly deadline: number;
 }
@@ -197,7 +200,7 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     for (const message of messages) {
       const stored = (message as Partial<Delivery<T>>)[storedKey];
       if (stored === undefined || stored.delivery !== message || stored.lease === undefined) continue;
-      stored.lease.outstanding--;
+      this.#outstandingLess(stored.lease);
       renewed.push(message as Delivery<T>);
     }
     if (renewed.length === 0) return;
@@ -285,10 +288,20 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     const stored = (message as Partial<Delivery<T>>)[storedKey];
     if (stored === undefined || stored.delivery !== message) return undefined;
     stored.delivery = undefined;
-    (stored.lease as Lease<T>).outstanding--;
+    this.#outstandingLess(stored.lease as Lease<T>);
     stored.lease = undefined;
     this.#inFlight--;
     return stored;
+  }
+
+  /**
+   * One delivery of `lease` settled or moved to a renewed lease. A lease with
+   * none outstanding lets go of its deliveries at once: it may wait behind an
+   * older lease until that one's deadline, and would keep every message (and
+   * body) it ever handed out in memory until then.
+   */
+  #outstandingLess(lease: Lease<T>): void {
+    if (--lease.outstanding === 0) lease.deliveries = [];
   }
 
   /** Messages whose consumer vanished come back once their visibility timed out. */
@@ -297,7 +310,8 @@ export class MemorySource<T> implements Source<MemoryMessage<T>> {
     while (this.#leasesHead < this.#leases.length) {
       const lease = this.#leases[this.#leasesHead] as Lease<T>;
       if (lease.outstanding > 0 && lease.deadline > now) break;
-      this.#leasesHead++;
+      // Its slot let go of at once, not at the next compaction (up to 1024 leases later).
+      this.#leases[this.#leasesHead++] = undefined as unknown as Lease<T>;
       if (lease.outstanding === 0) continue;
       for (const delivery of lease.deliveries) {
         const stored = delivery[storedKey];
