@@ -4,6 +4,7 @@ export { runShardedScenarios } from './sharded/run-sharded-scenarios.js';
 export type { Drivers, DriverOptions } from './sharded/run-sharded-scenarios.js';
 export { until, delay } from './until.js';
 export { uniqueName } from './unique-name.js';
+export { stillReachable } from './still-reachable.js';
 export { redisUrl, connectRedis, startOwnRedis, freePort } from './redis-fixture.js';
 export type { OwnRedisServer } from './redis-fixture.js';
 export { startSqsServer } from './sqs-server.js';

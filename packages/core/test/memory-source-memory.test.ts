@@ -1,22 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '@conveyor/core';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** How many of `bodies` are still reachable, collected in a turn of its own (deref() keeps its target alive until the turn ends). */
-async function stillReachable(bodies: readonly WeakRef<object>[]): Promise<number> {
-  let left = bodies.length;
-  for (let attempt = 0; attempt < 5 && left > 0; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    left = bodies.filter((body) => body.deref() !== undefined).length;
-  }
-  return left;
-}
+import { stillReachable } from '@conveyor/conformance';
 
 describe('MemorySource memory', () => {
   it('lets go of settled messages at once, even while an older delivery is still out', async () => {

@@ -41,6 +41,8 @@ export class FifoBacklog<T> implements Backlog<T> {
   take(max: number): Delivery<T>[] {
     const end = Math.min(this.#items.length, this.#head + max);
     const taken = this.#items.slice(this.#head, end);
+    // Handed out: the backlog lets go of them (content and body) once they are settled, not when it next empties.
+    this.#items.fill(undefined as unknown as Delivery<T>, this.#head, end);
     this.#head = end;
     if (this.#head === this.#items.length) {
       this.#items = [];

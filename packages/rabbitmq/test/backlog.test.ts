@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stillReachable } from '@conveyor/conformance';
 import { FifoBacklog, KeyedBacklog } from '../src/backlog.js';
 import type { Delivery } from '../src/delivery.js';
 
@@ -14,6 +15,19 @@ describe('FifoBacklog', () => {
     expect(tags(backlog.take(2))).toEqual([1, 2]);
     expect(tags(backlog.take(10))).toEqual([3, 4, 5]);
     expect(backlog.ready).toBe(false);
+  });
+
+  it('lets go of what it handed out while later deliveries still wait', async () => {
+    const backlog = new FifoBacklog<string>();
+    const handedOut: WeakRef<object>[] = [];
+    // In a function of its own, so nothing here outlives it but the backlog.
+    ((): void => {
+      for (let tag = 1; tag <= 20; tag++) backlog.push(delivery(tag));
+      for (const each of backlog.take(15)) handedOut.push(new WeakRef(each));
+    })();
+    expect(backlog.size).toBe(5);
+    expect(await stillReachable(handedOut)).toBe(0);
+    expect(tags(backlog.take(10))).toEqual([16, 17, 18, 19, 20]);
   });
 });
 

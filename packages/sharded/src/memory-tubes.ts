@@ -131,6 +131,8 @@ export class MemoryTubes {
       for (let index = 0; index < count; index++) if (!stays(index)) this.#forget(tube.keys, tube.items[tube.head + index]);
     }
     // Failed messages go back into the last slots of the batch: still at the head, still in order.
+    // The slots left behind let go of their messages now, not at the next compaction (a deep tube would keep as many).
+    tube.items.fill(undefined, tube.head, tube.head + count - kept.length);
     tube.head += count - kept.length;
     for (let index = 0; index < kept.length; index++) tube.items[tube.head + index] = kept[index];
     tube.offset += removed;
