@@ -60,6 +60,31 @@ describe('poller threads', () => {
     }
   });
 
+  it('a poller thread lets go of messages whose cleanup main gave up on (the source delivers them again)', async () => {
+    const total = 400;
+    const shared = new SharedArrayBuffer(4 * 3);
+    const cells = new Int32Array(shared);
+    const consumer = new Consumer(
+      { module: fixture('leak-probe-source.js'), options: { shared, total, failingCleanups: 3 } },
+      {
+        ...quiet,
+        pollerThreads: true,
+        maxPollers: 1,
+        handlerModule: fixture('kill-flagged-handler.js'),
+        maxHandlers: 1,
+        bulkSize: 10,
+        settleAttempts: 1,
+        maxPollBackoff: 20,
+      },
+    );
+    await consumer.start();
+    // Every message the thread handed out is collected there in the end: the ones cleaned up, and
+    // those of the three cleanups main gave up on (held until settled before).
+    await until(() => Atomics.load(cells, 1) >= total, 20_000, 'every message let go of in its poller thread');
+    await consumer.shutdown();
+    expect(Atomics.load(cells, 2)).toBeLessThan(total);
+  });
+
   it('a poller thread that dies is revived by the supervisor, and consumption goes on', async () => {
     const total = 2000;
     const { shared, cells } = sharedCells(total);

@@ -22,12 +22,15 @@ export class Settler<M> {
   readonly #attempts: number;
   readonly #hooks: SettlerHooks<M>;
   readonly #logger: Logger;
+  readonly #forget: ((messages: readonly M[]) => void) | undefined;
 
-  constructor(source: Source<M>, attempts: number, hooks: SettlerHooks<M>, logger: Logger) {
+  /** `forget`: told of messages whose settle was given up, when the source keeps them until settled (poller threads). */
+  constructor(source: Source<M>, attempts: number, hooks: SettlerHooks<M>, logger: Logger, forget?: (messages: readonly M[]) => void) {
     this.#source = source;
     this.#attempts = attempts;
     this.#hooks = hooks;
     this.#logger = logger;
+    this.#forget = forget;
   }
 
   /** Hands the settlement to the source; resolves with the messages the source says it dead-lettered. */
@@ -65,6 +68,7 @@ export class Settler<M> {
             { err: error, messages: messages.length, attempts: attempt },
             `source.${kind}() kept failing; the source will deliver these messages again`,
           );
+          this.#forget?.(messages);
           return;
         }
         this.#logger.warn({ err: error, messages: messages.length, attempt }, `source.${kind}() failed; retrying`);

@@ -91,6 +91,12 @@ export class PollerThreadGroup implements Source<number> {
     await Promise.all([...byPoller(refs)].map(([poller, group]) => (this.threads[poller] as PollerThread).release(group, error)));
   }
 
+  /** Main gave up settling these refs (`settleAttempts`): their threads stop holding the messages. */
+  forget(refs: readonly number[]): void {
+    this.#forgetPayloads(refs);
+    for (const [poller, group] of byPoller(refs)) this.threads[poller]?.forget(group);
+  }
+
   /** Settled refs: a bulk whose bytes never went to the pool whole (shutdown; cut otherwise) must not leak them. */
   #forgetPayloads(refs: readonly number[]): void {
     for (const ref of refs) if (refIndex(ref) === 0) this.payloads.delete(ref);

@@ -30,6 +30,8 @@ export type ToPollerThread =
     }
   /** Encode these messages alone (a suspect re-run, a bulk cut other than the thread cut it): they are still held here. */
   | { readonly type: 'encode'; readonly requestId: number; readonly refs: readonly number[] }
+  /** Main gave up settling these (the source delivers them again): stop holding them. No answer. */
+  | { readonly type: 'forget'; readonly refs: readonly number[] }
   | { readonly type: 'close'; readonly requestId: number };
 
 export type FromPollerThread =

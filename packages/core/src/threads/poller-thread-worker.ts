@@ -44,6 +44,9 @@ port.on('message', (request: ToPollerThread) => {
     case 'encode':
       answerEncode(request.requestId, request.refs);
       break;
+    case 'forget':
+      closeRefs(request.refs);
+      break;
     case 'close':
       void answerClose(request.requestId);
       break;
@@ -105,26 +108,30 @@ async function admit(messages: readonly unknown[]): Promise<{ admitted: unknown[
 async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>): Promise<void> {
   try {
     const messages: unknown[] = [];
-    const settledBulks: number[] = [];
     for (const ref of request.refs) {
-      const id = refBulkId(ref);
-      const bulk = openBulks.get(id);
+      const bulk = openBulks.get(refBulkId(ref));
       if (bulk === undefined) continue; // settled before, or this thread restarted since: the source redelivers
       messages.push(bulk.messages[refIndex(ref)]);
-      settledBulks.push(id);
     }
     if (messages.length > 0) {
       if (request.kind === 'cleanup') await source.cleanup?.(messages);
       else await source.release?.(messages, request.error === undefined ? new Error('failed') : fromWireError(request.error));
     }
-    // Only a successful call closes the messages: a failed one is retried by main with the same refs.
-    for (const id of settledBulks) {
-      const bulk = openBulks.get(id);
-      if (bulk !== undefined && --bulk.open === 0) openBulks.delete(id);
-    }
+    // Only a successful call closes the messages: a failed one is retried by main with the same refs
+    // (or, once main gives up, forgotten).
+    closeRefs(request.refs);
     send({ type: 'done', requestId: request.requestId });
   } catch (error) {
     send({ type: 'failed', requestId: request.requestId, error: toWireError(error) });
+  }
+}
+
+/** The messages of these refs are no longer held here: a bulk goes once all of its messages have. */
+function closeRefs(refs: readonly number[]): void {
+  for (const ref of refs) {
+    const id = refBulkId(ref);
+    const bulk = openBulks.get(id);
+    if (bulk !== undefined && --bulk.open === 0) openBulks.delete(id);
   }
 }
 

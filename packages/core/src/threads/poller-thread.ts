@@ -65,6 +65,11 @@ export class PollerThread implements Source<number> {
     return { bytes: reply.payload, format: reply.format };
   }
 
+  /** Main gave up settling these refs: the thread stops holding their messages (its source delivers them again). */
+  forget(refs: readonly number[]): void {
+    this.#post({ type: 'forget', refs });
+  }
+
   async cleanup(refs: number[]): Promise<void> {
     await this.#request({ type: 'settle', requestId: this.#nextRequest++, kind: 'cleanup', refs });
   }
