@@ -13,9 +13,12 @@ export interface DecodedBodies<B> {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Decodes the bodies of one delivery as `format` says, each on its own. When
- * a blob of small bodies is all ASCII (the common case of text and JSON) it is
- * decoded once and sliced: the same text, for less work.
+ * Decodes the bodies of one delivery as `format` says, each on its own. Small
+ * bodies arrive as one blob (up to 256 KB); a body handed out never shares
+ * memory with it (a Buffer view, a sliced string), or keeping one body alive
+ * would keep all of its delivery's bodies alive. For JSON, a blob that is all
+ * ASCII (the common case) is decoded once and sliced: the text is parsed at once
+ * and never handed out.
  */
 export function decodeBodies<B>(format: RedisBodyFormat, encoded: EncodedBodies, ids: readonly string[]): DecodedBodies<B> {
   const count = ids.length;
@@ -26,17 +29,18 @@ export function decodeBodies<B>(format: RedisBodyFormat, encoded: EncodedBodies,
       ? (index: number): Buffer => encoded.each[index] as Buffer
       : (index: number): Buffer => encoded.blob.subarray(encoded.starts[index], encoded.starts[index + 1]);
   if (format === 'buffer') {
-    for (let index = 0; index < count; index++) bodies[index] = bytesOf(index) as B;
+    // A copy of each body out of the blob (large bodies arrive as Buffers of their own).
+    for (let index = 0; index < count; index++) bodies[index] = ('each' in encoded ? bytesOf(index) : Buffer.from(bytesOf(index))) as B;
     return { bodies, failed };
   }
-  const ascii = 'blob' in encoded && isAscii(encoded.blob) ? encoded.blob.toString('latin1') : undefined;
+  const blob = 'blob' in encoded && isAscii(encoded.blob) ? encoded.blob : undefined;
+  // Text handed out is copied out of the blob per body; text only parsed may be a slice of the blob decoded once.
+  const ascii = blob !== undefined && format === 'json' ? blob.toString('latin1') : undefined;
+  const starts = 'blob' in encoded ? encoded.starts : [];
   for (let index = 0; index < count; index++) {
     let text: string;
-    if (ascii !== undefined)
-      text = ascii.slice(
-        (encoded as { starts: readonly number[] }).starts[index],
-        (encoded as { starts: readonly number[] }).starts[index + 1],
-      );
+    if (ascii !== undefined) text = ascii.slice(starts[index], starts[index + 1]);
+    else if (blob !== undefined) text = blob.toString('latin1', starts[index], starts[index + 1]);
     else {
       try {
         text = utf8.decode(bytesOf(index));

@@ -66,4 +66,29 @@ describe('RedisListSource memory', () => {
     await source.cleanup(delivered);
     expect(await keysMemory(sideKeys)).toBeLessThan(1024);
   });
+
+  it.each(['text', 'buffer'] as const)(
+    'a %s body kept after its delivery was settled keeps itself alive, not the 200 KB of bodies it arrived with',
+    async (bodyFormat) => {
+      const source = sources.open<string | Buffer>({ bodyFormat, maxMessagesPerGet: 1000 });
+      const deliveries = 40;
+      const perDelivery = 1000;
+      const size = 200;
+      await source.send(...Array.from({ length: deliveries * perDelivery }, (_, n) => `${n}:`.padEnd(size, 'x')));
+      const before = memoryAfterGc();
+      // One body of each delivery kept, as a handler that caches what it saw would (its siblings are settled).
+      const kept: (string | Buffer)[] = [];
+      for (let round = 0; round < deliveries; round++) {
+        const delivered = await source.get(neverAborted, { maxMessages: perDelivery });
+        expect(delivered).toHaveLength(perDelivery);
+        kept.push(delivered[0]!.body);
+        await source.cleanup(delivered);
+      }
+      const after = memoryAfterGc();
+      const pinned = bodyFormat === 'text' ? after.heap - before.heap : after.buffers - before.buffers;
+      // Pinning the blobs they arrived in would hold 40 × 200 KB = 8 MB; the kept bodies are 8 KB.
+      expect(pinned).toBeLessThan(2 * 1024 * 1024);
+      expect(kept.every((body) => body.length === size)).toBe(true);
+    },
+  );
 });
