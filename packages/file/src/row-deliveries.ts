@@ -113,8 +113,13 @@ export class RowDeliveries<T> {
     let rows: BatchRow<T>[] = [];
     const flush = (): void => {
       if (current === undefined || rows.length === 0) return;
-      apply(current.batch, rows);
-      if (current.batch.done) this.#claims.delete(current.batch.key);
+      const batch = current.batch;
+      try {
+        apply(batch, rows);
+      } finally {
+        // Done even when finishing it threw (its file went back whole): the claim, and its rows, go.
+        if (batch.done) this.#claims.delete(batch.key);
+      }
       rows = [];
     };
     for (const message of messages) {
