@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { ConveyorError } from '@conveyor/core';
 import type { Backlog } from './backlog.js';
+import type { DeadLetterReason } from './conveyor-headers.js';
 import type { Link } from './connector.js';
 import { isUndecodable, readDelivery } from './delivery.js';
 import type { Faults } from './faults.js';
@@ -8,7 +9,7 @@ import { RabbitMqError } from './errors/rabbitmq-error.js';
 import { Generation } from './generation.js';
 import type { EmitRabbitMqSourceEvent } from './rabbitmq-source-events.js';
 import type { ResolvedRabbitMqSourceOptions } from './rabbitmq-source-options.js';
-import type { Settler } from './settler.js';
+import type { DeadLetter, Settler } from './settler.js';
 
 /** What the receiver works with; the source owns each of them. */
 export interface ReceiverParts<T> {
@@ -70,12 +71,12 @@ export class Receiver<T> {
       void link.model.close().catch(() => {});
       return;
     }
-    const { options, backlog, settler, faults, emit } = this.#parts;
+    const { options, backlog, emit } = this.#parts;
     const delivery = readDelivery<T>(raw, generation.number, options.bodyFormat, options.orderingKey, options.queue);
     if (isUndecodable(delivery)) {
       generation.delivered(delivery.tag);
       emit('invalidBody', { id: delivery.id, failures: delivery.failures }, delivery.error);
-      faults.inBackground(settler.deadLetter(generation, [delivery], 'bad-body', delivery.error));
+      this.#deadLetterNow(generation, delivery, 'bad-body', delivery.error);
       return;
     }
     generation.delivered(delivery.tag, delivery);
@@ -85,10 +86,31 @@ export class Receiver<T> {
         'RABBITMQ_MAX_RECEIVES',
         `Message ${delivery.id} failed ${delivery.failures} times (maxReceiveCount is ${options.maxReceiveCount})`,
       );
-      faults.inBackground(settler.deadLetter(generation, [delivery], 'max-receive-count', error));
+      this.#deadLetterNow(generation, delivery, 'max-receive-count', error);
       return;
     }
     backlog.push(delivery);
     this.#parts.wake();
+  }
+
+  /**
+   * Dead-letters a delivery no handler will see, in the background. When the
+   * copy cannot be published (the broker refused it, the publisher's connection
+   * is down), nothing retries it as a consumer retries a release: the delivery
+   * goes back to the queue after `reconnectBackoff.capMs` and meets the same
+   * check on its next delivery, rather than hold a prefetch slot of this channel
+   * for as long as the channel lives (enough of them would stop consumption).
+   */
+  #deadLetterNow(generation: Generation<T>, delivery: DeadLetter, reason: DeadLetterReason, error: unknown): void {
+    const { options, settler, faults } = this.#parts;
+    const deadLettering = settler.deadLetter(generation, [delivery], reason, error).catch((failure: unknown) => {
+      const timer = options.clock.setTimeout(() => {
+        generation.untrack(timer);
+        if (generation.isOpen(delivery.tag)) generation.requeue([delivery.tag]);
+      }, options.reconnectBackoff.capMs);
+      generation.track(timer);
+      throw failure;
+    });
+    faults.inBackground(deadLettering);
   }
 }

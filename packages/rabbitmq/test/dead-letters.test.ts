@@ -121,6 +121,48 @@ it('bodies that do not decode are dead-lettered at once with a typed error, neve
   expect(await rabbit.broker.count(queue)).toBe(0);
 });
 
+it('a bad body whose dead-letter copy cannot be published goes back to the queue after a pause, and is dead-lettered on a later delivery', async () => {
+  const queue = newQueue('bad-body-no-exchange');
+  const source = new RabbitMqSource<{ n: number }>({
+    url: rabbitUrl,
+    queue,
+    queueType: 'classic',
+    bodyFormat: 'json',
+    reconnectBackoff: { baseMs: 50, capMs: 300 },
+    logger: silentLogger,
+  });
+  const invalid: ConveyorError[] = [];
+  source.on('invalidBody', (_message, error) => invalid.push(error));
+  const faults: ConveyorError[] = [];
+  source.on('error', (error) => faults.push(error));
+  const connected = new Promise<void>((resolve) => source.once('connected', () => resolve()));
+  const seen: number[] = [];
+  const consumer = new Consumer(source, {
+    logger: silentLogger,
+    bulkSize: 8,
+    handler(bulk) {
+      for (const message of bulk) seen.push(message.body.n);
+    },
+  });
+  await consumer.start();
+  await connected;
+  // The dead-letter exchange goes missing once the source declared it: the first copy cannot be published.
+  const { deadLetterExchange, deadLetterExchangeType, deadLetterRoutingKey } = source.options;
+  await rabbit.broker.deleteExchange(deadLetterExchange);
+  const good = Array.from({ length: 20 }, (_, n) => JSON.stringify({ n }));
+  await rabbit.broker.send(queue, [Buffer.from('{not json'), ...good]);
+  await until(() => faults.length >= 1 && seen.length === good.length, 15_000, 'the dead-letter copy refused, the good ones consumed');
+  // Restored, as an operator would: the bad body, back in the queue after the pause, is dead-lettered on its next delivery.
+  await rabbit.broker.restoreExchange(deadLetterExchange, deadLetterExchangeType, `${queue}.dead`, deadLetterRoutingKey);
+  await until(async () => (await rabbit.broker.count(`${queue}.dead`)) === 1, 15_000, 'the bad body dead-lettered');
+  await consumer.shutdown();
+  expect(invalid.length).toBeGreaterThanOrEqual(2);
+  expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+  expect(await rabbit.broker.count(queue)).toBe(0);
+  const [dead] = await rabbit.broker.drain(`${queue}.dead`);
+  expect(dead?.body).toBe('{not json');
+});
+
 it('an uncharged release is not counted: receiveCount stays, while a quorum queue counts the delivery (deliveryCount)', async () => {
   const queue = newQueue('uncharged');
   const source = new RabbitMqSource({

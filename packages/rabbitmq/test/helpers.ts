@@ -100,6 +100,13 @@ export class Broker {
     await channel.bindQueue(queue, exchange, pattern);
   }
 
+  /** Declares `exchange` (durable, of `type`) and binds `queue` to it with `routingKey`: a dead-letter exchange restored. */
+  async restoreExchange(exchange: string, type: string, queue: string, routingKey: string): Promise<void> {
+    const channel = await this.#open();
+    await channel.assertExchange(exchange, type, { durable: true });
+    await channel.bindQueue(queue, exchange, routingKey);
+  }
+
   async deleteExchange(exchange: string): Promise<void> {
     await (await this.#open()).deleteExchange(exchange);
   }
