@@ -169,6 +169,16 @@ export class RabbitMqSource<T = string> extends TypedEmitter<RabbitMqSourceEvent
     return this.#settler.failed(failed, error);
   }
 
+  /**
+   * The consumer gave up settling these (a retry or dead-letter copy kept
+   * failing to publish): they go back to the queue at once, uncounted (in
+   * ordered mode, to the front of their key's lane), rather than stay unacked
+   * on this channel, holding its prefetch, for as long as it lives.
+   */
+  forget(messages: RabbitMqMessage<T>[]): void {
+    this.#settler.forgotten(messages);
+  }
+
   /** Ordered mode: the message's key (see `orderingKey`); undefined when unordered. */
   orderingKey(message: RabbitMqMessage<T>): string | undefined {
     return keyOf(message, this.#options.orderingKey, this.#options.queue);

@@ -62,6 +62,18 @@ export class Settler<T> {
     if (this.#parts.backlog.ready) this.#parts.wake();
   }
 
+  /** The consumer gave up settling these: the open ones go back as an uncharged failure would. */
+  forgotten(messages: readonly RabbitMqMessage<T>[]): void {
+    const generation = this.#parts.current();
+    if (generation === undefined) return;
+    const deliveries: Delivery<T>[] = [];
+    for (const message of messages) {
+      const delivery = this.#own(generation, message);
+      if (delivery !== undefined) deliveries.push(delivery);
+    }
+    if (deliveries.length > 0) this.#giveBack(generation, deliveries);
+  }
+
   /** Settles failed messages; resolves with those it moved to the dead letters (ordered lanes then move on). */
   async failed(messages: readonly RabbitMqMessage<T>[], error: unknown): Promise<ReleaseReport<RabbitMqMessage<T>>> {
     const generation = this.#parts.current();

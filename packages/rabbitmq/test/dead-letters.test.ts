@@ -163,6 +163,44 @@ it('a bad body whose dead-letter copy cannot be published goes back to the queue
   expect(dead?.body).toBe('{not json');
 });
 
+it('a failed message whose dead-letter copy keeps failing to publish goes back to the queue once the consumer gives up, never held for good', async () => {
+  const queue = newQueue('release-no-exchange');
+  const source = new RabbitMqSource({ url: rabbitUrl, queue, queueType: 'classic', maxReceiveCount: 1, logger: silentLogger });
+  const faults: ConveyorError[] = [];
+  source.on('error', (error) => faults.push(error));
+  const connected = new Promise<void>((resolve) => source.once('connected', () => resolve()));
+  let handled = 0;
+  const consumer = new Consumer(source, {
+    logger: silentLogger,
+    settleAttempts: 2,
+    handler(bulk) {
+      for (const message of bulk) {
+        handled++;
+        bulk.fail(message, new Error(`cannot handle ${message.body}`));
+      }
+    },
+  });
+  const givenUp: unknown[] = [];
+  consumer.on('releaseError', ({ willRetry, error }) => {
+    if (!willRetry) givenUp.push(error);
+  });
+  await consumer.start();
+  await connected;
+  // The dead-letter exchange goes missing: the first failure's copy cannot be published, twice, and the consumer gives up.
+  const { deadLetterExchange, deadLetterExchangeType, deadLetterRoutingKey } = source.options;
+  await rabbit.broker.deleteExchange(deadLetterExchange);
+  await rabbit.broker.send(queue, ['doomed']);
+  await until(() => givenUp.length >= 1, 15_000, 'the consumer to give up releasing it');
+  // Restored: the message, back in the queue rather than unacked for good, fails again and is dead-lettered.
+  await rabbit.broker.restoreExchange(deadLetterExchange, deadLetterExchangeType, `${queue}.dead`, deadLetterRoutingKey);
+  await until(async () => (await rabbit.broker.count(`${queue}.dead`)) === 1, 15_000, 'the message dead-lettered');
+  await consumer.shutdown();
+  expect(handled).toBeGreaterThanOrEqual(2);
+  expect(await rabbit.broker.count(queue)).toBe(0);
+  const [dead] = await rabbit.broker.drain(`${queue}.dead`);
+  expect(dead?.body).toBe('doomed');
+});
+
 it('an uncharged release is not counted: receiveCount stays, while a quorum queue counts the delivery (deliveryCount)', async () => {
   const queue = newQueue('uncharged');
   const source = new RabbitMqSource({

@@ -15,8 +15,6 @@ export interface ConsumerParts<M> {
   readonly pollerSource: (poller: number) => Source<M>;
   /** Settles (cleans up, releases) every message, whichever poller received it. */
   readonly settleSource: Source<M>;
-  /** Told of messages whose settle was given up, when something holds them until settled (poller threads). */
-  readonly forgetGivenUp?: ((messages: readonly M[]) => void) | undefined;
   /** The one source that answers for the whole queue (`inspect()`); undefined with poller threads. */
   readonly queueSource: Source<M> | undefined;
   readonly executor: Executor<M>;
@@ -68,7 +66,6 @@ export async function assemble<M>(
     return {
       pollerSource: (poller) => group.threads[poller] as unknown as Source<M>,
       settleSource: group as unknown as Source<M>,
-      forgetGivenUp: (refs) => group.forget(refs as unknown as readonly number[]),
       queueSource: undefined,
       executor,
       closeSources: () => group.close(),

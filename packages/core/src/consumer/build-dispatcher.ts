@@ -34,7 +34,7 @@ export interface DispatcherParts<M> {
  * option, or the source's own), its ordered lanes.
  */
 export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onSettled, hurry }: DispatcherParts<M>): Dispatcher<M> {
-  const settler = new Settler(parts.settleSource, options.settleAttempts, reports.settler, options.logger, parts.forgetGivenUp);
+  const settler = new Settler(parts.settleSource, options.settleAttempts, reports.settler, options.logger);
   const keyOf =
     options.orderingKey === false ? undefined : (options.orderingKey ?? parts.settleSource.orderingKey?.bind(parts.settleSource));
   if (options.keyRateLimit !== undefined && keyOf === undefined) {

@@ -22,15 +22,12 @@ export class Settler<M> {
   readonly #attempts: number;
   readonly #hooks: SettlerHooks<M>;
   readonly #logger: Logger;
-  readonly #forget: ((messages: readonly M[]) => void) | undefined;
 
-  /** `forget`: told of messages whose settle was given up, when the source keeps them until settled (poller threads). */
-  constructor(source: Source<M>, attempts: number, hooks: SettlerHooks<M>, logger: Logger, forget?: (messages: readonly M[]) => void) {
+  constructor(source: Source<M>, attempts: number, hooks: SettlerHooks<M>, logger: Logger) {
     this.#source = source;
     this.#attempts = attempts;
     this.#hooks = hooks;
     this.#logger = logger;
-    this.#forget = forget;
   }
 
   /** Hands the settlement to the source; resolves with the messages the source says it dead-lettered. */
@@ -46,6 +43,15 @@ export class Settler<M> {
     if (calls.length === 1) await calls[0];
     else if (calls.length > 1) await Promise.all(calls);
     return deadLettered;
+  }
+
+  /** Tells the source to let go of messages it will deliver again (`Source.forget`); a throw is only logged. */
+  #forget(messages: M[]): void {
+    try {
+      this.#source.forget?.(messages);
+    } catch (error) {
+      this.#logger.error({ err: error, messages: messages.length }, 'source.forget() threw');
+    }
   }
 
   async #withRetries(kind: 'cleanup' | 'release', messages: M[], reason: unknown, deadLettered?: M[]): Promise<void> {
@@ -68,7 +74,7 @@ export class Settler<M> {
             { err: error, messages: messages.length, attempts: attempt },
             `source.${kind}() kept failing; the source will deliver these messages again`,
           );
-          this.#forget?.(messages);
+          this.#forget(messages);
           return;
         }
         this.#logger.warn({ err: error, messages: messages.length, attempt }, `source.${kind}() failed; retrying`);

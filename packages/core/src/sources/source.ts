@@ -49,6 +49,14 @@ export interface Source<M> {
    * the message comes back after a backoff, or goes to the dead letters.
    */
   release?(failed: M[], error: unknown): Promise<void | ReleaseReport<M>> | void | ReleaseReport<M>;
+  /**
+   * The consumer gave up settling these messages: `cleanup` or `release` kept
+   * throwing for `settleAttempts` calls. A source that holds something for them
+   * until they are settled (an open delivery, a lease) lets go of it, so that
+   * they come back as its broker brings them back (a requeue, a lapsed lease)
+   * rather than stay held for good. Must not throw.
+   */
+  forget?(messages: M[]): void;
   /** The handler used when the consumer options give none (run inline). */
   handler?: Handler<M>;
   /**

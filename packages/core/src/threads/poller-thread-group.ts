@@ -91,8 +91,8 @@ export class PollerThreadGroup implements Source<number> {
     await Promise.all([...byPoller(refs)].map(([poller, group]) => (this.threads[poller] as PollerThread).release(group, error)));
   }
 
-  /** Main gave up settling these refs (`settleAttempts`): their threads stop holding the messages. */
-  forget(refs: readonly number[]): void {
+  /** Main gave up settling these refs (`settleAttempts`): their threads stop holding the messages, and tell their sources. */
+  forget(refs: number[]): void {
     this.#forgetPayloads(refs);
     for (const [poller, group] of byPoller(refs)) this.threads[poller]?.forget(group);
   }

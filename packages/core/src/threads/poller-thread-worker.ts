@@ -45,7 +45,7 @@ port.on('message', (request: ToPollerThread) => {
       answerEncode(request.requestId, request.refs);
       break;
     case 'forget':
-      closeRefs(request.refs);
+      forgetRefs(request.refs);
       break;
     case 'close':
       void answerClose(request.requestId);
@@ -124,6 +124,21 @@ async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>
   } catch (error) {
     send({ type: 'failed', requestId: request.requestId, error: toWireError(error) });
   }
+}
+
+/** Main gave up settling these: the source is told (`Source.forget`), and the thread lets go of them. */
+function forgetRefs(refs: readonly number[]): void {
+  const messages: unknown[] = [];
+  for (const ref of refs) {
+    const bulk = openBulks.get(refBulkId(ref));
+    if (bulk !== undefined) messages.push(bulk.messages[refIndex(ref)]);
+  }
+  try {
+    if (messages.length > 0) source.forget?.(messages);
+  } catch {
+    // Must not throw; a source that does still has its messages let go of here.
+  }
+  closeRefs(refs);
 }
 
 /** The messages of these refs are no longer held here: a bulk goes once all of its messages have. */
