@@ -8,6 +8,19 @@ import { rabbitUrl, until, useBroker } from './helpers.js';
 const rabbit = useBroker();
 const { newQueue } = rabbit;
 
+/** A consumer of `{ n }` bodies (inline, bulks of 8) and the numbers its handler saw. */
+function consumerOfNumbers(source: RabbitMqSource<{ n: number }>): { consumer: Consumer<RabbitMqMessage<{ n: number }>>; seen: number[] } {
+  const seen: number[] = [];
+  const consumer = new Consumer(source, {
+    logger: silentLogger,
+    bulkSize: 8,
+    handler(bulk) {
+      for (const message of bulk) seen.push(message.body.n);
+    },
+  });
+  return { consumer, seen };
+}
+
 it('poison messages go to the dead-letter exchange after maxReceiveCount, with the last error; their neighbours are untouched', async () => {
   const queue = newQueue('poison');
   const source = new RabbitMqSource({
@@ -93,14 +106,7 @@ it('bodies that do not decode are dead-lettered at once with a typed error, neve
     ...good.slice(35),
   ]);
 
-  const seen: number[] = [];
-  const consumer = new Consumer(source, {
-    logger: silentLogger,
-    bulkSize: 8,
-    handler(bulk) {
-      for (const message of bulk) seen.push(message.body.n);
-    },
-  });
+  const { consumer, seen } = consumerOfNumbers(source);
   await consumer.start();
   await until(
     async () => seen.length >= 50 && (await rabbit.broker.count(`${queue}.dead`)) === 3,
@@ -136,14 +142,7 @@ it('a bad body whose dead-letter copy cannot be published goes back to the queue
   const faults: ConveyorError[] = [];
   source.on('error', (error) => faults.push(error));
   const connected = new Promise<void>((resolve) => source.once('connected', () => resolve()));
-  const seen: number[] = [];
-  const consumer = new Consumer(source, {
-    logger: silentLogger,
-    bulkSize: 8,
-    handler(bulk) {
-      for (const message of bulk) seen.push(message.body.n);
-    },
-  });
+  const { consumer, seen } = consumerOfNumbers(source);
   await consumer.start();
   await connected;
   // The dead-letter exchange goes missing once the source declared it: the first copy cannot be published.
