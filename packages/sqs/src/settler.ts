@@ -64,6 +64,18 @@ export class Settler {
     await allOrFirstError([this.#delete(remove), this.release(release)]);
   }
 
+  /**
+   * The consumer gave up settling these: their leases leave the book (no more
+   * heartbeats; SQS delivers them again once their visibility lapses). Messages
+   * of FIFO groups keep their place in their group's order until then.
+   */
+  forgotten(receipts: readonly string[]): void {
+    for (const receipt of receipts) {
+      const lease = this.#parts.leases.settleable(receipt);
+      if (lease !== undefined && (this.#parts.order === undefined || lease.groupId === undefined)) this.#parts.leases.forget(lease);
+    }
+  }
+
   /** `release()`: failed messages back to the queue (FIFO: with the later ones of their group). */
   async failed(receipts: readonly string[], error: unknown): Promise<void> {
     const remove: Lease[] = [];

@@ -167,6 +167,15 @@ export class SqsSource<T = string> extends TypedEmitter<SqsSourceEvents> impleme
     );
   }
 
+  /**
+   * The consumer gave up settling these (a delete or visibility call kept
+   * failing): the source stops holding and renewing them, and SQS delivers them
+   * again once their visibility lapses (FIFO messages keep their group's order until then).
+   */
+  forget(messages: SqsMessage<T>[]): void {
+    this.#settler.forgotten(messages.map((message) => message.receipt));
+  }
+
   /** `{ system: 'aws_sqs', destination: <queue name> }` (OpenTelemetry's names). */
   describe(): SourceDescription {
     const url = this.#options.queueUrl ?? this.#queue.url;

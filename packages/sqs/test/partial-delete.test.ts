@@ -130,3 +130,38 @@ it('under a Consumer, a refused delete is reported as cleanupError and the messa
   client.destroy();
   await deleteQueue(server.client, url);
 });
+
+it('a message whose delete keeps failing is let go of once the consumer gives up: no lease held, SQS delivers it again', async () => {
+  const url = await createQueue(server.client, uniqueName('forgotten'));
+  await sendBodies(server.client, url, ['stuck', 'fine']);
+  const handles = new Map<string, string>(); // receipt handle → body
+  const { client } = clientRefusing(server, (receipt) =>
+    handles.get(receipt) === 'stuck' ? { code: 'InternalError', senderFault: false } : undefined,
+  );
+  const source = new SqsSource({
+    client,
+    queueUrl: url,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 30,
+    maxMessages: 10,
+    logger: silentLogger,
+  });
+  let givenUp = 0;
+  const consumer = new Consumer(source, {
+    logger: silentLogger,
+    settleAttempts: 2,
+    handler(bulk) {
+      for (const message of bulk) handles.set(message.receipt, message.body);
+    },
+  });
+  consumer.on('cleanupError', ({ willRetry }) => {
+    if (!willRetry) givenUp++;
+  });
+  await consumer.start();
+  await until(() => givenUp >= 1, 15_000, 'the consumer to give up deleting it');
+  // Let go of at once, not held (and renewed) until its 30 s visibility lapses.
+  await until(() => source.inFlight === 0, 5_000, 'no lease held for it');
+  await consumer.shutdown();
+  expect((await queueDepth(server.client, url)).inFlight).toBe(1);
+  await deleteQueue(server.client, url);
+});
