@@ -82,6 +82,16 @@ export class FileSource<T = unknown> implements Source<FileMessage<T>> {
     else this.#deliveries.settle(failed, (batch, rows) => batch.fail(rows, error));
   }
 
+  /**
+   * The consumer gave up settling these (`cleanup` or `release` kept throwing):
+   * they are delivered again, first in line, as if given back uncharged — by
+   * default a delivery never lapses, so they would otherwise stay out, their
+   * batch unfinished, until the source closes.
+   */
+  forget(messages: FileMessage<T>[]): void {
+    this.#deliveries.giveBack(messages);
+  }
+
   /** How long a delivery stays invisible unless renewed: `visibilityTimeout` (undefined when it never lapses). */
   leaseDuration(): number | undefined {
     const timeout = this.#options.visibilityTimeout;

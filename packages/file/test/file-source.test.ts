@@ -174,6 +174,28 @@ describe('FileSource under a Consumer', () => {
     source.close();
   });
 
+  it('forget() (the consumer gave up settling them) delivers the rows again, first in line; a late settle of the old delivery is ignored', async () => {
+    const directory = queue();
+    write(
+      directory,
+      Array.from({ length: 6 }, (_, n) => ({ n })),
+    );
+    const source = new FileSource<Job>({ directory, waitTime: 0, ...quiet });
+    const signal = new AbortController().signal;
+    const got = await source.get(signal, { maxMessages: 4 });
+    source.cleanup(got.slice(0, 2));
+    // Their cleanup kept failing: without forget() they would stay out (deliveries never lapse by default).
+    source.forget(got.slice(2));
+    source.cleanup(got.slice(2)); // the old deliveries: stale now
+    const again = await source.get(signal, { maxMessages: 100 });
+    expect(again.map((message) => message.body.n)).toEqual([2, 3, 4, 5]);
+    expect(again.slice(0, 2).map((message) => message.receiveCount)).toEqual([1, 1]);
+    source.cleanup(again);
+    expect(source.inFlight).toBe(0);
+    expect(await source.get(signal, { maxMessages: 100 })).toEqual([]);
+    source.close();
+  });
+
   it('close() gives back rows delivered and not settled, which a new source delivers again', async () => {
     const directory = queue();
     write(
