@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, InvalidOptionError, InvalidSourceError, MemorySource } from '@conveyor/core';
 import { fixture, quiet, until } from './helpers.js';
+// The group spawns its threads from the built worker script: the built class.
+import { PollerThreadGroup } from '../dist/threads/poller-thread-group.js';
 
 function sharedCells(total: number): { shared: SharedArrayBuffer; cells: Int32Array } {
   const shared = new SharedArrayBuffer(4 * (2 + total * 2));
@@ -33,6 +35,39 @@ describe('poller threads', () => {
     for (let id = 0; id < total; id += 7) released += Atomics.load(cells, 3 + id * 2);
     expect(released).toBe(Math.ceil(total / 7));
     expect(consumer.stats.failed).toBeGreaterThanOrEqual(Math.ceil(total / 7));
+  });
+
+  it('a settle retried after one poller thread failed its part settles nothing twice in the other, and loses nothing', async () => {
+    const shared = new SharedArrayBuffer(4 * 2 * 1004);
+    const cells = new Int32Array(shared);
+    const group = new PollerThreadGroup({
+      module: fixture('settle-probe-source.js').href,
+      export: 'default',
+      options: { shared, failFirstCleanupOn: 1 },
+      pollers: 2,
+      bulkSize: 4,
+    });
+    await group.start();
+    const signal = new AbortController().signal;
+    const x = await group.threads[0]!.get(signal, { maxMessages: 4 });
+    const y = await group.threads[1]!.get(signal, { maxMessages: 4 });
+    // A parcel's settlement: x0, x1 and all of y consumed, x2 and x3 failed. Thread 1 fails its part of
+    // the cleanup; the consumer retries it with every ref, thread 0's included.
+    const consumed = [x[0]!, x[1]!, ...y];
+    await expect(group.cleanup(consumed)).rejects.toThrow('transient');
+    await group.cleanup(consumed);
+    // x2 and x3 are still held: they can be encoded alone, and their release reaches the source.
+    expect((await group.encode([x[2]!])).format).toBe('json');
+    await group.release([x[2]!, x[3]!], new Error('failed'));
+    await group.close();
+    const count = (id: number, settle: 0 | 1): number => Atomics.load(cells, id * 2 + settle);
+    expect([0, 1, 2, 3].map((id) => [count(id, 0), count(id, 1)])).toEqual([
+      [1, 0],
+      [1, 0],
+      [0, 1],
+      [0, 1],
+    ]);
+    expect([1000, 1001, 1002, 1003].map((id) => count(id, 0))).toEqual([1, 1, 1, 1]);
   });
 
   it('a pool thread that dies: its suspects are handled again alone, as the messages themselves, and only the killer is charged', async () => {

@@ -15,7 +15,13 @@ const data = workerData as PollerThreadData;
 const port = parentPort!;
 const encoder = new TextEncoder();
 /** Bulks handed out and not fully settled: their messages, and how many are still open. */
-const openBulks = new Map<number, { messages: unknown[]; open: number }>();
+/**
+ * Bulks handed out and not fully settled: their messages, which of them are
+ * closed (settled, or forgotten), and how many are still open. Closing is per
+ * message and once: main retries a settle with all of its refs when one thread
+ * failed its part, so the others see refs they closed already.
+ */
+const openBulks = new Map<number, { messages: unknown[]; closed: Uint8Array; open: number }>();
 const aborts = new Map<number, AbortController>();
 let bulkId = 0;
 
@@ -70,7 +76,7 @@ async function answerGet(requestId: number, maxMessages: number): Promise<void> 
     for (let start = 0; start < admitted.length; start += data.bulkSize) {
       const chunk = admitted.slice(start, start + data.bulkSize);
       bulkId = nextBulkId(bulkId);
-      openBulks.set(bulkId, { messages: chunk, open: chunk.length });
+      openBulks.set(bulkId, { messages: chunk, closed: new Uint8Array(chunk.length), open: chunk.length });
       const payload = structured ? encodeStructured(chunk) : encoder.encode(JSON.stringify(chunk));
       bulks.push({ bulkId, count: chunk.length, payload, format: structured ? 'structured' : 'json' });
     }
@@ -107,12 +113,9 @@ async function admit(messages: readonly unknown[]): Promise<{ admitted: unknown[
 
 async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>): Promise<void> {
   try {
-    const messages: unknown[] = [];
-    for (const ref of request.refs) {
-      const bulk = openBulks.get(refBulkId(ref));
-      if (bulk === undefined) continue; // settled before, or this thread restarted since: the source redelivers
-      messages.push(bulk.messages[refIndex(ref)]);
-    }
+    // Refs closed before (settled by an earlier call that succeeded here), or of a thread that restarted since
+    // (the source redelivers those), are not settled again.
+    const messages = openMessages(request.refs);
     if (messages.length > 0) {
       if (request.kind === 'cleanup') await source.cleanup?.(messages);
       else await source.release?.(messages, request.error === undefined ? new Error('failed') : fromWireError(request.error));
@@ -128,11 +131,7 @@ async function answerSettle(request: Extract<ToPollerThread, { type: 'settle' }>
 
 /** Main gave up settling these: the source is told (`Source.forget`), and the thread lets go of them. */
 function forgetRefs(refs: readonly number[]): void {
-  const messages: unknown[] = [];
-  for (const ref of refs) {
-    const bulk = openBulks.get(refBulkId(ref));
-    if (bulk !== undefined) messages.push(bulk.messages[refIndex(ref)]);
-  }
+  const messages = openMessages(refs);
   try {
     if (messages.length > 0) source.forget?.(messages);
   } catch {
@@ -141,12 +140,26 @@ function forgetRefs(refs: readonly number[]): void {
   closeRefs(refs);
 }
 
-/** The messages of these refs are no longer held here: a bulk goes once all of its messages have. */
+/** The messages of these refs that are still open here. */
+function openMessages(refs: readonly number[]): unknown[] {
+  const messages: unknown[] = [];
+  for (const ref of refs) {
+    const bulk = openBulks.get(refBulkId(ref));
+    const index = refIndex(ref);
+    if (bulk !== undefined && bulk.closed[index] === 0) messages.push(bulk.messages[index]);
+  }
+  return messages;
+}
+
+/** The messages of these refs are no longer held here, each closed once: a bulk goes once all of its messages have. */
 function closeRefs(refs: readonly number[]): void {
   for (const ref of refs) {
     const id = refBulkId(ref);
     const bulk = openBulks.get(id);
-    if (bulk !== undefined && --bulk.open === 0) openBulks.delete(id);
+    const index = refIndex(ref);
+    if (bulk === undefined || bulk.closed[index] !== 0) continue;
+    bulk.closed[index] = 1;
+    if (--bulk.open === 0) openBulks.delete(id);
   }
 }
 
@@ -158,7 +171,7 @@ function answerEncode(requestId: number, refs: readonly number[]): void {
     for (const ref of refs) {
       const bulk = openBulks.get(refBulkId(ref));
       const index = refIndex(ref);
-      if (bulk === undefined || index >= bulk.messages.length)
+      if (bulk === undefined || index >= bulk.messages.length || bulk.closed[index] !== 0)
         throw new Error(`message ref ${ref} is no longer held by poller thread ${data.poller}`);
       const message = bulk.messages[index];
       messages.push(message);
