@@ -15,8 +15,10 @@ export interface Backlog<T> {
   take(max: number): Delivery<T>[];
   /** A handed-out delivery is settled for good (acked, dead-lettered, nacked). */
   settled(delivery: Delivery<T>): void;
-  /** A handed-out delivery comes back to be handed out again, before anything later of its key. */
+  /** A handed-out delivery comes back to be handed out again, before anything later of its key (once: a delivery not out is left alone). */
   putBack(delivery: Delivery<T>): void;
+  /** Whether `delivery` is out: handed out, or held for its retry, and not put back or settled since. */
+  isOut(delivery: Delivery<T>): boolean;
   /** Drops everything (its channel closed: the broker delivers it all again); returns what was kept. */
   clear(): Delivery<T>[];
 }
@@ -55,6 +57,11 @@ export class FifoBacklog<T> implements Backlog<T> {
   }
 
   settled(): void {}
+
+  /** Unordered mode does not track what is out: every open delivery is. */
+  isOut(): boolean {
+    return true;
+  }
 
   putBack(delivery: Delivery<T>): void {
     // Unordered mode never puts back; should it, the delivery goes first.
@@ -122,14 +129,20 @@ export class KeyedBacklog<T> implements Backlog<T> {
     if (this.#lanes.has(key)) this.#readyKeys.add(key);
   }
 
+  isOut(delivery: Delivery<T>): boolean {
+    return this.#busy.get(delivery.key ?? '') === delivery;
+  }
+
   putBack(delivery: Delivery<T>): void {
     const key = delivery.key ?? '';
+    // Only the delivery out for its key comes back, once (a second put back would hand it out twice).
+    if (this.#busy.get(key) !== delivery) return;
     const lane = this.#lanes.get(key);
     if (lane === undefined) this.#lanes.set(key, [delivery]);
     else lane.unshift(delivery);
     this.#size++;
-    if (this.#busy.get(key) === delivery) this.#busy.delete(key);
-    if (!this.#busy.has(key)) this.#readyKeys.add(key);
+    this.#busy.delete(key);
+    this.#readyKeys.add(key);
   }
 
   clear(): Delivery<T>[] {

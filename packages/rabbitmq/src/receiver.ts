@@ -1,5 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { ConveyorError } from '@conveyor/core';
+import { backoffDelay } from '@conveyor/core/kit';
 import type { Backlog } from './backlog.js';
 import type { DeadLetterReason } from './conveyor-headers.js';
 import type { Link } from './connector.js';
@@ -96,19 +97,25 @@ export class Receiver<T> {
   /**
    * Dead-letters a delivery no handler will see, in the background. When the
    * copy cannot be published (the broker refused it, the publisher's connection
-   * is down), nothing retries it as a consumer retries a release: the delivery
-   * goes back to the queue after `reconnectBackoff.capMs` and meets the same
-   * check on its next delivery, rather than hold a prefetch slot of this channel
-   * for as long as the channel lives (enough of them would stop consumption).
+   * is down), no consumer retries it as it retries a release: it is tried again
+   * here, after `reconnectBackoff`, for as long as the delivery is open on this
+   * channel, rather than left unacked for good (enough such would stop
+   * consumption). Not requeued: a quorum queue counts a requeue against its
+   * delivery limit, and drops the message past it.
    */
-  #deadLetterNow(generation: Generation<T>, delivery: DeadLetter, reason: DeadLetterReason, error: unknown): void {
+  #deadLetterNow(generation: Generation<T>, delivery: DeadLetter, reason: DeadLetterReason, error: unknown, attempt = 1): void {
     const { options, settler, faults } = this.#parts;
     const deadLettering = settler.deadLetter(generation, [delivery], reason, error).catch((failure: unknown) => {
-      const timer = options.clock.setTimeout(() => {
-        generation.untrack(timer);
-        if (generation.isOpen(delivery.tag)) generation.requeue([delivery.tag]);
-      }, options.reconnectBackoff.capMs);
-      generation.track(timer);
+      if (generation.isOpen(delivery.tag)) {
+        const timer = options.clock.setTimeout(
+          () => {
+            generation.untrack(timer);
+            if (generation.isOpen(delivery.tag)) this.#deadLetterNow(generation, delivery, reason, error, attempt + 1);
+          },
+          backoffDelay(attempt, options.reconnectBackoff),
+        );
+        generation.track(timer);
+      }
       throw failure;
     });
     faults.inBackground(deadLettering);

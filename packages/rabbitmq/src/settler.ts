@@ -43,6 +43,8 @@ export type DeadLetter = Original & { readonly tag: number; readonly failures: n
  */
 export class Settler<T> {
   readonly #parts: SettlerParts<T>;
+  /** Ordered mode: deliveries held in place for their retry backoff (their timer puts them back). */
+  readonly #held = new WeakSet<Delivery<T>>();
 
   constructor(parts: SettlerParts<T>) {
     this.#parts = parts;
@@ -62,14 +64,17 @@ export class Settler<T> {
     if (this.#parts.backlog.ready) this.#parts.wake();
   }
 
-  /** The consumer gave up settling these: the open ones go back as an uncharged failure would. */
+  /**
+   * The consumer gave up settling these: the open ones go back as an uncharged
+   * failure would; those held for their retry backoff are left to their timer.
+   */
   forgotten(messages: readonly RabbitMqMessage<T>[]): void {
     const generation = this.#parts.current();
     if (generation === undefined) return;
     const deliveries: Delivery<T>[] = [];
     for (const message of messages) {
       const delivery = this.#own(generation, message);
-      if (delivery !== undefined) deliveries.push(delivery);
+      if (delivery !== undefined && !this.#held.has(delivery) && this.#parts.backlog.isOut(delivery)) deliveries.push(delivery);
     }
     if (deliveries.length > 0) this.#giveBack(generation, deliveries);
   }
@@ -168,6 +173,8 @@ export class Settler<T> {
   async #hold(generation: Generation<T>, deliveries: readonly Delivery<T>[]): Promise<void> {
     const { options, backlog, wake } = this.#parts;
     for (const delivery of deliveries) {
+      // A release tried again (the dead-letter part of its call failed) finds these held or put back already.
+      if (this.#held.has(delivery) || !backlog.isOut(delivery)) continue;
       delivery.failures++;
       delivery.message = { ...delivery.message, receiveCount: delivery.failures + 1, redelivered: true };
       const delay = options.retryBackoff === false ? 0 : backoffDelay(delivery.failures, options.retryBackoff);
@@ -175,8 +182,10 @@ export class Settler<T> {
         backlog.putBack(delivery);
         continue;
       }
+      this.#held.add(delivery);
       const timer = options.clock.setTimeout(() => {
         generation.untrack(timer);
+        this.#held.delete(delivery);
         if (!generation.isOpen(delivery.tag)) return;
         backlog.putBack(delivery);
         wake();

@@ -46,6 +46,23 @@ describe('KeyedBacklog (ordered mode)', () => {
     expect(tags(backlog.take(1))).toEqual([4]);
   });
 
+  it('a delivery is put back once: a second put back (a retry timer after a forget) leaves it alone', () => {
+    const backlog = new KeyedBacklog<string>();
+    const [a1, a2] = [delivery(1, 'a'), delivery(2, 'a')] as [Delivery<string>, Delivery<string>];
+    backlog.push(a1);
+    backlog.push(a2);
+    expect(tags(backlog.take(10))).toEqual([1]);
+    expect(backlog.isOut(a1)).toBe(true);
+    backlog.putBack(a1);
+    backlog.putBack(a1);
+    expect(backlog.isOut(a1)).toBe(false);
+    expect(backlog.size).toBe(2);
+    expect(tags(backlog.take(10))).toEqual([1]);
+    expect(backlog.take(10)).toEqual([]); // a1 is out again: a2 waits behind it
+    backlog.settled(a1);
+    expect(tags(backlog.take(10))).toEqual([2]);
+  });
+
   it('a delivery put back goes out again before the later ones of its key; its key stays busy until then', () => {
     const backlog = new KeyedBacklog<string>();
     const [a1, a2] = [delivery(1, 'a'), delivery(2, 'a')] as [Delivery<string>, Delivery<string>];
