@@ -98,7 +98,7 @@ export class PostgresSender<B = unknown> {
     const db = options.client ?? this.#pool;
     if (db === undefined)
       throw new InvalidOptionError('client', 'a pg client (this sender has no pool or connection of its own)', undefined);
-    const { body: column, traced } = await this.#queueColumns(db);
+    let { body: column, traced } = await this.#queueColumns(db);
     const { bodyFormat, maxBatch } = this.#options;
     if (!canStore(bodyFormat, column)) {
       throw new PostgresBodyEncodeError(
@@ -111,6 +111,11 @@ export class PostgresSender<B = unknown> {
     const keys = messages.map((message, index) => checkKey(message.key, index));
     const delays = messages.map((message, index) => checkDelay(message.delay, index));
     const traceContext = this.#options.traceContext === undefined ? null : traceContextToText(this.#options.traceContext());
+    if (traceContext !== null && !traced) {
+      // Read when the tables had no trace_context column yet: look again (migrate() may have run since).
+      this.#columns = undefined;
+      ({ body: column, traced } = await this.#queueColumns(db));
+    }
     if (traceContext !== null && !traced) {
       throw new PostgresError(
         'POSTGRES_QUERY',

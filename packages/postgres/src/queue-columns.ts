@@ -17,6 +17,20 @@ export interface QueueColumns {
   readonly traced: boolean;
 }
 
+/** Whether the queue's two tables have the `trace_context` column of migration 2 (false, too, when they do not exist). */
+export async function readTraced(db: Queryable, queue: QueueTable, operation: PostgresOperation): Promise<boolean> {
+  try {
+    const result = await db.query<{ found: string }>({
+      text: `SELECT count(*)::text AS found FROM pg_attribute a
+WHERE a.attrelid IN (to_regclass($1), to_regclass($2)) AND a.attname = 'trace_context' AND NOT a.attisdropped`,
+      values: [queue.qualified, queue.qualifiedDead],
+    });
+    return result.rows[0]?.found === '2';
+  } catch (error) {
+    throw toPostgresError(error, operation, queue.display);
+  }
+}
+
 /** Reads the type of the queue table's `body` column, and whether its tables have `trace_context`, from the catalog. */
 export async function readQueueColumns(db: Queryable, queue: QueueTable, operation: PostgresOperation): Promise<QueueColumns> {
   let rows: { table: string; column: string; type: string }[];

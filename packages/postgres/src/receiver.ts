@@ -6,7 +6,10 @@ import type { ClaimedRow } from './claim-query.js';
 import { claimQuery } from './claim-query.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
 import type { PostgresMessage } from './postgres-message.js';
-import { readQueueColumns } from './queue-columns.js';
+import { readTraced } from './queue-columns.js';
+
+/** While the tables have no `trace_context` column, how often a claim looks again (a `migrate()` while running). */
+const tracedRecheckMs = 30_000;
 import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
 import { compareRowIds } from './row-id.js';
@@ -38,6 +41,8 @@ export class Receiver<B> {
   /** The claim statement, once the catalog said whether the tables keep trace contexts (migration 2). */
   #text: string | undefined;
   #traced = false;
+  /** When the catalog was last read (`Date.now()`). */
+  #checkedAt = 0;
   /** The trace context each delivered message was sent with (not on the message: it crosses to pool threads as it is). */
   readonly #traceContexts = new WeakMap<PostgresMessage<B>, TraceCarrier>();
   /** The key after which the next claim starts walking keys ('' = the first key). */
@@ -58,9 +63,11 @@ export class Receiver<B> {
   }
 
   async claim(max: number): Promise<Claim<B>> {
-    if (this.#text === undefined) {
-      // Once: tables made before migration 2 have no trace_context column, and work without it.
-      this.#traced = (await readQueueColumns(this.#parts.db, this.#parts.queue, 'claim')).traced;
+    if (this.#text === undefined || (!this.#traced && Date.now() - this.#checkedAt >= tracedRecheckMs)) {
+      // Tables made before migration 2 have no trace_context column, and work without it; until the
+      // column is found, it is looked for again now and then (migrate() may run while this source does).
+      this.#checkedAt = Date.now();
+      this.#traced = await readTraced(this.#parts.db, this.#parts.queue, 'claim');
       this.#text = claimQuery(this.#parts.queue, this.#traced);
     }
     let rows: ClaimedRow[];
