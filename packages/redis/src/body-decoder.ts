@@ -29,8 +29,10 @@ export function decodeBodies<B>(format: RedisBodyFormat, encoded: EncodedBodies,
       ? (index: number): Buffer => encoded.each[index] as Buffer
       : (index: number): Buffer => encoded.blob.subarray(encoded.starts[index], encoded.starts[index + 1]);
   if (format === 'buffer') {
-    // A copy of each body out of the blob (large bodies arrive as Buffers of their own).
-    for (let index = 0; index < count; index++) bodies[index] = ('each' in encoded ? bytesOf(index) : Buffer.from(bytesOf(index))) as B;
+    // A copy of each body in memory of its own: not a view of the blob, nor of the client's socket read chunks
+    // (a large delivery's bodies arrive one reply each, but as slices of chunks shared with their neighbours),
+    // nor a slice of Node's buffer pool, which the copies of its neighbours would share.
+    for (let index = 0; index < count; index++) bodies[index] = ownBuffer(bytesOf(index)) as B;
     return { bodies, failed };
   }
   const blob = 'blob' in encoded && isAscii(encoded.blob) ? encoded.blob : undefined;
@@ -60,4 +62,10 @@ export function decodeBodies<B>(format: RedisBodyFormat, encoded: EncodedBodies,
     }
   }
   return { bodies, failed };
+}
+
+/** `bytes` copied into an ArrayBuffer of their own (exactly their size). */
+function ownBuffer(bytes: Buffer): Buffer {
+  const copy = Uint8Array.prototype.slice.call(bytes);
+  return Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength);
 }

@@ -253,7 +253,8 @@ export class LaneQueue<M> {
       if (chain === queue.length) lane.queue = [];
       else queue.splice(0, chain);
       if (lane.arrivals !== undefined) {
-        oldestArrival = Math.min(oldestArrival, lane.arrivals[0] ?? oldestArrival);
+        // Not only the head: a message back from a failure (or held back) went first with a later time.
+        for (let level = 0; level < chain; level++) oldestArrival = Math.min(oldestArrival, lane.arrivals[level] ?? oldestArrival);
         lane.arrivals.splice(0, chain);
       }
     }
