@@ -1,39 +1,29 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { startSqsServer, uniqueName, until } from '@conveyor/conformance';
-import type { SqsTestServer } from '@conveyor/conformance';
+import { uniqueName, until, useSqsEmulator } from '@conveyor/conformance';
 import { Consumer, silentLogger } from '@conveyor/core';
 import { SqsSender } from '@conveyor/sqs';
 import type { Order } from './orders.ts';
 import type { OrderMessage, OrdersQueueOptions } from './orders-queue.ts';
 import { watchPricing } from './pricing-report.ts';
 
-let server: SqsTestServer;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  server = await startSqsServer();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const emulator = useSqsEmulator();
+const { cleanups } = emulator;
 
 /** A new queue holding `count` orders (ids 0..count-1). */
 async function queueOfOrders(count: number): Promise<string> {
-  const { QueueUrl: url = '' } = await server.client.send(new CreateQueueCommand({ QueueName: uniqueName('orders') }));
-  cleanups.push(async () => void (await server.client.send(new DeleteQueueCommand({ QueueUrl: url }))));
+  const { QueueUrl: url = '' } = await emulator.server.client.send(new CreateQueueCommand({ QueueName: uniqueName('orders') }));
+  cleanups.push(async () => void (await emulator.server.client.send(new DeleteQueueCommand({ QueueUrl: url }))));
   const orders = Array.from({ length: count }, (_, id): Order => ({ id, weight: 2 }));
-  await new SqsSender<Order>({ client: server.client, queueUrl: url, bodyFormat: 'json' }).send(orders);
+  await new SqsSender<Order>({ client: emulator.server.client, queueUrl: url, bodyFormat: 'json' }).send(orders);
   return url;
 }
 
 async function depth(url: string): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes } = await server.client.send(
+  const { Attributes } = await emulator.server.client.send(
     new GetQueueAttributesCommand({
       QueueUrl: url,
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
@@ -53,7 +43,7 @@ describe('OrdersQueue, given to the Consumer as a module', () => {
     const url = await queueOfOrders(orders);
     const pricing = watchPricing();
     cleanups.push(() => Promise.resolve(pricing.close()));
-    const options: OrdersQueueOptions = { queueUrl: url, clientConfig: server.clientConfig, waitTimeSeconds: 1 };
+    const options: OrdersQueueOptions = { queueUrl: url, clientConfig: emulator.server.clientConfig, waitTimeSeconds: 1 };
     const consumer = new Consumer<OrderMessage>(
       { module: new URL('./orders-queue.ts', import.meta.url), export: 'OrdersQueue', options },
       { bulkSize: 10, maxHandlers: 2, logger: silentLogger },
@@ -127,7 +117,7 @@ describe('examples/sqs-consumer/main.ts', () => {
   it('SOURCE=builtin: SqsSource on a given endpoint and queue, until SIGTERM', async () => {
     const url = await queueOfOrders(60);
     const { code, output } = await runMain(
-      { SQS_ENDPOINT: server.endpoint, QUEUE_URL: url, SOURCE: 'builtin' },
+      { SQS_ENDPOINT: emulator.server.endpoint, QUEUE_URL: url, SOURCE: 'builtin' },
       async (output) => output.includes('consuming') && (await depth(url)).visible + (await depth(url)).inFlight === 0,
     );
     expect(code, output).toBe(0);

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** A real SQS-compatible server (fauxqs) on 127.0.0.1 and a client pointed at it. */
 export interface SqsTestServer {
@@ -40,5 +41,36 @@ export async function startSqsServer(options: { dataDir?: string } = {}): Promis
       server = await startFauxqs({ port, logger: false, ...options });
       running = true;
     },
+  };
+}
+
+/** The emulator a test file shares, and the clean-ups its tests register (run after each test, last first). */
+export interface SqsEmulator {
+  readonly server: SqsTestServer;
+  readonly cleanups: Array<() => Promise<void>>;
+}
+
+/**
+ * Starts the SQS emulator before the file's tests and stops it after them;
+ * runs the registered clean-ups (queues to delete...) after each test.
+ */
+export function useSqsEmulator(): SqsEmulator {
+  let server: SqsTestServer | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    server = await startSqsServer();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    get server(): SqsTestServer {
+      if (server === undefined) throw new Error('the SQS emulator starts in beforeAll: use it inside a test or hook');
+      return server;
+    },
+    cleanups,
   };
 }

@@ -15,12 +15,11 @@ import type {
   SendMessageBatchRequest,
   SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startSqsServer, until } from '@conveyor/conformance';
+import { until } from '@conveyor/conformance';
 import type { SqsTestServer } from '@conveyor/conformance';
 
-export { until, uniqueName, startSqsServer, delay } from '@conveyor/conformance';
-export type { SqsTestServer } from '@conveyor/conformance';
+export { until, uniqueName, startSqsServer, delay, useSqsEmulator } from '@conveyor/conformance';
+export type { SqsTestServer, SqsEmulator } from '@conveyor/conformance';
 
 export async function createQueue(client: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<string> {
   const fifo = name.endsWith('.fifo') ? { FifoQueue: 'true' } : {};
@@ -192,35 +191,4 @@ export async function drain(client: SQSClient, url: string, count: number): Prom
     `${count} messages`,
   );
   return received;
-}
-
-/** The emulator a test file shares, and the clean-ups its tests register (run after each test, last first). */
-export interface SqsEmulator {
-  readonly server: SqsTestServer;
-  readonly cleanups: Array<() => Promise<void>>;
-}
-
-/**
- * Starts the SQS emulator before the file's tests and stops it after them;
- * runs the registered clean-ups (queues to delete...) after each test.
- */
-export function useSqsEmulator(): SqsEmulator {
-  let server: SqsTestServer | undefined;
-  const cleanups: Array<() => Promise<void>> = [];
-  beforeAll(async () => {
-    server = await startSqsServer();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  return {
-    get server(): SqsTestServer {
-      if (server === undefined) throw new Error('the SQS emulator starts in beforeAll: use it inside a test or hook');
-      return server;
-    },
-    cleanups,
-  };
 }
