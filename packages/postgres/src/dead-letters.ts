@@ -1,7 +1,7 @@
 import type { BodyFormat } from './body-codec.js';
 import { decodeBody, rawJsonTypes } from './body-codec.js';
 import { toPostgresError } from './errors/to-postgres-error.js';
-import { readQueueColumns } from './queue-columns.js';
+import { readTraced } from './queue-columns.js';
 import type { Queryable } from './queryable.js';
 import type { QueueTable } from './queue-table.js';
 
@@ -75,7 +75,7 @@ FROM ${queue.qualifiedDead} ORDER BY dead_at, id LIMIT $1`,
  */
 export async function redriveDeadLetters(db: Queryable, queue: QueueTable, ids: readonly string[] | undefined): Promise<number> {
   // Tables of migration 2 keep each row's trace context on its way back.
-  const trace = (await readQueueColumns(db, queue, 'dead-letter')).traced ? ', trace_context' : '';
+  const trace = (await readTraced(db, queue, 'dead-letter')) ? ', trace_context' : '';
   try {
     const result = await db.query({
       text: `WITH moved AS (

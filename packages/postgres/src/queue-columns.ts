@@ -33,20 +33,23 @@ WHERE a.attrelid IN (to_regclass($1), to_regclass($2)) AND a.attname = 'trace_co
 
 /** Reads the type of the queue table's `body` column, and whether its tables have `trace_context`, from the catalog. */
 export async function readQueueColumns(db: Queryable, queue: QueueTable, operation: PostgresOperation): Promise<QueueColumns> {
-  let rows: { table: string; column: string; type: string }[];
+  const [body, traced] = await Promise.all([readBodyColumnType(db, queue, operation), readTraced(db, queue, operation)]);
+  return { body, traced };
+}
+
+/** The type of the queue table's `body` column; rejects when the table does not exist or the type is not one a body is stored in. */
+async function readBodyColumnType(db: Queryable, queue: QueueTable, operation: PostgresOperation): Promise<BodyColumnType> {
+  let formatted: string | undefined;
   try {
-    const result = await db.query<{ table: string; column: string; type: string }>({
-      text: `SELECT CASE WHEN a.attrelid = to_regclass($1) THEN 'queue' ELSE 'dead' END AS table,
-  a.attname AS column, format_type(a.atttypid, NULL) AS type
-FROM pg_attribute a
-WHERE a.attrelid IN (to_regclass($1), to_regclass($2)) AND a.attname IN ('body', 'trace_context') AND NOT a.attisdropped`,
-      values: [queue.qualified, queue.qualifiedDead],
+    const result = await db.query<{ type: string }>({
+      text: `SELECT format_type(a.atttypid, NULL) AS type FROM pg_attribute a
+WHERE a.attrelid = to_regclass($1) AND a.attname = 'body' AND NOT a.attisdropped`,
+      values: [queue.qualified],
     });
-    rows = result.rows;
+    formatted = result.rows[0]?.type;
   } catch (error) {
     throw toPostgresError(error, operation, queue.display);
   }
-  const formatted = rows.find((row) => row.table === 'queue' && row.column === 'body')?.type;
   if (formatted === undefined) {
     throw new PostgresError(
       'POSTGRES_NO_TABLE',
@@ -62,6 +65,5 @@ WHERE a.attrelid IN (to_regclass($1), to_regclass($2)) AND a.attname IN ('body',
       { operation },
     );
   }
-  const traced = rows.filter((row) => row.column === 'trace_context').length === 2;
-  return { body, traced };
+  return body;
 }

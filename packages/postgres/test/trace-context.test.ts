@@ -73,14 +73,19 @@ describe('trace context (migration 2)', () => {
     }
   });
 
-  it('a source reads only what it needs of the catalog: a body column of a domain type still consumes', async () => {
+  it('a source reads only what it needs of the catalog: a body column of a domain type still consumes and redrives', async () => {
     const queue = await openQueue();
     await queue.pool.query(`CREATE DOMAIN "${queue.schema}".payload AS jsonb`);
     await queue.pool.query(`ALTER TABLE "${queue.schema}"."${queue.table}" ALTER COLUMN body TYPE "${queue.schema}".payload`);
     await queue.pool.query(`INSERT INTO "${queue.schema}"."${queue.table}" (body) VALUES ('{"n": 1}')`);
-    const source = queue.source<{ n: number }>({ waitTime: 0, logger: silentLogger });
+    const source = queue.source<{ n: number }>({ waitTime: 0, maxReceiveCount: 1, logger: silentLogger });
     const [message] = await source.get(never, { maxMessages: 10 });
     expect(message?.body).toEqual({ n: 1 });
-    await source.cleanup([message!]);
+    // Dead-lettered, then redriven: the redrive, too, reads only the trace columns.
+    await source.release([message!], new Error('to the dead letters'));
+    expect(await source.redrive()).toBe(1);
+    const [back] = await source.get(never, { maxMessages: 10 });
+    expect(back?.body).toEqual({ n: 1 });
+    await source.cleanup([back!]);
   });
 });
