@@ -2,9 +2,7 @@ import type { Source } from '../sources/source.js';
 import { refIndex, refPoller } from './message-refs.js';
 import { PollerThread } from './poller-thread.js';
 import type { BulkPayload } from './poller-thread.js';
-import { wireVerdict } from './wire-check.js';
 import type { EncodedPayload } from './wire-format.js';
-import { decodePayload, encodeStructured } from './wire-format.js';
 
 export interface PollerThreadGroupOptions {
   readonly module: string;
@@ -52,29 +50,15 @@ export class PollerThreadGroup implements Source<number> {
     return payload;
   }
 
-  /** These refs' messages encoded on their own, by the threads that hold them (in the order given). */
-  async encode(refs: readonly number[]): Promise<EncodedPayload> {
-    const groups = byPoller(refs);
-    if (groups.size === 1) return (this.threads[refPoller(refs[0] as number)] as PollerThread).encode(refs);
-    // Refs of several threads in one bulk: each thread encodes its own, joined here in the order given.
-    const encoded = new Map<number, unknown[]>();
-    await Promise.all(
-      [...groups].map(async ([poller, group]) => {
-        const payload = await (this.threads[poller] as PollerThread).encode(group);
-        encoded.set(poller, decodePayload(payload.bytes, payload.format));
-      }),
-    );
-    const taken = new Map<number, number>();
-    const messages = refs.map((ref) => {
-      const poller = refPoller(ref);
-      const at = taken.get(poller) ?? 0;
-      taken.set(poller, at + 1);
-      return (encoded.get(poller) as unknown[])[at];
-    });
-    const structured = messages.some((message) => wireVerdict(message) === 'structured');
-    return structured
-      ? { bytes: encodeStructured(messages), format: 'structured' }
-      : { bytes: new TextEncoder().encode(JSON.stringify(messages)), format: 'json' };
+  /**
+   * These refs' messages encoded on their own, by the thread that holds them (in
+   * the order given). They are one thread's: a bulk is cut from one get() result,
+   * and a suspect is handled alone.
+   */
+  encode(refs: readonly number[]): Promise<EncodedPayload> {
+    const poller = refPoller(refs[0] as number);
+    if (refs.some((ref) => refPoller(ref) !== poller)) return Promise.reject(new Error('a bulk of refs held by several poller threads'));
+    return (this.threads[poller] as PollerThread).encode(refs);
   }
 
   get(): never {
