@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Consumer, silentLogger } from '@conveyor/core';
+import { Consumer, ConveyorError, silentLogger } from '@conveyor/core';
 import { NatsSender, NatsSource } from '../src/index.js';
 import type { OwnNatsServer } from './helpers.js';
 import { delay, startOwnNats, until } from './helpers.js';
@@ -68,9 +68,11 @@ it('a NATS server stopped (SIGTERM) and restarted mid-run loses nothing; duplica
   expect(handledBeforeStop).toBeLessThan(bodies.length);
   // Redelivered: only what was in flight when the server went (its acks never reached it).
   expect(handled.length - bodies.length).toBeLessThanOrEqual(maxInFlight);
-  // A fetch cut by the outage ends and the poller goes on: no poller died; acks on the dead connection were reported, not thrown.
+  // A fetch cut by the outage ends and the poller goes on: no poller died. Whatever failed on the dead connection
+  // (an ack's flush, a fetch) was reported as a typed error, not thrown; whether anything did depends on when the
+  // socket closed (acks sent while reconnecting are buffered by the client), so the count is not asserted.
   expect(deaths).toEqual([]);
-  expect(errors.length).toBeGreaterThan(0);
+  for (const error of errors) expect(error).toBeInstanceOf(ConveyorError);
 });
 
 it('a NATS server SIGKILLed and restarted mid-run loses nothing; duplicates are bounded by what it had acknowledged lazily', async () => {
