@@ -2,6 +2,8 @@
 // See docs/adr/0003-the-json-hop.md for why JSON is the default.
 import { deserialize, serialize } from 'node:v8';
 import type { Parcel } from '../bulk/parcel.js';
+import type { TextBodies } from './text-bodies.js';
+import { restoreTextBodies, takeTextBodies, textBodiesPay } from './text-bodies.js';
 
 /**
  * How bulks cross into pool threads: 'json' sends a parcel as one JSON string
@@ -15,7 +17,7 @@ export type PayloadFormat = 'json' | 'structured';
 
 /** A parcel as it crosses: one payload for the whole parcel, or one per bulk (poller threads). */
 export type WireParcel =
-  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: Int32Array }
+  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: Int32Array; readonly texts?: TextBodies }
   | { readonly kind: 'structured'; readonly payload: Uint8Array; readonly bulkSizes: Int32Array }
   | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[]; readonly formats: readonly PayloadFormat[] };
 
@@ -33,7 +35,12 @@ export function encodeParcel<M>(parcel: Parcel<M>, structured: boolean): WirePar
   // Bulk sizes cross as a typed array: one copy, where an array of numbers is cloned number by
   // number (it was a third of piscina's postTask for parcels of a hundred bulks).
   const bulkSizes = Int32Array.from(parcel.bulkSizes);
-  if (!structured) return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes };
+  if (!structured) {
+    if (!textBodiesPay(parcel.messages)) return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes };
+    // Bodies that are JSON text cross beside the JSON, unescaped.
+    const { envelopes, texts } = takeTextBodies(parcel.messages);
+    return { kind: 'json', payload: JSON.stringify(envelopes), bulkSizes, texts };
+  }
   return { kind: 'structured', payload: encodeStructured(parcel.messages), bulkSizes };
 }
 
@@ -73,7 +80,7 @@ export async function encodeRefParcel<M>(parcel: Parcel<M>, payloads: BulkPayloa
 export function transferListOf(wire: WireParcel): ArrayBuffer[] | undefined {
   switch (wire.kind) {
     case 'json':
-      return undefined;
+      return wire.texts === undefined ? undefined : [wire.texts.bytes.buffer as ArrayBuffer];
     case 'structured':
       return [wire.payload.buffer as ArrayBuffer];
     case 'bytes':
@@ -97,8 +104,11 @@ export interface DecodedParcel {
 /** The parcel a pool thread receives: its messages and bulk sizes. */
 export function decodeParcel(wire: WireParcel): DecodedParcel {
   switch (wire.kind) {
-    case 'json':
-      return { messages: JSON.parse(wire.payload) as unknown[], bulkSizes: wire.bulkSizes };
+    case 'json': {
+      const messages = JSON.parse(wire.payload) as unknown[];
+      if (wire.texts !== undefined) restoreTextBodies(messages, wire.texts);
+      return { messages, bulkSizes: wire.bulkSizes };
+    }
     case 'structured':
       return { messages: deserialize(wire.payload) as unknown[], bulkSizes: wire.bulkSizes };
     case 'bytes': {
