@@ -9,6 +9,8 @@ export interface DrainOptions {
   readonly threads: number;
   readonly metrics?: ConsumerMetrics | undefined;
   readonly maxInFlight?: number | undefined;
+  /** Characters of each message's body (default 32). */
+  readonly bodyBytes?: number | undefined;
 }
 
 export interface DrainResult {
@@ -23,7 +25,8 @@ const body = 'x'.repeat(32);
 export async function drainThroughConsumer(options: DrainOptions): Promise<DrainResult> {
   const { count } = options;
   const source = new MemorySource<string>({ waitTime: 5 });
-  source.sendMany(Array.from({ length: count }, () => body));
+  const text = options.bodyBytes === undefined ? body : 'x'.repeat(options.bodyBytes);
+  source.sendMany(Array.from({ length: count }, () => text));
   const consumer = new Consumer(source, {
     handlerModule: new URL('./workers/trivial-handler.js', import.meta.url),
     maxHandlers: options.threads,

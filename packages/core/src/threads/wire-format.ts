@@ -2,6 +2,7 @@
 // See docs/adr/0003-the-json-hop.md for why JSON is the default.
 import { deserialize, serialize } from 'node:v8';
 import type { Parcel } from '../bulk/parcel.js';
+import { parseJsonChunks, stringifyInChunks } from './json-chunks.js';
 import type { TextBodies } from './text-bodies.js';
 import { restoreTextBodies, takeTextBodies, textBodiesPay } from './text-bodies.js';
 
@@ -15,9 +16,17 @@ export type BulkTransfer = 'json' | 'structured';
 /** How one encoded payload must be decoded. */
 export type PayloadFormat = 'json' | 'structured';
 
-/** A parcel as it crosses: one payload for the whole parcel, or one per bulk (poller threads). */
+/**
+ * A parcel as it crosses: one payload for the whole parcel (JSON in chunks
+ * under V8's large-object size, see json-chunks.ts), or one per bulk (poller threads).
+ */
 export type WireParcel =
-  | { readonly kind: 'json'; readonly payload: string; readonly bulkSizes: Int32Array; readonly texts?: TextBodies }
+  | {
+      readonly kind: 'json';
+      readonly payload: string | readonly string[];
+      readonly bulkSizes: Int32Array;
+      readonly texts?: TextBodies;
+    }
   | { readonly kind: 'structured'; readonly payload: Uint8Array; readonly bulkSizes: Int32Array }
   | { readonly kind: 'bytes'; readonly payloads: readonly Uint8Array[]; readonly formats: readonly PayloadFormat[] };
 
@@ -36,10 +45,10 @@ export function encodeParcel<M>(parcel: Parcel<M>, structured: boolean): WirePar
   // number (it was a third of piscina's postTask for parcels of a hundred bulks).
   const bulkSizes = Int32Array.from(parcel.bulkSizes);
   if (!structured) {
-    if (!textBodiesPay(parcel.messages)) return { kind: 'json', payload: JSON.stringify(parcel.messages), bulkSizes };
+    if (!textBodiesPay(parcel.messages)) return { kind: 'json', payload: stringifyInChunks(parcel.messages), bulkSizes };
     // Bodies that are JSON text cross beside the JSON, unescaped.
     const { envelopes, texts } = takeTextBodies(parcel.messages);
-    return { kind: 'json', payload: JSON.stringify(envelopes), bulkSizes, texts };
+    return { kind: 'json', payload: stringifyInChunks(envelopes), bulkSizes, texts };
   }
   return { kind: 'structured', payload: encodeStructured(parcel.messages), bulkSizes };
 }
@@ -105,7 +114,7 @@ export interface DecodedParcel {
 export function decodeParcel(wire: WireParcel): DecodedParcel {
   switch (wire.kind) {
     case 'json': {
-      const messages = JSON.parse(wire.payload) as unknown[];
+      const messages = parseJsonChunks(wire.payload);
       if (wire.texts !== undefined) restoreTextBodies(messages, wire.texts);
       return { messages, bulkSizes: wire.bulkSizes };
     }
