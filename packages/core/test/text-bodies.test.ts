@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, MemorySource } from '@conveyor/core';
-import { decodeParcel, encodeParcel, transferListOf } from '../src/threads/wire-format.js';
+import { decodePayload, decodeParcel, encodeParcel, encodePayload, transferListOf } from '../src/threads/wire-format.js';
 import { textBody, texts } from './fixtures/text-bodies.js';
-import { fixture, quiet } from './helpers.js';
+import { fixture, quiet, until } from './helpers.js';
 
 /** A parcel's messages as a source hands them out, string bodies and others mixed. */
 function deliveries(count: number): Array<{ id: number; body: unknown; receiveCount: number; receipt: string }> {
@@ -68,5 +68,33 @@ describe('text bodies beside the JSON', () => {
     await consumer.shutdown();
     expect(failed).toEqual([]);
     expect(source.consumedCount).toBe(count);
+  });
+
+  it('a poller thread sends a bulk of text bodies beside its JSON, in one buffer, decoded to exactly what was sent', () => {
+    const messages = deliveries(30);
+    const before = structuredClone(messages);
+    const payload = encodePayload(messages, false);
+    expect(payload.format).toBe('json-texts');
+    expect(payload.bytes.byteOffset).toBe(0);
+    expect(decodePayload(structuredClone(payload.bytes), payload.format)).toStrictEqual(before);
+    expect(messages).toEqual(before);
+    // Bodies without quotes: plain JSON, as before.
+    expect(encodePayload([{ id: 1, body: 'plain', receiveCount: 1 }], false).format).toBe('json');
+  });
+
+  it('with poller threads, every text body reaches the pool thread exactly as sent', async () => {
+    const count = texts.length * 25;
+    const failed: unknown[] = [];
+    const consumer = new Consumer(
+      { module: fixture('text-body-source.js'), options: { count } },
+      { ...quiet, pollerThreads: true, maxPollers: 2, handlerModule: fixture('text-body-probe-handler.js'), maxHandlers: 2, bulkSize: 7 },
+    );
+    consumer.on('failed', (_messages, error) => failed.push(error));
+    await consumer.start();
+    // Each of the 2 poller threads builds its own source, with `count` messages.
+    await until(() => consumer.stats.consumed + consumer.stats.failed >= 2 * count, 20_000, 'every message settled');
+    await consumer.shutdown();
+    expect(failed).toEqual([]);
+    expect(consumer.stats.consumed).toBe(2 * count);
   });
 });

@@ -9,12 +9,10 @@ import { nextBulkId, refBulkId, refIndex } from './message-refs.js';
 import type { EncodedBulk, FromPollerThread, PollerThreadData, ToPollerThread } from './poller-thread-protocol.js';
 import { wireVerdict } from './wire-check.js';
 import { fromWireError, toWireError } from './wire-error.js';
-import { encodeStructured } from './wire-format.js';
+import { encodePayload } from './wire-format.js';
 
 const data = workerData as PollerThreadData;
 const port = parentPort!;
-const encoder = new TextEncoder();
-/** Bulks handed out and not fully settled: their messages, and how many are still open. */
 /**
  * Bulks handed out and not fully settled: their messages, which of them are
  * closed (settled, or forgotten), and how many are still open. Closing is per
@@ -77,8 +75,8 @@ async function answerGet(requestId: number, maxMessages: number): Promise<void> 
       const chunk = admitted.slice(start, start + data.bulkSize);
       bulkId = nextBulkId(bulkId);
       openBulks.set(bulkId, { messages: chunk, closed: new Uint8Array(chunk.length), open: chunk.length });
-      const payload = structured ? encodeStructured(chunk) : encoder.encode(JSON.stringify(chunk));
-      bulks.push({ bulkId, count: chunk.length, payload, format: structured ? 'structured' : 'json' });
+      const { bytes, format } = encodePayload(chunk, structured);
+      bulks.push({ bulkId, count: chunk.length, payload: bytes, format });
     }
     send(
       { type: 'got', requestId, bulks },
@@ -178,8 +176,8 @@ function answerEncode(requestId: number, refs: readonly number[]): void {
       // Admitted when received: json or structured, never rejected.
       structured ||= wireVerdict(message) === 'structured';
     }
-    const payload = structured ? encodeStructured(messages) : encoder.encode(JSON.stringify(messages));
-    send({ type: 'encoded', requestId, payload, format: structured ? 'structured' : 'json' }, [payload.buffer as ArrayBuffer]);
+    const { bytes, format } = encodePayload(messages, structured);
+    send({ type: 'encoded', requestId, payload: bytes, format }, [bytes.buffer as ArrayBuffer]);
   } catch (error) {
     send({ type: 'failed', requestId, error: toWireError(error) });
   }

@@ -106,3 +106,36 @@ function grown(bytes: Uint8Array, used: number, needed: number): Uint8Array {
   next.set(bytes.subarray(0, used));
   return next;
 }
+
+/**
+ * A bulk's messages as one buffer of their own, JSON with the text bodies
+ * beside it (how a poller thread sends a bulk): two 32-bit counts (messages,
+ * JSON bytes), each message's body length, the JSON, then the bodies.
+ */
+export function encodeWithTextBodies(messages: readonly unknown[]): Uint8Array {
+  const { envelopes, texts } = takeTextBodies(messages);
+  const json = JSON.stringify(envelopes);
+  const head = 8 + 4 * messages.length;
+  // JSON text is ASCII but for the bodies it kept (a lone surrogate, escaped as \uXXXX): one byte a character, mostly.
+  const out = new Uint8Array(head + json.length * 3 + texts.bytes.length);
+  const view = new DataView(out.buffer);
+  const { written } = encoder.encodeInto(json, out.subarray(head));
+  view.setInt32(0, messages.length, true);
+  view.setInt32(4, written, true);
+  for (let index = 0; index < messages.length; index++) view.setInt32(8 + 4 * index, texts.lengths[index] as number, true);
+  out.set(texts.bytes, head + written);
+  return out.subarray(0, head + written + texts.bytes.length);
+}
+
+/** The messages `encodeWithTextBodies` encoded. */
+export function decodeWithTextBodies(bytes: Uint8Array): unknown[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getInt32(0, true);
+  const jsonBytes = view.getInt32(4, true);
+  const head = 8 + 4 * count;
+  const lengths = new Int32Array(count);
+  for (let index = 0; index < count; index++) lengths[index] = view.getInt32(8 + 4 * index, true);
+  const messages = JSON.parse(decoder.decode(bytes.subarray(head, head + jsonBytes))) as unknown[];
+  restoreTextBodies(messages, { bytes: bytes.subarray(head + jsonBytes), lengths });
+  return messages;
+}

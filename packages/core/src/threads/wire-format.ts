@@ -4,7 +4,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { Parcel } from '../bulk/parcel.js';
 import { parseJsonChunks, stringifyInChunks } from './json-chunks.js';
 import type { TextBodies } from './text-bodies.js';
-import { restoreTextBodies, takeTextBodies, textBodiesPay } from './text-bodies.js';
+import { decodeWithTextBodies, encodeWithTextBodies, restoreTextBodies, takeTextBodies, textBodiesPay } from './text-bodies.js';
 
 /**
  * How bulks cross into pool threads: 'json' sends a parcel as one JSON string
@@ -13,8 +13,8 @@ import { restoreTextBodies, takeTextBodies, textBodiesPay } from './text-bodies.
  */
 export type BulkTransfer = 'json' | 'structured';
 
-/** How one encoded payload must be decoded. */
-export type PayloadFormat = 'json' | 'structured';
+/** How one encoded payload must be decoded: UTF-8 JSON, JSON with text bodies beside it, or v8 serialization. */
+export type PayloadFormat = 'json' | 'json-texts' | 'structured';
 
 /**
  * A parcel as it crosses: one payload for the whole parcel (JSON in chunks
@@ -97,11 +97,26 @@ export function transferListOf(wire: WireParcel): ArrayBuffer[] | undefined {
   }
 }
 
+const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** A bulk's messages as a poller thread sends them: bytes of their own (transferred), and their format. */
+export function encodePayload(messages: readonly unknown[], structured: boolean): EncodedPayload {
+  if (structured) return { bytes: encodeStructured(messages), format: 'structured' };
+  if (textBodiesPay(messages)) return { bytes: encodeWithTextBodies(messages), format: 'json-texts' };
+  return { bytes: encoder.encode(JSON.stringify(messages)), format: 'json' };
+}
 
 /** Decodes one payload a poller thread encoded. */
 export function decodePayload(bytes: Uint8Array, format: PayloadFormat): unknown[] {
-  return (format === 'json' ? JSON.parse(decoder.decode(bytes)) : deserialize(bytes)) as unknown[];
+  switch (format) {
+    case 'json':
+      return JSON.parse(decoder.decode(bytes)) as unknown[];
+    case 'json-texts':
+      return decodeWithTextBodies(bytes);
+    case 'structured':
+      return deserialize(bytes) as unknown[];
+  }
 }
 
 /** A parcel as a pool thread decodes it: its messages and bulk sizes. */
