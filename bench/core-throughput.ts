@@ -9,30 +9,15 @@
 // every drain here) against a BENCH_MESSAGES one at bulk 128, wall and CPU, interleaved.
 // BENCH_MESSAGES (default 1000000), BENCH_BULK_SIZES (1,16,128,512), BENCH_ROUNDS (5).
 import { availableParallelism, loadavg } from 'node:os';
-import type { ConsumerMetrics } from '@conveyor/core';
 import { bareLoop, envelopes, sabRing } from './hop-baselines.ts';
 import { drainThroughConsumer } from './memory-consumer-drain.ts';
+import { parcelCounter } from './parcel-counter.ts';
 import { spread } from './spread.ts';
 
 const totalMessages = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const bulkSizes = (process.env.BENCH_BULK_SIZES ?? '1,16,128,512').split(',').map(Number);
 const threads = availableParallelism();
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-
-/** Counts the Consumer's parcels, to give the baselines the same task size. */
-function parcelCounter(): ConsumerMetrics & { readonly meanParcel: () => number } {
-  let parcels = 0;
-  let messages = 0;
-  return {
-    received() {},
-    settleError() {},
-    settled(sample) {
-      parcels++;
-      messages += sample.consumed + sample.failed;
-    },
-    meanParcel: () => (parcels === 0 ? 1 : Math.max(1, Math.round(messages / parcels))),
-  };
-}
 
 const format = (perSecond: number): string => `${(perSecond / 1e6).toFixed(2)}M`;
 const load = (): string =>

@@ -10,9 +10,9 @@
 // Run: node --expose-gc bench/message-size-throughput.ts (after pnpm build).
 // BENCH_MESSAGES (default 300000), BENCH_BODY_BYTES (32,256,1024), BENCH_BULK_SIZE (128), BENCH_ROUNDS (3).
 import { availableParallelism, loadavg } from 'node:os';
-import type { ConsumerMetrics } from '@conveyor/core';
 import { bareLoop, envelopes, sabRing } from './hop-baselines.ts';
 import { drainThroughConsumer } from './memory-consumer-drain.ts';
+import { parcelCounter } from './parcel-counter.ts';
 import { spread } from './spread.ts';
 
 const count = Number(process.env.BENCH_MESSAGES ?? 300_000);
@@ -20,21 +20,6 @@ const sizes = (process.env.BENCH_BODY_BYTES ?? '32,256,1024').split(',').map(Num
 const bulkSize = Number(process.env.BENCH_BULK_SIZE ?? 128);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const threads = availableParallelism();
-
-/** Counts the Consumer's parcels, to give the baselines the same task size. */
-function parcelCounter(): ConsumerMetrics & { readonly meanParcel: () => number } {
-  let parcels = 0;
-  let messages = 0;
-  return {
-    received() {},
-    settleError() {},
-    settled(sample) {
-      parcels++;
-      messages += sample.consumed + sample.failed;
-    },
-    meanParcel: () => (parcels === 0 ? 1 : Math.max(1, Math.round(messages / parcels))),
-  };
-}
 
 const load = (): string =>
   loadavg()
