@@ -62,10 +62,13 @@ export class ProgressSlots {
 export class ProgressWriter implements ParcelWatcher {
   readonly #ints: Int32Array;
   readonly #times: Float64Array;
+  readonly #timed: boolean;
 
-  constructor(buffer: SharedArrayBuffer, threadId: number) {
+  /** `timed`: publish when each bulk started (main enforces a handler timeout against it). */
+  constructor(buffer: SharedArrayBuffer, threadId: number, timed = true) {
     this.#ints = new Int32Array(buffer, 0, intSlots);
     this.#times = new Float64Array(buffer, intSlots * 4, 1);
+    this.#timed = timed;
     Atomics.store(this.#ints, THREAD, threadId);
   }
 
@@ -73,7 +76,7 @@ export class ProgressWriter implements ParcelWatcher {
     if (prefixConsumed) Atomics.store(this.#ints, COMPLETED, index);
     Atomics.store(this.#ints, TAKEN, 0);
     Atomics.store(this.#ints, UNIT, 0);
-    this.#times[STARTED] = Date.now();
+    if (this.#timed) this.#times[STARTED] = Date.now();
     Atomics.store(this.#ints, CURRENT, index);
   }
 

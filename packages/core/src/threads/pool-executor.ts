@@ -75,7 +75,12 @@ export class PoolExecutor<M> implements Executor<M> {
     this.#options = options;
     const table = this.#recycleTable;
     const recycle = { maxBulks: options.maxBulksPerThread, maxHeapMb: options.maxThreadHeapMb, table: table.buffer };
-    const workerData: PoolWorkerData = { handler: options.handler, initializer: options.initializer?.href, recycle };
+    const workerData: PoolWorkerData = {
+      handler: options.handler,
+      initializer: options.initializer?.href,
+      recycle,
+      timedBulks: options.handlerTimeout > 0,
+    };
     this.#pool = new Piscina<PoolTask, unknown>({
       filename: new URL('./pool-worker.js', import.meta.url).href,
       minThreads: options.minThreads,

@@ -32,6 +32,8 @@ export interface PoolWorkerData {
   readonly handler: HandlerSpec;
   readonly initializer: string | undefined;
   readonly recycle: RecycleRule;
+  /** Main enforces `handlerTimeout`: each bulk publishes when it started (a clock read a bulk, otherwise saved). */
+  readonly timedBulks: boolean;
 }
 
 /**

@@ -150,7 +150,7 @@ async function handleParcel(
   let reports: (BulkReport | undefined)[] | undefined;
   let bulkSizes: ArrayLike<number>;
   try {
-    const progress = new ProgressWriter(task.progress, threadId);
+    const progress = new ProgressWriter(task.progress, threadId, data.timedBulks);
     // A bulk blamed for an uncaught error is not consumed: the consumed prefix stops before it.
     const watcher = {
       bulkStarted: (index: number, prefixConsumed: boolean): void => progress.bulkStarted(index, prefixConsumed && state.blame.size === 0),
@@ -163,12 +163,18 @@ async function handleParcel(
       parcel.messages,
       parcel.bulkSizes,
       watcher,
-      async (bulk, run) => {
+      (bulk, run) => {
         state.currentBulk = bulk;
-        const report = await context.run({ task: state.task, bulk }, run);
         // Blamed already: the bulk counts as not consumed before the next one runs (key chains hold its keys' followers).
-        const blamed = state.blame.get(bulk);
-        return blamed === undefined ? report : { ...(report ?? { taken: bulkSizes[bulk] ?? 0, marked: [] }), uncaught: { error: blamed } };
+        const withBlame = (report: BulkReport | undefined): BulkReport | undefined => {
+          const blamed = state.blame.get(bulk);
+          return blamed === undefined
+            ? report
+            : { ...(report ?? { taken: bulkSizes[bulk] ?? 0, marked: [] }), uncaught: { error: blamed } };
+        };
+        // A synchronous handler's run is a value: no promise, no tick (see runHandlerNow).
+        const ran = context.run({ task: state.task, bulk }, run);
+        return ran instanceof Promise ? ran.then(withBlame) : withBlame(ran);
       },
       task.traceContext,
       task.after,
