@@ -116,7 +116,7 @@ export function encodeWithTextBodies(messages: readonly unknown[]): Uint8Array {
   const { envelopes, texts } = takeTextBodies(messages);
   const json = JSON.stringify(envelopes);
   const head = 8 + 4 * messages.length;
-  // JSON text is ASCII but for the bodies it kept (a lone surrogate, escaped as \uXXXX): one byte a character, mostly.
+  // The JSON may hold non-ASCII text (other fields, bodies that stayed in it): room for 3 bytes a character.
   const out = new Uint8Array(head + json.length * 3 + texts.bytes.length);
   const view = new DataView(out.buffer);
   const { written } = encoder.encodeInto(json, out.subarray(head));
