@@ -97,4 +97,23 @@ describe('text bodies beside the JSON', () => {
     expect(failed).toEqual([]);
     expect(consumer.stats.consumed).toBe(2 * count);
   });
+
+  it('after a pool thread dies, suspects handled alone still get their text bodies unchanged', async () => {
+    const source = new MemorySource<string>({ waitTime: 5, maxReceiveCount: 4 });
+    const count = 300;
+    source.sendMany(Array.from({ length: count }, (_, index) => textBody(index)));
+    const altered: unknown[] = [];
+    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('text-body-killer-handler.js'), maxHandlers: 2, bulkSize: 8 });
+    consumer.on('failed', (_messages, error) => {
+      if (String(error).includes('altered')) altered.push(error);
+    });
+    const died: unknown[] = [];
+    consumer.on('threadDied', ({ error }) => died.push(error));
+    await consumer.start();
+    await source.drained();
+    await consumer.shutdown();
+    expect(died.length).toBeGreaterThan(0);
+    expect(altered).toEqual([]);
+    expect(source.consumedCount).toBe(count);
+  });
 });
