@@ -36,7 +36,8 @@ interface RunningTask {
   readonly blame: Map<number, unknown>;
 }
 
-const context = new AsyncLocalStorage<BulkContext>();
+/** The bulk whose handler started the work running now (undefined between parcels). */
+const context = new AsyncLocalStorage<BulkContext | undefined>();
 let tasks = 0;
 let bulksHandled = 0;
 const recycleTable = new Int32Array(data.recycle.table);
@@ -158,7 +159,10 @@ async function handleParcel(
     };
     const parcel = decodeParcel(task.wire);
     bulkSizes = parcel.bulkSizes;
-    reports = await runParcel(
+    // One async-context frame a bulk: enterWith(), where run() would make two (one to enter, one to
+    // restore). Once the bulks have run, or the first awaits, this thread leaves the last bulk's frame
+    // (below), so it does not carry into what follows: piscina's reply, the next task.
+    const handled = runParcel(
       handler,
       parcel.messages,
       parcel.bulkSizes,
@@ -172,13 +176,16 @@ async function handleParcel(
             ? report
             : { ...(report ?? { taken: bulkSizes[bulk] ?? 0, marked: [] }), uncaught: { error: blamed } };
         };
+        context.enterWith({ task: state.task, bulk });
         // A synchronous handler's run is a value: no promise, no tick (see runHandlerNow).
-        const ran = context.run({ task: state.task, bulk }, run);
+        const ran = run();
         return ran instanceof Promise ? ran.then(withBlame) : withBlame(ran);
       },
       task.traceContext,
       task.after,
     );
+    context.enterWith(undefined);
+    reports = await handled;
     // Work the handlers left behind that fails at once (a rejected promise nobody
     // awaited, an immediate) is still blamed on its bulk, not on the next parcel.
     await nextTurn();
