@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, MemorySource } from '@conveyor/core';
-import { parseJsonChunks, stringifyInChunks } from '../src/threads/json-chunks.js';
-import { decodeParcel, encodeParcel } from '../src/threads/wire-format.js';
+import { jsonBytesInChunks, parseJsonChunks, stringifyInChunks } from '../src/threads/json-chunks.js';
+import { decodePayload, decodeParcel, encodeParcel, encodePayload } from '../src/threads/wire-format.js';
 import { describeShape } from './fixtures/describe-shape.js';
 import { fixture, quiet } from './helpers.js';
 
@@ -65,5 +65,25 @@ describe("a parcel's JSON in chunks", () => {
     await consumer.shutdown();
     expect(failed).toEqual([]);
     expect(source.consumedCount).toBe(count);
+  });
+
+  it("as bytes (a poller thread's bulk): the chunks joined into one JSON array, whatever their sizes", () => {
+    const decoder = new TextDecoder();
+    for (const [count, bytes] of [
+      [1, 100],
+      [17, 100],
+      [300, 1_000],
+      [40, 9_000],
+      [20, 60_000],
+    ] as const) {
+      const values = Array.from({ length: count }, (_, id) => delivery(id, bytes));
+      expect(JSON.parse(decoder.decode(jsonBytesInChunks(values)))).toEqual(values);
+      // One value a chunk in the middle (each longer than a chunk): still commas between them.
+      const payload = encodePayload(values, false);
+      expect(payload.format).toBe('json');
+      expect(decodePayload(payload.bytes, payload.format)).toEqual(values);
+    }
+    const huge = [delivery(0, 100), delivery(1, 200_000), delivery(2, 200_000), delivery(3, 100)];
+    expect(JSON.parse(decoder.decode(jsonBytesInChunks(huge)))).toEqual(huge);
   });
 });

@@ -46,3 +46,29 @@ export function parseJsonChunks(payload: string | readonly string[]): unknown[] 
   }
   return values;
 }
+
+const encoder = new TextEncoder();
+
+/**
+ * `values` as the UTF-8 bytes of one JSON array, in a buffer of their own
+ * (transferable), encoded chunk by chunk (`stringifyInChunks`): the chunks are
+ * written one after another, joined by commas, so the bytes parse as one array
+ * and no string past V8's large-object size is ever built on this side.
+ */
+export function jsonBytesInChunks(values: readonly unknown[]): Uint8Array {
+  const payload = stringifyInChunks(values);
+  if (typeof payload === 'string') return encoder.encode(payload);
+  let characters = 0;
+  for (const chunk of payload) characters += chunk.length;
+  // Up to 3 bytes a character (UTF-8 of UTF-16 code units).
+  const bytes = new Uint8Array(characters * 3);
+  let written = 0;
+  for (let index = 0; index < payload.length; index++) {
+    const chunk = payload[index] as string;
+    // "[a,b]" + "[c,d]" -> "[a,b,c,d]": drop the inner brackets, join with a comma.
+    const inner = chunk.slice(index === 0 ? 0 : 1, index === payload.length - 1 ? chunk.length : chunk.length - 1);
+    if (index > 0) bytes[written++] = 0x2c;
+    written += encoder.encodeInto(inner, bytes.subarray(written)).written;
+  }
+  return bytes.subarray(0, written);
+}

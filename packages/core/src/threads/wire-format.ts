@@ -2,7 +2,7 @@
 // See docs/adr/0003-the-json-hop.md for why JSON is the default.
 import { deserialize, serialize } from 'node:v8';
 import type { Parcel } from '../bulk/parcel.js';
-import { parseJsonChunks, stringifyInChunks } from './json-chunks.js';
+import { jsonBytesInChunks, parseJsonChunks, stringifyInChunks } from './json-chunks.js';
 import type { TextBodies } from './text-bodies.js';
 import { decodeWithTextBodies, encodeWithTextBodies, restoreTextBodies, takeTextBodies, textBodiesPay } from './text-bodies.js';
 
@@ -97,14 +97,13 @@ export function transferListOf(wire: WireParcel): ArrayBuffer[] | undefined {
   }
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** A bulk's messages as a poller thread sends them: bytes of their own (transferred), and their format. */
 export function encodePayload(messages: readonly unknown[], structured: boolean): EncodedPayload {
   if (structured) return { bytes: encodeStructured(messages), format: 'structured' };
   if (textBodiesPay(messages)) return { bytes: encodeWithTextBodies(messages), format: 'json-texts' };
-  return { bytes: encoder.encode(JSON.stringify(messages)), format: 'json' };
+  return { bytes: jsonBytesInChunks(messages), format: 'json' };
 }
 
 /** Decodes one payload a poller thread encoded. */
