@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemorySource, silentLogger } from '@conveyor/core';
-import type { GetHint, MemoryMessage, MemorySourceOptions, ReleaseReport } from '@conveyor/core';
+import { Consumer, MemorySource, silentLogger } from '@conveyor/core';
+import type { ConsumerOptions, GetHint, MemoryMessage, MemorySourceOptions, ReleaseReport } from '@conveyor/core';
 
 import { until } from '@conveyor/conformance';
 
@@ -61,6 +61,17 @@ export class RecordingSource<T = Body> extends MemorySource<T> {
 }
 
 export const quiet = { logger: silentLogger } as const;
+
+/** Runs a consumer over `source` until every message is settled, then shuts it down: the errors its `failed` events carried. */
+export async function drainFailures<T>(source: MemorySource<T>, options: ConsumerOptions<MemoryMessage<T>>): Promise<unknown[]> {
+  const failed: unknown[] = [];
+  const consumer = new Consumer(source, { ...quiet, ...options });
+  consumer.on('failed', (_messages, error) => failed.push(error));
+  await consumer.start();
+  await source.drained();
+  await consumer.shutdown();
+  return failed;
+}
 
 export function bodies(count: number, script: (n: number) => Partial<Body> = () => ({})): Body[] {
   return Array.from({ length: count }, (_, n) => ({ n, ...script(n) }));

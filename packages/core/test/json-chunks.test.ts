@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Consumer, MemorySource } from '@conveyor/core';
+import { MemorySource } from '@conveyor/core';
 import { jsonBytesInChunks, parseJsonChunks, stringifyInChunks } from '../src/threads/json-chunks.js';
 import { decodePayload, decodeParcel, encodeParcel, encodePayload } from '../src/threads/wire-format.js';
 import { describeShape } from './fixtures/describe-shape.js';
-import { fixture, quiet } from './helpers.js';
+import { drainFailures, fixture } from './helpers.js';
 
 /** A delivery with a body of about `bytes` bytes of JSON. */
 function delivery(id: number, bytes: number): { id: number; body: unknown; receiveCount: number } {
@@ -57,13 +57,7 @@ describe("a parcel's JSON in chunks", () => {
         return { value, expected: describeShape(value) };
       }),
     );
-    const failed: unknown[] = [];
-    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('body-probe-handler.js'), maxHandlers: 2, bulkSize: 64 });
-    consumer.on('failed', (_messages, error) => failed.push(error));
-    await consumer.start();
-    await source.drained();
-    await consumer.shutdown();
-    expect(failed).toEqual([]);
+    expect(await drainFailures(source, { handlerModule: fixture('body-probe-handler.js'), maxHandlers: 2, bulkSize: 64 })).toEqual([]);
     expect(source.consumedCount).toBe(count);
   });
 

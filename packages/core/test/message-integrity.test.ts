@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Consumer, MemorySource, MessageEncodingError } from '@conveyor/core';
 import { describeShape } from './fixtures/describe-shape.js';
-import { fixture, quiet, until } from './helpers.js';
+import { drainFailures, fixture, quiet, until } from './helpers.js';
 
 /** Bodies that JSON would alter, each with the description the pool thread must see. */
 const tricky: Array<[string, unknown]> = [
@@ -27,13 +27,7 @@ describe('faithful bodies', () => {
   it.each(tricky)('%s reaches the pool thread unchanged (or not at all)', async (_name, value) => {
     const source = new MemorySource<{ value: unknown; expected: string }>({ waitTime: 5 });
     source.send({ value, expected: describeShape(value) });
-    const failed: unknown[] = [];
-    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('body-probe-handler.js'), maxHandlers: 1 });
-    consumer.on('failed', (_messages, error) => failed.push(error));
-    await consumer.start();
-    await source.drained();
-    await consumer.shutdown();
-    expect(failed).toEqual([]);
+    expect(await drainFailures(source, { handlerModule: fixture('body-probe-handler.js'), maxHandlers: 1 })).toEqual([]);
     expect(source.consumedCount).toBe(1);
   });
 

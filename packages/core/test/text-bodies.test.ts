@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Consumer, MemorySource } from '@conveyor/core';
 import { decodePayload, decodeParcel, encodeParcel, encodePayload, transferListOf } from '../src/threads/wire-format.js';
 import { textBody, texts } from './fixtures/text-bodies.js';
-import { fixture, quiet, until } from './helpers.js';
+import { drainFailures, fixture, quiet, until } from './helpers.js';
 
 /** A parcel's messages as a source hands them out, string bodies and others mixed. */
 function deliveries(count: number): Array<{ id: number; body: unknown; receiveCount: number; receipt: string }> {
@@ -60,13 +60,7 @@ describe('text bodies beside the JSON', () => {
     const source = new MemorySource<string>({ waitTime: 5, maxReceiveCount: 2 });
     const count = texts.length * 25;
     source.sendMany(Array.from({ length: count }, (_, index) => textBody(index)));
-    const failed: unknown[] = [];
-    const consumer = new Consumer(source, { ...quiet, handlerModule: fixture('text-body-probe-handler.js'), maxHandlers: 2, bulkSize: 7 });
-    consumer.on('failed', (_messages, error) => failed.push(error));
-    await consumer.start();
-    await source.drained();
-    await consumer.shutdown();
-    expect(failed).toEqual([]);
+    expect(await drainFailures(source, { handlerModule: fixture('text-body-probe-handler.js'), maxHandlers: 2, bulkSize: 7 })).toEqual([]);
     expect(source.consumedCount).toBe(count);
   });
 

@@ -5,6 +5,7 @@
 // and the parcel's JSON stays small (a large one is a large-object allocation).
 // Measured: see docs/adr/0003-the-json-hop.md.
 import { Buffer, isAscii } from 'node:buffer';
+import { jsonBytesInChunks } from './json-chunks.js';
 
 /** The string bodies of a parcel's messages, as UTF-8 bytes one after another. */
 export interface TextBodies {
@@ -114,17 +115,17 @@ function grown(bytes: Uint8Array, used: number, needed: number): Uint8Array {
  */
 export function encodeWithTextBodies(messages: readonly unknown[]): Uint8Array {
   const { envelopes, texts } = takeTextBodies(messages);
-  const json = JSON.stringify(envelopes);
+  // The envelopes' JSON as a parcel's is made (in chunks, under V8's large-object size).
+  const json = jsonBytesInChunks(envelopes);
   const head = 8 + 4 * messages.length;
-  // The JSON may hold non-ASCII text (other fields, bodies that stayed in it): room for 3 bytes a character.
-  const out = new Uint8Array(head + json.length * 3 + texts.bytes.length);
+  const out = new Uint8Array(head + json.length + texts.bytes.length);
   const view = new DataView(out.buffer);
-  const { written } = encoder.encodeInto(json, out.subarray(head));
   view.setInt32(0, messages.length, true);
-  view.setInt32(4, written, true);
+  view.setInt32(4, json.length, true);
   for (let index = 0; index < messages.length; index++) view.setInt32(8 + 4 * index, texts.lengths[index] as number, true);
-  out.set(texts.bytes, head + written);
-  return out.subarray(0, head + written + texts.bytes.length);
+  out.set(json, head);
+  out.set(texts.bytes, head + json.length);
+  return out;
 }
 
 /** The messages `encodeWithTextBodies` encoded. */
