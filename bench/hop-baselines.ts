@@ -4,6 +4,8 @@
 // SharedArrayBuffer ring per thread (the fastest hop this machine allows).
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+// The Consumer's own chunking, so the ring encodes exactly as it does.
+import { stringifyInChunks } from '../packages/core/dist/threads/json-chunks.js';
 import { collectGarbage } from './memory-consumer-drain.ts';
 
 /** The messages every side moves, built before the clock starts: the Consumer's shape. */
@@ -59,19 +61,6 @@ export async function bareLoop(messages: readonly Envelope[], taskSize: number, 
   return messages.length / seconds;
 }
 
-/** A batch as JSON arrays of about 56 K characters each (the first of 16 messages measures their size). */
-function jsonChunks(batch: readonly Envelope[]): string[] {
-  const chunks: string[] = [];
-  for (let start = 0, count = 16; start < batch.length;) {
-    const end = Math.min(batch.length, start + count);
-    const text = JSON.stringify(batch.slice(start, end));
-    chunks.push(text);
-    count = Math.max(1, Math.floor((56 * 1024) / (text.length / (end - start))));
-    start = end;
-  }
-  return chunks;
-}
-
 /** One SharedArrayBuffer ring per thread, batches of `taskSize` as UTF-8 JSON (one record per chunk). Messages/s. */
 export async function sabRing(messages: readonly Envelope[], taskSize: number, threads: number): Promise<number> {
   const ringBytes = 8 * 1024 * 1024;
@@ -90,7 +79,8 @@ export async function sabRing(messages: readonly Envelope[], taskSize: number, t
     const ring = rings[index % threads] as (typeof rings)[number];
     // In chunks under V8's large-object size, as the Consumer encodes: one JSON.stringify past 128 KB
     // costs about 4x a message, and the limit of this machine is not that of one call.
-    for (const text of jsonChunks(work[index] as Envelope[])) {
+    const payload = stringifyInChunks(work[index] as Envelope[]);
+    for (const text of typeof payload === 'string' ? [payload] : payload) {
       // Room for the length, the UTF-8 bytes at most, and a wrap marker after them.
       const needed = 4 + text.length * 3 + 4;
       for (;;) {
