@@ -12,7 +12,8 @@
 //
 // Other knobs: FILE_BENCH_ROUNDS (default 3), FILE_BENCH_CPU_SPAN (numbers tested for primality
 // per row by the CPU-heavy handler, default 400), FILE_BENCH_BATCH (rows per batch file, default
-// 1000), FILE_BENCH_BULK (Consumer bulkSize, 100), REDIS_URL (default redis://127.0.0.1:6379).
+// 1000), FILE_BENCH_BULK (Consumer bulkSize, 100), FILE_BENCH_HANDLERS (which handlers, default
+// 'trivial,cpu'), REDIS_URL (default redis://127.0.0.1:6379).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -43,6 +44,7 @@ const cpuSpan = Number(process.env.FILE_BENCH_CPU_SPAN ?? 400);
 const rounds = Number(process.env.FILE_BENCH_ROUNDS ?? 3);
 const rowsPerBatch = Number(process.env.FILE_BENCH_BATCH ?? 1000);
 const bulkSize = Number(process.env.FILE_BENCH_BULK ?? 100);
+const handlerKinds = (process.env.FILE_BENCH_HANDLERS ?? 'trivial,cpu').split(',') as HandlerKind[];
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const self = fileURLToPath(import.meta.url);
 
@@ -310,7 +312,7 @@ async function main(): Promise<void> {
   const backends = ['file', 'bare', 'redis'] as const;
   const results = new Map<string, RunResult[]>();
   const label = (backend: Backend, handlerKind: HandlerKind, readers: number): string => `${handlerKind}/${backend}/${readers}`;
-  for (const handlerKind of ['trivial', 'cpu'] as const) {
+  for (const handlerKind of handlerKinds) {
     for (let round = 0; round < rounds; round++) {
       for (const readers of [1, 2]) {
         for (const backend of backends) {
@@ -330,7 +332,7 @@ async function main(): Promise<void> {
     );
   console.log('handler  side                  readers  write rows/s (min/median/max)  read rows/s (min/median/max)  reader CPU µs/row');
   const sideName = { file: 'FileSource + Consumer', bare: 'bare FileQueueReader ', redis: 'Redis list + Consumer' };
-  for (const handlerKind of ['trivial', 'cpu'] as const) {
+  for (const handlerKind of handlerKinds) {
     for (const readers of [1, 2]) {
       for (const backend of backends) {
         const runs = of(backend, handlerKind, readers);
@@ -350,7 +352,7 @@ async function main(): Promise<void> {
     }
   }
   console.log('\nratios of read rates, per round (min/median/max):');
-  for (const handlerKind of ['trivial', 'cpu'] as const) {
+  for (const handlerKind of handlerKinds) {
     for (const readers of [1, 2]) {
       console.log(
         `  ${handlerKind.padEnd(8)} ${readers} reader(s): Consumer / bare reader ${ratio(of('file', handlerKind, readers), of('bare', handlerKind, readers))}` +

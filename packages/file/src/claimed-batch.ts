@@ -80,7 +80,10 @@ export class ClaimedBatch<T> implements Iterable<BatchRow<T>> {
     this.rows = rows;
     this.#stored = stored;
     this.#states = new Uint8Array(rows.length);
-    this.#receives = Uint32Array.from(stored, (row) => row.previousReceives);
+    // A loop, not Uint32Array.from(stored, map): that builds an array of the values first, per batch.
+    const receives = new Uint32Array(stored.length);
+    for (let index = 0; index < stored.length; index++) receives[index] = (stored[index] as StoredRow).previousReceives;
+    this.#receives = receives;
   }
 
   /** Number of rows. */

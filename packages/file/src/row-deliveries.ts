@@ -93,7 +93,10 @@ export class RowDeliveries<T> {
         });
     }
     while (messages.length < max) {
-      const claim = this.#fresh[0] ?? this.#add(claimNext());
+      // Another batch only while less than half of `max` is gathered: claimed and left half
+      // delivered, a batch would wait for the next get() — out of other readers' reach, and its rows
+      // kept alive long enough for V8 to move them to the old generation (measured: a third slower).
+      const claim = this.#fresh[0] ?? (messages.length * 2 < max ? this.#add(claimNext()) : undefined);
       if (claim === undefined) break;
       const start = claim.next;
       const end = Math.min(claim.batch.size, start + max - messages.length);

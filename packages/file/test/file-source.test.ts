@@ -94,6 +94,30 @@ describe('FileSource under a Consumer', () => {
     expect(names(directory)).toEqual([]);
   });
 
+  it('get() claims another batch only while it has gathered less than half of what it may return', async () => {
+    const directory = queue();
+    write(
+      directory,
+      Array.from({ length: 40 }, (_, n) => ({ n })),
+      10,
+    );
+    const source = new FileSource<Job>({ directory, waitTime: 0, ...quiet });
+    const signal = new AbortController().signal;
+    const ns = (messages: FileMessage<Job>[]): number[] => messages.map((message) => message.body.n);
+    // 10 rows of 16 allowed: enough, the next batch stays for another reader.
+    expect(ns(await source.get(signal, { maxMessages: 16 }))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(source.reader.claimed).toBe(1);
+    // 10 rows of 30: less than half, so the next batch too, whole.
+    expect(ns(await source.get(signal, { maxMessages: 30 }))).toEqual([
+      10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+    ]);
+    // Fewer than a batch: a part of it, the rest delivered next, before any other batch is claimed.
+    expect(ns(await source.get(signal, { maxMessages: 4 }))).toEqual([30, 31, 32, 33]);
+    expect(ns(await source.get(signal, { maxMessages: 100 }))).toEqual([34, 35, 36, 37, 38, 39]);
+    expect(await source.get(signal, { maxMessages: 100 })).toEqual([]);
+    source.close();
+  });
+
   it('a row that keeps failing goes to dead/ after maxReceiveCount deliveries', async () => {
     const directory = queue();
     write(directory, [{ n: 1 }, { n: 2, alwaysFail: true }, { n: 3 }]);
