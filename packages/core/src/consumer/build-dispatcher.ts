@@ -11,8 +11,9 @@ import type { ConsumerMetrics } from './consumer-metrics.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
 import type { ConsumerReports } from './consumer-reports.js';
 
-// A pool task carries at most this many messages: big enough to amortise the
-// thread hop, small enough that two threads share a get() result.
+// A parcel carries at most this many messages: big enough to amortise the
+// thread hop (and, inline, the per-parcel queueing and settling), small enough
+// that two threads share a get() result.
 const maxParcelMessages = 2048;
 /** How much deeper the adaptive in-flight limit may grow when ordered lanes hold messages behind their keys. */
 const laneDepth = 2;
@@ -74,7 +75,16 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
         : undefined,
     bulkSize: options.bulkSize,
     maxHandlers: options.maxHandlers,
-    maxParcelMessages: options.executor === 'threads' ? Math.max(maxParcelMessages, options.bulkSize) : 0,
+    maxParcelMessages: Math.max(maxParcelMessages, options.bulkSize),
+    crossesThreads: options.executor === 'threads',
+    // Inline, bulks share a parcel only while they run back to back (a handler that awaits keeps one
+    // bulk a parcel: shutdown can then give back every bulk not started) and no rate limit paces them.
+    packsNow:
+      options.executor === 'threads'
+        ? undefined
+        : options.rateLimiter === undefined
+          ? () => parts.executor.synchronousHandler === true
+          : () => false,
     onSettled,
     metrics,
     rateLimiter: options.rateLimiter,

@@ -31,8 +31,21 @@ export interface DispatcherOptions<M> {
   readonly bulkSize: number;
   /** Concurrent handler runs. */
   readonly maxHandlers: number;
-  /** Largest parcel in messages; 0 sends one bulk per parcel (the inline executor). */
+  /** Largest parcel in messages; 0 sends one bulk per parcel. */
   readonly maxParcelMessages: number;
+  /**
+   * Parcels cross to pool threads: two per handler slot keep the threads busy
+   * while the next one is encoded, and a key's messages may travel as a chain in
+   * one parcel (fewer, fuller hops). Inline, neither pays: one parcel per slot,
+   * one message of a key per parcel.
+   */
+  readonly crossesThreads?: boolean | undefined;
+  /**
+   * Whether the next parcel may carry several bulks (when unset: always, as
+   * `maxParcelMessages` allows). Inline, only while the handler has run
+   * synchronously and no rate limit paces bulk by bulk.
+   */
+  readonly packsNow?: (() => boolean) | undefined;
   readonly onSettled: (settlement: Settlement<M>) => void;
   /** When set, each parcel is timed and reported (costs two clock reads per parcel). */
   readonly metrics?: ConsumerMetrics | undefined;
@@ -73,12 +86,16 @@ export class Dispatcher<M> {
   #closed = false;
   // Two parcels per handler slot keep pool threads busy while the next parcel is encoded.
   readonly #maxRunning: number;
+  /** Most messages of one key a parcel carries. */
+  readonly #maxChain: number;
 
   constructor(options: DispatcherOptions<M>) {
     this.#options = options;
     this.#queue = new ParcelQueue(options.bulkSize);
     this.#sizer = new ParcelSizer(options.bulkSize, options.maxParcelMessages);
-    this.#maxRunning = this.#sizer.packs ? options.maxHandlers * 2 : options.maxHandlers;
+    const hops = this.#sizer.packs && options.crossesThreads === true;
+    this.#maxRunning = hops ? options.maxHandlers * 2 : options.maxHandlers;
+    this.#maxChain = hops ? maxChain : 1;
   }
 
   /** Bulks waiting for a handler slot. */
@@ -145,9 +162,11 @@ export class Dispatcher<M> {
       } else if (fromLanes) {
         // Each key at most once in flight, as a chain of its oldest messages in one parcel:
         // parcels stay large enough to amortise the hop even when few keys are ready.
-        const target = this.#sizer.target(lanes.waiting + this.#queue.messages, this.#maxRunning - this.#running, true);
+        const target = this.#packsNow()
+          ? this.#sizer.target(lanes.waiting + this.#queue.messages, this.#maxRunning - this.#running, true)
+          : this.#options.bulkSize;
         const max = Math.min(target, this.#options.rateLimiter?.capacity ?? target);
-        const taken = lanes.take(max, this.#sizer.packs ? maxChain : 1);
+        const taken = lanes.take(max, this.#maxChain);
         this.#lanesTurn = false;
         if (lanes.throttledLanes > 0) this.#watchLanes();
         // Every ready key was out of tokens (keyRateLimit): they wait aside, the queue may go on.
@@ -163,7 +182,9 @@ export class Dispatcher<M> {
         this.#lanesTurn = true;
         enqueuedAt = this.#queue.oldestEnqueuedAt;
         // Share what waits among the free slots, so every thread gets work.
-        const target = this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running);
+        const target = this.#packsNow()
+          ? this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running)
+          : this.#options.bulkSize;
         const taken = this.#queue.take(Math.min(target, this.#options.rateLimiter?.capacity ?? target));
         parcel = taken.parcel;
         structured = taken.structured;
@@ -172,6 +193,10 @@ export class Dispatcher<M> {
       this.#inFlight.add(parcel);
       void this.#runParcel(parcel, structured, enqueuedAt, ticket);
     }
+  }
+
+  #packsNow(): boolean {
+    return this.#options.packsNow?.() ?? true;
   }
 
   async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number, ticket: LaneTicket | undefined): Promise<void> {

@@ -17,7 +17,7 @@ export class ParcelSizer {
   /** Moving average of handler milliseconds per message; undefined until a parcel came back. */
   #msPerMessage: number | undefined;
 
-  /** `maxParcelMessages` 0: one bulk a parcel (the inline executor). */
+  /** `maxParcelMessages` 0: one bulk a parcel. */
   constructor(bulkSize: number, maxParcelMessages: number) {
     this.#bulkSize = bulkSize;
     this.#maxParcelMessages = maxParcelMessages;

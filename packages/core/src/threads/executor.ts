@@ -39,4 +39,10 @@ export interface Executor<M> {
   close(): Promise<void>;
   /** Stops at once: running parcels resolve as lost with a `ShutdownError`. */
   destroy(): Promise<void>;
+  /**
+   * Inline only: true once bulks have run and the handler returned no promise
+   * for any of them. Several bulks may then share a parcel: they run back to
+   * back anyway, and one parcel queues and settles once for all of them.
+   */
+  readonly synchronousHandler?: boolean;
 }

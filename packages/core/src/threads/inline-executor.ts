@@ -4,6 +4,7 @@ import { BulkCursor } from '../bulk/bulk-cursor.js';
 import type { Handler } from '../bulk/handler.js';
 import type { Parcel } from '../bulk/parcel.js';
 import type { TraceCarrier } from '../sources/trace-carrier.js';
+import type { Eventually } from '../bulk/run-handler.js';
 import { runParcel } from '../bulk/run-handler.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import { ShutdownError } from '../errors/shutdown-error.js';
@@ -17,6 +18,18 @@ export class InlineExecutor<M> implements Executor<M> {
   readonly #queue: PQueue;
   readonly #handlerTimeout: number;
   #destroyed = false;
+  /** Bulks have run, and no handler call returned a promise. */
+  #synchronous = false;
+  #sawPromise = false;
+  /** Runs one bulk, noting whether the handler returned a promise. */
+  readonly #watchBulk = (_index: number, run: () => Eventually<BulkReport | undefined>): Eventually<BulkReport | undefined> => {
+    const ran = run();
+    if (ran instanceof Promise) {
+      this.#sawPromise = true;
+      this.#synchronous = false;
+    } else this.#synchronous = !this.#sawPromise;
+    return ran;
+  };
 
   /** `handlerTimeout` > 0: a bulk running longer is failed (`HandlerTimeoutError`) and its late completion ignored. */
   constructor(handler: Handler<M>, concurrency: number, handlerTimeout = 0) {
@@ -26,6 +39,16 @@ export class InlineExecutor<M> implements Executor<M> {
   }
 
   async start(): Promise<void> {}
+
+  /**
+   * True once bulks have run and the handler never returned a promise: the
+   * dispatcher may then pack several bulks in a parcel. Never again after one
+   * promise, so a handler that may wait (and may hang) keeps one bulk a
+   * parcel, and shutdown can give back every bulk that has not started.
+   */
+  get synchronousHandler(): boolean {
+    return this.#synchronous;
+  }
 
   admit(messages: readonly M[]): Admission<M> {
     // Inline, the handler sees the very objects the source gave: nothing to check.
@@ -38,7 +61,7 @@ export class InlineExecutor<M> implements Executor<M> {
       const reports =
         this.#handlerTimeout > 0
           ? await this.#runWithTimeout(parcel, traceContext)
-          : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes, undefined, undefined, traceContext, parcel.after);
+          : await runParcel(this.#handler, parcel.messages, parcel.bulkSizes, undefined, this.#watchBulk, traceContext, parcel.after);
       return { outcome: { reports }, busyMs: performance.now() - started };
     });
     // p-queue 10 rejects the tasks clear() removed (an AbortError) where 9 left them pending forever.
