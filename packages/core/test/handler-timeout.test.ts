@@ -60,7 +60,8 @@ describe('handlerTimeout inline', () => {
     await until(() => source.released.length >= 1 && source.cleaned.length >= 1, 5_000, 'the timed-out bulk');
     expect(source.released[0]!.ids).toEqual([2]);
     expect(source.released[0]!.error).toBeInstanceOf(HandlerTimeoutError);
-    expect(source.cleaned).toEqual([1]);
+    // Only 1 was cleaned up with the timed-out bulk (on a busy machine, 2 may already be back and consumed).
+    expect(source.cleaned[0]).toBe(1);
     await source.drained();
     await new Promise((resolve) => setTimeout(resolve, 400)); // the late completion comes and changes nothing
     await consumer.shutdown();
