@@ -13,7 +13,8 @@
 // Other knobs: FILE_BENCH_ROUNDS (default 3), FILE_BENCH_CPU_SPAN (numbers tested for primality
 // per row by the CPU-heavy handler, default 400), FILE_BENCH_BATCH (rows per batch file, default
 // 1000), FILE_BENCH_BULK (Consumer bulkSize, 100), FILE_BENCH_HANDLERS (which handlers, default
-// 'trivial,cpu'), REDIS_URL (default redis://127.0.0.1:6379).
+// 'trivial,cpu'), FILE_BENCH_READERS (reader process counts, default '1,2'), REDIS_URL (default
+// redis://127.0.0.1:6379).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -45,6 +46,7 @@ const rounds = Number(process.env.FILE_BENCH_ROUNDS ?? 3);
 const rowsPerBatch = Number(process.env.FILE_BENCH_BATCH ?? 1000);
 const bulkSize = Number(process.env.FILE_BENCH_BULK ?? 100);
 const handlerKinds = (process.env.FILE_BENCH_HANDLERS ?? 'trivial,cpu').split(',') as HandlerKind[];
+const readerCounts = (process.env.FILE_BENCH_READERS ?? '1,2').split(',').map(Number);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const self = fileURLToPath(import.meta.url);
 
@@ -314,7 +316,7 @@ async function main(): Promise<void> {
   const label = (backend: Backend, handlerKind: HandlerKind, readers: number): string => `${handlerKind}/${backend}/${readers}`;
   for (const handlerKind of handlerKinds) {
     for (let round = 0; round < rounds; round++) {
-      for (const readers of [1, 2]) {
+      for (const readers of readerCounts) {
         for (const backend of backends) {
           const key = label(backend, handlerKind, readers);
           results.set(key, [...(results.get(key) ?? []), await run(backend, handlerKind, readers)]);
@@ -333,7 +335,7 @@ async function main(): Promise<void> {
   console.log('handler  side                  readers  write rows/s (min/median/max)  read rows/s (min/median/max)  reader CPU µs/row');
   const sideName = { file: 'FileSource + Consumer', bare: 'bare FileQueueReader ', redis: 'Redis list + Consumer' };
   for (const handlerKind of handlerKinds) {
-    for (const readers of [1, 2]) {
+    for (const readers of readerCounts) {
       for (const backend of backends) {
         const runs = of(backend, handlerKind, readers);
         console.log(
@@ -353,16 +355,17 @@ async function main(): Promise<void> {
   }
   console.log('\nratios of read rates, per round (min/median/max):');
   for (const handlerKind of handlerKinds) {
-    for (const readers of [1, 2]) {
+    for (const readers of readerCounts) {
       console.log(
         `  ${handlerKind.padEnd(8)} ${readers} reader(s): Consumer / bare reader ${ratio(of('file', handlerKind, readers), of('bare', handlerKind, readers))}` +
           `, file / Redis list ${ratio(of('file', handlerKind, readers), of('redis', handlerKind, readers))}`,
       );
     }
-    console.log(
-      `  ${handlerKind.padEnd(8)} scaling 2 readers / 1 reader: Consumer ${ratio(of('file', handlerKind, 2), of('file', handlerKind, 1))}` +
-        `, bare ${ratio(of('bare', handlerKind, 2), of('bare', handlerKind, 1))}, Redis ${ratio(of('redis', handlerKind, 2), of('redis', handlerKind, 1))}`,
-    );
+    if (readerCounts.includes(1) && readerCounts.includes(2))
+      console.log(
+        `  ${handlerKind.padEnd(8)} scaling 2 readers / 1 reader: Consumer ${ratio(of('file', handlerKind, 2), of('file', handlerKind, 1))}` +
+          `, bare ${ratio(of('bare', handlerKind, 2), of('bare', handlerKind, 1))}, Redis ${ratio(of('redis', handlerKind, 2), of('redis', handlerKind, 1))}`,
+      );
   }
   console.log(`\nRedis source used: ${redisSourceName}`);
   console.log(`load average at the end: ${load()}`);

@@ -13,8 +13,8 @@ interface Claim<T> {
   /** Next row never delivered. */
   next: number;
   readonly deliveries: Float64Array;
-  /** When each row's delivery lapses (renewed by `extend()`). */
-  readonly deadlines: Float64Array;
+  /** When each row's delivery lapses (renewed by `extend()`); none when deliveries never lapse (the default). */
+  readonly deadlines: Float64Array | undefined;
 }
 
 /**
@@ -171,7 +171,8 @@ export class RowDeliveries<T> {
 
   #add(batch: ClaimedBatch<T> | undefined): Claim<T> | undefined {
     if (batch === undefined) return undefined;
-    const claim: Claim<T> = { batch, next: 0, deliveries: new Float64Array(batch.size), deadlines: new Float64Array(batch.size) };
+    const deadlines = this.#visibilityTimeout === Number.POSITIVE_INFINITY ? undefined : new Float64Array(batch.size);
+    const claim: Claim<T> = { batch, next: 0, deliveries: new Float64Array(batch.size), deadlines };
     this.#claims.set(batch.key, claim);
     this.#fresh.push(claim);
     return claim;
@@ -181,7 +182,7 @@ export class RowDeliveries<T> {
   #deliver(claim: Claim<T>, index: number, deadline: number): FileMessage<T> {
     const delivery = ++this.#delivery;
     claim.deliveries[index] = delivery;
-    claim.deadlines[index] = deadline;
+    if (claim.deadlines !== undefined) claim.deadlines[index] = deadline;
     const row = claim.batch.rows[index] as BatchRow<T>;
     return {
       id: row.id,
@@ -203,7 +204,7 @@ export class RowDeliveries<T> {
       const claim = this.#current(message);
       if (claim === undefined) continue;
       const { index, delivery } = message.receipt;
-      claim.deadlines[index] = deadline;
+      (claim.deadlines as Float64Array)[index] = deadline;
       this.#visibilities.push({ batch: claim.batch.key, start: index, end: index + 1, firstDelivery: delivery, deadline });
     }
   }
@@ -220,7 +221,10 @@ export class RowDeliveries<T> {
       if (claim === undefined) continue; // its batch is gone
       for (let index = start; index < end; index++) {
         // Settled, delivered again, or renewed since (a later entry holds its deadline).
-        if (claim.deliveries[index] !== firstDelivery + (index - start) || (claim.deadlines[index] as number) > visibility.deadline)
+        if (
+          claim.deliveries[index] !== firstDelivery + (index - start) ||
+          ((claim.deadlines as Float64Array)[index] as number) > visibility.deadline
+        )
           continue;
         claim.deliveries[index] = notOut;
         claim.batch.countExpiredDelivery(index);
