@@ -35,7 +35,8 @@
 // Other knobs: REDIS_BENCH_BULK (Consumer bulkSize, default 128), REDIS_BENCH_POLLERS
 // (Consumer pollers, default 2), REDIS_BENCH_THREADS (pool threads, default 2),
 // REDIS_BENCH_IN_FLIGHT (Consumer maxInFlight, default the Consumer's), REDIS_BENCH_SIDES
-// (any of 'a' to 'e'; default 'abcde').
+// (any of 'a' to 'e'; default 'abcde'), REDIS_BENCH_WARM (messages of each side's warm-up drain,
+// default REDIS_BENCH_MESSAGES).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -323,8 +324,9 @@ async function main(): Promise<void> {
       `${availableParallelism()} cores, ${own === undefined ? redisUrl : `its own redis-server (${redisUrl})`}`,
   );
   console.log(`load average at the start: ${load()}`);
-  // Warm-up (not counted): JIT, scripts, pool threads.
-  const warm = 5000;
+  // Warm-up (not counted): JIT, scripts, pool threads, Redis memory. A full drain of each side: with 5,000
+  // messages, the first counted round of the Consumer still ran about a third slower than the others.
+  const warm = Number(process.env.REDIS_BENCH_WARM ?? messages);
   if (sides.includes('a')) {
     await fillRaw(redis, `${base}:warm-a`, warm);
     await drainByHand(redis, `${base}:warm-a`, warm);
