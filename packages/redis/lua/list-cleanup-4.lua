@@ -11,30 +11,42 @@
   KEYS[3]  processing    {<key>}:processing    zset: delivery -> deadline ms
   KEYS[4]  counters      {<key>}:meta          hash: inflight (unsettled messages), traced (trace fields "t<id>" exist)
 
-  ARGV[1…] groups, one per delivery: delivery, n, then n pairs: position, message id
-           (the parts of the receipts "<delivery>:<position>:<id>")
+  ARGV[1]  the receipts "<delivery>:<position>:<id>" joined by ',' (one argument, not
+           two a message: the client encodes one string, and the server parses the
+           arguments of a call of thousands of messages no slower)
 
   Returns the number of messages acknowledged.
 ]]
 local band, bor, lshift, rshift = bit.band, bit.bor, bit.lshift, bit.rshift
+-- Receipts grouped by delivery, in first-seen order: position, id, position, id, …
+local groups = {}
+local order = {}
+for delivery, position, id in string.gmatch(ARGV[1], '(%d+):(%d+):([^,]+)') do
+  local group = groups[delivery]
+  if not group then
+    group = {}
+    groups[delivery] = group
+    order[#order + 1] = delivery
+  end
+  group[#group + 1] = tonumber(position)
+  group[#group + 1] = id
+end
 local acknowledged = {}
 local count = 0
-local i = 1
-while i <= #ARGV do
-  local delivery = ARGV[i]
-  local n = tonumber(ARGV[i + 1])
+for _, delivery in ipairs(order) do
+  local group = groups[delivery]
   local bits = redis.call('HGET', KEYS[2], delivery .. '!')
   if bits then
     local bytes = { string.byte(bits, 1, -1) }
-    for j = i + 2, i + 2 * n, 2 do
-      local position = tonumber(ARGV[j])
+    for j = 1, #group, 2 do
+      local position = group[j]
       local at = rshift(position, 3) + 1
       local mask = lshift(1, band(position, 7))
       local byte = bytes[at]
       if byte and band(byte, mask) == 0 then
         bytes[at] = bor(byte, mask)
         count = count + 1
-        acknowledged[count] = ARGV[j + 1]
+        acknowledged[count] = group[j + 1]
       end
     end
     local settled = true
@@ -51,7 +63,6 @@ while i <= #ARGV do
       redis.call('HSET', KEYS[2], delivery .. '!', string.char(unpack(bytes)))
     end
   end
-  i = i + 2 + 2 * n
 end
 -- Trace contexts (list-send-3.lua) go with their bodies.
 local fields = count

@@ -172,7 +172,7 @@ export class ListStore {
 
   /** Acknowledges deliveries (one script call); stale receipts are ignored. */
   async acknowledge(receipts: readonly string[]): Promise<number> {
-    return (await this.#cleanup.runBuffer(this.#redis, this.#cleanupKeys, groupByDelivery(receipts, receiptId))) as number;
+    return (await this.#cleanup.runBuffer(this.#redis, this.#cleanupKeys, [joinReceipts(receipts)])) as number;
   }
 
   /** Settles failed deliveries; `delays[i]` is the backoff of `failed[i]` in `'charged'` mode. */
@@ -273,7 +273,16 @@ export function decodeTraceContext(stored: string | undefined): TraceCarrier | u
   return tab < 0 ? { traceparent: stored } : { traceparent: stored.slice(0, tab), tracestate: stored.slice(tab + 1) };
 }
 
-/** The message id of a receipt `<delivery>:<position>:<id>`. */
-function receiptId(receipt: string): string {
-  return receipt.slice(receipt.lastIndexOf(':') + 1);
+/**
+ * Receipts `<delivery>:<position>:<id>` joined by ',' for the cleanup script, which
+ * groups them by delivery itself: one argument rather than two a message. One that
+ * is not a receipt of this source (a ',' in it would split it) is left out: nothing to settle.
+ */
+function joinReceipts(receipts: readonly string[]): string {
+  let joined = '';
+  for (const receipt of receipts) {
+    if (receipt.includes(',')) continue;
+    joined = joined === '' ? receipt : `${joined},${receipt}`;
+  }
+  return joined;
 }
