@@ -275,14 +275,18 @@ export function decodeTraceContext(stored: string | undefined): TraceCarrier | u
 
 /**
  * Receipts `<delivery>:<position>:<id>` joined by ',' for the cleanup script, which
- * groups them by delivery itself: one argument rather than two a message. One that
- * is not a receipt of this source (a ',' in it would split it) is left out: nothing to settle.
+ * groups them by delivery itself: one argument rather than two a message, as bytes
+ * (receipts are ASCII: latin1 is a plain copy, where a string argument would be
+ * encoded as UTF-8 again on the socket). One that is not a receipt of this source (a
+ * ',' in it would split it) is left out: nothing to settle.
  */
-function joinReceipts(receipts: readonly string[]): string {
-  let joined = '';
+function joinReceipts(receipts: readonly string[]): Buffer {
+  let clean = true;
   for (const receipt of receipts) {
-    if (receipt.includes(',')) continue;
-    joined = joined === '' ? receipt : `${joined},${receipt}`;
+    if (receipt.includes(',')) {
+      clean = false;
+      break;
+    }
   }
-  return joined;
+  return Buffer.from((clean ? receipts : receipts.filter((receipt) => !receipt.includes(','))).join(','), 'latin1');
 }
