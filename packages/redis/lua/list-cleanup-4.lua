@@ -19,17 +19,21 @@
 ]]
 local band, bor, lshift, rshift = bit.band, bit.bor, bit.lshift, bit.rshift
 -- Receipts grouped by delivery, in first-seen order: position, id, position, id, …
+-- Each matched whole: a string that only contains a receipt is none, and settles nothing.
 local groups = {}
 local order = {}
-for delivery, position, id in string.gmatch(ARGV[1], '(%d+):(%d+):([^,]+)') do
-  local group = groups[delivery]
-  if not group then
-    group = {}
-    groups[delivery] = group
-    order[#order + 1] = delivery
+for receipt in string.gmatch(ARGV[1], '[^,]+') do
+  local delivery, position, id = string.match(receipt, '^(%d+):(%d+):(.+)$')
+  if delivery then
+    local group = groups[delivery]
+    if not group then
+      group = {}
+      groups[delivery] = group
+      order[#order + 1] = delivery
+    end
+    group[#group + 1] = tonumber(position)
+    group[#group + 1] = id
   end
-  group[#group + 1] = tonumber(position)
-  group[#group + 1] = id
 end
 local acknowledged = {}
 local count = 0

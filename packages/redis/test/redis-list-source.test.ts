@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError, MessageNotTakenError } from '@conveyor/core';
 import { RedisListSource, redisListSourceDefaults } from '@conveyor/redis';
+import type { RedisListMessage } from '@conveyor/redis';
 import { Redis } from 'ioredis';
 import { ListSources, neverAborted } from './list-source-helpers.js';
 import { connect, redisUrl } from './redis-test-client.js';
@@ -33,6 +34,20 @@ describe('RedisListSource', () => {
     expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.leases, source.keys.delayed)).toBe(
       0,
     );
+  });
+
+  it('a string that only contains a receipt settles nothing', async () => {
+    const source = sources.open();
+    await source.send('a', 'b');
+    const delivered = await source.get(neverAborted, { maxMessages: 2 });
+    const [first, second] = delivered as [RedisListMessage, RedisListMessage];
+    await source.cleanup([
+      { ...first, receipt: `x${first.receipt}` },
+      { ...second, receipt: `${second.receipt.replace(':', '-')}:${second.receipt}` },
+    ]);
+    expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 2, deadLetters: 0 });
+    await source.cleanup(delivered);
+    expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
   });
 
   it('receipts name the delivery, the position and the message id, never the body; so does everything in flight', async () => {
