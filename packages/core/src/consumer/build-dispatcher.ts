@@ -61,6 +61,7 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
             timed: options.metrics !== undefined,
           }),
         };
+  const inline = options.executor !== 'threads';
   return new Dispatcher({
     lanes,
     executor: parts.executor,
@@ -75,16 +76,12 @@ export function buildDispatcher<M>({ parts, options, gate, metrics, reports, onS
         : undefined,
     bulkSize: options.bulkSize,
     maxHandlers: options.maxHandlers,
-    maxParcelMessages: Math.max(maxParcelMessages, options.bulkSize),
-    crossesThreads: options.executor === 'threads',
+    // Inline with a rate limit, one bulk a parcel: the tokens pace bulk by bulk.
+    maxParcelMessages: inline && options.rateLimiter !== undefined ? 0 : Math.max(maxParcelMessages, options.bulkSize),
+    crossesThreads: !inline,
     // Inline, bulks share a parcel only while they run back to back (a handler that awaits keeps one
-    // bulk a parcel: shutdown can then give back every bulk not started) and no rate limit paces them.
-    packsNow:
-      options.executor === 'threads'
-        ? undefined
-        : options.rateLimiter === undefined
-          ? () => parts.executor.synchronousHandler === true
-          : () => false,
+    // bulk a parcel: shutdown can then give back every bulk not started).
+    packsNow: inline ? () => parts.executor.synchronousHandler === true : undefined,
     onSettled,
     metrics,
     rateLimiter: options.rateLimiter,

@@ -42,8 +42,7 @@ export interface DispatcherOptions<M> {
   readonly crossesThreads?: boolean | undefined;
   /**
    * Whether the next parcel may carry several bulks (when unset: always, as
-   * `maxParcelMessages` allows). Inline, only while the handler has run
-   * synchronously and no rate limit paces bulk by bulk.
+   * `maxParcelMessages` allows). Inline, only while the handler has run synchronously.
    */
   readonly packsNow?: (() => boolean) | undefined;
   readonly onSettled: (settlement: Settlement<M>) => void;
@@ -92,7 +91,7 @@ export class Dispatcher<M> {
   constructor(options: DispatcherOptions<M>) {
     this.#options = options;
     this.#queue = new ParcelQueue(options.bulkSize);
-    this.#sizer = new ParcelSizer(options.bulkSize, options.maxParcelMessages);
+    this.#sizer = new ParcelSizer(options.bulkSize, options.maxParcelMessages, options.packsNow);
     const hops = this.#sizer.packs && options.crossesThreads === true;
     this.#maxRunning = hops ? options.maxHandlers * 2 : options.maxHandlers;
     this.#maxChain = hops ? maxChain : 1;
@@ -162,9 +161,7 @@ export class Dispatcher<M> {
       } else if (fromLanes) {
         // Each key at most once in flight, as a chain of its oldest messages in one parcel:
         // parcels stay large enough to amortise the hop even when few keys are ready.
-        const target = this.#packsNow()
-          ? this.#sizer.target(lanes.waiting + this.#queue.messages, this.#maxRunning - this.#running, true)
-          : this.#options.bulkSize;
+        const target = this.#sizer.target(lanes.waiting + this.#queue.messages, this.#maxRunning - this.#running, true);
         const max = Math.min(target, this.#options.rateLimiter?.capacity ?? target);
         const taken = lanes.take(max, this.#maxChain);
         this.#lanesTurn = false;
@@ -182,9 +179,7 @@ export class Dispatcher<M> {
         this.#lanesTurn = true;
         enqueuedAt = this.#queue.oldestEnqueuedAt;
         // Share what waits among the free slots, so every thread gets work.
-        const target = this.#packsNow()
-          ? this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running)
-          : this.#options.bulkSize;
+        const target = this.#sizer.target(this.#queue.messages, this.#maxRunning - this.#running);
         const taken = this.#queue.take(Math.min(target, this.#options.rateLimiter?.capacity ?? target));
         parcel = taken.parcel;
         structured = taken.structured;
@@ -193,10 +188,6 @@ export class Dispatcher<M> {
       this.#inFlight.add(parcel);
       void this.#runParcel(parcel, structured, enqueuedAt, ticket);
     }
-  }
-
-  #packsNow(): boolean {
-    return this.#options.packsNow?.() ?? true;
   }
 
   async #runParcel(parcel: Parcel<M>, structured: boolean, enqueuedAt: number, ticket: LaneTicket | undefined): Promise<void> {

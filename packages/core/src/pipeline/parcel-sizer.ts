@@ -14,13 +14,19 @@ const unknownCostBulks = 4;
 export class ParcelSizer {
   readonly #bulkSize: number;
   readonly #maxParcelMessages: number;
+  readonly #packsNow: (() => boolean) | undefined;
   /** Moving average of handler milliseconds per message; undefined until a parcel came back. */
   #msPerMessage: number | undefined;
 
-  /** `maxParcelMessages` 0: one bulk a parcel. */
-  constructor(bulkSize: number, maxParcelMessages: number) {
+  /**
+   * `maxParcelMessages` 0: one bulk a parcel. `packsNow`, when given, says
+   * whether the next parcel may carry several bulks (the inline executor: only
+   * while its handler has returned no promise).
+   */
+  constructor(bulkSize: number, maxParcelMessages: number, packsNow?: () => boolean) {
     this.#bulkSize = bulkSize;
     this.#maxParcelMessages = maxParcelMessages;
+    this.#packsNow = packsNow;
   }
 
   /** True when parcels may carry several bulks. */
@@ -37,7 +43,7 @@ export class ParcelSizer {
    * a time, so what one parcel takes no other can).
    */
   target(waiting: number, freeSlots: number, share = false): number {
-    if (!this.packs) return this.#bulkSize;
+    if (!this.packs || this.#packsNow?.() === false) return this.#bulkSize;
     const limit = this.#limit();
     if (!share && this.#msPerMessage !== undefined && waiting * this.#msPerMessage < parcelTargetMs) return Math.min(limit, waiting);
     return Math.min(limit, Math.ceil(waiting / freeSlots));

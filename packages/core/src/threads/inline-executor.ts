@@ -18,16 +18,13 @@ export class InlineExecutor<M> implements Executor<M> {
   readonly #queue: PQueue;
   readonly #handlerTimeout: number;
   #destroyed = false;
-  /** Bulks have run, and no handler call returned a promise. */
-  #synchronous = false;
+  #ranBulk = false;
   #sawPromise = false;
   /** Runs one bulk, noting whether the handler returned a promise. */
   readonly #watchBulk = (_index: number, run: () => Eventually<BulkReport | undefined>): Eventually<BulkReport | undefined> => {
     const ran = run();
-    if (ran instanceof Promise) {
-      this.#sawPromise = true;
-      this.#synchronous = false;
-    } else this.#synchronous = !this.#sawPromise;
+    this.#ranBulk = true;
+    if (ran instanceof Promise) this.#sawPromise = true;
     return ran;
   };
 
@@ -47,7 +44,7 @@ export class InlineExecutor<M> implements Executor<M> {
    * parcel, and shutdown can give back every bulk that has not started.
    */
   get synchronousHandler(): boolean {
-    return this.#synchronous;
+    return this.#ranBulk && !this.#sawPromise;
   }
 
   admit(messages: readonly M[]): Admission<M> {
