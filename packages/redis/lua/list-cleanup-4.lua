@@ -19,21 +19,19 @@
 ]]
 local band, bor, lshift, rshift = bit.band, bit.bor, bit.lshift, bit.rshift
 -- Receipts grouped by delivery, in first-seen order: position, id, position, id, …
--- Each matched whole: a string that only contains a receipt is none, and settles nothing.
+-- Each matched whole, in one pass: a receipt starts right after a ',' (one is put before
+-- the first) and its id runs to the next, so a string that only contains a receipt settles nothing.
 local groups = {}
 local order = {}
-for receipt in string.gmatch(ARGV[1], '[^,]+') do
-  local delivery, position, id = string.match(receipt, '^(%d+):(%d+):(.+)$')
-  if delivery then
-    local group = groups[delivery]
-    if not group then
-      group = {}
-      groups[delivery] = group
-      order[#order + 1] = delivery
-    end
-    group[#group + 1] = tonumber(position)
-    group[#group + 1] = id
+for delivery, position, id in string.gmatch(',' .. ARGV[1], ',(%d+):(%d+):([^,]+)') do
+  local group = groups[delivery]
+  if not group then
+    group = {}
+    groups[delivery] = group
+    order[#order + 1] = delivery
   end
+  group[#group + 1] = tonumber(position)
+  group[#group + 1] = id
 end
 local acknowledged = {}
 local count = 0
