@@ -1,9 +1,9 @@
 --[[
   Renews the visibility of deliveries still in flight: each gets a new deadline
   of now + the visibility timeout (Redis clock). A delivery no longer in the
-  processing set (settled, or lapsed and given back) is left alone.
+  leased set (settled, or lapsed and given back) is left alone.
 
-  KEYS[1]  processing    {<key>}:processing    zset: delivery -> deadline ms
+  KEYS[1]  leased        {<key>}:leased        zset: delivery -> deadline ms
 
   ARGV[1]  visibility timeout in milliseconds
   ARGV[2…] delivery numbers

@@ -2,7 +2,9 @@
   Settles failed deliveries. A position already settled, or of a delivery no
   longer in flight (its visibility lapsed and its messages went back), is
   ignored. The message id and its receives come from the delivery's own
-  entries, not from the caller. Modes:
+  entries, not from the caller, and its body from the lease (list-get-8.lua);
+  a message given back has its body (and trace context) stored in the bodies
+  hash again. Modes:
   - 'uncharged': the handler never received them: back to the head of the list
     at once, in id order, and this delivery does not count as a receive;
   - 'charged': the failure counts; at maxReceiveCount receives the message goes
@@ -12,9 +14,11 @@
   - 'dead': to the dead letters now (a body that cannot be decoded).
 
   KEYS[1]  ready list    <key>
-  KEYS[2]  bodies        {<key>}:bodies        hash: id -> body
-  KEYS[3]  leases        {<key>}:leases        hash: "<delivery>" -> entries, "<delivery>!" -> settled bitmap
-  KEYS[4]  processing    {<key>}:processing    zset: delivery -> deadline ms
+  KEYS[2]  bodies        {<key>}:bodies        hash: id -> body (of messages waiting)
+  KEYS[3]  leases        {<key>}:leases        hash: "<delivery>" -> entries, "<delivery>!" -> settled bitmap,
+                                               "<delivery>#" -> body lengths, "<delivery>$" -> bodies,
+                                               "<delivery>t" -> trace contexts
+  KEYS[4]  leased        {<key>}:leased        zset: delivery -> deadline ms
   KEYS[5]  delayed       {<key>}:delayed       zset: "\0<id>:<receives>" -> due ms
   KEYS[6]  counters      {<key>}:meta          hash: inflight (unsettled messages)
   KEYS[7]  dead letters  {<key>}:dead          list: '<JSON {id, error, receiveCount, at}>\n<body>'
@@ -36,28 +40,35 @@ local back = {}
 local waiting = 0
 local dead = 0
 local settledCount = 0
--- Trace contexts (list-send-3.lua) go with their bodies.
-local traced = redis.call('HEXISTS', KEYS[6], 'traced') == 1
 
-local function settle(id, receives, receiveCount, delay)
+-- Gives the message back: its body (and trace context) in the bodies hash again.
+local function restore(id, body, trace)
+  redis.call('HSET', KEYS[2], id, body)
+  if trace and trace ~= '' then
+    redis.call('HSET', KEYS[2], 't' .. id, trace)
+  end
+end
+
+local function settle(id, receives, receiveCount, delay, body, trace)
+  if not body then
+    -- A lease without its body: the entry goes back alone, and the next delivery dead-letters it
+    -- as an id without a body (list-get-8.lua), never delivered as something else nor dropped unseen.
+    back[#back + 1] = { tonumber(id), '\0' .. id .. ':' .. receives }
+    return
+  end
   if mode == 'uncharged' then
+    restore(id, body, trace)
     if receives > 0 then
       back[#back + 1] = { tonumber(id), '\0' .. id .. ':' .. receives }
     else
       back[#back + 1] = { tonumber(id), '\0' .. id }
     end
   elseif mode == 'dead' or (maxReceiveCount > 0 and receiveCount >= maxReceiveCount) then
-    local body = redis.call('HGET', KEYS[2], id)
-    if body then
-      redis.call('HDEL', KEYS[2], id)
-      if traced then
-        redis.call('HDEL', KEYS[2], 't' .. id)
-      end
-      local header = cjson.encode({ id = id, error = reason, receiveCount = receiveCount, at = now })
-      redis.call('RPUSH', KEYS[7], header .. '\n' .. body)
-      dead = dead + 1
-    end
+    local header = cjson.encode({ id = id, error = reason, receiveCount = receiveCount, at = now })
+    redis.call('RPUSH', KEYS[7], header .. '\n' .. body)
+    dead = dead + 1
   else
+    restore(id, body, trace)
     local entry = '\0' .. id .. ':' .. receiveCount
     if delay > 0 then
       redis.call('ZADD', KEYS[5], string.format('%d', now + delay), entry)
@@ -72,12 +83,25 @@ local i = 4
 while i <= #ARGV do
   local delivery = ARGV[i]
   local n = tonumber(ARGV[i + 1])
-  local bits = redis.call('HGET', KEYS[3], delivery .. '!')
-  local joined = redis.call('HGET', KEYS[3], delivery)
+  local lease = redis.call('HMGET', KEYS[3], delivery, delivery .. '!', delivery .. '#', delivery .. '$', delivery .. 't')
+  local joined, bits = lease[1], lease[2]
   if bits and joined then
     local entries = {}
     for entry in string.gmatch(joined, '[^,]+') do
       entries[#entries + 1] = entry
+    end
+    -- Its bodies: body p (from 0) is bytes starts[p + 1] to starts[p + 2] - 1 of the blob.
+    local blob = lease[4] or ''
+    local starts = { 1 }
+    for length in string.gmatch(lease[3] or '', '%d+') do
+      starts[#starts + 1] = starts[#starts] + tonumber(length)
+    end
+    local traces = nil
+    if lease[5] then
+      traces = {}
+      for trace in string.gmatch(lease[5] .. '\n', '([^\n]*)\n') do
+        traces[#traces + 1] = trace
+      end
     end
     local bytes = { string.byte(bits, 1, -1) }
     for j = i + 2, i + 2 * n, 2 do
@@ -96,7 +120,11 @@ while i <= #ARGV do
         else
           id, receives = string.sub(entry, 2), 0
         end
-        settle(id, receives, receives + 1, tonumber(ARGV[j + 1]) or 0)
+        local body = nil
+        if starts[position + 2] then
+          body = string.sub(blob, starts[position + 1], starts[position + 2] - 1)
+        end
+        settle(id, receives, receives + 1, tonumber(ARGV[j + 1]) or 0, body, traces and traces[position + 1])
       end
     end
     local settled = true
@@ -107,7 +135,7 @@ while i <= #ARGV do
       end
     end
     if settled then
-      redis.call('HDEL', KEYS[3], delivery, delivery .. '!')
+      redis.call('HDEL', KEYS[3], delivery, delivery .. '!', delivery .. '#', delivery .. '$', delivery .. 't')
       redis.call('ZREM', KEYS[4], delivery)
     else
       redis.call('HSET', KEYS[3], delivery .. '!', string.char(unpack(bytes)))

@@ -45,6 +45,8 @@ export interface ListDepth {
 // Most bodies and bytes one send call carries (ARGV stays small, the server is never blocked long).
 const sendBatchCount = 1000;
 const sendBatchBytes = 4 * 1024 * 1024;
+// Most bytes of bodies one delivery holds: its lease keeps them as one value (list-get-8.lua).
+const maxDeliveryBytes = 64 * 1024 * 1024;
 // A durable send through a failover: tries, and the pause between them (about cluster-node-timeout in all).
 const durableRetries = 50;
 const durableRetryDelayMs = 100;
@@ -62,8 +64,8 @@ export class ListStore {
   readonly #sendKeys: readonly string[];
   readonly #cleanupKeys: readonly string[];
   readonly #send = LuaScript.load('list-send-3.lua');
-  readonly #get = LuaScript.load('list-get-7.lua');
-  readonly #cleanup = LuaScript.load('list-cleanup-4.lua');
+  readonly #get = LuaScript.load('list-get-8.lua');
+  readonly #cleanup = LuaScript.load('list-cleanup-3.lua');
   readonly #release = LuaScript.load('list-release-7.lua');
   readonly #extend = LuaScript.load('list-extend-1.lua');
   readonly #redrive = LuaScript.load('list-redrive-3.lua');
@@ -72,9 +74,9 @@ export class ListStore {
     this.#redis = redis;
     this.#keys = keys;
     this.#sendKeys = [keys.list, keys.bodies, keys.meta];
-    this.#getKeys = [keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead];
-    this.#cleanupKeys = [keys.bodies, keys.leases, keys.processing, keys.meta];
-    this.#releaseKeys = [keys.list, keys.bodies, keys.leases, keys.processing, keys.delayed, keys.meta, keys.dead];
+    this.#getKeys = [keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead, keys.leased];
+    this.#cleanupKeys = [keys.leases, keys.leased, keys.meta];
+    this.#releaseKeys = [keys.list, keys.bodies, keys.leases, keys.leased, keys.delayed, keys.meta, keys.dead];
   }
 
   /**
@@ -148,7 +150,9 @@ export class ListStore {
 
   /** Delivers up to `max` messages as one delivery (recovering lapsed deliveries and promoting due retries first). */
   async take(max: number, visibilityTimeout: number, maxReceiveCount: number): Promise<DeliveryBatch | undefined> {
-    const reply = (await this.#get.runBuffer(this.#redis, this.#getKeys, [visibilityTimeout, max, maxReceiveCount])) as (number | Buffer)[];
+    const reply = (await this.#get.runBuffer(this.#redis, this.#getKeys, [visibilityTimeout, max, maxReceiveCount, maxDeliveryBytes])) as (
+      number | Buffer
+    )[];
     if (reply.length === 0) return undefined;
     const [delivery, ids, receiveCounts, lengths, traces] = reply as [number, Buffer, Buffer, Buffer, Buffer];
     let bodies: EncodedBodies;
@@ -172,7 +176,9 @@ export class ListStore {
 
   /** Acknowledges deliveries (one script call); stale receipts are ignored. */
   async acknowledge(receipts: readonly string[]): Promise<number> {
-    return (await this.#cleanup.runBuffer(this.#redis, this.#cleanupKeys, [joinReceipts(receipts)])) as number;
+    const groups = positionMasks(receipts);
+    if (groups.length === 0) return 0;
+    return (await this.#cleanup.runBuffer(this.#redis, this.#cleanupKeys, groups)) as number;
   }
 
   /** Settles failed deliveries; `delays[i]` is the backoff of `failed[i]` in `'charged'` mode. */
@@ -197,7 +203,7 @@ export class ListStore {
       if (end > 0) deliveries.add(receipt.slice(0, end));
     }
     if (deliveries.size === 0) return 0;
-    return (await this.#extend.runBuffer(this.#redis, [this.#keys.processing], [visibilityTimeout, ...deliveries])) as number;
+    return (await this.#extend.runBuffer(this.#redis, [this.#keys.leased], [visibilityTimeout, ...deliveries])) as number;
   }
 
   /** The depth, in one round trip. */
@@ -229,7 +235,7 @@ export class ListStore {
   /** Deletes the list and every side key. */
   async clear(): Promise<void> {
     const keys = this.#keys;
-    await this.#redis.unlink(keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead);
+    await this.#redis.unlink(keys.list, keys.bodies, keys.leased, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead);
   }
 }
 
@@ -274,19 +280,58 @@ export function decodeTraceContext(stored: string | undefined): TraceCarrier | u
 }
 
 /**
- * Receipts `<delivery>:<position>:<id>` joined by ',' for the cleanup script, which
- * groups them by delivery itself: one argument rather than two a message, as bytes
- * (receipts are ASCII: latin1 is a plain copy, where a string argument would be
- * encoded as UTF-8 again on the socket). One that is not a receipt of this source (a
- * ',' in it would split it) is left out: nothing to settle.
+ * The cleanup script's arguments for `receipts` (`<delivery>:<position>:<id>`): per
+ * delivery, in first-seen order, the delivery, how many positions, and the positions
+ * as a bitmap (bit p of byte p >> 3, from the least significant): the script then
+ * settles a delivery a byte at a time, with nothing to parse per message. A receipt
+ * given twice counts once; one that is not a receipt of this source settles nothing.
  */
-function joinReceipts(receipts: readonly string[]): Buffer {
-  let clean = true;
+export function positionMasks(receipts: readonly string[]): (string | number | Buffer)[] {
+  const groups = new Map<string, number[]>();
+  let delivery = '';
+  let positions: number[] = [];
   for (const receipt of receipts) {
-    if (receipt.includes(',')) {
-      clean = false;
-      break;
+    const first = receipt.indexOf(':');
+    const last = receipt.indexOf(':', first + 1);
+    if (first <= 0 || last < 0) continue;
+    const position = positionOf(receipt, first + 1, last);
+    if (position < 0) continue;
+    // Receipts of one delivery mostly come together: compare with the last one's before a lookup.
+    if (first !== delivery.length || !receipt.startsWith(delivery)) {
+      delivery = receipt.slice(0, first);
+      let found = groups.get(delivery);
+      if (found === undefined) groups.set(delivery, (found = []));
+      positions = found;
     }
+    positions.push(position);
   }
-  return Buffer.from((clean ? receipts : receipts.filter((receipt) => !receipt.includes(','))).join(','), 'latin1');
+  const args: (string | number | Buffer)[] = [];
+  for (const [name, list] of groups) {
+    let highest = 0;
+    for (const position of list) if (position > highest) highest = position;
+    const mask = Buffer.alloc((highest >> 3) + 1);
+    let count = 0;
+    for (const position of list) {
+      const bit = 1 << (position & 7);
+      const at = position >> 3;
+      if (((mask[at] as number) & bit) === 0) {
+        mask[at] = (mask[at] as number) | bit;
+        count++;
+      }
+    }
+    args.push(name, count, mask);
+  }
+  return args;
+}
+
+/** The decimal position in `receipt[start, end)`, or -1 when it is not one (a delivery holds at most 10,000). */
+function positionOf(receipt: string, start: number, end: number): number {
+  if (end <= start || end - start > 5) return -1;
+  let position = 0;
+  for (let index = start; index < end; index++) {
+    const digit = receipt.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    position = position * 10 + digit;
+  }
+  return position;
 }

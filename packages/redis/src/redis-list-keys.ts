@@ -7,11 +7,20 @@ import { slotBase } from './cluster-slot.js';
 export interface RedisListKeys {
   /** The list producers append to: id entries (`\0<id>[:<receives>]`) and raw bodies. */
   readonly list: string;
-  /** Hash: message id → body, stored once, as bytes. */
+  /** Hash: message id → body, as bytes, while the message waits (in flight, its lease holds it). */
   readonly bodies: string;
-  /** Sorted set: deliveries in flight (one entry per `get()`) → deadline (ms). */
+  /** Sorted set: deliveries in flight (one entry per `get()`) → deadline (ms); the lease holds their bodies. */
+  readonly leased: string;
+  /**
+   * Sorted set of the deliveries made by @conveyor/redis 0.1, whose bodies stayed in `bodies` while
+   * in flight: nothing is added to it any more; one that lapses is still given back.
+   */
   readonly processing: string;
-  /** Hash: `<delivery>` → its entries joined by `,`; `<delivery>!` → bitmap of its settled positions. */
+  /**
+   * Hash: `<delivery>` → its entries joined by `,`; `<delivery>!` → bitmap of its settled positions;
+   * `<delivery>#` → its bodies' lengths joined by `,`; `<delivery>$` → its bodies, one after the other;
+   * `<delivery>t` → their trace contexts joined by `\n` (only in a list that ever had one).
+   */
   readonly leases: string;
   /** Sorted set: released messages waiting for their backoff (`\0<id>:<receives>`) → due time (ms). */
   readonly delayed: string;
@@ -32,6 +41,7 @@ export function redisListKeys(key: string): RedisListKeys {
   return Object.freeze({
     list: key,
     bodies: `${base}:bodies`,
+    leased: `${base}:leased`,
     processing: `${base}:processing`,
     leases: `${base}:leases`,
     delayed: `${base}:delayed`,

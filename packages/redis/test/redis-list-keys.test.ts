@@ -23,6 +23,7 @@ describe('redisListKeys', () => {
   it('wraps an untagged key in a tag, and suffixes a tagged one', () => {
     expect(redisListKeys('jobs').processing).toBe('{jobs}:processing');
     expect(redisListKeys('{orders}:jobs').processing).toBe('{orders}:jobs:processing');
+    expect(redisListKeys('jobs').leased).toBe('{jobs}:leased');
   });
 
   it('rejects a key whose side keys could not share its slot', () => {

@@ -25,12 +25,14 @@ describe('RedisListSource with producers that RPUSH raw bodies', () => {
       ['sent-3', 1],
       ['raw-4', 1],
     ]);
-    // Adopted: each raw body got an id and is stored once, like a sent one.
+    // Adopted: each raw body got an id and is stored once, like a sent one (in flight, in its lease).
     expect(new Set(delivered.map((message) => message.id)).size).toBe(4);
-    expect(await redis.hlen(source.keys.bodies)).toBe(4);
+    expect(await redis.hlen(source.keys.bodies)).toBe(0);
+    const delivery = delivered[0]!.receipt.split(':')[0]!;
+    expect(await redis.hget(source.keys.leases, `${delivery}$`)).toBe('raw-1raw-2sent-3raw-4');
     await source.cleanup(delivered);
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
-    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.leases)).toBe(0);
+    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.leased, source.keys.leases)).toBe(0);
   });
 
   it('a raw body that failed keeps its id and its body across retries', async () => {
@@ -69,8 +71,6 @@ describe('RedisListSource with producers that RPUSH raw bodies', () => {
     }
     expect(consumed.sort()).toEqual([...bodies].sort());
     expect(await source.inspect()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0 });
-    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.processing, source.keys.leases, source.keys.delayed)).toBe(
-      0,
-    );
+    expect(await redis.exists(source.keys.list, source.keys.bodies, source.keys.leased, source.keys.leases, source.keys.delayed)).toBe(0);
   });
 });

@@ -84,8 +84,8 @@ async function listSideKeysExist(redis: RedisClient, key: string, partitions: nu
   const found = await Promise.all(
     listKeysOf(redis, key, partitions).map((keys) =>
       partitions === undefined
-        ? redis.exists(keys.bodies, keys.processing, keys.delayed, keys.dead, keys.meta)
-        : redis.exists(keys.list, keys.bodies, keys.processing, keys.delayed, keys.dead, keys.meta),
+        ? redis.exists(keys.bodies, keys.leased, keys.processing, keys.delayed, keys.dead, keys.meta)
+        : redis.exists(keys.list, keys.bodies, keys.leased, keys.processing, keys.delayed, keys.dead, keys.meta),
     ),
   );
   return found.some((count) => count > 0);
