@@ -104,11 +104,15 @@ describe('the adaptive in-flight limit (maxInFlight unset)', () => {
     expect(gate.share(2)).toBe(2);
   });
 
-  it('is fixed when maxInFlight is given, and adaptive between max(1024, 4 × maxHandlers × bulkSize) and 4 times that when not', () => {
+  it('is fixed when maxInFlight is given, and adaptive from max(1024, 4 × maxHandlers × bulkSize) when not', () => {
     const fixed = new Consumer(new MemorySource<number>(), { ...quiet, handler: () => {}, maxInFlight: 300 });
     expect([fixed.options.inFlightFloor, fixed.options.maxInFlight]).toEqual([300, 300]);
+    // Up to room for two parcels of 2,048 a handler slot and one being packed...
     const adaptive = new Consumer(new MemorySource<number>(), { ...quiet, handler: () => {}, maxHandlers: 4, bulkSize: 100 });
-    expect([adaptive.options.inFlightFloor, adaptive.options.maxInFlight]).toEqual([1600, 6400]);
+    expect([adaptive.options.inFlightFloor, adaptive.options.maxInFlight]).toEqual([1600, 9 * 2048]);
+    // ...or 4 times the floor, when that is more.
+    const large = new Consumer(new MemorySource<number>(), { ...quiet, handler: () => {}, maxHandlers: 2, bulkSize: 1024 });
+    expect([large.options.inFlightFloor, large.options.maxInFlight]).toEqual([8192, 4 * 8192]);
   });
 
   it('never lets more than the ceiling be in flight while it adapts', async () => {

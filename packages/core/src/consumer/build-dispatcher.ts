@@ -9,12 +9,9 @@ import { Settler } from '../pipeline/settler.js';
 import type { ConsumerParts } from './assemble.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
+import { maxParcelMessages } from './consumer-options.js';
 import type { ConsumerReports } from './consumer-reports.js';
 
-// A parcel carries at most this many messages: big enough to amortise the
-// thread hop (and, inline, the per-parcel queueing and settling), small enough
-// that two threads share a get() result.
-const maxParcelMessages = 2048;
 /** How much deeper the adaptive in-flight limit may grow when ordered lanes hold messages behind their keys. */
 const laneDepth = 2;
 

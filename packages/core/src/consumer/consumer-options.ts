@@ -27,6 +27,12 @@ import { consumerMigrationHints } from './migration-hints.js';
 import { moduleUrl } from './module-url.js';
 import type { SourcePlan } from './source-plan.js';
 
+/**
+ * A parcel carries at most this many messages: big enough to amortise the
+ * thread hop (and, inline, the per-parcel queueing and settling), small enough
+ * that two threads share a get() result.
+ */
+export const maxParcelMessages = 2048;
 export type { BulkTransfer };
 
 /** Options of `new Consumer(source, options)`. */
@@ -73,9 +79,11 @@ export interface ConsumerOptions<M> extends PoolOptions {
    * Pollers stop polling while this many messages are received and not yet
    * settled. Unset, the consumer sizes the limit itself: about 250 ms of
    * messages at the measured settle rate, from max(1024, 4 × maxHandlers ×
-   * bulkSize) up to 4 times that (16 times with ordered lanes, whose messages
-   * waiting behind their key hold room; deep for fast handlers, shallow for slow ones,
-   * so a consumer does not hoard what others could take). Set, it is fixed.
+   * bulkSize) up to 4 times that or (2 × maxHandlers + 1) × 2048, whichever is
+   * more (two parcels a handler slot and one being packed); twice as deep with
+   * ordered lanes, whose messages waiting behind their key hold room. Deep for
+   * fast handlers, shallow for slow ones, so a consumer does not hoard what
+   * others could take. Set, it is fixed.
    * @default adaptive
    */
   maxInFlight?: number;
@@ -262,7 +270,13 @@ export function resolveConsumerOptions<M>(options: ConsumerOptions<M> | undefine
   const transfer = oneOf('transfer', given.transfer, ['json', 'structured'], consumerDefaults.transfer);
   const handlerTimeout = milliseconds('handlerTimeout', given.handlerTimeout, 0);
   const inFlightFloor = positiveInteger('maxInFlight', given.maxInFlight, Math.max(1024, 4 * maxHandlers * bulkSize));
-  const maxInFlight = given.maxInFlight === undefined ? 4 * inFlightFloor : inFlightFloor;
+  // The adaptive limit's ceiling holds at least what keeps every handler slot fed with
+  // parcels of the largest size: two a slot (one running, one waiting) and one being
+  // packed. At 4 x the floor alone (4,096 for 2 threads of bulks of 128), a fast
+  // handler's parcels of ~1,000 messages left the poller waiting for room, and the
+  // threads for parcels.
+  const maxInFlight =
+    given.maxInFlight === undefined ? Math.max(4 * inFlightFloor, (2 * maxHandlers + 1) * maxParcelMessages) : inFlightFloor;
   if (maxInFlight < bulkSize) throw new InvalidOptionError('maxInFlight', `at least \`bulkSize\` (${bulkSize})`, maxInFlight);
   const shutdownTimeout = milliseconds('shutdownTimeout', given.shutdownTimeout, consumerDefaults.shutdownTimeout);
   const settleAttempts = positiveInteger('settleAttempts', given.settleAttempts, consumerDefaults.settleAttempts);
