@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 // The Consumer's own chunking, so the ring encodes exactly as it does.
 import { stringifyInChunks } from '../packages/core/dist/threads/json-chunks.js';
-import { collectGarbage } from './memory-consumer-drain.ts';
+import { settleHeap } from './memory-consumer-drain.ts';
 
 /** The messages every side moves, built before the clock starts: the Consumer's shape. */
 export interface Envelope {
@@ -39,7 +39,7 @@ export async function bareLoop(messages: readonly Envelope[], taskSize: number, 
   await Promise.all(Array.from({ length: threads }, () => pool.run(wire === 'json' ? '[]' : new TextEncoder().encode('[]'))));
   const work = batches(messages, taskSize);
   const encoder = new TextEncoder();
-  collectGarbage();
+  await settleHeap();
   const started = performance.now();
   let next = 0;
   let acked = 0;
@@ -73,7 +73,7 @@ export async function sabRing(messages: readonly Envelope[], taskSize: number, t
   await new Promise((resolve) => setTimeout(resolve, 100)); // let the readers start
   const work = batches(messages, taskSize);
   const encoder = new TextEncoder();
-  collectGarbage();
+  await settleHeap();
   const started = performance.now();
   for (let index = 0; index < work.length; index++) {
     const ring = rings[index % threads] as (typeof rings)[number];

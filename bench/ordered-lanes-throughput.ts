@@ -15,7 +15,7 @@
 import { loadavg } from 'node:os';
 import { Consumer, MemorySource, silentLogger } from '@conveyor/core';
 import { burn, calibrate } from './cpu-work.ts';
-import { collectGarbage } from './memory-consumer-drain.ts';
+import { settleHeap } from './memory-consumer-drain.ts';
 import { spread } from './spread.ts';
 
 const keys = Number(process.env.BENCH_KEYS ?? 1000);
@@ -51,6 +51,8 @@ async function drain(count: number, keyed: boolean): Promise<Drain> {
     ...(keyed ? { orderingKey: (body: Keyed) => body.key } : {}),
   });
   source.sendMany(count === bodies.length ? bodies : bodies.slice(0, count));
+  // A settled heap before start(): once started, the consumer drains.
+  await settleHeap();
   const consumer = new Consumer(source, {
     handlerModule: new URL('./workers/flagged-failure-handler.js', import.meta.url),
     maxHandlers: threads,
@@ -59,7 +61,6 @@ async function drain(count: number, keyed: boolean): Promise<Drain> {
     logger: silentLogger,
   });
   await consumer.start();
-  collectGarbage();
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   await source.drained();
