@@ -286,7 +286,7 @@ export function decodeTraceContext(stored: string | undefined): TraceCarrier | u
  * settles a delivery a byte at a time, with nothing to parse per message. A receipt
  * given twice counts once; one that is not a receipt of this source settles nothing.
  */
-export function positionMasks(receipts: readonly string[]): (string | number | Buffer)[] {
+function positionMasks(receipts: readonly string[]): (string | number | Buffer)[] {
   const groups = new Map<string, number[]>();
   let delivery = '';
   let positions: number[] = [];
