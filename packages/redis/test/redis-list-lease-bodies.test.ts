@@ -36,6 +36,27 @@ describe('RedisListSource leases that hold their bodies', () => {
     expect(await redis.exists(keys.leased, keys.leases)).toBe(0);
   });
 
+  it('a consumer of 0.1 on the same list never gives back a lease that holds its bodies, and takes what the new one gave back', async () => {
+    const source = sources.open({ visibilityTimeout: 100 });
+    const { keys } = source;
+    await source.send('a', 'b', 'c');
+    const delivered = await source.get(neverAborted, { maxMessages: 2 });
+    await source.release([delivered[1]!], new MessageNotTakenError()); // 'b' back, its body in the hash again
+    await new Promise((resolve) => setTimeout(resolve, 150)); // 'a' lapses
+    // 0.1's get script (test/fixtures/redis-0.1): it reads the processing set, never the leased one.
+    const legacyGet = readFileSync(new URL('./fixtures/redis-0.1/list-get-7.lua', import.meta.url), 'utf8');
+    const legacyKeys = [keys.list, keys.bodies, keys.processing, keys.leases, keys.delayed, keys.meta, keys.dead];
+    const reply = (await redis.eval(legacyGet, legacyKeys.length, ...legacyKeys, 60_000, 10, 0)) as string[];
+    expect([reply[1]?.split(',').length, reply.at(-1)]).toEqual([2, 'bc']);
+    expect(await redis.llen(keys.dead)).toBe(0); // 'a' was not taken for an entry without a body
+    expect(await redis.zrange(keys.leased, 0, -1)).toEqual([delivered[0]!.receipt.split(':')[0]]);
+    // The new consumer gives the lapsed delivery back, body and all.
+    const again = await source.get(neverAborted, { maxMessages: 10 });
+    expect(again.map((message) => [message.body, message.receiveCount])).toEqual([['a', 2]]);
+    await source.cleanup(again);
+    expect(await redis.exists(keys.leased)).toBe(0);
+  });
+
   it('a traced message given back keeps its body and trace context: released, then lapsed', async () => {
     const source = sources.open({ retryBackoff: false, visibilityTimeout: 100 });
     const sender = new RedisListSender(redis, { key: source.key, traceContext: () => ({ traceparent }) });
