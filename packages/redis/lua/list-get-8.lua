@@ -202,7 +202,7 @@ end
 local count = #entries
 local ids = {}
 local receives = {}
-local raw = false
+local raw = {}
 for i = 1, count do
   local entry = entries[i]
   if byte(entry, 1) == 0 then
@@ -217,7 +217,7 @@ for i = 1, count do
   else
     ids[i] = false
     receives[i] = 0
-    raw = true
+    raw[#raw + 1] = i
   end
 end
 
@@ -226,7 +226,7 @@ end
 local found = {}
 local known = nil
 local fields = ids
-if raw then
+if #raw > 0 then
   known = {}
   fields = {}
   for i = 1, count do
@@ -248,7 +248,9 @@ for k = 1, #fields, 4000 do
   end
 end
 
--- At most maxDeliveryBytes of bodies: the entries past them go back as they were.
+-- At most maxDeliveryBytes of bodies: the entries past them go back as they were. `total` is then
+-- the bytes of the bodies delivered (a missing body counts 0, a raw one its entry), which decides
+-- the reply's form below.
 local total = 0
 for i = 1, count do
   local size
@@ -284,22 +286,21 @@ for i = 1, count do
   end
 end
 
--- Raw bodies are adopted: given an id, the entry itself is the body.
-if raw then
-  local adopted = {}
-  for i = 1, count do
-    if not ids[i] and byte(entries[i], 1) ~= 0 then
-      adopted[#adopted + 1] = i
-    end
+-- Raw bodies are adopted: given an id, the entry itself is the body (those past the cut above stay raw).
+local adopted = {}
+for _, i in ipairs(raw) do
+  if i > count then
+    break
   end
-  if #adopted > 0 then
-    local first = redis.call('HINCRBY', meta, 'ids', #adopted) - #adopted + 1
-    for k, i in ipairs(adopted) do
-      local id = string.format('%d', first + k - 1)
-      ids[i] = id
-      found[i] = entries[i]
-      entries[i] = '\0' .. id
-    end
+  adopted[#adopted + 1] = i
+end
+if #adopted > 0 then
+  local first = redis.call('HINCRBY', meta, 'ids', #adopted) - #adopted + 1
+  for k, i in ipairs(adopted) do
+    local id = string.format('%d', first + k - 1)
+    ids[i] = id
+    found[i] = entries[i]
+    entries[i] = '\0' .. id
   end
 end
 
@@ -310,7 +311,6 @@ local lengths = {}
 local bodiesOut = {}
 local retried = false
 local size = 0
-total = 0
 for i = 1, count do
   local id = ids[i]
   if id then
@@ -323,7 +323,6 @@ for i = 1, count do
     end
     local body = found[i]
     lengths[size] = #body
-    total = total + #body
     bodiesOut[size] = body
   end
 end
