@@ -189,9 +189,12 @@ export class ListStore {
     maxReceiveCount: number,
     error: string,
   ): Promise<void> {
+    // One group per delivery: the delivery, n, then n pairs of position and backoff delay.
     const args: (string | number)[] = [mode, maxReceiveCount, error];
-    const groups = groupByDelivery(receipts, (_receipt, index) => delays[index] ?? 0);
-    for (const value of groups) args.push(value);
+    for (const [delivery, { positions, indexes }] of byDelivery(receipts)) {
+      args.push(delivery, positions.length);
+      for (let k = 0; k < positions.length; k++) args.push(positions[k] as number, delays[indexes[k] as number] ?? 0);
+    }
     await this.#release.runBuffer(this.#redis, this.#releaseKeys, args);
   }
 
@@ -240,28 +243,31 @@ export class ListStore {
 }
 
 /**
- * The script arguments of settling `receipts` (`<delivery>:<position>:<id>`):
- * one group per delivery, in first-seen order: delivery, n, then n pairs of
- * position and `second(receipt, index)`.
+ * Receipts (`<delivery>:<position>:<id>`) grouped by delivery, in first-seen order:
+ * each one's position and its index in `receipts`. A string that is not a receipt of
+ * this source (no decimal position) is left out: nothing to settle.
  */
-function groupByDelivery(receipts: readonly string[], second: (receipt: string, index: number) => string | number): (string | number)[] {
-  const groups = new Map<string, (string | number)[]>();
+function byDelivery(receipts: readonly string[]): Map<string, { positions: number[]; indexes: number[] }> {
+  const groups = new Map<string, { positions: number[]; indexes: number[] }>();
+  let delivery = '';
+  let group: { positions: number[]; indexes: number[] } | undefined;
   for (let index = 0; index < receipts.length; index++) {
     const receipt = receipts[index] as string;
     const first = receipt.indexOf(':');
     const last = receipt.indexOf(':', first + 1);
-    if (first <= 0 || last < 0) continue; // not a receipt of this source: nothing to settle
-    const delivery = receipt.slice(0, first);
-    let pairs = groups.get(delivery);
-    if (pairs === undefined) groups.set(delivery, (pairs = []));
-    pairs.push(receipt.slice(first + 1, last), second(receipt, index));
+    if (first <= 0 || last < 0) continue;
+    const position = positionOf(receipt, first + 1, last);
+    if (position < 0) continue;
+    // Receipts of one delivery mostly come together: compare with the last one's before a lookup.
+    if (group === undefined || first !== delivery.length || !receipt.startsWith(delivery)) {
+      delivery = receipt.slice(0, first);
+      group = groups.get(delivery);
+      if (group === undefined) groups.set(delivery, (group = { positions: [], indexes: [] }));
+    }
+    group.positions.push(position);
+    group.indexes.push(index);
   }
-  const args: (string | number)[] = [];
-  for (const [delivery, pairs] of groups) {
-    args.push(delivery, pairs.length / 2);
-    for (const value of pairs) args.push(value);
-  }
-  return args;
+  return groups;
 }
 
 /** A trace context as the send script stores it: `<traceparent>` or `<traceparent>\t<tracestate>`; '' for none. */
@@ -287,31 +293,13 @@ export function decodeTraceContext(stored: string | undefined): TraceCarrier | u
  * given twice counts once; one that is not a receipt of this source settles nothing.
  */
 function positionMasks(receipts: readonly string[]): (string | number | Buffer)[] {
-  const groups = new Map<string, number[]>();
-  let delivery = '';
-  let positions: number[] = [];
-  for (const receipt of receipts) {
-    const first = receipt.indexOf(':');
-    const last = receipt.indexOf(':', first + 1);
-    if (first <= 0 || last < 0) continue;
-    const position = positionOf(receipt, first + 1, last);
-    if (position < 0) continue;
-    // Receipts of one delivery mostly come together: compare with the last one's before a lookup.
-    if (first !== delivery.length || !receipt.startsWith(delivery)) {
-      delivery = receipt.slice(0, first);
-      let found = groups.get(delivery);
-      if (found === undefined) groups.set(delivery, (found = []));
-      positions = found;
-    }
-    positions.push(position);
-  }
   const args: (string | number | Buffer)[] = [];
-  for (const [name, list] of groups) {
+  for (const [delivery, { positions }] of byDelivery(receipts)) {
     let highest = 0;
-    for (const position of list) if (position > highest) highest = position;
+    for (const position of positions) if (position > highest) highest = position;
     const mask = Buffer.alloc((highest >> 3) + 1);
     let count = 0;
-    for (const position of list) {
+    for (const position of positions) {
       const bit = 1 << (position & 7);
       const at = position >> 3;
       if (((mask[at] as number) & bit) === 0) {
@@ -319,7 +307,7 @@ function positionMasks(receipts: readonly string[]): (string | number | Buffer)[
         count++;
       }
     }
-    args.push(name, count, mask);
+    args.push(delivery, count, mask);
   }
   return args;
 }
